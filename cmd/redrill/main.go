@@ -1,0 +1,65 @@
+// Command redrill runs disaster-recovery drills written in HCL and reports
+// how long recovery really takes against the recorded objectives.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	// Time zones of schedules must resolve on machines without tzdata.
+	_ "time/tzdata"
+)
+
+// Exit codes, as documented in the README.
+const (
+	exitMet         = 0
+	exitNotMet      = 1
+	exitInvalid     = 2
+	exitInterrupted = 130
+)
+
+// exitError carries an exit code out of a command; its message, if any,
+// has already been printed.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func main() {
+	os.Exit(execute(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// execute runs the CLI with the given arguments and returns the exit code.
+func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRootCommand()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	if err == nil {
+		return exitMet
+	}
+	var exit exitError
+	if errors.As(err, &exit) {
+		return exit.code
+	}
+	// Cobra's own errors (unknown flag, missing argument) are usage errors.
+	fmt.Fprintf(stderr, "Error: %v\n", err)
+	return exitInvalid
+}
+
+func newRootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "redrill",
+		Short: "Disaster-recovery drills that measure recovery time against your objectives",
+		Long: `redrill runs disaster-recovery drills written in HCL, measures how long
+recovery takes and how much data would be lost, and compares both with the
+recovery objectives (RTO/RPO) recorded in each scenario.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	return root
+}
