@@ -61,5 +61,16 @@ recovery objectives (RTO/RPO) recorded in each scenario.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.AddCommand(
+		newValidateCommand(),
+		newFmtCommand(),
+		newPlanCommand(),
+	)
 	return root
+}
+
+// usageError prints err and returns the exit code for invalid input.
+func usageError(cmd *cobra.Command, err error) error {
+	fmt.Fprintf(cmd.ErrOrStderr(), "Error: %v\n", err)
+	return exitError{code: exitInvalid}
 }

@@ -1,0 +1,78 @@
+// Package checks holds the kinds of check a drill can run against a real
+// system (command, http, tcp, sql, file). Each kind lives in its own file and
+// declares the HCL attributes its block accepts and the fields of its result;
+// Builtin is the one table that lists them.
+package checks
+
+import (
+	"sort"
+
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Kind is one kind of check.
+type Kind interface {
+	// Name is the block type that selects the kind in a scenario: `sql { ... }`.
+	Name() string
+	// Spec lists the attributes of the kind's block with their types, so that
+	// a scenario is type-checked before anything runs.
+	Spec() hcldec.ObjectSpec
+	// ResultType is the object type of `result` in an assert.
+	ResultType() cty.Type
+}
+
+// Registry maps block type names to kinds.
+type Registry struct {
+	kinds map[string]Kind
+}
+
+// NewRegistry returns a registry of the given kinds.
+func NewRegistry(kinds ...Kind) *Registry {
+	r := &Registry{kinds: make(map[string]Kind, len(kinds))}
+	for _, k := range kinds {
+		r.kinds[k.Name()] = k
+	}
+	return r
+}
+
+// Builtin returns the registry of the kinds redrill ships with.
+func Builtin() *Registry {
+	return NewRegistry(
+		commandKind{},
+		httpKind{},
+		tcpKind{},
+		sqlKind{},
+		fileKind{},
+	)
+}
+
+// Lookup returns the kind named name.
+func (r *Registry) Lookup(name string) (Kind, bool) {
+	k, ok := r.kinds[name]
+	return k, ok
+}
+
+// Names returns the names of all kinds, sorted.
+func (r *Registry) Names() []string {
+	names := make([]string, 0, len(r.kinds))
+	for name := range r.kinds {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ErrorField is the result field, common to every kind, that holds why the
+// check could not run (empty when it ran).
+const ErrorField = "error"
+
+// resultType builds a kind's result type: its own fields plus ErrorField.
+func resultType(fields map[string]cty.Type) cty.Type {
+	all := make(map[string]cty.Type, len(fields)+1)
+	for name, ty := range fields {
+		all[name] = ty
+	}
+	all[ErrorField] = cty.String
+	return cty.Object(all)
+}

@@ -1,0 +1,82 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Helpers that kinds use to declare their attributes.
+
+func required(name string, ty cty.Type) hcldec.Spec {
+	return &hcldec.AttrSpec{Name: name, Type: ty, Required: true}
+}
+
+func optional(name string, ty cty.Type) hcldec.Spec {
+	return &hcldec.AttrSpec{Name: name, Type: ty}
+}
+
+// optionalDuration is a string attribute that must read as a duration.
+func optionalDuration(name string) hcldec.Spec {
+	return &hcldec.ValidateSpec{
+		Wrapped: optional(name, cty.String),
+		Func: func(value cty.Value) hcl.Diagnostics {
+			text, ok := knownString(value)
+			if !ok {
+				return nil
+			}
+			if _, err := ParseDuration(text); err != nil {
+				return hcl.Diagnostics{{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid duration",
+					Detail:   fmt.Sprintf("The %s attribute: %v.", name, err),
+				}}
+			}
+			return nil
+		},
+	}
+}
+
+// oneOf is a string attribute limited to the given values.
+func oneOf(name string, allowed ...string) hcldec.Spec {
+	return &hcldec.ValidateSpec{
+		Wrapped: optional(name, cty.String),
+		Func: func(value cty.Value) hcl.Diagnostics {
+			text, ok := knownString(value)
+			if !ok {
+				return nil
+			}
+			for _, a := range allowed {
+				if text == a {
+					return nil
+				}
+			}
+			return hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  fmt.Sprintf("Invalid %s", name),
+				Detail:   fmt.Sprintf("The %s attribute is %q; it must be one of %s.", name, text, quoteList(allowed)),
+			}}
+		},
+	}
+}
+
+// knownString returns the text of a known, non-null string, looking through
+// marks such as "sensitive".
+func knownString(value cty.Value) (string, bool) {
+	value, _ = value.Unmark()
+	if !value.IsKnown() || value.IsNull() || value.Type() != cty.String {
+		return "", false
+	}
+	return value.AsString(), true
+}
+
+func quoteList(items []string) string {
+	quoted := make([]string, len(items))
+	for i, item := range items {
+		quoted[i] = fmt.Sprintf("%q", item)
+	}
+	return strings.Join(quoted, ", ")
+}

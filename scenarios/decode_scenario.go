@@ -1,0 +1,252 @@
+package scenarios
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+var scenarioSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "description"},
+		{Name: "owner"},
+		{Name: "tags"},
+		{Name: "timeout"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "postmortem"},
+		{Type: "objective"},
+		{Type: "schedule"},
+		{Type: string(PhaseSteadyState)},
+		{Type: string(PhaseDisrupt)},
+		{Type: string(PhaseRecover)},
+		{Type: string(PhaseRecoveredWhen)},
+		{Type: string(PhaseGuard)},
+		{Type: string(PhaseDataLoss)},
+		{Type: string(PhaseRollback)},
+	},
+}
+
+var postmortemSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "id"},
+		{Name: "title", Required: true},
+		{Name: "url"},
+		{Name: "date"},
+		{Name: "finding"},
+	},
+}
+
+var objectiveSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "rto"}, {Name: "rpo"}},
+}
+
+var scheduleSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "cron", Required: true}, {Name: "timezone"}},
+}
+
+func (l *loader) decodeScenarios(blocks hcl.Blocks) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	seen := map[string]*hcl.Block{}
+	for _, block := range blocks {
+		name := block.Labels[0]
+		if previous, ok := seen[name]; ok {
+			diags = append(diags, duplicate("scenario", name, block, previous))
+			continue
+		}
+		seen[name] = block
+		sc, scDiags := l.decodeScenario(block)
+		diags = append(diags, scDiags...)
+		l.set.Scenarios = append(l.set.Scenarios, sc)
+	}
+	return diags
+}
+
+func (l *loader) decodeScenario(block *hcl.Block) (*Scenario, hcl.Diagnostics) {
+	ctx := l.set.evalContext
+	sc := &Scenario{Name: block.Labels[0], Source: l.source(block)}
+	sum := sha256.Sum256(sc.Source.Text)
+	sc.Hash = hex.EncodeToString(sum[:])
+
+	content, diags := block.Body.Content(scenarioSchema)
+	diags = append(diags, decodeString(content.Attributes["description"], ctx, &sc.Description)...)
+	diags = append(diags, decodeString(content.Attributes["owner"], ctx, &sc.Owner)...)
+	diags = append(diags, decodeStringList(content.Attributes["tags"], ctx, &sc.Tags)...)
+	diags = append(diags, decodeDuration(content.Attributes["timeout"], ctx, &sc.Timeout)...)
+
+	byType := map[string]hcl.Blocks{}
+	for _, b := range content.Blocks {
+		if len(byType[b.Type]) > 0 && b.Type != "postmortem" {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  fmt.Sprintf("Duplicate %s block", b.Type),
+				Detail:   fmt.Sprintf("A scenario has at most one %s block; the first is at %s. Merge them.", b.Type, byType[b.Type][0].DefRange),
+				Subject:  b.DefRange.Ptr(),
+			})
+			continue
+		}
+		byType[b.Type] = append(byType[b.Type], b)
+	}
+
+	for _, b := range byType["postmortem"] {
+		pm, pmDiags := decodePostmortem(b, ctx)
+		diags = append(diags, pmDiags...)
+		sc.Postmortems = append(sc.Postmortems, pm)
+	}
+	var rpoAttr *hcl.Attribute
+	if b := first(byType["objective"]); b != nil {
+		objContent, objDiags := b.Body.Content(objectiveSchema)
+		diags = append(diags, objDiags...)
+		sc.Objective.Range = b.DefRange
+		diags = append(diags, decodeDuration(objContent.Attributes["rto"], ctx, &sc.Objective.RTO)...)
+		diags = append(diags, decodeDuration(objContent.Attributes["rpo"], ctx, &sc.Objective.RPO)...)
+		rpoAttr = objContent.Attributes["rpo"]
+	}
+	if b := first(byType["schedule"]); b != nil {
+		schedule, schedDiags := decodeSchedule(b, ctx)
+		diags = append(diags, schedDiags...)
+		sc.Schedule = schedule
+	}
+
+	diags = append(diags, l.decodePhases(sc, byType)...)
+
+	if len(sc.Recover) == 0 && (sc.RecoveredWhen == nil || len(sc.RecoveredWhen.Checks) == 0) {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Nothing to recover",
+			Detail:   fmt.Sprintf("Scenario %q has no recover step and no recovered_when check, so there is no recovery to time. Add a recover block with at least one step, or a recovered_when block with at least one check.", sc.Name),
+			Subject:  block.DefRange.Ptr(),
+		})
+	}
+	if rpoAttr != nil && sc.DataLoss == nil {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "RPO without data_loss",
+			Detail:   "An rpo objective needs a data_loss block that measures the newest record after recovery; add one, or remove rpo.",
+			Subject:  rpoAttr.Range.Ptr(),
+		})
+	}
+	return sc, diags
+}
+
+func decodePostmortem(block *hcl.Block, ctx *hcl.EvalContext) (Postmortem, hcl.Diagnostics) {
+	pm := Postmortem{Range: block.DefRange}
+	content, diags := block.Body.Content(postmortemSchema)
+	diags = append(diags, decodeString(content.Attributes["id"], ctx, &pm.ID)...)
+	diags = append(diags, decodeString(content.Attributes["title"], ctx, &pm.Title)...)
+	diags = append(diags, decodeString(content.Attributes["url"], ctx, &pm.URL)...)
+	diags = append(diags, decodeString(content.Attributes["date"], ctx, &pm.Date)...)
+	diags = append(diags, decodeString(content.Attributes["finding"], ctx, &pm.Finding)...)
+	if attr := content.Attributes["date"]; attr != nil && pm.Date != "" {
+		if _, err := time.Parse(time.DateOnly, pm.Date); err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid date",
+				Detail:   fmt.Sprintf("The postmortem date %q is not a date in the form YYYY-MM-DD, such as \"2026-03-14\".", pm.Date),
+				Subject:  attr.Expr.Range().Ptr(),
+			})
+		}
+	}
+	if attr := content.Attributes["url"]; attr != nil && pm.URL != "" {
+		if d := checkWebURL(attr, pm.URL); d != nil {
+			diags = append(diags, d)
+		}
+	}
+	return pm, diags
+}
+
+func decodeSchedule(block *hcl.Block, ctx *hcl.EvalContext) (*Schedule, hcl.Diagnostics) {
+	schedule := &Schedule{Location: time.UTC, Range: block.DefRange}
+	content, diags := block.Body.Content(scheduleSchema)
+	diags = append(diags, decodeString(content.Attributes["cron"], ctx, &schedule.Cron)...)
+	if attr := content.Attributes["timezone"]; attr != nil {
+		var zone string
+		zoneDiags := decodeString(attr, ctx, &zone)
+		diags = append(diags, zoneDiags...)
+		if !zoneDiags.HasErrors() {
+			location, err := time.LoadLocation(zone)
+			if err != nil || zone == "" || strings.EqualFold(zone, "local") {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid time zone",
+					Detail:   fmt.Sprintf("%q is not a time zone name: use an IANA name such as \"UTC\", \"Europe/Paris\" or \"America/New_York\".", zone),
+					Subject:  attr.Expr.Range().Ptr(),
+				})
+			} else {
+				schedule.Location = location
+			}
+		}
+	}
+	if attr := content.Attributes["cron"]; attr != nil && schedule.Cron != "" {
+		if d := checkCron(attr, schedule); d != nil {
+			diags = append(diags, d)
+		}
+	}
+	return schedule, diags
+}
+
+// checkCron validates the expression with the parser the scheduler uses.
+func checkCron(attr *hcl.Attribute, schedule *Schedule) *hcl.Diagnostic {
+	if strings.HasPrefix(schedule.Cron, "TZ=") || strings.HasPrefix(schedule.Cron, "CRON_TZ=") {
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Time zone inside cron",
+			Detail:   "Give the time zone in the schedule's timezone attribute, not as a TZ= prefix of cron.",
+			Subject:  attr.Expr.Range().Ptr(),
+		}
+	}
+	if err := gocron.NewDefaultCron(true).IsValid(schedule.Cron, schedule.Location, time.Now()); err != nil {
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid cron expression",
+			Detail: fmt.Sprintf("%q is not a valid schedule: %s. Write 5 fields (minute hour day-of-month month day-of-week), such as \"0 3 * * SAT\", or 6 with seconds first, or a descriptor such as \"@daily\".",
+				schedule.Cron, strings.ReplaceAll(err.Error(), "\n", ": ")),
+			Subject: attr.Expr.Range().Ptr(),
+		}
+	}
+	return nil
+}
+
+// checkWebURL requires an absolute http or https URL.
+func checkWebURL(attr *hcl.Attribute, text string) *hcl.Diagnostic {
+	parsed, err := url.Parse(text)
+	if err == nil && (parsed.Scheme == "http" || parsed.Scheme == "https") && parsed.Host != "" {
+		return nil
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid URL",
+		Detail:   fmt.Sprintf("The %s attribute must be an absolute http:// or https:// URL.", attr.Name),
+		Subject:  attr.Expr.Range().Ptr(),
+	}
+}
+
+// source returns where a block was written and its text. For HCL's JSON
+// syntax, whose bodies do not expose their extent, the whole file is used.
+func (l *loader) source(block *hcl.Block) Source {
+	file := l.parser.Files()[block.DefRange.Filename]
+	src := Source{File: block.DefRange.Filename, Range: block.DefRange}
+	if file == nil {
+		return src
+	}
+	src.Text = file.Bytes
+	if body, ok := block.Body.(*hclsyntax.Body); ok {
+		src.Range = hcl.RangeBetween(block.DefRange, body.SrcRange)
+		src.Text = file.Bytes[src.Range.Start.Byte:src.Range.End.Byte]
+	}
+	return src
+}
+
+func first(blocks hcl.Blocks) *hcl.Block {
+	if len(blocks) == 0 {
+		return nil
+	}
+	return blocks[0]
+}

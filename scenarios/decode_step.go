@@ -1,0 +1,199 @@
+package scenarios
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/redrill/redrill/checks"
+)
+
+// checkKindBlocks finds the one check-kind block of a step body.
+func (l *loader) checkKindBlocks(h *stepHeader) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, block := range h.content.Blocks {
+		kind, ok := l.opts.Kinds.Lookup(block.Type)
+		if !ok {
+			continue
+		}
+		if h.kindBlock != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "More than one check kind",
+				Detail: fmt.Sprintf("%s has a %s block (at line %d) and a %s block; a step or check runs exactly one kind. Split it into two.",
+					h.describe(), h.kindBlock.Type, h.kindBlock.DefRange.Start.Line, block.Type),
+				Subject: block.DefRange.Ptr(),
+			})
+			continue
+		}
+		h.kind, h.kindBlock = kind, block
+	}
+	if h.kindBlock == nil && !h.contentDiags.HasErrors() {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Missing check kind",
+			Detail: fmt.Sprintf("%s says nothing to run: add exactly one block of a check kind (%s).",
+				h.describe(), strings.Join(l.opts.Kinds.Names(), ", ")),
+			Subject: h.defRange.Ptr(),
+		})
+	}
+	return diags
+}
+
+func (h *stepHeader) describe() string {
+	switch h.phase {
+	case PhaseDataLoss:
+		return "The data_loss block"
+	case PhaseSteadyState, PhaseRecoveredWhen, PhaseGuard:
+		return fmt.Sprintf("Check %q", h.name)
+	}
+	return fmt.Sprintf("Step %q", h.name)
+}
+
+// decodeStep evaluates a step's expressions with every earlier result
+// unknown, which checks types and references without running anything.
+func (l *loader) decodeStep(h *stepHeader, names map[string]Phase, steps cty.Value) (*Step, hcl.Diagnostics) {
+	base := l.set.evalContext
+	step := &Step{Name: h.name, Phase: h.phase, Kind: h.kind, Body: h.kindBlock.Body, Range: h.defRange}
+	content := h.content
+	var diags hcl.Diagnostics
+	diags = append(diags, decodeDuration(content.Attributes["timeout"], base, &step.Timeout)...)
+	diags = append(diags, decodeWholeNumber(content.Attributes["retries"], base, &step.Retries)...)
+	diags = append(diags, decodeDuration(content.Attributes["retry_every"], base, &step.RetryEvery)...)
+
+	stepScope := &stepScope{all: names, readable: h.readable, current: h.name}
+	sc := scope{variables: l.variableNames(), locals: l.localNames(), steps: stepScope}
+	ctx := stepContext(base, steps, cty.NilVal)
+
+	spec := h.kind.Spec()
+	traversals := hcldec.Variables(step.Body, spec)
+	badRoots, refDiags := sc.checkReferences(traversals)
+	diags = append(diags, refDiags...)
+	planned, decodeDiags := hcldec.Decode(step.Body, spec, withUnknownRoots(ctx, badRoots))
+	diags = append(diags, decodeDiags...)
+	step.Planned = planned
+	step.References = referencedSteps(traversals)
+
+	// Asserts and newest_record also see the check's own result.
+	resultScope := sc
+	resultScope.result = true
+	resultCtx := stepContext(base, steps, cty.UnknownVal(h.kind.ResultType()))
+	for _, block := range content.Blocks {
+		if block.Type != "assert" {
+			continue
+		}
+		a, assertDiags := decodeAssert(block, resultScope, resultCtx)
+		diags = append(diags, assertDiags...)
+		step.Asserts = append(step.Asserts, a)
+		step.References = append(step.References, referencedSteps(a.Condition.Variables())...)
+	}
+	if attr := content.Attributes["newest_record"]; attr != nil {
+		traversals := attr.Expr.Variables()
+		badRoots, refDiags := resultScope.checkReferences(traversals)
+		diags = append(diags, refDiags...)
+		_, valueDiags := attr.Expr.Value(withUnknownRoots(resultCtx, badRoots))
+		diags = append(diags, valueDiags...)
+		step.References = append(step.References, referencedSteps(traversals)...)
+	}
+	slices.Sort(step.References)
+	step.References = slices.Compact(step.References)
+	return step, diags
+}
+
+func decodeAssert(block *hcl.Block, sc scope, ctx *hcl.EvalContext) (*Assert, hcl.Diagnostics) {
+	a := &Assert{Range: block.DefRange, Condition: hcl.StaticExpr(cty.True, block.DefRange)}
+	content, diags := block.Body.Content(assertSchema)
+	if attr := content.Attributes["condition"]; attr != nil {
+		a.Condition = attr.Expr
+		diags = append(diags, checkExpr(attr, sc, ctx, cty.Bool, "true or false")...)
+	}
+	if attr := content.Attributes["error_message"]; attr != nil {
+		a.ErrorMessage = attr.Expr
+		diags = append(diags, checkExpr(attr, sc, ctx, cty.String, "a string")...)
+	}
+	return a, diags
+}
+
+// checkExpr checks references and evaluates an expression whose value is
+// only known at run time, to report errors and wrong types now.
+func checkExpr(attr *hcl.Attribute, sc scope, ctx *hcl.EvalContext, want cty.Type, wantText string) hcl.Diagnostics {
+	badRoots, diags := sc.checkReferences(attr.Expr.Variables())
+	value, valueDiags := attr.Expr.Value(withUnknownRoots(ctx, badRoots))
+	diags = append(diags, valueDiags...)
+	if valueDiags.HasErrors() {
+		return diags
+	}
+	if _, err := convert.Convert(value, want); err != nil {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  fmt.Sprintf("Invalid %s", attr.Name),
+			Detail:   fmt.Sprintf("The %s must be %s, but this expression is a %s.", attr.Name, wantText, value.Type().FriendlyName()),
+			Subject:  attr.Expr.Range().Ptr(),
+		})
+	}
+	return diags
+}
+
+// decodePoll reads every and timeout of recovered_when and guard.
+func (l *loader) decodePoll(poll *Poll, content *hcl.BodyContent, defaultEvery string, scenarioTimeout time.Duration) hcl.Diagnostics {
+	base := l.set.evalContext
+	var diags hcl.Diagnostics
+	poll.Every, _ = checks.ParseDuration(defaultEvery)
+	diags = append(diags, decodeDuration(content.Attributes["every"], base, &poll.Every)...)
+	diags = append(diags, decodeDuration(content.Attributes["timeout"], base, &poll.Timeout)...)
+	if _, hasTimeout := content.Attributes["timeout"]; !hasTimeout && scenarioTimeout == 0 && defaultEvery == defaultRecoveredEvery {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "recovered_when without a timeout",
+			Detail:   "Give recovered_when a timeout, or the scenario a timeout, so that a drill whose system never recovers ends with a verdict instead of polling forever.",
+			Subject:  poll.Range.Ptr(),
+		})
+	}
+	return diags
+}
+
+func newestRecordExpr(content *hcl.BodyContent) hcl.Expression {
+	if attr := content.Attributes["newest_record"]; attr != nil {
+		return attr.Expr
+	}
+	return nil
+}
+
+// stepContext adds steps (and, in asserts, result) to the base context.
+func stepContext(base *hcl.EvalContext, steps cty.Value, result cty.Value) *hcl.EvalContext {
+	ctx := base.NewChild()
+	ctx.Variables = map[string]cty.Value{"steps": steps}
+	if result != cty.NilVal {
+		ctx.Variables["result"] = result
+	}
+	return ctx
+}
+
+func referencedSteps(traversals []hcl.Traversal) []string {
+	var names []string
+	for _, traversal := range traversals {
+		if traversal.RootName() != "steps" {
+			continue
+		}
+		if name, _, ok := secondName(traversal); ok {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+func (l *loader) localNames() map[string]bool {
+	names := map[string]bool{}
+	if locals, ok := l.set.evalContext.Variables["local"]; ok && locals.Type().IsObjectType() {
+		for name := range locals.Type().AttributeTypes() {
+			names[name] = true
+		}
+	}
+	return names
+}

@@ -1,0 +1,186 @@
+package scenarios
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/redrill/redrill/checks"
+)
+
+// Phase blocks and what they hold.
+var (
+	checkListSchema = &hcl.BodySchema{
+		Blocks: []hcl.BlockHeaderSchema{{Type: "check", LabelNames: []string{"name"}}},
+	}
+	stepListSchema = &hcl.BodySchema{
+		Blocks: []hcl.BlockHeaderSchema{{Type: "step", LabelNames: []string{"name"}}},
+	}
+	recoveredWhenSchema = &hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{{Name: "every"}, {Name: "timeout"}},
+		Blocks:     checkListSchema.Blocks,
+	}
+	guardSchema = &hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{{Name: "every"}},
+		Blocks:     checkListSchema.Blocks,
+	}
+	assertSchema = &hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{{Name: "condition", Required: true}, {Name: "error_message"}},
+	}
+)
+
+// Polling intervals when a block gives none.
+const (
+	defaultRecoveredEvery = "1s"
+	defaultGuardEvery     = "5s"
+)
+
+// stepHeader is a step or check whose structure is known but whose
+// expressions are not evaluated yet: every name and kind of a scenario must
+// be known before any step can be checked for the steps it reads.
+type stepHeader struct {
+	name      string
+	phase     Phase
+	defRange  hcl.Range
+	content   *hcl.BodyContent
+	kind      checks.Kind
+	kindBlock *hcl.Block
+	// contentDiags are the errors of the body's structure.
+	contentDiags hcl.Diagnostics
+	// readable are the steps that have run when this one runs.
+	readable map[string]bool
+	attach   func(*Step)
+}
+
+// stepSchema is the body of a step or check: one kind block, asserts, and
+// retry settings. data_loss adds newest_record.
+func stepSchema(kinds *checks.Registry, phase Phase) *hcl.BodySchema {
+	schema := &hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{{Name: "timeout"}, {Name: "retries"}, {Name: "retry_every"}},
+		Blocks:     []hcl.BlockHeaderSchema{{Type: "assert"}},
+	}
+	if phase == PhaseDataLoss {
+		schema.Attributes = append(schema.Attributes, hcl.AttributeSchema{Name: "newest_record", Required: true})
+	}
+	for _, name := range kinds.Names() {
+		schema.Blocks = append(schema.Blocks, hcl.BlockHeaderSchema{Type: name})
+	}
+	return schema
+}
+
+// decodePhases reads the phase blocks of a scenario in the order they run.
+func (l *loader) decodePhases(sc *Scenario, byType map[string]hcl.Blocks) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	var headers []*stepHeader
+	names := map[string]Phase{}
+	nameRanges := map[string]hcl.Range{}
+	var ran []string // names of steps that have run, in order
+	var steadyState []string
+
+	addListed := func(phase Phase, body hcl.Body, schema *hcl.BodySchema, readable func() []string, attach func(*Step)) *hcl.BodyContent {
+		content, contentDiags := body.Content(schema)
+		diags = append(diags, contentDiags...)
+		if len(content.Blocks) == 0 && !contentDiags.HasErrors() {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  fmt.Sprintf("Empty %s block", phase),
+				Detail:   fmt.Sprintf("The %s block has no %s; add one, or remove the block.", phase, schema.Blocks[0].Type),
+				Subject:  body.MissingItemRange().Ptr(),
+			})
+		}
+		for _, block := range content.Blocks {
+			name := block.Labels[0]
+			if previous, ok := nameRanges[name]; ok {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  fmt.Sprintf("Duplicate %s name", block.Type),
+					Detail:   fmt.Sprintf("%q is already the name of a step or check of this scenario, at %s. Names are unique within a scenario, so that steps.NAME is unambiguous; rename one.", name, previous),
+					Subject:  block.LabelRanges[0].Ptr(),
+				})
+				continue
+			}
+			names[name] = phase
+			nameRanges[name] = block.DefRange
+			h := l.stepHeader(name, phase, block.DefRange, block.Body, readable())
+			h.attach = attach
+			diags = append(diags, h.contentDiags...)
+			diags = append(diags, l.checkKindBlocks(h)...)
+			headers = append(headers, h)
+			if phase != PhaseRecoveredWhen && phase != PhaseGuard {
+				ran = append(ran, name)
+			}
+		}
+		return content
+	}
+	snapshot := func() []string { return append([]string(nil), ran...) }
+
+	if b := first(byType[string(PhaseSteadyState)]); b != nil {
+		addListed(PhaseSteadyState, b.Body, checkListSchema, snapshot, func(s *Step) { sc.SteadyState = append(sc.SteadyState, s) })
+		steadyState = snapshot()
+	}
+	if b := first(byType[string(PhaseDisrupt)]); b != nil {
+		addListed(PhaseDisrupt, b.Body, stepListSchema, snapshot, func(s *Step) { sc.Disrupt = append(sc.Disrupt, s) })
+	}
+	if b := first(byType[string(PhaseRecover)]); b != nil {
+		addListed(PhaseRecover, b.Body, stepListSchema, snapshot, func(s *Step) { sc.Recover = append(sc.Recover, s) })
+	}
+	afterRecovery := snapshot()
+	if b := first(byType[string(PhaseRecoveredWhen)]); b != nil {
+		poll := &Poll{Range: b.DefRange}
+		sc.RecoveredWhen = poll
+		content := addListed(PhaseRecoveredWhen, b.Body, recoveredWhenSchema, func() []string { return afterRecovery }, func(s *Step) { poll.Checks = append(poll.Checks, s) })
+		diags = append(diags, l.decodePoll(poll, content, defaultRecoveredEvery, sc.Timeout)...)
+	}
+	if b := first(byType[string(PhaseGuard)]); b != nil {
+		poll := &Poll{Range: b.DefRange}
+		sc.Guard = poll
+		content := addListed(PhaseGuard, b.Body, guardSchema, func() []string { return steadyState }, func(s *Step) { poll.Checks = append(poll.Checks, s) })
+		diags = append(diags, l.decodePoll(poll, content, defaultGuardEvery, 0)...)
+	}
+	if b := first(byType[string(PhaseDataLoss)]); b != nil {
+		h := l.stepHeader(string(PhaseDataLoss), PhaseDataLoss, b.DefRange, b.Body, afterRecovery)
+		sc.DataLoss = &DataLoss{Range: b.DefRange}
+		h.attach = func(s *Step) { sc.DataLoss.Check = s }
+		diags = append(diags, h.contentDiags...)
+		diags = append(diags, l.checkKindBlocks(h)...)
+		headers = append(headers, h)
+	}
+	if b := first(byType[string(PhaseRollback)]); b != nil {
+		addListed(PhaseRollback, b.Body, stepListSchema, snapshot, func(s *Step) { sc.Rollback = append(sc.Rollback, s) })
+	}
+
+	// Before the drill runs, every step's result is unknown but typed, so
+	// steps.NAME.FIELD is checked against the kind's result fields.
+	unknownResults := map[string]cty.Value{}
+	for _, h := range headers {
+		if h.kind != nil && h.phase != PhaseDataLoss {
+			unknownResults[h.name] = cty.UnknownVal(h.kind.ResultType())
+		}
+	}
+	steps := cty.ObjectVal(unknownResults)
+	for _, h := range headers {
+		if h.kind == nil {
+			continue
+		}
+		step, stepDiags := l.decodeStep(h, names, steps)
+		diags = append(diags, stepDiags...)
+		if h.phase == PhaseDataLoss && h.content != nil {
+			sc.DataLoss.NewestRecord = newestRecordExpr(h.content)
+		}
+		h.attach(step)
+	}
+	return diags
+}
+
+// stepHeader reads the structure of a step body.
+func (l *loader) stepHeader(name string, phase Phase, defRange hcl.Range, body hcl.Body, readable []string) *stepHeader {
+	h := &stepHeader{name: name, phase: phase, defRange: defRange, readable: map[string]bool{}}
+	for _, r := range readable {
+		h.readable[r] = true
+	}
+	content, diags := body.Content(stepSchema(l.opts.Kinds, phase))
+	h.content = content
+	h.contentDiags = diags
+	return h
+}

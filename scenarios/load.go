@@ -1,0 +1,183 @@
+package scenarios
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/redrill/redrill/checks"
+)
+
+// Options are the inputs of a load besides the files themselves.
+type Options struct {
+	// Vars are "name=value" pairs from --var, in order; a later one wins.
+	Vars []string
+	// VarFiles are files of `name = value` lines from --var-file, in order.
+	VarFiles []string
+	// LookupEnv reads the environment for REDRILL_VAR_<name> and env();
+	// nil means an empty environment.
+	LookupEnv func(string) (string, bool)
+	// Kinds are the check kinds scenarios may use; nil means checks.Builtin().
+	Kinds *checks.Registry
+}
+
+// File name endings of scenario files: HCL native and HCL JSON syntax.
+const (
+	nativeSuffix = ".hcl"
+	jsonSuffix   = ".hcl.json"
+)
+
+var topLevelSchema = &hcl.BodySchema{
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "variable", LabelNames: []string{"name"}},
+		{Type: "locals"},
+		{Type: "scenario", LabelNames: []string{"name"}},
+		{Type: "gameday", LabelNames: []string{"name"}},
+		{Type: "notify", LabelNames: []string{"name"}},
+	},
+}
+
+// loader carries the state of one Load.
+type loader struct {
+	opts    Options
+	parser  *hclparse.Parser
+	baseDir string
+	set     *Set
+}
+
+// Load reads a scenario set: path is a scenario file or a folder whose
+// *.hcl and *.hcl.json files are read together. Variables and locals are
+// resolved first, then every scenario, game day and notifier is decoded and
+// validated. All errors found are returned together; the set is usable only
+// when the diagnostics have no error.
+func Load(path string, opts Options) (*Set, hcl.Diagnostics) {
+	if opts.Kinds == nil {
+		opts.Kinds = checks.Builtin()
+	}
+	if opts.LookupEnv == nil {
+		opts.LookupEnv = func(string) (string, bool) { return "", false }
+	}
+	l := &loader{opts: opts, parser: hclparse.NewParser(), set: &Set{}}
+	defer func() { l.set.Files = l.parser.Files() }()
+
+	paths, baseDir, err := scenarioFiles(path)
+	if err != nil {
+		return l.set, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read scenarios", Detail: err.Error()}}
+	}
+	l.baseDir = baseDir
+
+	var diags hcl.Diagnostics
+	blocks := map[string]hcl.Blocks{}
+	for _, p := range paths {
+		file, parseDiags := l.parse(p)
+		diags = append(diags, parseDiags...)
+		if file == nil {
+			continue
+		}
+		content, contentDiags := file.Body.Content(topLevelSchema)
+		diags = append(diags, contentDiags...)
+		for _, block := range content.Blocks {
+			blocks[block.Type] = append(blocks[block.Type], block)
+		}
+	}
+
+	diags = append(diags, l.decodeVariables(blocks["variable"])...)
+	ctx := l.baseContext()
+	diags = append(diags, l.decodeLocals(ctx, blocks["locals"])...)
+	l.set.evalContext = ctx
+
+	diags = append(diags, l.decodeScenarios(blocks["scenario"])...)
+	diags = append(diags, l.decodeGameDays(blocks["gameday"])...)
+	diags = append(diags, l.decodeNotifiers(blocks["notify"])...)
+	return l.set, dedupe(diags)
+}
+
+// scenarioFiles lists the files of a set and the folder relative paths are
+// read from.
+func scenarioFiles(path string) (files []string, baseDir string, err error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, "", err
+	}
+	if !info.IsDir() {
+		if !isScenarioFile(path) {
+			return nil, "", fmt.Errorf("%s is not a scenario file: scenario files end in %s or %s", path, nativeSuffix, jsonSuffix)
+		}
+		return []string{path}, filepath.Dir(path), nil
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, entry := range entries {
+		if !entry.IsDir() && isScenarioFile(entry.Name()) {
+			files = append(files, filepath.Join(path, entry.Name()))
+		}
+	}
+	if len(files) == 0 {
+		return nil, "", fmt.Errorf("no scenario files in %s: scenario files end in %s or %s", path, nativeSuffix, jsonSuffix)
+	}
+	sort.Strings(files)
+	return files, path, nil
+}
+
+func isScenarioFile(name string) bool {
+	return strings.HasSuffix(name, nativeSuffix) || strings.HasSuffix(name, jsonSuffix)
+}
+
+func (l *loader) parse(path string) (*hcl.File, hcl.Diagnostics) {
+	var file *hcl.File
+	var diags hcl.Diagnostics
+	if strings.HasSuffix(path, ".json") {
+		file, diags = l.parser.ParseJSONFile(path)
+	} else {
+		file, diags = l.parser.ParseHCLFile(path)
+	}
+	if diags.HasErrors() {
+		// A file with syntax errors is not decoded: its content would only
+		// produce errors that follow from the first.
+		return nil, diags
+	}
+	return file, diags
+}
+
+// baseContext is the evaluation context of everything after variables:
+// var, local (filled by decodeLocals) and the functions.
+func (l *loader) baseContext() *hcl.EvalContext {
+	vars := make(map[string]cty.Value, len(l.set.Variables))
+	for _, v := range l.set.Variables {
+		vars[v.Name] = v.Value
+	}
+	return &hcl.EvalContext{
+		Variables: map[string]cty.Value{
+			"var":   cty.ObjectVal(vars),
+			"local": cty.EmptyObjectVal,
+		},
+		Functions: functions(l.baseDir, l.opts.LookupEnv),
+	}
+}
+
+// dedupe drops repeated diagnostics: the same problem reached along two
+// paths is reported once.
+func dedupe(diags hcl.Diagnostics) hcl.Diagnostics {
+	seen := map[string]bool{}
+	var out hcl.Diagnostics
+	for _, d := range diags {
+		key := d.Summary + "\x00" + d.Detail
+		if d.Subject != nil {
+			key += "\x00" + d.Subject.String()
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, d)
+	}
+	return out
+}

@@ -1,0 +1,292 @@
+package scenarios
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// PlanOptions select what WritePlan shows.
+type PlanOptions struct {
+	// Scenarios limits the plan to these names; empty means all.
+	Scenarios []string
+	// Now is when "next run" of a schedule is counted from.
+	Now time.Time
+}
+
+// WritePlan writes what a run of the set would do, phase by phase, with
+// every value resolved as far as it can be before the drill runs. Sensitive
+// values read (sensitive). Nothing is executed.
+func (s *Set) WritePlan(w io.Writer, opts PlanOptions) error {
+	p := &planWriter{set: s, w: w}
+	if len(s.Variables) > 0 {
+		p.line(0, "variables")
+		width := 0
+		for _, v := range s.Variables {
+			width = max(width, len(v.Name))
+		}
+		for _, v := range s.Variables {
+			p.line(1, "%-*s = %s   (from %s)", width, v.Name, renderValue(v.Value), v.From)
+		}
+		p.line(0, "")
+	}
+	for _, sc := range s.Scenarios {
+		if len(opts.Scenarios) > 0 && !slices.Contains(opts.Scenarios, sc.Name) {
+			continue
+		}
+		p.scenario(sc, opts.Now)
+	}
+	for _, gd := range s.GameDays {
+		mode := "one after another"
+		if gd.Parallel {
+			mode = "in parallel"
+		}
+		p.line(0, "gameday %q at %s: %s, %s", gd.Name, gd.Start.Format(time.RFC3339), strings.Join(gd.Scenarios, ", "), mode)
+	}
+	for _, n := range s.Notifiers {
+		webhook := n.Webhook
+		if n.Sensitive {
+			webhook = sensitiveText
+		}
+		p.line(0, "notify %q: %s to %s on %s", n.Name, n.Format, webhook, strings.Join(n.On, ", "))
+	}
+	return p.err
+}
+
+const (
+	sensitiveText = "(sensitive)"
+	unknownText   = "(known when the drill runs)"
+)
+
+type planWriter struct {
+	set *Set
+	w   io.Writer
+	err error
+}
+
+func (p *planWriter) line(indent int, format string, args ...any) {
+	if p.err != nil {
+		return
+	}
+	text := fmt.Sprintf(format, args...)
+	if text != "" {
+		text = strings.Repeat("  ", indent) + text
+	}
+	_, p.err = fmt.Fprintln(p.w, text)
+}
+
+func (p *planWriter) scenario(sc *Scenario, now time.Time) {
+	p.line(0, "scenario %q   %s:%d", sc.Name, sc.Source.File, sc.Source.Range.Start.Line)
+	if sc.Description != "" {
+		p.line(1, "%s", sc.Description)
+	}
+	if sc.Owner != "" {
+		p.line(1, "owner:     %s", sc.Owner)
+	}
+	if len(sc.Tags) > 0 {
+		p.line(1, "tags:      %s", strings.Join(sc.Tags, ", "))
+	}
+	p.line(1, "objective: RTO %s, RPO %s", durationOrNone(sc.Objective.RTO), durationOrNone(sc.Objective.RPO))
+	if sc.Schedule != nil {
+		p.line(1, "schedule:  %q in %s, next run %s", sc.Schedule.Cron, sc.Schedule.Location, nextRun(sc.Schedule, now))
+	}
+	if sc.Timeout > 0 {
+		p.line(1, "timeout:   %s", formatDuration(sc.Timeout))
+	}
+	for _, pm := range sc.Postmortems {
+		p.line(1, "postmortem %s", strings.TrimSpace(strings.Join([]string{pm.ID, pm.Date, pm.Title}, " ")))
+		if pm.Finding != "" {
+			p.line(2, "finding: %s", pm.Finding)
+		}
+		if pm.URL != "" {
+			p.line(2, "%s", pm.URL)
+		}
+	}
+
+	number := 0
+	phase := func(title, note string) {
+		number++
+		p.line(0, "")
+		if note != "" {
+			title += "   (" + note + ")"
+		}
+		p.line(1, "%d. %s", number, title)
+	}
+	if len(sc.SteadyState) > 0 {
+		phase("steady_state", "must all pass before anything is touched")
+		p.steps(sc.SteadyState)
+	}
+	clockNote := "the recovery clock starts with the first step"
+	if len(sc.Disrupt) > 0 {
+		phase("disrupt", clockNote)
+		p.steps(sc.Disrupt)
+		clockNote = ""
+	}
+	if sc.Guard != nil {
+		phase(fmt.Sprintf("guard every %s", formatDuration(sc.Guard.Every)), "polled from clock start until recovery; one failure aborts")
+		p.steps(sc.Guard.Checks)
+	}
+	if len(sc.Recover) > 0 {
+		note := clockNote
+		if sc.RecoveredWhen == nil {
+			note = strings.TrimPrefix(note+"; ", "; ") + "the clock stops at the end of the last step"
+		}
+		phase("recover", note)
+		p.steps(sc.Recover)
+	}
+	if rw := sc.RecoveredWhen; rw != nil {
+		timeout := formatDuration(rw.Timeout)
+		if rw.Timeout == 0 {
+			timeout = "the drill's " + formatDuration(sc.Timeout)
+		}
+		phase(fmt.Sprintf("recovered_when every %s, timeout %s", formatDuration(rw.Every), timeout), "the clock stops at the first round where all pass")
+		p.steps(rw.Checks)
+	}
+	if sc.DataLoss != nil && sc.DataLoss.Check != nil {
+		phase("data_loss", "RPO measured = clock start - newest_record")
+		p.steps([]*Step{sc.DataLoss.Check})
+		p.line(3, "newest_record = %s", p.source(sc.DataLoss.NewestRecord.Range()))
+	}
+	if len(sc.Rollback) > 0 {
+		phase("rollback", "always runs once the drill got past steady_state")
+		p.steps(sc.Rollback)
+	}
+	p.line(0, "")
+}
+
+func (p *planWriter) steps(steps []*Step) {
+	for _, step := range steps {
+		if step == nil {
+			continue
+		}
+		header := fmt.Sprintf("%s %q: %s", stepWord(step.Phase), step.Name, step.Kind.Name())
+		if step.Phase == PhaseDataLoss {
+			header = step.Kind.Name()
+		}
+		var extras []string
+		if step.Timeout > 0 {
+			extras = append(extras, "timeout "+formatDuration(step.Timeout))
+		}
+		if step.Retries > 0 {
+			extras = append(extras, fmt.Sprintf("retries %d every %s", step.Retries, formatDuration(step.RetryEvery)))
+		}
+		if len(extras) > 0 {
+			header += "   (" + strings.Join(extras, ", ") + ")"
+		}
+		p.line(2, "%s", header)
+		p.attributes(step.Planned)
+		for _, a := range step.Asserts {
+			text := "assert " + p.source(a.Condition.Range())
+			if a.ErrorMessage != nil {
+				text += "   else " + p.source(a.ErrorMessage.Range())
+			}
+			p.line(3, "%s", text)
+		}
+		if len(step.References) > 0 {
+			p.line(3, "reads steps: %s", strings.Join(step.References, ", "))
+		}
+	}
+}
+
+// attributes writes the set attributes of a kind block, aligned.
+func (p *planWriter) attributes(planned cty.Value) {
+	if planned == cty.NilVal || !planned.IsKnown() || planned.IsNull() || !planned.Type().IsObjectType() {
+		return
+	}
+	var names []string
+	width := 0
+	for name, value := range planned.AsValueMap() {
+		if value.IsNull() {
+			continue
+		}
+		names = append(names, name)
+		width = max(width, len(name))
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		p.line(3, "%-*s = %s", width, name, renderValue(planned.GetAttr(name)))
+	}
+}
+
+// source returns the text of an expression as written.
+func (p *planWriter) source(rng hcl.Range) string {
+	file := p.set.Files[rng.Filename]
+	if file == nil || rng.End.Byte > len(file.Bytes) {
+		return "(expression)"
+	}
+	return string(file.Bytes[rng.Start.Byte:rng.End.Byte])
+}
+
+// renderValue writes a value in HCL syntax, hiding sensitive parts and
+// naming the parts only known at run time.
+func renderValue(v cty.Value) string {
+	if v.HasMark(sensitiveMark) {
+		return sensitiveText
+	}
+	if !v.IsKnown() {
+		return unknownText
+	}
+	if v.IsNull() {
+		return "null"
+	}
+	ty := v.Type()
+	switch {
+	case ty.IsListType() || ty.IsTupleType() || ty.IsSetType():
+		var parts []string
+		for it := v.ElementIterator(); it.Next(); {
+			_, element := it.Element()
+			parts = append(parts, renderValue(element))
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case ty.IsMapType() || ty.IsObjectType():
+		var parts []string
+		for it := v.ElementIterator(); it.Next(); {
+			key, element := it.Element()
+			parts = append(parts, fmt.Sprintf("%s = %s", renderValue(key), renderValue(element)))
+		}
+		return "{ " + strings.Join(parts, ", ") + " }"
+	}
+	return strings.TrimSpace(string(hclwrite.TokensForValue(v).Bytes()))
+}
+
+func stepWord(phase Phase) string {
+	switch phase {
+	case PhaseSteadyState, PhaseRecoveredWhen, PhaseGuard:
+		return "check"
+	}
+	return "step"
+}
+
+func nextRun(schedule *Schedule, now time.Time) string {
+	cron := gocron.NewDefaultCron(true)
+	if err := cron.IsValid(schedule.Cron, schedule.Location, now); err != nil {
+		return "never"
+	}
+	return cron.Next(now).In(schedule.Location).Format(time.RFC3339)
+}
+
+func durationOrNone(d time.Duration) string {
+	if d == 0 {
+		return "not set"
+	}
+	return formatDuration(d)
+}
+
+// formatDuration writes 30m rather than Go's 30m0s.
+func formatDuration(d time.Duration) string {
+	text := d.String()
+	if strings.HasSuffix(text, "m0s") {
+		text = strings.TrimSuffix(text, "0s")
+	}
+	if strings.HasSuffix(text, "h0m") {
+		text = strings.TrimSuffix(text, "0m")
+	}
+	return text
+}

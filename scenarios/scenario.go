@@ -1,0 +1,217 @@
+// Package scenarios is the redrill scenario language: it loads HCL files,
+// resolves variables and locals, decodes and validates scenarios, game days
+// and notifiers, and formats files. Everything it returns keeps the source
+// range it came from, so later errors can point back at the file.
+package scenarios
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/redrill/redrill/checks"
+)
+
+// Set is a loaded scenario set: one file, or every scenario file of a folder.
+type Set struct {
+	Variables []*Variable
+	Scenarios []*Scenario
+	GameDays  []*GameDay
+	Notifiers []*Notifier
+
+	// Files holds every parsed file by name, for printing diagnostics with
+	// their source lines.
+	Files map[string]*hcl.File
+
+	// evalContext holds var, local and the functions; checks are decoded
+	// again against it at run time.
+	evalContext *hcl.EvalContext
+}
+
+// Scenario returns the scenario named name, or nil.
+func (s *Set) Scenario(name string) *Scenario {
+	for _, sc := range s.Scenarios {
+		if sc.Name == name {
+			return sc
+		}
+	}
+	return nil
+}
+
+// Variable is a declared input variable with its resolved value.
+type Variable struct {
+	Name        string
+	Description string
+	Type        cty.Type
+	Sensitive   bool
+	// Value is marked sensitive when Sensitive is set, and so is everything
+	// computed from it.
+	Value cty.Value
+	// From says where the value came from: "--var", "--var-file FILE",
+	// "REDRILL_VAR_name" or "default".
+	From  string
+	Range hcl.Range
+}
+
+// Source is where a scenario was written.
+type Source struct {
+	File  string
+	Range hcl.Range
+	// Text is the scenario block as written.
+	Text []byte
+}
+
+// Scenario is one validated drill.
+type Scenario struct {
+	Name        string
+	Description string
+	Owner       string
+	Tags        []string
+	Postmortems []Postmortem
+	Objective   Objective
+	Schedule    *Schedule
+	// Timeout caps the whole drill; zero means no cap.
+	Timeout time.Duration
+
+	SteadyState   []*Step
+	Disrupt       []*Step
+	Recover       []*Step
+	RecoveredWhen *Poll
+	Guard         *Poll
+	DataLoss      *DataLoss
+	Rollback      []*Step
+
+	Source Source
+	// Hash is a stable SHA-256 of the scenario's source text, so reports can
+	// tell runs of different versions of a drill apart.
+	Hash string
+}
+
+// Postmortem is an incident a drill was derived from.
+type Postmortem struct {
+	ID      string
+	Title   string
+	URL     string
+	Date    string
+	Finding string
+	Range   hcl.Range
+}
+
+// Objective holds the recovery objectives; zero means not set.
+type Objective struct {
+	RTO   time.Duration
+	RPO   time.Duration
+	Range hcl.Range
+}
+
+// Schedule is when a drill runs by itself.
+type Schedule struct {
+	Cron     string
+	Location *time.Location
+	Range    hcl.Range
+}
+
+// Phase names a part of a drill.
+type Phase string
+
+// The phases, in the order they run.
+const (
+	PhaseSteadyState   Phase = "steady_state"
+	PhaseDisrupt       Phase = "disrupt"
+	PhaseRecover       Phase = "recover"
+	PhaseRecoveredWhen Phase = "recovered_when"
+	PhaseGuard         Phase = "guard"
+	PhaseDataLoss      Phase = "data_loss"
+	PhaseRollback      Phase = "rollback"
+)
+
+// Step is a step or a check: one check kind with its attributes, asserts and
+// retry settings. Attributes may refer to earlier steps (steps.NAME) and are
+// decoded again when the step runs.
+type Step struct {
+	Name  string
+	Phase Phase
+	Kind  checks.Kind
+	// Body is the kind block's body; see Set.DecodeStep.
+	Body hcl.Body
+	// Planned is the kind's attributes as known before the drill runs;
+	// values that depend on earlier steps are unknown.
+	Planned cty.Value
+	Asserts []*Assert
+	// Timeout is zero when the step has none of its own.
+	Timeout    time.Duration
+	Retries    int
+	RetryEvery time.Duration
+	// References names the earlier steps this one reads.
+	References []string
+	Range      hcl.Range
+}
+
+// Assert is a condition on a check's result.
+type Assert struct {
+	Condition    hcl.Expression
+	ErrorMessage hcl.Expression
+	Range        hcl.Range
+}
+
+// Poll is a set of checks polled at an interval: recovered_when or guard.
+type Poll struct {
+	Every time.Duration
+	// Timeout is zero for guards, which poll until recovery.
+	Timeout time.Duration
+	Checks  []*Step
+	Range   hcl.Range
+}
+
+// DataLoss measures the newest surviving record after recovery.
+type DataLoss struct {
+	Check *Step
+	// NewestRecord is evaluated with the check's result.
+	NewestRecord hcl.Expression
+	Range        hcl.Range
+}
+
+// GameDay runs a set of scenarios together, once.
+type GameDay struct {
+	Name      string
+	Start     time.Time
+	Scenarios []string
+	Parallel  bool
+	Range     hcl.Range
+}
+
+// Notifier posts drill events to a webhook.
+type Notifier struct {
+	Name    string
+	Webhook string
+	// Sensitive is set when the webhook URL came from a sensitive value.
+	Sensitive bool
+	Format    string
+	On        []string
+	Range     hcl.Range
+}
+
+// Select returns the scenarios with the given names, in the order given, or
+// every scenario when names is empty. An unknown name is an error that
+// lists what exists.
+func (s *Set) Select(names []string) ([]*Scenario, error) {
+	if len(names) == 0 {
+		return s.Scenarios, nil
+	}
+	known := make([]string, 0, len(s.Scenarios))
+	for _, sc := range s.Scenarios {
+		known = append(known, sc.Name)
+	}
+	selected := make([]*Scenario, 0, len(names))
+	for _, name := range names {
+		sc := s.Scenario(name)
+		if sc == nil {
+			return nil, fmt.Errorf("no scenario named %q.%s The scenarios are: %s", name, suggest(name, known), strings.Join(known, ", "))
+		}
+		selected = append(selected, sc)
+	}
+	return selected, nil
+}
