@@ -32,7 +32,7 @@ func optionalDuration(name string) hcldec.Spec {
 				return hcl.Diagnostics{{
 					Severity: hcl.DiagError,
 					Summary:  "Invalid duration",
-					Detail:   fmt.Sprintf("The %s attribute: %v.", name, err),
+					Detail:   fmt.Sprintf("The %q attribute: %v.", name, err),
 				}}
 			}
 			return nil
@@ -57,7 +57,7 @@ func oneOf(name string, allowed ...string) hcldec.Spec {
 			return hcl.Diagnostics{{
 				Severity: hcl.DiagError,
 				Summary:  fmt.Sprintf("Invalid %s", name),
-				Detail:   fmt.Sprintf("The %s attribute is %q; it must be one of %s.", name, text, quoteList(allowed)),
+				Detail:   fmt.Sprintf("The %q attribute is %q; it must be one of %s.", name, text, quoteList(allowed)),
 			}}
 		},
 	}

@@ -156,7 +156,7 @@ func duplicate(what, name string, block, previous *hcl.Block) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  fmt.Sprintf("Duplicate %s", what),
-		Detail:   fmt.Sprintf("A %s named %q is already defined at %s. Names must be unique; rename one of them.", what, name, previous.DefRange),
+		Detail:   fmt.Sprintf("A %s named %q is already defined at %s. Names must be unique; rename one of them.", what, name, at(previous.DefRange)),
 		Subject:  block.DefRange.Ptr(),
 	}
 }
@@ -173,4 +173,9 @@ func suggest(name string, known []string) string {
 		return ""
 	}
 	return fmt.Sprintf(" Did you mean %q?", best)
+}
+
+// at writes a range as file:line, for messages that point elsewhere.
+func at(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d", r.Filename, r.Start.Line)
 }

@@ -87,7 +87,7 @@ func (l *loader) decodeScenario(block *hcl.Block) (*Scenario, hcl.Diagnostics) {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  fmt.Sprintf("Duplicate %s block", b.Type),
-				Detail:   fmt.Sprintf("A scenario has at most one %s block; the first is at %s. Merge them.", b.Type, byType[b.Type][0].DefRange),
+				Detail:   fmt.Sprintf("A scenario has at most one %s block; the first is at %s. Merge them.", b.Type, at(byType[b.Type][0].DefRange)),
 				Subject:  b.DefRange.Ptr(),
 			})
 			continue

@@ -58,7 +58,7 @@ func (h *stepHeader) describe() string {
 
 // decodeStep evaluates a step's expressions with every earlier result
 // unknown, which checks types and references without running anything.
-func (l *loader) decodeStep(h *stepHeader, names map[string]Phase, steps cty.Value) (*Step, hcl.Diagnostics) {
+func (l *loader) decodeStep(h *stepHeader, names map[string]Phase, kinds map[string]checks.Kind, steps cty.Value) (*Step, hcl.Diagnostics) {
 	base := l.set.evalContext
 	step := &Step{Name: h.name, Phase: h.phase, Kind: h.kind, Body: h.kindBlock.Body, Range: h.defRange}
 	content := h.content
@@ -67,7 +67,7 @@ func (l *loader) decodeStep(h *stepHeader, names map[string]Phase, steps cty.Val
 	diags = append(diags, decodeWholeNumber(content.Attributes["retries"], base, &step.Retries)...)
 	diags = append(diags, decodeDuration(content.Attributes["retry_every"], base, &step.RetryEvery)...)
 
-	stepScope := &stepScope{all: names, readable: h.readable, current: h.name}
+	stepScope := &stepScope{all: names, readable: h.readable, kinds: kinds, current: h.name}
 	sc := scope{variables: l.variableNames(), locals: l.localNames(), steps: stepScope}
 	ctx := stepContext(base, steps, cty.NilVal)
 
@@ -82,7 +82,7 @@ func (l *loader) decodeStep(h *stepHeader, names map[string]Phase, steps cty.Val
 
 	// Asserts and newest_record also see the check's own result.
 	resultScope := sc
-	resultScope.result = true
+	resultScope.result = h.kind
 	resultCtx := stepContext(base, steps, cty.UnknownVal(h.kind.ResultType()))
 	for _, block := range content.Blocks {
 		if block.Type != "assert" {

@@ -95,7 +95,7 @@ func (l *loader) decodePhases(sc *Scenario, byType map[string]hcl.Blocks) hcl.Di
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  fmt.Sprintf("Duplicate %s name", block.Type),
-					Detail:   fmt.Sprintf("%q is already the name of a step or check of this scenario, at %s. Names are unique within a scenario, so that steps.NAME is unambiguous; rename one.", name, previous),
+					Detail:   fmt.Sprintf("%q is already the name of a step or check of this scenario, at %s. Names are unique within a scenario, so that steps.NAME is unambiguous; rename one.", name, at(previous)),
 					Subject:  block.LabelRanges[0].Ptr(),
 				})
 				continue
@@ -153,9 +153,11 @@ func (l *loader) decodePhases(sc *Scenario, byType map[string]hcl.Blocks) hcl.Di
 	// Before the drill runs, every step's result is unknown but typed, so
 	// steps.NAME.FIELD is checked against the kind's result fields.
 	unknownResults := map[string]cty.Value{}
+	kinds := map[string]checks.Kind{}
 	for _, h := range headers {
 		if h.kind != nil && h.phase != PhaseDataLoss {
 			unknownResults[h.name] = cty.UnknownVal(h.kind.ResultType())
+			kinds[h.name] = h.kind
 		}
 	}
 	steps := cty.ObjectVal(unknownResults)
@@ -163,7 +165,7 @@ func (l *loader) decodePhases(sc *Scenario, byType map[string]hcl.Blocks) hcl.Di
 		if h.kind == nil {
 			continue
 		}
-		step, stepDiags := l.decodeStep(h, names, steps)
+		step, stepDiags := l.decodeStep(h, names, kinds, steps)
 		diags = append(diags, stepDiags...)
 		if h.phase == PhaseDataLoss && h.content != nil {
 			sc.DataLoss.NewestRecord = newestRecordExpr(h.content)

@@ -39,7 +39,7 @@ func functions(baseDir string, lookupEnv func(string) (string, bool)) map[string
 		"coalescelist": stdlib.CoalesceListFunc, "compact": stdlib.CompactFunc,
 		"concat": stdlib.ConcatFunc, "contains": stdlib.ContainsFunc, "distinct": stdlib.DistinctFunc,
 		"element": stdlib.ElementFunc, "flatten": stdlib.FlattenFunc, "index": stdlib.IndexFunc,
-		"keys": stdlib.KeysFunc, "length": stdlib.LengthFunc, "lookup": stdlib.LookupFunc,
+		"keys": stdlib.KeysFunc, "length": lengthFunc, "lookup": stdlib.LookupFunc,
 		"merge": stdlib.MergeFunc, "range": stdlib.RangeFunc, "reverse": stdlib.ReverseListFunc,
 		"slice": stdlib.SliceFunc, "sort": stdlib.SortFunc, "values": stdlib.ValuesFunc,
 		"zipmap": stdlib.ZipmapFunc,
@@ -82,6 +82,36 @@ var replaceFunc = function.New(&function.Spec{
 			return stdlib.RegexReplace(args[0], pattern, args[2])
 		}
 		return stdlib.Replace(args[0], args[1], args[2])
+	},
+})
+
+// lengthFunc is Terraform's length: collections, and strings in characters.
+var lengthFunc = function.New(&function.Spec{
+	Description: "Returns the number of elements of a collection or the number of characters of a string.",
+	Params: []function.Parameter{{
+		Name: "value", Type: cty.DynamicPseudoType,
+		AllowDynamicType: true, AllowUnknown: true, AllowMarked: true,
+	}},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		ty := args[0].Type()
+		if ty == cty.String || ty == cty.DynamicPseudoType || ty.IsCollectionType() || ty.IsTupleType() || ty.IsObjectType() {
+			return cty.Number, nil
+		}
+		return cty.NilType, fmt.Errorf("length needs a string, a list, a map or an object, not %s", ty.FriendlyName())
+	},
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		value, marks := args[0].Unmark()
+		if value.Type() == cty.String {
+			n, err := stdlib.Strlen(value)
+			return n.WithMarks(marks), err
+		}
+		if !value.IsKnown() || value.Type() == cty.DynamicPseudoType {
+			return cty.UnknownVal(cty.Number).WithMarks(marks), nil
+		}
+		if value.IsNull() {
+			return cty.NilVal, fmt.Errorf("length of null")
+		}
+		return value.Length().WithMarks(marks), nil
 	},
 })
 

@@ -22,7 +22,7 @@ func (l *loader) decodeLocals(ctx *hcl.EvalContext, blocks hcl.Blocks) hcl.Diagn
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Duplicate local value",
-					Detail:   fmt.Sprintf("Local value %q is already defined at %s. Names must be unique; rename one of them.", attr.Name, previous.NameRange),
+					Detail:   fmt.Sprintf("Local value %q is already defined at %s. Names must be unique; rename one of them.", attr.Name, at(previous.NameRange)),
 					Subject:  attr.NameRange.Ptr(),
 				})
 				continue

@@ -3,9 +3,12 @@ package scenarios
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/redrill/redrill/checks"
 )
 
 // scope says which names an expression may refer to. References are
@@ -16,9 +19,9 @@ type scope struct {
 	locals    map[string]bool
 	// steps is nil where steps.NAME may not be used.
 	steps *stepScope
-	// result is set in assert and newest_record, where the check's own
-	// result is known.
-	result bool
+	// result is the kind of the check whose own result is readable, in
+	// assert and newest_record; nil elsewhere.
+	result checks.Kind
 }
 
 // stepScope describes the steps of a scenario as seen from one step.
@@ -28,6 +31,8 @@ type stepScope struct {
 	// readable are the names that have run before the current step and
 	// have one result.
 	readable map[string]bool
+	// kinds holds the kind of each step whose kind is known.
+	kinds map[string]checks.Kind
 	// current is the step being decoded, for messages.
 	current string
 }
@@ -48,13 +53,15 @@ func (s scope) checkReferences(traversals []hcl.Traversal) (badRoots map[string]
 		case "steps":
 			d = s.checkStep(traversal)
 		case "result":
-			if !s.result {
+			if s.result == nil {
 				d = &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "result is not available here",
 					Detail:   "result is the check's own result: use it in an assert block or in newest_record, not in the check's attributes. To read an earlier step's result, use steps.NAME.",
 					Subject:  traversal.SourceRange().Ptr(),
 				}
+			} else {
+				d = checkResultField(traversal[1:], s.result)
 			}
 		}
 		if d != nil {
@@ -128,7 +135,34 @@ func (s scope) checkStep(traversal hcl.Traversal) *hcl.Diagnostic {
 			Subject:  attrRange.Ptr(),
 		}
 	}
+	if kind := s.steps.kinds[name]; kind != nil {
+		return checkResultField(traversal[2:], kind)
+	}
 	return nil
+}
+
+// checkResultField checks the field read from a result against the
+// fields of the kind, so a typo is caught before the drill runs.
+func checkResultField(rest hcl.Traversal, kind checks.Kind) *hcl.Diagnostic {
+	if len(rest) == 0 {
+		return nil
+	}
+	attr, ok := rest[0].(hcl.TraverseAttr)
+	if !ok {
+		return nil
+	}
+	fields := kind.ResultType().AttributeTypes()
+	if _, ok := fields[attr.Name]; ok {
+		return nil
+	}
+	names := sortedKeys(fields)
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Unknown result field",
+		Detail: fmt.Sprintf("A %s result has no field %q.%s Its fields are: %s.",
+			kind.Name(), attr.Name, suggest(attr.Name, names), strings.Join(names, ", ")),
+		Subject: attr.SrcRange.Ptr(),
+	}
 }
 
 // secondName returns NAME in root.NAME.

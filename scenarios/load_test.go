@@ -1,0 +1,95 @@
+package scenarios
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden compares got with testdata/<name>, or rewrites it under -update.
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (go test -update rewrites it)\n--- got:\n%s\n--- want:\n%s", path, got, want)
+	}
+}
+
+// diagnosticText renders diagnostics as a user sees them.
+func diagnosticText(t *testing.T, files map[string]*hcl.File, diags hcl.Diagnostics) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := hcl.NewDiagnosticTextWriter(&buf, files, 100, false).WriteDiagnostics(diags); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// Every file in testdata/invalid is loaded alone; its errors, as the user
+// sees them, must match the .golden file next to it.
+func TestLoadReportsErrorsWithSourceLines(t *testing.T) {
+	paths, err := filepath.Glob("testdata/invalid/*.hcl*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range paths {
+		if strings.HasSuffix(path, ".golden") {
+			continue
+		}
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			set, diags := Load(path, Options{})
+			if !diags.HasErrors() {
+				t.Fatalf("%s loaded without errors", path)
+			}
+			for _, d := range diags {
+				if d.Subject == nil && d.Severity == hcl.DiagError {
+					t.Errorf("error without a source location: %s: %s", d.Summary, d.Detail)
+				}
+			}
+			golden(t, strings.TrimSuffix(path, filepath.Ext(path))+".golden", diagnosticText(t, set.Files, diags))
+		})
+	}
+}
+
+// Every file in testdata/valid loads without diagnostics, and its plan
+// matches the golden file.
+func TestPlanOfValidSets(t *testing.T) {
+	paths, err := filepath.Glob("testdata/valid/*.hcl*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	for _, path := range paths {
+		if strings.HasSuffix(path, ".golden") {
+			continue
+		}
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			set, diags := Load(path, Options{})
+			if len(diags) > 0 {
+				t.Fatalf("unexpected diagnostics:\n%s", diagnosticText(t, set.Files, diags))
+			}
+			var buf bytes.Buffer
+			if err := set.WritePlan(&buf, PlanOptions{Now: now}); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, strings.TrimSuffix(path, filepath.Ext(path))+".plan.golden", buf.Bytes())
+		})
+	}
+}

@@ -1,0 +1,18 @@
+scenario "orders-db-restore" {
+  recover {
+    step "restore" {
+      command { run = ["true"] }
+    }
+  }
+}
+
+gameday "q4" {
+  start     = "2026-12-05 09:00"
+  scenarios = ["orders-db-restor", "payments"]
+}
+
+notify "chat" {
+  webhook = "hooks.example.com/redrill"
+  format  = "teams"
+  on      = ["start", "failure"]
+}

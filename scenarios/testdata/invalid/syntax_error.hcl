@@ -1,0 +1,8 @@
+scenario "broken" {
+  timeout "1h"
+  recover {
+    step "x" {
+      command { run = ["true"] }
+    }
+  }
+}

@@ -1,0 +1,20 @@
+scenario "types" {
+  tags    = "postgres"
+  timeout = 30
+
+  recover {
+    step "restore" {
+      retries = "many"
+      command {
+        run = "pg_restore /backups/latest.dump"
+      }
+    }
+    step "probe" {
+      http {
+        url                  = "http://127.0.0.1:8080/health"
+        insecure_skip_verify = "sometimes"
+        method               = "FETCH"
+      }
+    }
+  }
+}
