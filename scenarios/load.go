@@ -57,25 +57,42 @@ type loader struct {
 // validated. All errors found are returned together; the set is usable only
 // when the diagnostics have no error.
 func Load(path string, opts Options) (*Set, hcl.Diagnostics) {
+	paths, baseDir, err := scenarioFiles(path)
+	if err != nil {
+		return &Set{}, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read scenarios", Detail: err.Error()}}
+	}
+	sources := make(map[string][]byte, len(paths))
+	for _, p := range paths {
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return &Set{}, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read scenarios", Detail: err.Error()}}
+		}
+		sources[p] = src
+	}
+	return load(sources, baseDir, opts)
+}
+
+// LoadSources loads a set from memory: file names (ending in .hcl or
+// .hcl.json) to contents. Relative paths given to file() are read from the
+// current folder.
+func LoadSources(sources map[string][]byte, opts Options) (*Set, hcl.Diagnostics) {
+	return load(sources, ".", opts)
+}
+
+func load(sources map[string][]byte, baseDir string, opts Options) (*Set, hcl.Diagnostics) {
 	if opts.Kinds == nil {
 		opts.Kinds = checks.Builtin()
 	}
 	if opts.LookupEnv == nil {
 		opts.LookupEnv = func(string) (string, bool) { return "", false }
 	}
-	l := &loader{opts: opts, parser: hclparse.NewParser(), set: &Set{}}
+	l := &loader{opts: opts, parser: hclparse.NewParser(), baseDir: baseDir, set: &Set{}}
 	defer func() { l.set.Files = l.parser.Files() }()
-
-	paths, baseDir, err := scenarioFiles(path)
-	if err != nil {
-		return l.set, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read scenarios", Detail: err.Error()}}
-	}
-	l.baseDir = baseDir
 
 	var diags hcl.Diagnostics
 	blocks := map[string]hcl.Blocks{}
-	for _, p := range paths {
-		file, parseDiags := l.parse(p)
+	for _, name := range sortedKeys(sources) {
+		file, parseDiags := l.parse(name, sources[name])
 		diags = append(diags, parseDiags...)
 		if file == nil {
 			continue
@@ -131,13 +148,13 @@ func isScenarioFile(name string) bool {
 	return strings.HasSuffix(name, nativeSuffix) || strings.HasSuffix(name, jsonSuffix)
 }
 
-func (l *loader) parse(path string) (*hcl.File, hcl.Diagnostics) {
+func (l *loader) parse(name string, src []byte) (*hcl.File, hcl.Diagnostics) {
 	var file *hcl.File
 	var diags hcl.Diagnostics
-	if strings.HasSuffix(path, ".json") {
-		file, diags = l.parser.ParseJSONFile(path)
+	if strings.HasSuffix(name, ".json") {
+		file, diags = l.parser.ParseJSON(src, name)
 	} else {
-		file, diags = l.parser.ParseHCLFile(path)
+		file, diags = l.parser.ParseHCL(src, name)
 	}
 	if diags.HasErrors() {
 		// A file with syntax errors is not decoded: its content would only

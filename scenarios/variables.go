@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 
@@ -179,7 +180,12 @@ func (l *loader) givenValues(declared map[string]*hcl.Block) (map[string]rawValu
 	}
 
 	for _, path := range l.opts.VarFiles {
-		file, fileDiags := l.parse(path)
+		src, err := os.ReadFile(path)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read --var-file", Detail: err.Error()})
+			continue
+		}
+		file, fileDiags := l.parse(path, src)
 		diags = append(diags, fileDiags...)
 		if file == nil {
 			continue
