@@ -112,7 +112,7 @@ func load(sources map[string][]byte, baseDir string, opts Options) (*Set, hcl.Di
 	diags = append(diags, l.decodeScenarios(blocks["scenario"])...)
 	diags = append(diags, l.decodeGameDays(blocks["gameday"])...)
 	diags = append(diags, l.decodeNotifiers(blocks["notify"])...)
-	return l.set, dedupe(diags)
+	return l.set, tidy(diags)
 }
 
 // scenarioFiles lists the files of a set and the folder relative paths are
@@ -180,9 +180,10 @@ func (l *loader) baseContext() *hcl.EvalContext {
 	}
 }
 
-// dedupe drops repeated diagnostics: the same problem reached along two
-// paths is reported once.
-func dedupe(diags hcl.Diagnostics) hcl.Diagnostics {
+// tidy drops repeated diagnostics (the same problem reached along two
+// paths is reported once) and orders them as they appear in the files.
+// Errors without a place, such as a bad --var, come first.
+func tidy(diags hcl.Diagnostics) hcl.Diagnostics {
 	seen := map[string]bool{}
 	var out hcl.Diagnostics
 	for _, d := range diags {
@@ -196,5 +197,15 @@ func dedupe(diags hcl.Diagnostics) hcl.Diagnostics {
 		seen[key] = true
 		out = append(out, d)
 	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].Subject, out[j].Subject
+		switch {
+		case a == nil || b == nil:
+			return a == nil && b != nil
+		case a.Filename != b.Filename:
+			return a.Filename < b.Filename
+		}
+		return a.Start.Byte < b.Start.Byte
+	})
 	return out
 }

@@ -137,15 +137,34 @@ func parseVariableText(v *Variable, given rawValue) (cty.Value, hcl.Diagnostics)
 	if v.Type == cty.String || v.Type == cty.DynamicPseudoType {
 		return cty.StringVal(given.text), nil
 	}
-	filename := fmt.Sprintf("<value for var.%s from %s>", v.Name, given.from)
-	expr, diags := hclsyntax.ParseExpression([]byte(given.text), filename, hcl.InitialPos)
-	if diags.HasErrors() {
-		return cty.DynamicVal, diags
+	expr, diags := hclsyntax.ParseExpression([]byte(given.text), given.from, hcl.InitialPos)
+	var value cty.Value
+	if !diags.HasErrors() {
+		value, diags = expr.Value(nil)
 	}
-	value, valueDiags := expr.Value(nil)
-	diags = append(diags, valueDiags...)
+	if diags.HasErrors() {
+		return cty.DynamicVal, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid value for variable",
+			Detail: fmt.Sprintf("The value of variable %q from %s is not a %s written in HCL syntax; for example %s.",
+				v.Name, given.from, v.Type.FriendlyName(), exampleOf(v.Type)),
+		}}
+	}
 	diags = append(diags, convertVariable(v, &value, nil, given.from)...)
 	return value, diags
+}
+
+// exampleOf shows how a value of a type is written on a command line.
+func exampleOf(ty cty.Type) string {
+	switch {
+	case ty == cty.Number:
+		return "4"
+	case ty == cty.Bool:
+		return "true"
+	case ty.IsListType() || ty.IsSetType() || ty.IsTupleType():
+		return `["a", "b"]`
+	}
+	return `{ name = "value" }`
 }
 
 func convertVariable(v *Variable, value *cty.Value, subject *hcl.Range, from string) hcl.Diagnostics {
