@@ -163,6 +163,9 @@ func (l *loader) decodePhases(sc *Scenario, byType map[string]hcl.Blocks) hcl.Di
 	steps := cty.ObjectVal(unknownResults)
 	for _, h := range headers {
 		if h.kind == nil {
+			// Keep the step, so that later checks ("nothing to recover")
+			// do not report what follows from its own error.
+			h.attach(&Step{Name: h.name, Phase: h.phase, Range: h.defRange})
 			continue
 		}
 		step, stepDiags := l.decodeStep(h, names, kinds, steps)

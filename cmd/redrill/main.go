@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	// Time zones of schedules must resolve on machines without tzdata.
@@ -34,7 +35,7 @@ func main() {
 // execute runs the CLI with the given arguments and returns the exit code.
 func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRootCommand()
-	root.SetArgs(args)
+	root.SetArgs(acceptSingleDashFlags(root, args))
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -67,6 +68,30 @@ recovery objectives (RTO/RPO) recorded in each scenario.`,
 		newPlanCommand(),
 	)
 	return root
+}
+
+// acceptSingleDashFlags lets long flags be written with one dash, as in
+// Go and Terraform tools (`redrill fmt -check`): cobra alone would read
+// -check as the shorthands -c -h -e -c -k.
+func acceptSingleDashFlags(root *cobra.Command, args []string) []string {
+	cmd, _, err := root.Find(args)
+	if err != nil {
+		return args
+	}
+	out := append([]string(nil), args...)
+	for i, arg := range args {
+		if arg == "--" {
+			break
+		}
+		if len(arg) < 3 || arg[0] != '-' || arg[1] == '-' {
+			continue
+		}
+		name, _, _ := strings.Cut(arg[1:], "=")
+		if cmd.Flags().Lookup(name) != nil {
+			out[i] = "-" + arg
+		}
+	}
+	return out
 }
 
 // usageError prints err and returns the exit code for invalid input.
