@@ -93,3 +93,26 @@ func TestPlanOfValidSets(t *testing.T) {
 		})
 	}
 }
+
+// The examples shipped with redrill must stay valid and formatted.
+func TestExamplesAreValidAndFormatted(t *testing.T) {
+	paths, err := filepath.Glob("examples/*.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) == 0 {
+		t.Fatal("no examples found")
+	}
+	for _, path := range paths {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			set, diags := Load(path, Options{})
+			if len(diags) > 0 {
+				t.Fatalf("diagnostics:\n%s", diagnosticText(t, set.Files, diags))
+			}
+			changed, _, diags := FormatFile(path, false)
+			if diags.HasErrors() || changed {
+				t.Errorf("%s is not formatted: run redrill fmt %s", path, path)
+			}
+		})
+	}
+}
