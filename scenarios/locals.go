@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -51,7 +53,7 @@ func (l *loader) decodeLocals(ctx *hcl.EvalContext, blocks hcl.Blocks) hcl.Diagn
 		case done:
 			return
 		case visiting:
-			cycle := append(stack[indexOf(stack, name):], name)
+			cycle := append(stack[slices.Index(stack, name):], name)
 			attr := attrs[name]
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -106,23 +108,7 @@ func (l *loader) variableNames() map[string]bool {
 
 // sortedAttributes orders attributes as they appear in the file.
 func sortedAttributes(attrs hcl.Attributes) []*hcl.Attribute {
-	list := make([]*hcl.Attribute, 0, len(attrs))
-	for _, attr := range attrs {
-		list = append(list, attr)
-	}
-	for i := 1; i < len(list); i++ {
-		for j := i; j > 0 && list[j].Range.Start.Byte < list[j-1].Range.Start.Byte; j-- {
-			list[j], list[j-1] = list[j-1], list[j]
-		}
-	}
+	list := slices.Collect(maps.Values(attrs))
+	slices.SortFunc(list, func(a, b *hcl.Attribute) int { return a.Range.Start.Byte - b.Range.Start.Byte })
 	return list
-}
-
-func indexOf(list []string, item string) int {
-	for i, x := range list {
-		if x == item {
-			return i
-		}
-	}
-	return -1
 }
