@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -21,27 +22,27 @@ func optional(name string, ty cty.Type) hcldec.Spec {
 
 // optionalDuration is a string attribute that must read as a duration.
 func optionalDuration(name string) hcldec.Spec {
-	return &hcldec.ValidateSpec{
-		Wrapped: optional(name, cty.String),
-		Func: func(value cty.Value) hcl.Diagnostics {
-			text, ok := knownString(value)
-			if !ok {
-				return nil
-			}
-			if _, err := ParseDuration(text); err != nil {
-				return hcl.Diagnostics{{
-					Severity: hcl.DiagError,
-					Summary:  "Invalid duration",
-					Detail:   fmt.Sprintf("The %q attribute: %v.", name, err),
-				}}
-			}
-			return nil
-		},
-	}
+	return validatedString(name, "Invalid duration", func(text string) string {
+		if _, err := ParseDuration(text); err != nil {
+			return fmt.Sprintf("The %q attribute: %v.", name, err)
+		}
+		return ""
+	})
 }
 
 // oneOf is a string attribute limited to the given values.
 func oneOf(name string, allowed ...string) hcldec.Spec {
+	return validatedString(name, "Invalid "+name, func(text string) string {
+		if slices.Contains(allowed, text) {
+			return ""
+		}
+		return fmt.Sprintf("The %q attribute is %q; it must be one of %s.", name, text, quoteList(allowed))
+	})
+}
+
+// validatedString is an optional string attribute checked by problem, which
+// returns what is wrong with a value, or "".
+func validatedString(name, summary string, problem func(text string) string) hcldec.Spec {
 	return &hcldec.ValidateSpec{
 		Wrapped: optional(name, cty.String),
 		Func: func(value cty.Value) hcl.Diagnostics {
@@ -49,16 +50,10 @@ func oneOf(name string, allowed ...string) hcldec.Spec {
 			if !ok {
 				return nil
 			}
-			for _, a := range allowed {
-				if text == a {
-					return nil
-				}
+			if detail := problem(text); detail != "" {
+				return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail}}
 			}
-			return hcl.Diagnostics{{
-				Severity: hcl.DiagError,
-				Summary:  fmt.Sprintf("Invalid %s", name),
-				Detail:   fmt.Sprintf("The %q attribute is %q; it must be one of %s.", name, text, quoteList(allowed)),
-			}}
+			return nil
 		},
 	}
 }
