@@ -1,6 +1,13 @@
 package checks
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
+
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -24,4 +31,30 @@ func (fileKind) ResultType() cty.Type {
 		"modified": cty.String,
 		"age":      cty.Number,
 	})
+}
+
+func (fileKind) Run(_ context.Context, env *Env, config cty.Value) (map[string]cty.Value, error) {
+	path := stringAttr(config, "path")
+	info, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]cty.Value{"exists": cty.False}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("stat %s: %w", path, err)
+	}
+	modified := info.ModTime()
+	return map[string]cty.Value{
+		"exists":   cty.True,
+		"size":     cty.NumberIntVal(info.Size()),
+		"modified": cty.StringVal(modified.UTC().Format(time.RFC3339Nano)),
+		"age":      seconds(env.Now().Sub(modified)),
+	}, nil
+}
+
+func (fileKind) Succeeded(result cty.Value) (bool, string) {
+	exists := result.GetAttr("exists")
+	if !exists.IsNull() && exists.True() {
+		return true, ""
+	}
+	return false, "the file does not exist"
 }

@@ -1,8 +1,17 @@
 package checks
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
 
 // httpKind sends one HTTP request: `http { url = "https://..." }`.
@@ -30,4 +39,106 @@ func (httpKind) ResultType() cty.Type {
 		"json":     cty.DynamicPseudoType,
 		"duration": cty.Number,
 	})
+}
+
+// defaultHTTPTimeout bounds a request whose step gives no timeout: a server
+// that hangs must not hang the drill.
+const defaultHTTPTimeout = 30 * time.Second
+
+func (httpKind) DefaultTimeout() time.Duration { return defaultHTTPTimeout }
+
+func (httpKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]cty.Value, error) {
+	method := stringAttr(config, "method")
+	if method == "" {
+		method = http.MethodGet
+	}
+	var body io.Reader
+	if text := stringAttr(config, "body"); text != "" {
+		body = strings.NewReader(text)
+	}
+	target := stringAttr(config, "url")
+	req, err := http.NewRequestWithContext(ctx, method, target, body)
+	if err != nil {
+		return nil, fmt.Errorf("request %s: %w", target, err)
+	}
+	for name, value := range stringMapAttr(config, "headers") {
+		if strings.EqualFold(name, "Authorization") || strings.EqualFold(name, "Cookie") {
+			env.Redactor.Add(value)
+		}
+		if strings.EqualFold(name, "Host") {
+			req.Host = value
+			continue
+		}
+		req.Header.Set(name, value)
+	}
+	client := &http.Client{Transport: env.transport(boolAttr(config, "insecure_skip_verify", false))}
+	if !boolAttr(config, "follow_redirects", true) {
+		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+
+	started := env.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		if cause := context.Cause(ctx); cause != nil && errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("%s %s: %w", method, target, cause)
+		}
+		return map[string]cty.Value{"duration": seconds(env.Now().Sub(started))}, err
+	}
+	defer resp.Body.Close()
+	content, readErr := io.ReadAll(io.LimitReader(resp.Body, maxOutput+1))
+	truncated := len(content) > maxOutput
+	if truncated {
+		content = content[:maxOutput]
+	}
+	// Drain a little more so the connection can be reused; a huge body is
+	// abandoned instead.
+	_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
+	duration := env.Now().Sub(started)
+
+	headers := map[string]cty.Value{}
+	for name, values := range resp.Header {
+		headers[name] = cty.StringVal(strings.Join(values, ", "))
+	}
+	fields := map[string]cty.Value{
+		"status":   cty.NumberIntVal(int64(resp.StatusCode)),
+		"headers":  cty.MapVal(headers),
+		"body":     cty.StringVal(string(content)),
+		"json":     decodeJSON(content, truncated),
+		"duration": seconds(duration),
+	}
+	if len(headers) == 0 {
+		fields["headers"] = cty.MapValEmpty(cty.String)
+	}
+	if readErr != nil {
+		return fields, fmt.Errorf("read body of %s %s: %w", method, target, readErr)
+	}
+	return fields, nil
+}
+
+// decodeJSON returns the body as a value when it is JSON, else null.
+func decodeJSON(content []byte, truncated bool) cty.Value {
+	if truncated || len(content) == 0 {
+		return cty.NullVal(cty.DynamicPseudoType)
+	}
+	ty, err := ctyjson.ImpliedType(content)
+	if err != nil {
+		return cty.NullVal(cty.DynamicPseudoType)
+	}
+	value, err := ctyjson.Unmarshal(content, ty)
+	if err != nil {
+		return cty.NullVal(cty.DynamicPseudoType)
+	}
+	return value
+}
+
+func (httpKind) Succeeded(result cty.Value) (bool, string) {
+	status := result.GetAttr("status")
+	if status.IsNull() {
+		return false, "no response"
+	}
+	code, _ := status.AsBigFloat().Int64()
+	if code >= 200 && code < 400 {
+		return true, ""
+	}
+	return false, fmt.Sprintf("status %d %s", code, http.StatusText(int(code)))
 }

@@ -5,6 +5,7 @@
 package checks
 
 import (
+	"context"
 	"sort"
 
 	"github.com/hashicorp/hcl/v2/hcldec"
@@ -20,6 +21,14 @@ type Kind interface {
 	Spec() hcldec.ObjectSpec
 	// ResultType is the object type of `result` in an assert.
 	ResultType() cty.Type
+	// Run performs the check once. config holds the kind's attributes,
+	// decoded and unmarked. It returns the result fields it measured; an
+	// error means the check could not run (bad address, unknown driver),
+	// not that the system failed it.
+	Run(ctx context.Context, env *Env, config cty.Value) (map[string]cty.Value, error)
+	// Succeeded is the default success condition, used when a step has no
+	// assert. The message says why a result failed.
+	Succeeded(result cty.Value) (ok bool, message string)
 }
 
 // Registry maps block type names to kinds.

@@ -1,17 +1,35 @@
 package checks
 
 import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
+
+	// The drivers of the two databases redrill speaks.
+	_ "github.com/lib/pq"
+	_ "modernc.org/sqlite"
 )
 
-// sqlKind runs one query: `sql { dsn = "...", query = "SELECT ..." }`.
+// sqlKind runs one statement: `sql { dsn = "...", query = "SELECT ..." }`.
 type sqlKind struct{}
 
 func (sqlKind) Name() string { return "sql" }
 
-// SQL drivers a scenario may name; the first is the default.
-var sqlDrivers = []string{"postgres", "sqlite"}
+// SQL drivers a scenario may name, and the database/sql driver of each; the
+// first is the default.
+var (
+	sqlDrivers  = []string{"postgres", "sqlite"}
+	driverNames = map[string]string{"postgres": "postgres", "sqlite": "sqlite"}
+)
+
+// maxRows bounds the rows kept in a result; row_count still counts all.
+const maxRows = 1000
 
 func (sqlKind) Spec() hcldec.ObjectSpec {
 	return hcldec.ObjectSpec{
@@ -31,4 +49,145 @@ func (sqlKind) ResultType() cty.Type {
 		"value":     cty.DynamicPseudoType,
 		"duration":  cty.Number,
 	})
+}
+
+func (sqlKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]cty.Value, error) {
+	driver := stringAttr(config, "driver")
+	if driver == "" {
+		driver = sqlDrivers[0]
+	}
+	db, err := env.pool(driver, stringAttr(config, "dsn"))
+	if err != nil {
+		return nil, err
+	}
+	args, err := queryArgs(config.GetAttr("args"))
+	if err != nil {
+		return nil, err
+	}
+
+	started := env.Now()
+	// Query, not Exec, so a SELECT returns rows; DDL and other statements
+	// simply return none. The context cancels the query on the server.
+	rows, err := db.QueryxContext(ctx, stringAttr(config, "query"), args...)
+	if err != nil {
+		return map[string]cty.Value{"duration": seconds(env.Now().Sub(started))}, fmt.Errorf("%s query: %w", driver, err)
+	}
+	defer rows.Close()
+	columns, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, fmt.Errorf("%s query: %w", driver, err)
+	}
+
+	var kept []cty.Value
+	var first cty.Value = cty.NullVal(cty.DynamicPseudoType)
+	count := int64(0)
+	for rows.Next() {
+		values, err := rows.SliceScan()
+		if err != nil {
+			return nil, fmt.Errorf("%s query: read row %d: %w", driver, count+1, err)
+		}
+		count++
+		if len(kept) >= maxRows {
+			continue
+		}
+		row := make(map[string]cty.Value, len(columns))
+		for i, column := range columns {
+			row[columnName(column.Name(), i, row)] = sqlValue(values[i], column.DatabaseTypeName())
+		}
+		if count == 1 && len(columns) > 0 {
+			first = sqlValue(values[0], columns[0].DatabaseTypeName())
+		}
+		kept = append(kept, cty.ObjectVal(row))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s query: %w", driver, err)
+	}
+	rowsValue := cty.EmptyTupleVal
+	if len(kept) > 0 {
+		rowsValue = cty.TupleVal(kept)
+	}
+	return map[string]cty.Value{
+		"rows":      rowsValue,
+		"row_count": cty.NumberIntVal(count),
+		"value":     first,
+		"duration":  seconds(env.Now().Sub(started)),
+	}, nil
+}
+
+func (sqlKind) Succeeded(result cty.Value) (bool, string) {
+	// A query that ran is a success; errors never reach here.
+	return true, ""
+}
+
+// columnName keeps columns of the same name (SELECT a.id, b.id) apart.
+func columnName(name string, index int, row map[string]cty.Value) string {
+	if name == "" || name == "?column?" {
+		name = fmt.Sprintf("column%d", index+1)
+	}
+	if _, taken := row[name]; taken {
+		name = fmt.Sprintf("%s_%d", name, index+1)
+	}
+	return name
+}
+
+// queryArgs converts args to parameters bound by the driver, never
+// interpolated into the query text.
+func queryArgs(list cty.Value) ([]any, error) {
+	if list.IsNull() {
+		return nil, nil
+	}
+	var args []any
+	for it := list.ElementIterator(); it.Next(); {
+		index, v := it.Element()
+		switch {
+		case v.IsNull():
+			args = append(args, nil)
+		case v.Type() == cty.String:
+			args = append(args, v.AsString())
+		case v.Type() == cty.Bool:
+			args = append(args, v.True())
+		case v.Type() == cty.Number:
+			if i, accuracy := v.AsBigFloat().Int64(); accuracy == big.Exact {
+				args = append(args, i)
+			} else {
+				f, _ := v.AsBigFloat().Float64()
+				args = append(args, f)
+			}
+		default:
+			i, _ := index.AsBigFloat().Int64()
+			return nil, fmt.Errorf("args[%d] is a %s; a query argument is a string, number, bool or null", i, v.Type().FriendlyName())
+		}
+	}
+	return args, nil
+}
+
+// sqlValue converts a scanned column to a result value: numbers stay
+// numbers, times are RFC 3339 in UTC, NULL is null.
+func sqlValue(v any, databaseType string) cty.Value {
+	switch x := v.(type) {
+	case nil:
+		return cty.NullVal(cty.DynamicPseudoType)
+	case int64:
+		return cty.NumberIntVal(x)
+	case float64:
+		return cty.NumberFloatVal(x)
+	case bool:
+		return cty.BoolVal(x)
+	case time.Time:
+		return cty.StringVal(x.UTC().Format(time.RFC3339Nano))
+	case string:
+		return cty.StringVal(x)
+	case []byte:
+		text := string(x)
+		switch strings.ToUpper(databaseType) {
+		case "NUMERIC", "DECIMAL":
+			if n, err := cty.ParseNumberVal(text); err == nil {
+				return n
+			}
+		}
+		return cty.StringVal(text)
+	case sql.RawBytes:
+		return cty.StringVal(string(x))
+	}
+	return cty.StringVal(fmt.Sprint(v))
 }

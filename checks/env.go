@@ -1,0 +1,92 @@
+package checks
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Env holds what the checks of one drill share: connection pools reused
+// across polls, HTTP transports, the redactor and the clock. Close it when
+// the drill ends.
+type Env struct {
+	Redactor *Redactor
+	// Now is the clock used for ages and durations of results.
+	Now func() time.Time
+
+	mu         sync.Mutex
+	pools      map[string]*sqlx.DB // by driver and DSN
+	transports map[bool]*http.Transport
+}
+
+// NewEnv returns an environment whose results hide the given secrets.
+func NewEnv(secrets ...string) *Env {
+	return &Env{
+		Redactor:   NewRedactor(secrets...),
+		Now:        time.Now,
+		pools:      map[string]*sqlx.DB{},
+		transports: map[bool]*http.Transport{},
+	}
+}
+
+// pool returns the connection pool for a driver and DSN, opening it on
+// first use, so a check polled every second does not reconnect each time.
+func (e *Env) pool(driver, dsn string) (*sqlx.DB, error) {
+	key := driver + "\x00" + dsn
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if db, ok := e.pools[key]; ok {
+		return db, nil
+	}
+	db, err := sqlx.Open(driverNames[driver], dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", driver, err)
+	}
+	// A drill runs few queries at a time; a small pool keeps a drill from
+	// crowding the database it is measuring.
+	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(2)
+	db.SetConnMaxIdleTime(time.Minute)
+	e.pools[key] = db
+	return db, nil
+}
+
+// transport returns the shared HTTP transport for a TLS setting.
+func (e *Env) transport(insecureSkipVerify bool) *http.Transport {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if t, ok := e.transports[insecureSkipVerify]; ok {
+		return t
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// Each drill talks to a handful of hosts; proxies from the environment
+	// are honoured as by any HTTP client.
+	t.MaxIdleConnsPerHost = 4
+	if insecureSkipVerify {
+		t.TLSClientConfig.InsecureSkipVerify = true
+	}
+	e.transports[insecureSkipVerify] = t
+	return t
+}
+
+// Close closes every pool and idle connection.
+func (e *Env) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var errs []error
+	for key, db := range e.pools {
+		if err := db.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		delete(e.pools, key)
+	}
+	for key, t := range e.transports {
+		t.CloseIdleConnections()
+		delete(e.transports, key)
+	}
+	return errors.Join(errs...)
+}

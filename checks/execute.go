@@ -1,0 +1,199 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// Call is one step or check to perform, with its retry policy.
+type Call struct {
+	Kind Kind
+	// Config holds the kind's attributes, decoded and unmarked.
+	Config cty.Value
+	// Timeout bounds each attempt; zero means only the kind's own timeout
+	// attribute (if any) and the context bound it.
+	Timeout time.Duration
+	// Retries is how many more attempts follow a failed one.
+	Retries int
+	// RetryEvery is the pause between attempts; zero means one second.
+	RetryEvery time.Duration
+	// Judge decides whether a result passes, such as by evaluating the
+	// step's asserts; nil means the kind's default success condition.
+	Judge func(result cty.Value) (passed bool, message string)
+}
+
+// Outcome is what a call produced: the result of its last attempt.
+type Outcome struct {
+	// Result is an object of the kind's ResultType, secrets redacted.
+	Result cty.Value
+	Passed bool
+	// Message says why the call failed; empty when it passed.
+	Message  string
+	Attempts int
+	Started  time.Time
+	// Duration covers every attempt and the pauses between them.
+	Duration time.Duration
+}
+
+const defaultRetryEvery = time.Second
+
+// Execute performs a call: each attempt within its timeout, retried while
+// it fails, until it passes, the retries are spent or ctx ends.
+func (e *Env) Execute(ctx context.Context, call Call) Outcome {
+	e.Redactor.AddCredentialsIn(call.Config)
+	retryEvery := call.RetryEvery
+	if retryEvery <= 0 {
+		retryEvery = defaultRetryEvery
+	}
+	outcome := Outcome{Started: e.Now()}
+	for {
+		outcome.Attempts++
+		outcome.Result, outcome.Passed, outcome.Message = e.attempt(ctx, call)
+		if outcome.Passed || outcome.Attempts > call.Retries || ctx.Err() != nil {
+			break
+		}
+		timer := time.NewTimer(retryEvery)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+		case <-timer.C:
+		}
+		if ctx.Err() != nil {
+			outcome.Message = fmt.Sprintf("%s (retry cancelled: %v)", outcome.Message, context.Cause(ctx))
+			break
+		}
+	}
+	outcome.Duration = e.Now().Sub(outcome.Started)
+	return outcome
+}
+
+func (e *Env) attempt(ctx context.Context, call Call) (cty.Value, bool, string) {
+	timeout := call.Timeout
+	if kindTimeout, ok := durationAttr(call.Config, "timeout"); ok && (timeout == 0 || kindTimeout < timeout) {
+		timeout = kindTimeout
+	}
+	if defaulted, ok := call.Kind.(interface{ DefaultTimeout() time.Duration }); ok && timeout == 0 {
+		timeout = defaulted.DefaultTimeout()
+	}
+	attemptCtx := ctx
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		attemptCtx, cancel = context.WithTimeoutCause(ctx, timeout, fmt.Errorf("timed out after %s", timeout))
+		defer cancel()
+	}
+
+	fields, err := call.Kind.Run(attemptCtx, e, call.Config)
+	if err != nil && attemptCtx.Err() != nil && ctx.Err() == nil {
+		err = fmt.Errorf("%w: %v", context.Cause(attemptCtx), err)
+	} else if err != nil && ctx.Err() != nil {
+		err = fmt.Errorf("%w (%v)", err, context.Cause(ctx))
+	}
+	result := e.Redactor.Value(buildResult(call.Kind.ResultType(), fields, err))
+	if err != nil {
+		return result, false, e.Redactor.String(err.Error())
+	}
+	judge := call.Judge
+	if judge == nil {
+		judge = call.Kind.Succeeded
+	}
+	passed, message := judge(result)
+	return result, passed, e.Redactor.String(message)
+}
+
+// buildResult fills a result object: every field of the type, measured
+// fields converted to their declared types, the rest null.
+func buildResult(ty cty.Type, fields map[string]cty.Value, runErr error) cty.Value {
+	attrs := map[string]cty.Value{}
+	for name, fieldType := range ty.AttributeTypes() {
+		value, ok := fields[name]
+		if !ok || value == cty.NilVal {
+			attrs[name] = cty.NullVal(fieldType)
+			continue
+		}
+		converted, err := convert.Convert(value, fieldType)
+		if err != nil {
+			// A kind that returns the wrong type is a bug in redrill, not
+			// in the scenario; say so rather than guess.
+			converted = cty.NullVal(fieldType)
+			runErr = errors.Join(runErr, fmt.Errorf("internal error: result field %s: %v", name, err))
+		}
+		attrs[name] = converted
+	}
+	attrs[ErrorField] = cty.StringVal("")
+	if runErr != nil {
+		attrs[ErrorField] = cty.StringVal(runErr.Error())
+	}
+	return cty.ObjectVal(attrs)
+}
+
+// Attribute readers for kinds. Config values are already type-checked by
+// the kind's Spec, so only null needs care.
+
+func stringAttr(config cty.Value, name string) string {
+	v := config.GetAttr(name)
+	if v.IsNull() {
+		return ""
+	}
+	return v.AsString()
+}
+
+func boolAttr(config cty.Value, name string, fallback bool) bool {
+	v := config.GetAttr(name)
+	if v.IsNull() {
+		return fallback
+	}
+	return v.True()
+}
+
+func stringListAttr(config cty.Value, name string) []string {
+	v := config.GetAttr(name)
+	if v.IsNull() {
+		return nil
+	}
+	var list []string
+	for it := v.ElementIterator(); it.Next(); {
+		_, element := it.Element()
+		if element.IsNull() {
+			list = append(list, "")
+			continue
+		}
+		list = append(list, element.AsString())
+	}
+	return list
+}
+
+func stringMapAttr(config cty.Value, name string) map[string]string {
+	v := config.GetAttr(name)
+	if v.IsNull() {
+		return nil
+	}
+	m := map[string]string{}
+	for key, element := range v.AsValueMap() {
+		if !element.IsNull() {
+			m[key] = element.AsString()
+		}
+	}
+	return m
+}
+
+func durationAttr(config cty.Value, name string) (time.Duration, bool) {
+	if !config.Type().IsObjectType() || !config.Type().HasAttribute(name) {
+		return 0, false
+	}
+	text := stringAttr(config, name)
+	if text == "" {
+		return 0, false
+	}
+	d, err := ParseDuration(text)
+	return d, err == nil
+}
+
+// seconds is how results express durations.
+func seconds(d time.Duration) cty.Value {
+	return cty.NumberFloatVal(d.Seconds())
+}

@@ -1,0 +1,76 @@
+package checks
+
+import (
+	"testing"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+func TestRedactor(t *testing.T) {
+	tests := []struct {
+		name    string
+		secrets []string
+		config  string
+		text    string
+		want    string
+	}{
+		{
+			name: "a sensitive value", secrets: []string{"hunter2"},
+			text: "login with hunter2 failed", want: "login with (sensitive) failed",
+		},
+		{
+			name:   "the password of a postgres URL",
+			config: "postgres://app:s3cr%40t@db:5432/orders",
+			text:   `dial postgres://app:s3cr%40t@db:5432/orders: password s3cr@t rejected`,
+			want:   `dial postgres://app:(sensitive)@db:5432/orders: password (sensitive) rejected`,
+		},
+		{
+			name:   "the password of a key=value DSN",
+			config: "host=db user=app password='pa ss' dbname=orders",
+			text:   "could not connect: host=db user=app password='pa ss'",
+			want:   "could not connect: host=db user=app password='(sensitive)'",
+		},
+		{
+			name:   "an unquoted keyword password",
+			config: "host=db password=topsecret sslmode=disable",
+			text:   "topsecret", want: Redacted,
+		},
+		{
+			name: "a secret inside another is hidden whole", secrets: []string{"abc", "abcdef"},
+			text: "token abcdef", want: "token (sensitive)",
+		},
+		{
+			name: "text without secrets is unchanged", secrets: []string{"hunter2"},
+			text: "all good", want: "all good",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewRedactor(tt.secrets...)
+			r.AddCredentials(tt.config)
+			if got := r.String(tt.text); got != tt.want {
+				t.Errorf("String(%q) = %q, want %q", tt.text, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRedactorValue(t *testing.T) {
+	r := NewRedactor()
+	r.AddCredentialsIn(cty.ObjectVal(map[string]cty.Value{
+		"run": cty.ListVal([]cty.Value{cty.StringVal("pg_restore"), cty.StringVal("--dbname=postgres://u:pw123@h/db")}),
+	}))
+	got := r.Value(cty.ObjectVal(map[string]cty.Value{
+		"stderr": cty.StringVal("connection to postgres://u:pw123@h/db failed"),
+		"rows":   cty.TupleVal([]cty.Value{cty.ObjectVal(map[string]cty.Value{"note": cty.StringVal("pw123")})}),
+		"code":   cty.NumberIntVal(1),
+	}))
+	want := cty.ObjectVal(map[string]cty.Value{
+		"stderr": cty.StringVal("connection to postgres://u:(sensitive)@h/db failed"),
+		"rows":   cty.TupleVal([]cty.Value{cty.ObjectVal(map[string]cty.Value{"note": cty.StringVal(Redacted)})}),
+		"code":   cty.NumberIntVal(1),
+	})
+	if !got.RawEquals(want) {
+		t.Errorf("Value() = %#v\nwant %#v", got, want)
+	}
+}

@@ -1,0 +1,86 @@
+// Package pgtest gives tests a fresh PostgreSQL database of their own on the
+// server named by REDRILL_TEST_POSTGRES.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	// The driver the tests connect with.
+	_ "github.com/lib/pq"
+)
+
+// DefaultURL is the server used when REDRILL_TEST_POSTGRES is not set.
+const DefaultURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// ServerURL returns the URL of the test server.
+func ServerURL() string {
+	if u := os.Getenv("REDRILL_TEST_POSTGRES"); u != "" {
+		return u
+	}
+	return DefaultURL
+}
+
+// NewDatabase creates an empty database for the test, drops it when the
+// test ends, and returns its URL. Without a reachable server the test is
+// skipped, except under CI=true, where it fails.
+func NewDatabase(t testing.TB) string {
+	t.Helper()
+	server := ServerURL()
+	admin, err := sql.Open("postgres", server)
+	if err != nil {
+		t.Fatalf("REDRILL_TEST_POSTGRES: %v", err)
+	}
+	t.Cleanup(func() { _ = admin.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := admin.PingContext(ctx); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL at %s is not reachable and CI=true: %v", redact(server), err)
+		}
+		t.Skipf("PostgreSQL at %s is not reachable (%v); set REDRILL_TEST_POSTGRES to run this test", redact(server), err)
+	}
+
+	suffix := make([]byte, 6)
+	_, _ = rand.Read(suffix)
+	name := "redrill_test_" + hex.EncodeToString(suffix)
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop test database %s: %v", name, err)
+		}
+	})
+	return WithDatabase(server, name)
+}
+
+// WithDatabase returns the server URL pointing at another database.
+func WithDatabase(serverURL, database string) string {
+	u, err := url.Parse(serverURL)
+	if err != nil {
+		return serverURL
+	}
+	u.Path = "/" + database
+	return u.String()
+}
+
+func redact(serverURL string) string {
+	u, err := url.Parse(serverURL)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	if _, hasPassword := u.User.Password(); hasPassword {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return strings.TrimSpace(u.String())
+}
