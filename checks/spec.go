@@ -23,8 +23,12 @@ func optional(name string, ty cty.Type) hcldec.Spec {
 // optionalDuration is a string attribute that must read as a duration.
 func optionalDuration(name string) hcldec.Spec {
 	return validatedString(name, "Invalid duration", func(text string) string {
-		if _, err := ParseDuration(text); err != nil {
+		d, err := ParseDuration(text)
+		if err != nil {
 			return fmt.Sprintf("The %q attribute: %v.", name, err)
+		}
+		if d == 0 {
+			return fmt.Sprintf("The %q attribute must be longer than zero.", name)
 		}
 		return ""
 	})
@@ -46,14 +50,20 @@ func validatedString(name, summary string, problem func(text string) string) hcl
 	return &hcldec.ValidateSpec{
 		Wrapped: optional(name, cty.String),
 		Func: func(value cty.Value) hcl.Diagnostics {
+			_, marked := value.Unmark()
 			text, ok := knownString(value)
 			if !ok {
 				return nil
 			}
-			if detail := problem(text); detail != "" {
-				return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail}}
+			detail := problem(text)
+			if detail == "" {
+				return nil
 			}
-			return nil
+			if len(marked) > 0 && text != "" {
+				// The value is sensitive: say what is wrong without it.
+				detail = strings.ReplaceAll(detail, text, Redacted)
+			}
+			return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail}}
 		},
 	}
 }

@@ -14,15 +14,23 @@ import (
 )
 
 // Helpers that decode one attribute into a Go value. A nil attribute (not
-// written) leaves the target as it is. Values are unmarked: callers decide
-// what may be shown.
+// written) leaves the target as it is. These attributes are shown in plans,
+// reports and messages, so they may not hold sensitive values.
 
 // attributeValue evaluates attr and converts it to ty; the value must be
-// known and not null.
+// known, not null and not sensitive.
 func attributeValue(attr *hcl.Attribute, ctx *hcl.EvalContext, ty cty.Type) (cty.Value, hcl.Diagnostics) {
 	value, diags := attr.Expr.Value(ctx)
 	if diags.HasErrors() {
 		return cty.NilVal, diags
+	}
+	if IsSensitive(value) {
+		return cty.NilVal, append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Sensitive value not allowed here",
+			Detail:   fmt.Sprintf("The %q attribute is shown in plans and reports, so it cannot be computed from a sensitive variable.", attr.Name),
+			Subject:  attr.Expr.Range().Ptr(),
+		})
 	}
 	converted, err := convert.Convert(value, ty)
 	if err != nil {

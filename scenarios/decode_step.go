@@ -60,7 +60,7 @@ func (h *stepHeader) describe() string {
 // unknown, which checks types and references without running anything.
 func (l *loader) decodeStep(h *stepHeader, names map[string]Phase, kinds map[string]checks.Kind, steps cty.Value) (*Step, hcl.Diagnostics) {
 	base := l.set.evalContext
-	step := &Step{Name: h.name, Phase: h.phase, Kind: h.kind, Body: h.kindBlock.Body, Range: h.defRange}
+	step := &Step{Name: h.name, Phase: h.phase, Kind: h.kind, Body: h.kindBlock.Body, Range: h.defRange, RetryEvery: defaultRetryEvery}
 	content := h.content
 	var diags hcl.Diagnostics
 	diags = append(diags, decodeDuration(content.Attributes["timeout"], base, &step.Timeout)...)
@@ -97,8 +97,16 @@ func (l *loader) decodeStep(h *stepHeader, names map[string]Phase, kinds map[str
 		traversals := attr.Expr.Variables()
 		badRoots, refDiags := resultScope.checkReferences(traversals)
 		diags = append(diags, refDiags...)
-		_, valueDiags := attr.Expr.Value(withUnknownRoots(resultCtx, badRoots))
+		value, valueDiags := attr.Expr.Value(withUnknownRoots(resultCtx, badRoots))
 		diags = append(diags, valueDiags...)
+		if ty := value.Type(); !valueDiags.HasErrors() && ty != cty.String && ty != cty.Number && ty != cty.DynamicPseudoType {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid newest_record",
+				Detail:   fmt.Sprintf("newest_record must be a time (RFC 3339 or SQL timestamp text) or Unix seconds, but this expression is a %s.", ty.FriendlyName()),
+				Subject:  attr.Expr.Range().Ptr(),
+			})
+		}
 		step.References = append(step.References, referencedSteps(traversals)...)
 	}
 	slices.Sort(step.References)
@@ -139,6 +147,9 @@ func checkExpr(attr *hcl.Attribute, sc scope, ctx *hcl.EvalContext, want cty.Typ
 	}
 	return diags
 }
+
+// defaultRetryEvery is the pause between attempts of a step with retries.
+const defaultRetryEvery = time.Second
 
 // decodePoll reads every and timeout of recovered_when and guard.
 func (l *loader) decodePoll(poll *Poll, content *hcl.BodyContent, defaultEvery string, scenarioTimeout time.Duration) hcl.Diagnostics {

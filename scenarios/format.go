@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -31,6 +32,9 @@ func FormattableFiles(path string) ([]string, error) {
 		return nil, err
 	}
 	if !info.IsDir() {
+		if !strings.HasSuffix(path, nativeSuffix) {
+			return nil, fmt.Errorf("%s: fmt formats native syntax files (%s); JSON files are left as they are", path, nativeSuffix)
+		}
 		return []string{path}, nil
 	}
 	var files []string

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 )
 
 var gameDaySchema = &hcl.BodySchema{
@@ -80,7 +81,15 @@ func (l *loader) decodeGameDays(blocks hcl.Blocks) hcl.Diagnostics {
 					Subject:  attr.Expr.Range().Ptr(),
 				})
 			}
-			for _, scName := range gd.Scenarios {
+			for i, scName := range gd.Scenarios {
+				if slices.Contains(gd.Scenarios[:i], scName) {
+					diags = append(diags, &hcl.Diagnostic{
+						Severity: hcl.DiagError,
+						Summary:  "Scenario listed twice",
+						Detail:   fmt.Sprintf("Game day %q lists scenario %q twice; a game day runs each scenario once.", name, scName),
+						Subject:  attr.Expr.Range().Ptr(),
+					})
+				}
 				if !slices.Contains(scenarioNames, scName) {
 					diags = append(diags, &hcl.Diagnostic{
 						Severity: hcl.DiagError,
@@ -112,16 +121,7 @@ func (l *loader) decodeNotifiers(blocks hcl.Blocks) hcl.Diagnostics {
 		content, contentDiags := block.Body.Content(notifySchema)
 		diags = append(diags, contentDiags...)
 		if attr := content.Attributes["webhook"]; attr != nil {
-			if value, valueDiags := attr.Expr.Value(ctx); !valueDiags.HasErrors() {
-				n.Sensitive = IsSensitive(value)
-			}
-			webhookDiags := decodeString(attr, ctx, &n.Webhook)
-			diags = append(diags, webhookDiags...)
-			if !webhookDiags.HasErrors() {
-				if d := checkWebURL(attr, n.Webhook); d != nil {
-					diags = append(diags, d)
-				}
-			}
+			diags = append(diags, decodeWebhook(attr, ctx, n)...)
 		}
 		if attr := content.Attributes["format"]; attr != nil {
 			diags = append(diags, decodeString(attr, ctx, &n.Format)...)
@@ -135,7 +135,16 @@ func (l *loader) decodeNotifiers(blocks hcl.Blocks) hcl.Diagnostics {
 			}
 		}
 		if attr := content.Attributes["on"]; attr != nil {
-			diags = append(diags, decodeStringList(attr, ctx, &n.On)...)
+			onDiags := decodeStringList(attr, ctx, &n.On)
+			diags = append(diags, onDiags...)
+			if !onDiags.HasErrors() && len(n.On) == 0 {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Notifier without events",
+					Detail:   fmt.Sprintf("The notifier would never post; list at least one of %s, or leave on out for all of them.", quoteOr(notifyEvents)),
+					Subject:  attr.Expr.Range().Ptr(),
+				})
+			}
 			for _, event := range n.On {
 				if !slices.Contains(notifyEvents, event) {
 					diags = append(diags, &hcl.Diagnostic{
@@ -148,6 +157,30 @@ func (l *loader) decodeNotifiers(blocks hcl.Blocks) hcl.Diagnostics {
 			}
 		}
 		l.set.Notifiers = append(l.set.Notifiers, n)
+	}
+	return diags
+}
+
+// decodeWebhook reads a webhook URL, which may carry a token and so may
+// come from a sensitive variable.
+func decodeWebhook(attr *hcl.Attribute, ctx *hcl.EvalContext, n *Notifier) hcl.Diagnostics {
+	value, diags := attr.Expr.Value(ctx)
+	if diags.HasErrors() {
+		return diags
+	}
+	n.Sensitive = IsSensitive(value)
+	value, _ = value.UnmarkDeep()
+	if value.Type() != cty.String || value.IsNull() || !value.IsKnown() {
+		return append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid webhook",
+			Detail:   "The webhook attribute must be a URL string.",
+			Subject:  attr.Expr.Range().Ptr(),
+		})
+	}
+	n.Webhook = value.AsString()
+	if d := checkWebURL(attr, n.Webhook); d != nil {
+		diags = append(diags, d)
 	}
 	return diags
 }

@@ -133,7 +133,8 @@ func scenarioFiles(path string) (files []string, baseDir string, err error) {
 		return nil, "", err
 	}
 	for _, entry := range entries {
-		if !entry.IsDir() && isScenarioFile(entry.Name()) {
+		// Hidden files are editors' and tools' (.#orders.hcl), not the user's.
+		if !entry.IsDir() && isScenarioFile(entry.Name()) && !strings.HasPrefix(entry.Name(), ".") {
 			files = append(files, filepath.Join(path, entry.Name()))
 		}
 	}

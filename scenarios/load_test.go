@@ -63,7 +63,11 @@ func TestLoadReportsErrorsWithSourceLines(t *testing.T) {
 					t.Errorf("error without a source location: %s: %s", d.Summary, d.Detail)
 				}
 			}
-			golden(t, strings.TrimSuffix(path, filepath.Ext(path))+".golden", diagnosticText(t, set.Files, diags))
+			text := diagnosticText(t, set.Files, diags)
+			if strings.Contains(string(text), "s3cr3t") {
+				t.Errorf("an error message shows a sensitive value:\n%s", text)
+			}
+			golden(t, strings.TrimSuffix(path, filepath.Ext(path))+".golden", text)
 		})
 	}
 }

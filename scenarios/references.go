@@ -125,7 +125,7 @@ func (s scope) checkStep(traversal hcl.Traversal) *hcl.Diagnostic {
 		return &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Reference to a polled check",
-			Detail:   fmt.Sprintf("%q is a %s check: it is polled many times and has no single result. Steps can read steady_state checks and disrupt, recover and rollback steps that run before them.", name, phase),
+			Detail:   fmt.Sprintf("%q is a %s check: it is polled many times and has no single result to read. Only steady_state checks and disrupt, recover and rollback steps can be read with steps.NAME.", name, phase),
 			Subject:  attrRange.Ptr(),
 		}
 	case !s.steps.readable[name]:

@@ -61,7 +61,7 @@ func (l *loader) decodeVariables(blocks hcl.Blocks) hcl.Diagnostics {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid variable name",
-				Detail:   fmt.Sprintf("%q is not a valid name: use letters, digits, underscores and dashes, starting with a letter.", name),
+				Detail:   fmt.Sprintf("%q is not a valid name: use letters, digits, underscores and dashes, starting with a letter or an underscore.", name),
 				Subject:  block.LabelRanges[0].Ptr(),
 			})
 		}

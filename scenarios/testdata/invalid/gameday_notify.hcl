@@ -16,3 +16,8 @@ notify "chat" {
   format  = "teams"
   on      = ["start", "failure"]
 }
+
+gameday "twice" {
+  start     = "2026-12-05T09:00:00Z"
+  scenarios = ["orders-db-restore", "orders-db-restore"]
+}
