@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
 
@@ -36,7 +37,7 @@ func (sqlKind) Spec() hcldec.ObjectSpec {
 		"driver":  oneOf("driver", sqlDrivers...),
 		"dsn":     required("dsn", cty.String),
 		"query":   required("query", cty.String),
-		"args":    optional("args", cty.List(cty.DynamicPseudoType)),
+		"args":    queryArgsSpec(),
 		"timeout": optionalDuration("timeout"),
 	}
 }
@@ -130,10 +131,29 @@ func columnName(name string, index int, row map[string]cty.Value) string {
 	return name
 }
 
+// queryArgsSpec accepts a list of values of mixed types, ["alice", 12.5,
+// null], kept as written rather than unified to strings.
+func queryArgsSpec() hcldec.Spec {
+	return &hcldec.ValidateSpec{
+		Wrapped: optional("args", cty.DynamicPseudoType),
+		Func: func(value cty.Value) hcl.Diagnostics {
+			ty := value.Type()
+			if value.IsNull() || ty == cty.DynamicPseudoType || ty.IsListType() || ty.IsTupleType() {
+				return nil
+			}
+			return hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid args",
+				Detail:   fmt.Sprintf("args is a list of query parameters, such as [\"alice\", 42]; this is a %s.", ty.FriendlyName()),
+			}}
+		},
+	}
+}
+
 // queryArgs converts args to parameters bound by the driver, never
 // interpolated into the query text.
 func queryArgs(list cty.Value) ([]any, error) {
-	if list.IsNull() {
+	if list.IsNull() || !list.CanIterateElements() {
 		return nil, nil
 	}
 	var args []any
