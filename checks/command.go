@@ -29,14 +29,15 @@ func (commandKind) Spec() hcldec.ObjectSpec {
 	}
 }
 
-func (commandKind) ResultType() cty.Type {
-	return resultType(map[string]cty.Type{
-		"exit_code": cty.Number,
-		"stdout":    cty.String,
-		"stderr":    cty.String,
-		"duration":  cty.Number,
-	})
-}
+func (commandKind) ResultType() cty.Type { return commandResultType }
+
+// commandResultType is built once: results are built on every poll.
+var commandResultType = resultType(map[string]cty.Type{
+	"exit_code": cty.Number,
+	"stdout":    cty.String,
+	"stderr":    cty.String,
+	"duration":  cty.Number,
+})
 
 // killGrace is how long output pipes may stay open after the command
 // exited or was killed (held by a process it started) before they are

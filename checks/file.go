@@ -24,14 +24,15 @@ func (fileKind) Spec() hcldec.ObjectSpec {
 	}
 }
 
-func (fileKind) ResultType() cty.Type {
-	return resultType(map[string]cty.Type{
-		"exists":   cty.Bool,
-		"size":     cty.Number,
-		"modified": cty.String,
-		"age":      cty.Number,
-	})
-}
+func (fileKind) ResultType() cty.Type { return fileResultType }
+
+// fileResultType is built once: results are built on every poll.
+var fileResultType = resultType(map[string]cty.Type{
+	"exists":   cty.Bool,
+	"size":     cty.Number,
+	"modified": cty.String,
+	"age":      cty.Number,
+})
 
 func (fileKind) Run(_ context.Context, env *Env, config cty.Value) (map[string]cty.Value, error) {
 	path := stringAttr(config, "path")

@@ -1,7 +1,9 @@
 package checks
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,7 +13,6 @@ import (
 
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
-	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
 
 // httpKind sends one HTTP request: `http { url = "https://..." }`.
@@ -31,15 +32,16 @@ func (httpKind) Spec() hcldec.ObjectSpec {
 	}
 }
 
-func (httpKind) ResultType() cty.Type {
-	return resultType(map[string]cty.Type{
-		"status":   cty.Number,
-		"headers":  cty.Map(cty.String),
-		"body":     cty.String,
-		"json":     cty.DynamicPseudoType,
-		"duration": cty.Number,
-	})
-}
+func (httpKind) ResultType() cty.Type { return httpResultType }
+
+// httpResultType is built once: results are built on every poll.
+var httpResultType = resultType(map[string]cty.Type{
+	"status":   cty.Number,
+	"headers":  cty.Map(cty.String),
+	"body":     cty.String,
+	"json":     cty.DynamicPseudoType,
+	"duration": cty.Number,
+})
 
 // defaultHTTPTimeout bounds a request whose step gives no timeout: a server
 // that hangs must not hang the drill.
@@ -117,18 +119,57 @@ func (httpKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string
 
 // decodeJSON returns the body as a value when it is JSON, else null.
 func decodeJSON(content []byte, truncated bool) cty.Value {
-	if truncated || len(content) == 0 {
+	trimmed := bytes.TrimSpace(content)
+	// Most bodies that are not JSON are told apart by their first byte,
+	// without a parse.
+	if truncated || len(trimmed) == 0 || !strings.ContainsRune(`{["-0123456789tfn`, rune(trimmed[0])) {
 		return cty.NullVal(cty.DynamicPseudoType)
 	}
-	ty, err := ctyjson.ImpliedType(content)
-	if err != nil {
+	decoder := json.NewDecoder(bytes.NewReader(trimmed))
+	decoder.UseNumber()
+	var decoded any
+	if err := decoder.Decode(&decoded); err != nil || decoder.More() {
 		return cty.NullVal(cty.DynamicPseudoType)
 	}
-	value, err := ctyjson.Unmarshal(content, ty)
-	if err != nil {
+	return jsonValue(decoded)
+}
+
+// jsonValue converts decoded JSON to a cty value: objects, tuples (arrays
+// may mix types), exact numbers.
+func jsonValue(v any) cty.Value {
+	switch x := v.(type) {
+	case nil:
 		return cty.NullVal(cty.DynamicPseudoType)
+	case bool:
+		return cty.BoolVal(x)
+	case string:
+		return cty.StringVal(x)
+	case json.Number:
+		n, err := cty.ParseNumberVal(x.String())
+		if err != nil {
+			return cty.StringVal(x.String())
+		}
+		return n
+	case []any:
+		if len(x) == 0 {
+			return cty.EmptyTupleVal
+		}
+		elements := make([]cty.Value, len(x))
+		for i, element := range x {
+			elements[i] = jsonValue(element)
+		}
+		return cty.TupleVal(elements)
+	case map[string]any:
+		if len(x) == 0 {
+			return cty.EmptyObjectVal
+		}
+		attrs := make(map[string]cty.Value, len(x))
+		for name, element := range x {
+			attrs[name] = jsonValue(element)
+		}
+		return cty.ObjectVal(attrs)
 	}
-	return value
+	return cty.NullVal(cty.DynamicPseudoType)
 }
 
 func (httpKind) Succeeded(result cty.Value) (bool, string) {

@@ -61,6 +61,12 @@ func (r *Redactor) String(text string) string {
 
 // Value returns v with every string inside it redacted.
 func (r *Redactor) Value(v cty.Value) cty.Value {
+	r.mu.RLock()
+	none := len(r.secrets) == 0
+	r.mu.RUnlock()
+	if none {
+		return v
+	}
 	redacted, _ := cty.Transform(v, func(_ cty.Path, v cty.Value) (cty.Value, error) {
 		if v.Type() == cty.String && v.IsKnown() && !v.IsNull() && !v.IsMarked() {
 			return cty.StringVal(r.String(v.AsString())), nil
@@ -74,6 +80,9 @@ func (r *Redactor) Value(v cty.Value) cty.Value {
 // (postgres://user:password@host/db) and of a key=value DSN
 // (password=secret).
 func (r *Redactor) AddCredentials(text string) {
+	if !strings.Contains(text, "@") && !strings.Contains(strings.ToLower(text), "password") {
+		return
+	}
 	for _, match := range urlCredentials.FindAllStringSubmatch(text, -1) {
 		password := match[1]
 		if unescaped, err := url.PathUnescape(password); err == nil {

@@ -42,15 +42,16 @@ func (sqlKind) Spec() hcldec.ObjectSpec {
 	}
 }
 
-func (sqlKind) ResultType() cty.Type {
-	return resultType(map[string]cty.Type{
-		// The shape of rows and value depends on the query.
-		"rows":      cty.DynamicPseudoType,
-		"row_count": cty.Number,
-		"value":     cty.DynamicPseudoType,
-		"duration":  cty.Number,
-	})
-}
+func (sqlKind) ResultType() cty.Type { return sqlResultType }
+
+// sqlResultType is built once: results are built on every poll.
+var sqlResultType = resultType(map[string]cty.Type{
+	// The shape of rows and value depends on the query.
+	"rows":      cty.DynamicPseudoType,
+	"row_count": cty.Number,
+	"value":     cty.DynamicPseudoType,
+	"duration":  cty.Number,
+})
 
 func (sqlKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]cty.Value, error) {
 	driver := stringAttr(config, "driver")

@@ -23,12 +23,13 @@ func (tcpKind) Spec() hcldec.ObjectSpec {
 	}
 }
 
-func (tcpKind) ResultType() cty.Type {
-	return resultType(map[string]cty.Type{
-		"connected": cty.Bool,
-		"duration":  cty.Number,
-	})
-}
+func (tcpKind) ResultType() cty.Type { return tcpResultType }
+
+// tcpResultType is built once: results are built on every poll.
+var tcpResultType = resultType(map[string]cty.Type{
+	"connected": cty.Bool,
+	"duration":  cty.Number,
+})
 
 // defaultTCPTimeout bounds a connection attempt to a host that drops
 // packets, when the step gives no timeout.
