@@ -7,6 +7,7 @@ import (
 
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
@@ -186,4 +187,19 @@ func suggest(name string, known []string) string {
 // at writes a range as file:line, for messages that point elsewhere.
 func at(r hcl.Range) string {
 	return fmt.Sprintf("%s:%d", r.Filename, r.Start.Line)
+}
+
+// checkName requires a block's name to be an identifier, so it can be
+// referred to (steps.NAME, --scenario NAME) and shown without quoting.
+func checkName(what string, block *hcl.Block) *hcl.Diagnostic {
+	name := block.Labels[0]
+	if hclsyntax.ValidIdentifier(name) {
+		return nil
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  fmt.Sprintf("Invalid %s name", what),
+		Detail:   fmt.Sprintf("%q is not a valid name: use letters, digits, underscores and dashes, starting with a letter or an underscore.", name),
+		Subject:  block.LabelRanges[0].Ptr(),
+	}
 }

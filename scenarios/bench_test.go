@@ -35,13 +35,12 @@ variable "jobs" {
 
 locals {
   admin_dsn = replace(var.scratch_dsn, "/restore_drill", "/postgres")
-  health    = "${var.api}/healthz"
-  timezones = ["UTC", "Europe/Paris", "America/New_York", "Asia/Tokyo"]
+  api_base  = trimsuffix(var.api, "/")
 }
 `
 
-// benchScenario is a realistic drill; %[1]s is its service name, %[2]d its
-// number, used to vary the schedule.
+// benchScenario is a realistic drill: %[1]s is its service name, %[2]d its
+// number, and %[3]d and %[4]d the minute and hour of its weekly schedule.
 const benchScenario = `scenario "%[1]s-restore" {
   description = "Restore the %[1]s database from last night's dump and bring its API back."
   owner       = "db-team"
@@ -101,7 +100,7 @@ const benchScenario = `scenario "%[1]s-restore" {
       retries     = 3
       retry_every = "5s"
       http {
-        url    = "${var.api}/%[1]s/warm"
+        url    = "${local.api_base}/%[1]s/warm"
         method = "POST"
         body   = jsonencode({ restore_seconds = steps.restore.duration })
       }

@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
@@ -52,9 +54,12 @@ var scheduleSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "cron", Required: true}, {Name: "timezone"}},
 }
 
+// decodeScenarios decodes scenarios on every core: they are independent
+// once variables and locals are known. Results keep the files' order.
 func (l *loader) decodeScenarios(blocks hcl.Blocks) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	seen := map[string]*hcl.Block{}
+	var unique hcl.Blocks
 	for _, block := range blocks {
 		name := block.Labels[0]
 		if previous, ok := seen[name]; ok {
@@ -62,9 +67,32 @@ func (l *loader) decodeScenarios(blocks hcl.Blocks) hcl.Diagnostics {
 			continue
 		}
 		seen[name] = block
-		sc, scDiags := l.decodeScenario(block)
-		diags = append(diags, scDiags...)
-		l.set.Scenarios = append(l.set.Scenarios, sc)
+		if d := checkName("scenario", block); d != nil {
+			diags = append(diags, d)
+		}
+		unique = append(unique, block)
+	}
+
+	decoded := make([]*Scenario, len(unique))
+	decodedDiags := make([]hcl.Diagnostics, len(unique))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(unique)) {
+		wg.Go(func() {
+			for i := range next {
+				decoded[i], decodedDiags[i] = l.decodeScenario(unique[i])
+			}
+		})
+	}
+	for i := range unique {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	l.set.Scenarios = decoded
+	for _, d := range decodedDiags {
+		diags = append(diags, d...)
 	}
 	return diags
 }
@@ -110,7 +138,7 @@ func (l *loader) decodeScenario(block *hcl.Block) (*Scenario, hcl.Diagnostics) {
 		rpoAttr = objContent.Attributes["rpo"]
 	}
 	if b := first(byType["schedule"]); b != nil {
-		schedule, schedDiags := decodeSchedule(b, ctx)
+		schedule, schedDiags := l.decodeSchedule(b, ctx)
 		diags = append(diags, schedDiags...)
 		sc.Schedule = schedule
 	}
@@ -162,7 +190,7 @@ func decodePostmortem(block *hcl.Block, ctx *hcl.EvalContext) (Postmortem, hcl.D
 	return pm, diags
 }
 
-func decodeSchedule(block *hcl.Block, ctx *hcl.EvalContext) (*Schedule, hcl.Diagnostics) {
+func (l *loader) decodeSchedule(block *hcl.Block, ctx *hcl.EvalContext) (*Schedule, hcl.Diagnostics) {
 	schedule := &Schedule{Location: time.UTC, Range: block.DefRange}
 	content, diags := block.Body.Content(scheduleSchema)
 	diags = append(diags, decodeString(content.Attributes["cron"], ctx, &schedule.Cron)...)
@@ -171,7 +199,7 @@ func decodeSchedule(block *hcl.Block, ctx *hcl.EvalContext) (*Schedule, hcl.Diag
 		zoneDiags := decodeString(attr, ctx, &zone)
 		diags = append(diags, zoneDiags...)
 		if !zoneDiags.HasErrors() {
-			location, err := time.LoadLocation(zone)
+			location, err := l.location(zone)
 			if err != nil || zone == "" || strings.EqualFold(zone, "local") {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
@@ -231,7 +259,7 @@ func checkWebURL(attr *hcl.Attribute, text string) *hcl.Diagnostic {
 // source returns where a block was written and its text. For HCL's JSON
 // syntax, whose bodies do not expose their extent, the whole file is used.
 func (l *loader) source(block *hcl.Block) Source {
-	file := l.parser.Files()[block.DefRange.Filename]
+	file := l.set.Files[block.DefRange.Filename]
 	src := Source{File: block.DefRange.Filename, Range: block.DefRange}
 	if file == nil {
 		return src
@@ -249,4 +277,19 @@ func first(blocks hcl.Blocks) *hcl.Block {
 		return nil
 	}
 	return blocks[0]
+}
+
+// location loads a time zone once per load: reading zoneinfo is slow, and
+// many scenarios share a zone.
+func (l *loader) location(zone string) (*time.Location, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if location, ok := l.zones[zone]; ok {
+		return location, nil
+	}
+	location, err := time.LoadLocation(zone)
+	if err == nil {
+		l.zones[zone] = location
+	}
+	return location, err
 }

@@ -68,7 +68,7 @@ func (l *loader) decodeStep(h *stepHeader, names map[string]Phase, kinds map[str
 	diags = append(diags, decodeDuration(content.Attributes["retry_every"], base, &step.RetryEvery)...)
 
 	stepScope := &stepScope{all: names, readable: h.readable, kinds: kinds, current: h.name}
-	sc := scope{variables: l.variableNames(), locals: l.localNames(), steps: stepScope}
+	sc := scope{variables: l.names.variables, locals: l.names.locals, steps: stepScope}
 	ctx := stepContext(base, steps, cty.NilVal)
 
 	spec := h.kind.Spec()
@@ -194,16 +194,6 @@ func referencedSteps(traversals []hcl.Traversal) []string {
 		}
 		if name, _, ok := secondName(traversal); ok {
 			names = append(names, name)
-		}
-	}
-	return names
-}
-
-func (l *loader) localNames() map[string]bool {
-	names := map[string]bool{}
-	if locals, ok := l.set.evalContext.Variables["local"]; ok && locals.Type().IsObjectType() {
-		for name := range locals.Type().AttributeTypes() {
-			names[name] = true
 		}
 	}
 	return names

@@ -69,6 +69,15 @@ func stepSchema(kinds *checks.Registry, phase Phase) *hcl.BodySchema {
 	return schema
 }
 
+// stepSchemas builds the step body schema of every phase.
+func stepSchemas(kinds *checks.Registry) map[Phase]*hcl.BodySchema {
+	schemas := map[Phase]*hcl.BodySchema{}
+	for _, phase := range []Phase{PhaseSteadyState, PhaseDisrupt, PhaseRecover, PhaseRecoveredWhen, PhaseGuard, PhaseDataLoss, PhaseRollback} {
+		schemas[phase] = stepSchema(kinds, phase)
+	}
+	return schemas
+}
+
 // decodePhases reads the phase blocks of a scenario in the order they run.
 func (l *loader) decodePhases(sc *Scenario, byType map[string]hcl.Blocks) hcl.Diagnostics {
 	var diags hcl.Diagnostics
@@ -99,6 +108,9 @@ func (l *loader) decodePhases(sc *Scenario, byType map[string]hcl.Blocks) hcl.Di
 					Subject:  block.LabelRanges[0].Ptr(),
 				})
 				continue
+			}
+			if d := checkName(block.Type, block); d != nil {
+				diags = append(diags, d)
 			}
 			names[name] = phase
 			nameRanges[name] = block.DefRange
@@ -184,7 +196,7 @@ func (l *loader) stepHeader(name string, phase Phase, defRange hcl.Range, body h
 	for _, r := range readable {
 		h.readable[r] = true
 	}
-	content, diags := body.Content(stepSchema(l.opts.Kinds, phase))
+	content, diags := body.Content(l.schemas[phase])
 	h.content = content
 	h.contentDiags = diags
 	return h

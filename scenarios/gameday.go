@@ -49,6 +49,9 @@ func (l *loader) decodeGameDays(blocks hcl.Blocks) hcl.Diagnostics {
 			continue
 		}
 		seen[name] = block
+		if d := checkName("gameday", block); d != nil {
+			diags = append(diags, d)
+		}
 		gd := &GameDay{Name: name, Range: block.DefRange}
 		content, contentDiags := block.Body.Content(gameDaySchema)
 		diags = append(diags, contentDiags...)
@@ -117,6 +120,9 @@ func (l *loader) decodeNotifiers(blocks hcl.Blocks) hcl.Diagnostics {
 			continue
 		}
 		seen[name] = block
+		if d := checkName("notify", block); d != nil {
+			diags = append(diags, d)
+		}
 		n := &Notifier{Name: name, Format: "json", On: notifyEvents, Range: block.DefRange}
 		content, contentDiags := block.Body.Content(notifySchema)
 		diags = append(diags, contentDiags...)

@@ -4,11 +4,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	hcljson "github.com/hashicorp/hcl/v2/json"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/redrill/redrill/checks"
@@ -46,9 +50,15 @@ var topLevelSchema = &hcl.BodySchema{
 // loader carries the state of one Load.
 type loader struct {
 	opts    Options
-	parser  *hclparse.Parser
 	baseDir string
 	set     *Set
+	// Built once per load, used by every scenario; scenarios are decoded
+	// concurrently, so zones is guarded by mu and schemas is read-only.
+	schemas map[Phase]*hcl.BodySchema
+	mu      sync.Mutex
+	zones   map[string]*time.Location
+	// names are the declared variables and locals, known after pass one.
+	names scope
 }
 
 // Load reads a scenario set: path is a scenario file or a folder whose
@@ -86,14 +96,20 @@ func load(sources map[string][]byte, baseDir string, opts Options) (*Set, hcl.Di
 	if opts.LookupEnv == nil {
 		opts.LookupEnv = func(string) (string, bool) { return "", false }
 	}
-	l := &loader{opts: opts, parser: hclparse.NewParser(), baseDir: baseDir, set: &Set{}}
-	defer func() { l.set.Files = l.parser.Files() }()
+	l := &loader{
+		opts:    opts,
+		baseDir: baseDir,
+		set:     &Set{Files: map[string]*hcl.File{}},
+		schemas: stepSchemas(opts.Kinds),
+		zones:   map[string]*time.Location{},
+	}
 
 	var diags hcl.Diagnostics
 	blocks := map[string]hcl.Blocks{}
-	for _, name := range sortedKeys(sources) {
-		file, parseDiags := l.parse(name, sources[name])
-		diags = append(diags, parseDiags...)
+	names := sortedKeys(sources)
+	for i, parsed := range parseAll(names, sources) {
+		diags = append(diags, parsed.diags...)
+		file := l.addFile(names[i], parsed)
 		if file == nil {
 			continue
 		}
@@ -108,6 +124,7 @@ func load(sources map[string][]byte, baseDir string, opts Options) (*Set, hcl.Di
 	ctx := l.baseContext()
 	diags = append(diags, l.decodeLocals(ctx, blocks["locals"])...)
 	l.set.evalContext = ctx
+	l.names = scope{variables: l.variableNames(), locals: declaredLocals(ctx)}
 
 	diags = append(diags, l.decodeScenarios(blocks["scenario"])...)
 	diags = append(diags, l.decodeGameDays(blocks["gameday"])...)
@@ -149,20 +166,54 @@ func isScenarioFile(name string) bool {
 	return strings.HasSuffix(name, nativeSuffix) || strings.HasSuffix(name, jsonSuffix)
 }
 
-func (l *loader) parse(name string, src []byte) (*hcl.File, hcl.Diagnostics) {
-	var file *hcl.File
-	var diags hcl.Diagnostics
+// parsed is one parsed file.
+type parsed struct {
+	file  *hcl.File
+	diags hcl.Diagnostics
+}
+
+// parseAll parses files on every core: parsing is most of a load, and
+// files are independent.
+func parseAll(names []string, sources map[string][]byte) []parsed {
+	results := make([]parsed, len(names))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(names)) {
+		wg.Go(func() {
+			for i := range next {
+				results[i] = parse(names[i], sources[names[i]])
+			}
+		})
+	}
+	for i := range names {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return results
+}
+
+func parse(name string, src []byte) parsed {
+	var p parsed
 	if strings.HasSuffix(name, ".json") {
-		file, diags = l.parser.ParseJSON(src, name)
+		p.file, p.diags = hcljson.Parse(src, name)
 	} else {
-		file, diags = l.parser.ParseHCL(src, name)
+		p.file, p.diags = hclsyntax.ParseConfig(src, name, hcl.InitialPos)
 	}
-	if diags.HasErrors() {
-		// A file with syntax errors is not decoded: its content would only
-		// produce errors that follow from the first.
-		return nil, diags
+	return p
+}
+
+// addFile records a parsed file for diagnostics and returns it, or nil when
+// it has syntax errors: its content would only produce errors that follow
+// from the first.
+func (l *loader) addFile(name string, p parsed) *hcl.File {
+	if p.file != nil {
+		l.set.Files[name] = p.file
 	}
-	return file, diags
+	if p.diags.HasErrors() {
+		return nil
+	}
+	return p.file
 }
 
 // baseContext is the evaluation context of everything after variables:

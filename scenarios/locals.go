@@ -112,3 +112,12 @@ func sortedAttributes(attrs hcl.Attributes) []*hcl.Attribute {
 	slices.SortFunc(list, func(a, b *hcl.Attribute) int { return a.Range.Start.Byte - b.Range.Start.Byte })
 	return list
 }
+
+// declaredLocals lists the local values decodeLocals put in ctx.
+func declaredLocals(ctx *hcl.EvalContext) map[string]bool {
+	names := map[string]bool{}
+	for name := range ctx.Variables["local"].Type().AttributeTypes() {
+		names[name] = true
+	}
+	return names
+}

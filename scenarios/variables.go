@@ -57,13 +57,8 @@ func (l *loader) decodeVariables(blocks hcl.Blocks) hcl.Diagnostics {
 			continue
 		}
 		declared[name] = block
-		if !hclsyntax.ValidIdentifier(name) {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Invalid variable name",
-				Detail:   fmt.Sprintf("%q is not a valid name: use letters, digits, underscores and dashes, starting with a letter or an underscore.", name),
-				Subject:  block.LabelRanges[0].Ptr(),
-			})
+		if d := checkName("variable", block); d != nil {
+			diags = append(diags, d)
 		}
 	}
 
@@ -204,8 +199,9 @@ func (l *loader) givenValues(declared map[string]*hcl.Block) (map[string]rawValu
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read --var-file", Detail: err.Error()})
 			continue
 		}
-		file, fileDiags := l.parse(path, src)
-		diags = append(diags, fileDiags...)
+		parsedFile := parse(path, src)
+		diags = append(diags, parsedFile.diags...)
+		file := l.addFile(path, parsedFile)
 		if file == nil {
 			continue
 		}
