@@ -1,11 +1,15 @@
 package checks
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
@@ -15,13 +19,45 @@ import (
 // both with keep-alive connections: the difference is the check's overhead
 // (building the request from HCL values, the result object, JSON decoding,
 // redaction). Target: under 10% of the bare request.
-func benchmarkServer(b *testing.B) *httptest.Server {
+//
+// The server runs in its own process, as a real service does: in the
+// benchmark's process it would compete with the client for the Go
+// scheduler, and the figures would measure that instead.
+func benchmarkServer(b *testing.B) serverURL {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchmarkServerProcess$")
+	cmd.Env = append(os.Environ(), benchServerEnv+"=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		b.Fatalf("benchmark server did not start: %v", err)
+	}
+	return serverURL{URL: strings.TrimSpace(line)}
+}
+
+type serverURL struct{ URL string }
+
+const benchServerEnv = "REDRILL_BENCH_SERVER"
+
+// TestBenchmarkServerProcess is the benchmark's server when started by
+// benchmarkServer; otherwise it does nothing.
+func TestBenchmarkServerProcess(t *testing.T) {
+	if os.Getenv(benchServerEnv) != "1" {
+		t.Skip("runs only as the HTTP benchmark's server process")
+	}
 	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"status": "ok", "role": "primary", "replicas": 2}`)
 	}))
-	b.Cleanup(server.Close)
-	return server
+	fmt.Println(server.URL)
+	// Serve until the benchmark kills this process.
+	select {}
 }
 
 func BenchmarkHTTPBare(b *testing.B) {

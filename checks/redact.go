@@ -47,6 +47,11 @@ func (r *Redactor) Add(secret string) {
 func (r *Redactor) String(text string) string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
+	return r.hide(text)
+}
+
+// hide replaces every secret in text; the caller holds r.mu.
+func (r *Redactor) hide(text string) string {
 	for _, secret := range r.secrets {
 		if strings.Contains(text, secret) {
 			text = strings.ReplaceAll(text, secret, Redacted)
@@ -59,21 +64,70 @@ func (r *Redactor) String(text string) string {
 	return text
 }
 
-// Value returns v with every string inside it redacted.
+// Value returns v with every string inside it redacted. Values without a
+// secret are returned as they are, without copying: results are built on
+// every poll.
 func (r *Redactor) Value(v cty.Value) cty.Value {
 	r.mu.RLock()
-	none := len(r.secrets) == 0
-	r.mu.RUnlock()
-	if none {
+	defer r.mu.RUnlock()
+	if len(r.secrets) == 0 {
 		return v
 	}
-	redacted, _ := cty.Transform(v, func(_ cty.Path, v cty.Value) (cty.Value, error) {
-		if v.Type() == cty.String && v.IsKnown() && !v.IsNull() && !v.IsMarked() {
-			return cty.StringVal(r.String(v.AsString())), nil
-		}
-		return v, nil
-	})
+	redacted, _ := r.redact(v)
 	return redacted
+}
+
+// redact returns v with secrets hidden and whether anything changed.
+func (r *Redactor) redact(v cty.Value) (cty.Value, bool) {
+	if !v.IsKnown() || v.IsNull() || v.IsMarked() {
+		return v, false
+	}
+	ty := v.Type()
+	switch {
+	case ty == cty.String:
+		text := v.AsString()
+		if hidden := r.hide(text); hidden != text {
+			return cty.StringVal(hidden), true
+		}
+		return v, false
+	case ty.IsObjectType(), ty.IsMapType(), ty.IsListType(), ty.IsTupleType(), ty.IsSetType():
+		if v.LengthInt() == 0 {
+			return v, false
+		}
+		changed := false
+		var keys, elements []cty.Value
+		for it := v.ElementIterator(); it.Next(); {
+			key, element := it.Element()
+			hidden, elementChanged := r.redact(element)
+			changed = changed || elementChanged
+			keys, elements = append(keys, key), append(elements, hidden)
+		}
+		if !changed {
+			return v, false
+		}
+		return rebuild(ty, keys, elements), true
+	}
+	return v, false
+}
+
+// rebuild makes a collection of the same kind from its keys and elements.
+func rebuild(ty cty.Type, keys, elements []cty.Value) cty.Value {
+	switch {
+	case ty.IsObjectType() || ty.IsMapType():
+		attrs := make(map[string]cty.Value, len(keys))
+		for i, key := range keys {
+			attrs[key.AsString()] = elements[i]
+		}
+		if ty.IsMapType() {
+			return cty.MapVal(attrs)
+		}
+		return cty.ObjectVal(attrs)
+	case ty.IsListType():
+		return cty.ListVal(elements)
+	case ty.IsSetType():
+		return cty.SetVal(elements)
+	}
+	return cty.TupleVal(elements)
 }
 
 // AddCredentials hides the passwords found in text: the password of a URL
