@@ -1,0 +1,180 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	// The two databases the history can live in.
+	_ "github.com/lib/pq"
+	_ "modernc.org/sqlite"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// EnvStore names the environment variable that chooses the store when
+// --store is not given.
+const EnvStore = "REDRILL_STORE"
+
+// DefaultPath is where the embedded SQLite history lives when no store is
+// chosen: $XDG_STATE_HOME/redrill/history.db, else
+// ~/.local/state/redrill/history.db.
+func DefaultPath() (string, error) {
+	if state := os.Getenv("XDG_STATE_HOME"); state != "" {
+		return filepath.Join(state, "redrill", "history.db"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("no home folder for the default store: %w; give --store or %s", err, EnvStore)
+	}
+	return filepath.Join(home, ".local", "state", "redrill", "history.db"), nil
+}
+
+// Options tune Open.
+type Options struct {
+	// SpoolDir keeps events written while the store was unreachable;
+	// empty means a "spool" folder next to the default SQLite file.
+	SpoolDir string
+	// Now is the clock, for heartbeat expiry; nil means time.Now.
+	Now func() time.Time
+}
+
+// Open opens the history named by target: a postgres:// URL, or an SQLite
+// file path; empty means DefaultPath. It applies migrations, replays any
+// spooled events and marks runs whose runner is gone as interrupted.
+func Open(ctx context.Context, target string, opts Options) (Store, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if target == "" {
+		path, err := DefaultPath()
+		if err != nil {
+			return nil, err
+		}
+		target = path
+	}
+	if opts.SpoolDir == "" {
+		path, err := DefaultPath()
+		if err != nil {
+			return nil, err
+		}
+		opts.SpoolDir = filepath.Join(filepath.Dir(path), "spool")
+	}
+	backend, err := openSQL(ctx, target, opts.Now)
+	if err != nil {
+		return nil, err
+	}
+	spooled, err := newSpooled(backend, opts.SpoolDir)
+	if err != nil {
+		backend.Close()
+		return nil, err
+	}
+	// Leftovers of a run that lost its store are replayed as soon as the
+	// store is back; if it is still away, they wait for the next open.
+	_ = spooled.ReplayAll(ctx)
+	if _, err := backend.MarkInterrupted(ctx, opts.Now().Add(-StaleAfter)); err != nil {
+		spooled.Close()
+		return nil, fmt.Errorf("mark stale runs in %s: %w", backend.Where(), err)
+	}
+	return spooled, nil
+}
+
+func isPostgres(target string) bool {
+	return strings.HasPrefix(target, "postgres://") || strings.HasPrefix(target, "postgresql://")
+}
+
+func openSQL(ctx context.Context, target string, now func() time.Time) (*sqlStore, error) {
+	host, _ := os.Hostname()
+	s := &sqlStore{now: now, host: host, pid: os.Getpid()}
+	var dialect goose.Dialect
+	var options []goose.ProviderOption
+	if isPostgres(target) {
+		db, err := sqlx.Open("postgres", target)
+		if err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		s.db, s.where, dialect = db, redactURL(target), goose.DialectPostgres
+		// Several runners starting at once migrate one at a time.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, err
+		}
+		options = append(options, goose.WithSessionLocker(locker))
+	} else {
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return nil, fmt.Errorf("create the store's folder: %w", err)
+		}
+		dsn := "file:" + target + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
+		db, err := sqlx.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open store %s: %w", target, err)
+		}
+		// SQLite has one writer; one connection per process keeps writes in
+		// order, and WAL lets other processes read meanwhile.
+		db.SetMaxOpenConns(1)
+		s.db, s.where, dialect = db, target, goose.DialectSQLite3
+	}
+	if err := s.db.PingContext(ctx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("connect to store %s: %w", s.where, redactErr(err, target))
+	}
+	if err := migrate(ctx, s.db.DB, dialect, options); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("migrate store %s: %w", s.where, redactErr(err, target))
+	}
+	return s, nil
+}
+
+// migrate applies the embedded migrations of the dialect.
+func migrate(ctx context.Context, db *sql.DB, dialect goose.Dialect, options []goose.ProviderOption) error {
+	dir := "migrations/sqlite"
+	if dialect == goose.DialectPostgres {
+		dir = "migrations/postgres"
+	}
+	fsys, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return err
+	}
+	provider, err := goose.NewProvider(dialect, db, fsys, append(options, goose.WithTableName("redrill_migrations"))...)
+	if err != nil {
+		return err
+	}
+	_, err = provider.Up(ctx)
+	return err
+}
+
+// redactURL hides the password of a store URL.
+func redactURL(target string) string {
+	u, err := url.Parse(target)
+	if err != nil {
+		return "(store URL)"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "(sensitive)")
+	}
+	return u.String()
+}
+
+func redactErr(err error, target string) error {
+	u, parseErr := url.Parse(target)
+	if parseErr != nil {
+		return err
+	}
+	password, ok := u.User.Password()
+	if !ok || password == "" || !strings.Contains(err.Error(), password) {
+		return err
+	}
+	return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), password, "(sensitive)"))
+}

@@ -1,0 +1,237 @@
+package store
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// spooled writes to the store while it answers; when a write fails, that
+// event and every later one go to a local append-only file (fsync'ed), so a
+// drill goes on and loses nothing. The file is replayed in order when the
+// store is back: at Flush (the end of a run) or at the next Open. Every
+// event is idempotent (runs and steps are keyed by id and sequence), so a
+// replay interrupted halfway and repeated writes nothing twice.
+type spooled struct {
+	backend Store
+	dir     string
+
+	mu       sync.Mutex
+	spooling bool
+	file     *os.File // this process's spool, locked while open
+	reason   error
+}
+
+// event is one write kept in the spool.
+type event struct {
+	Op     string  `json:"op"` // start, step or finish
+	Run    *Run    `json:"run,omitempty"`
+	Step   *Step   `json:"step,omitempty"`
+	RunID  string  `json:"run_id,omitempty"`
+	Finish *Finish `json:"finish,omitempty"`
+}
+
+func newSpooled(backend Store, dir string) (*spooled, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create spool folder: %w", err)
+	}
+	return &spooled{backend: backend, dir: dir}, nil
+}
+
+func (s *spooled) StartRun(ctx context.Context, run Run) error {
+	return s.write(ctx, event{Op: "start", Run: &run})
+}
+
+func (s *spooled) RecordStep(ctx context.Context, step Step) error {
+	return s.write(ctx, event{Op: "step", Step: &step})
+}
+
+func (s *spooled) FinishRun(ctx context.Context, runID string, finish Finish) error {
+	return s.write(ctx, event{Op: "finish", RunID: runID, Finish: &finish})
+}
+
+// Heartbeat is skipped while spooling: the run's end will be replayed.
+func (s *spooled) Heartbeat(ctx context.Context, runID string, at time.Time) error {
+	s.mu.Lock()
+	spooling := s.spooling
+	s.mu.Unlock()
+	if spooling {
+		return nil
+	}
+	return s.backend.Heartbeat(ctx, runID, at)
+}
+
+func (s *spooled) write(ctx context.Context, e event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.spooling {
+		err := apply(ctx, s.backend, e)
+		if err == nil {
+			return nil
+		}
+		// Later events must follow this one, so they are spooled too.
+		s.spooling, s.reason = true, err
+	}
+	return s.append(e)
+}
+
+// append adds an event to this process's spool file and syncs it.
+func (s *spooled) append(e event) error {
+	if s.file == nil {
+		host, _ := os.Hostname()
+		name := fmt.Sprintf("%s-%d-%d.jsonl", host, os.Getpid(), time.Now().UnixNano())
+		file, err := os.OpenFile(filepath.Join(s.dir, name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return fmt.Errorf("store unreachable (%v) and spool not writable: %w", s.reason, err)
+		}
+		// The lock tells other processes this spool is still being written.
+		if err := syscall.Flock(int(file.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			file.Close()
+			return fmt.Errorf("lock spool %s: %w", file.Name(), err)
+		}
+		s.file = file
+	}
+	line, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	if _, err := s.file.Write(append(line, '\n')); err != nil {
+		return fmt.Errorf("write spool %s: %w", s.file.Name(), err)
+	}
+	if err := s.file.Sync(); err != nil {
+		return fmt.Errorf("sync spool %s: %w", s.file.Name(), err)
+	}
+	return nil
+}
+
+// Flush replays this process's spool into the store.
+func (s *spooled) Flush(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.file == nil {
+		s.spooling = false
+		return nil
+	}
+	if err := replay(ctx, s.backend, s.file.Name()); err != nil {
+		return fmt.Errorf("%d spooled events wait for %s: %w", countLines(s.file.Name()), s.backend.Where(), err)
+	}
+	name := s.file.Name()
+	s.file.Close()
+	s.file, s.spooling, s.reason = nil, false, nil
+	return os.Remove(name)
+}
+
+// ReplayAll replays the spools left by processes that have ended.
+func (s *spooled) ReplayAll(ctx context.Context) error {
+	names, err := filepath.Glob(filepath.Join(s.dir, "*.jsonl"))
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	var errs []error
+	for _, name := range names {
+		if s.file != nil && name == s.file.Name() {
+			continue
+		}
+		file, err := os.OpenFile(name, os.O_RDWR, 0)
+		if err != nil {
+			continue
+		}
+		if syscall.Flock(int(file.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+			file.Close() // still being written by a live process
+			continue
+		}
+		if err := replay(ctx, s.backend, name); err != nil {
+			errs = append(errs, err)
+			file.Close()
+			continue
+		}
+		os.Remove(name)
+		file.Close()
+	}
+	return errors.Join(errs...)
+}
+
+// replay applies a spool file's events in order.
+func replay(ctx context.Context, backend Store, name string) error {
+	file, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	scanner := bufio.NewScanner(file)
+	scanner.Buffer(make([]byte, 64<<10), 64<<20)
+	for line := 1; scanner.Scan(); line++ {
+		text := strings.TrimSpace(scanner.Text())
+		if text == "" {
+			continue
+		}
+		var e event
+		if err := json.Unmarshal([]byte(text), &e); err != nil {
+			// A line cut by a crash mid-write is the last one; nothing after it.
+			return nil
+		}
+		if err := apply(ctx, backend, e); err != nil {
+			return fmt.Errorf("replay %s line %d: %w", name, line, err)
+		}
+	}
+	return scanner.Err()
+}
+
+func apply(ctx context.Context, backend Store, e event) error {
+	switch {
+	case e.Op == "start" && e.Run != nil:
+		return backend.StartRun(ctx, *e.Run)
+	case e.Op == "step" && e.Step != nil:
+		return backend.RecordStep(ctx, *e.Step)
+	case e.Op == "finish" && e.Finish != nil:
+		return backend.FinishRun(ctx, e.RunID, *e.Finish)
+	}
+	return fmt.Errorf("unknown spool event %q", e.Op)
+}
+
+func countLines(name string) int {
+	content, err := os.ReadFile(name)
+	if err != nil {
+		return 0
+	}
+	return strings.Count(string(content), "\n")
+}
+
+func (s *spooled) MarkInterrupted(ctx context.Context, staleBefore time.Time) (int, error) {
+	return s.backend.MarkInterrupted(ctx, staleBefore)
+}
+
+func (s *spooled) Runs(ctx context.Context, q RunQuery) ([]Run, error) { return s.backend.Runs(ctx, q) }
+func (s *spooled) Run(ctx context.Context, id string) (Run, []Step, error) {
+	return s.backend.Run(ctx, id)
+}
+func (s *spooled) LatestRuns(ctx context.Context) ([]Run, error) { return s.backend.LatestRuns(ctx) }
+func (s *spooled) Aggregates(ctx context.Context, since time.Time) ([]Aggregate, error) {
+	return s.backend.Aggregates(ctx, since)
+}
+func (s *spooled) Where() string { return s.backend.Where() }
+
+// Close tries a last flush; what cannot be written stays in the spool for
+// the next Open.
+func (s *spooled) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	flushErr := s.Flush(ctx)
+	s.mu.Lock()
+	if s.file != nil {
+		s.file.Close()
+		s.file = nil
+	}
+	s.mu.Unlock()
+	return errors.Join(flushErr, s.backend.Close())
+}

@@ -1,0 +1,343 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"syscall"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// sqlStore is the history in PostgreSQL or SQLite; the SQL is the same for
+// both but for placeholders, which sqlx rebinds.
+type sqlStore struct {
+	db    *sqlx.DB
+	where string
+	now   func() time.Time
+	host  string
+	pid   int
+}
+
+func (s *sqlStore) Where() string { return s.where }
+func (s *sqlStore) Close() error  { return s.db.Close() }
+
+// Flush has nothing to do: every write went straight to the database.
+func (s *sqlStore) Flush(context.Context) error { return nil }
+
+const insertRun = `INSERT INTO runs (id, scenario, scenario_hash, scenario_source, trigger, gameday, host, pid,
+	status, started_at, heartbeat_at, objective_rto_seconds, objective_rpo_seconds)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO NOTHING`
+
+func (s *sqlStore) StartRun(ctx context.Context, run Run) error {
+	if run.Host == "" {
+		run.Host, run.PID = s.host, s.pid
+	}
+	_, err := s.db.ExecContext(ctx, s.db.Rebind(insertRun),
+		run.ID, run.Scenario, run.ScenarioHash, run.ScenarioSource, run.Trigger, run.GameDay, run.Host, run.PID,
+		StatusRunning, micros(run.StartedAt), micros(run.StartedAt), secondsOf(run.ObjectiveRTO), secondsOf(run.ObjectiveRPO))
+	if err != nil {
+		return fmt.Errorf("record start of run %s: %w", run.ID, err)
+	}
+	return nil
+}
+
+const insertStep = `INSERT INTO steps (run_id, seq, phase, name, kind, round, started_at, duration_seconds,
+	attempts, passed, message, result)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (run_id, seq) DO NOTHING`
+
+func (s *sqlStore) RecordStep(ctx context.Context, step Step) error {
+	_, err := s.db.ExecContext(ctx, s.db.Rebind(insertStep),
+		step.RunID, step.Seq, step.Phase, step.Name, step.Kind, step.Round, micros(step.StartedAt),
+		step.Duration.Seconds(), step.Attempts, step.Passed, step.Message, step.Result)
+	if err != nil {
+		return fmt.Errorf("record step %q of run %s: %w", step.Name, step.RunID, err)
+	}
+	return nil
+}
+
+const finishRun = `UPDATE runs SET status = ?, ended_at = ?, clock_start = ?, clock_stop = ?,
+	rto_seconds = ?, rpo_seconds = ?, verdict = ?, reason = ?
+WHERE id = ?`
+
+func (s *sqlStore) FinishRun(ctx context.Context, runID string, f Finish) error {
+	_, err := s.db.ExecContext(ctx, s.db.Rebind(finishRun),
+		StatusFinished, micros(f.EndedAt), nullMicros(f.ClockStart), nullMicros(f.ClockStop),
+		secondsOf(f.RTO), secondsOf(f.RPO), f.Verdict, f.Reason, runID)
+	if err != nil {
+		return fmt.Errorf("record end of run %s: %w", runID, err)
+	}
+	return nil
+}
+
+func (s *sqlStore) Heartbeat(ctx context.Context, runID string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = ?`),
+		micros(at), runID, StatusRunning)
+	return err
+}
+
+func (s *sqlStore) MarkInterrupted(ctx context.Context, staleBefore time.Time) (int, error) {
+	var running []struct {
+		ID          string `db:"id"`
+		Host        string `db:"host"`
+		PID         int    `db:"pid"`
+		HeartbeatAt int64  `db:"heartbeat_at"`
+	}
+	if err := s.db.SelectContext(ctx, &running, s.db.Rebind(`SELECT id, host, pid, heartbeat_at FROM runs WHERE status = ?`), StatusRunning); err != nil {
+		return 0, err
+	}
+	marked := 0
+	for _, r := range running {
+		var reason string
+		switch {
+		case r.Host == s.host && r.PID != s.pid && !processAlive(r.PID):
+			reason = fmt.Sprintf("the runner (process %d on %s) stopped without finishing the run", r.PID, r.Host)
+		case r.HeartbeatAt < micros(staleBefore):
+			reason = fmt.Sprintf("the runner on %s stopped sending heartbeats at %s", r.Host, fromMicros(r.HeartbeatAt).Format(time.RFC3339))
+		default:
+			continue
+		}
+		// The condition on status keeps a run that finished meanwhile.
+		result, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE runs SET status = ?, verdict = ?, reason = ?, ended_at = heartbeat_at WHERE id = ? AND status = ?`),
+			StatusFinished, VerdictInterrupted, reason, r.ID, StatusRunning)
+		if err != nil {
+			return marked, fmt.Errorf("mark run %s interrupted: %w", r.ID, err)
+		}
+		if n, _ := result.RowsAffected(); n > 0 {
+			marked++
+		}
+	}
+	return marked, nil
+}
+
+// processAlive reports whether a process of this host exists.
+func processAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// runRow is a runs row as stored.
+type runRow struct {
+	ID                  string          `db:"id"`
+	Scenario            string          `db:"scenario"`
+	ScenarioHash        string          `db:"scenario_hash"`
+	ScenarioSource      string          `db:"scenario_source"`
+	Trigger             string          `db:"trigger"`
+	GameDay             string          `db:"gameday"`
+	Host                string          `db:"host"`
+	PID                 int             `db:"pid"`
+	Status              string          `db:"status"`
+	Verdict             string          `db:"verdict"`
+	Reason              string          `db:"reason"`
+	StartedAt           int64           `db:"started_at"`
+	EndedAt             sql.NullInt64   `db:"ended_at"`
+	HeartbeatAt         int64           `db:"heartbeat_at"`
+	ClockStart          sql.NullInt64   `db:"clock_start"`
+	ClockStop           sql.NullInt64   `db:"clock_stop"`
+	RTOSeconds          sql.NullFloat64 `db:"rto_seconds"`
+	RPOSeconds          sql.NullFloat64 `db:"rpo_seconds"`
+	ObjectiveRTOSeconds sql.NullFloat64 `db:"objective_rto_seconds"`
+	ObjectiveRPOSeconds sql.NullFloat64 `db:"objective_rpo_seconds"`
+}
+
+const runColumns = `id, scenario, scenario_hash, scenario_source, trigger, gameday, host, pid, status, verdict, reason,
+	started_at, ended_at, heartbeat_at, clock_start, clock_stop, rto_seconds, rpo_seconds,
+	objective_rto_seconds, objective_rpo_seconds`
+
+func (r runRow) run() Run {
+	return Run{
+		ID: r.ID, Scenario: r.Scenario, ScenarioHash: r.ScenarioHash, ScenarioSource: r.ScenarioSource,
+		Trigger: r.Trigger, GameDay: r.GameDay, Host: r.Host, PID: r.PID,
+		Status: r.Status, Verdict: r.Verdict, Reason: r.Reason,
+		StartedAt: fromMicros(r.StartedAt), EndedAt: fromNullMicros(r.EndedAt), HeartbeatAt: fromMicros(r.HeartbeatAt),
+		ClockStart: fromNullMicros(r.ClockStart), ClockStop: fromNullMicros(r.ClockStop),
+		RTO: durationOf(r.RTOSeconds), RPO: durationOf(r.RPOSeconds),
+		ObjectiveRTO: durationOf(r.ObjectiveRTOSeconds), ObjectiveRPO: durationOf(r.ObjectiveRPOSeconds),
+	}
+}
+
+func (s *sqlStore) Runs(ctx context.Context, q RunQuery) ([]Run, error) {
+	query := `SELECT ` + runColumns + ` FROM runs WHERE 1 = 1`
+	var args []any
+	if q.Scenario != "" {
+		query += ` AND scenario = ?`
+		args = append(args, q.Scenario)
+	}
+	if !q.Since.IsZero() {
+		query += ` AND started_at >= ?`
+		args = append(args, micros(q.Since))
+	}
+	if !q.Until.IsZero() {
+		query += ` AND started_at < ?`
+		args = append(args, micros(q.Until))
+	}
+	query += ` ORDER BY started_at DESC, id DESC`
+	if q.Limit > 0 {
+		query += fmt.Sprintf(` LIMIT %d`, q.Limit)
+	}
+	var rows []runRow
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(query), args...); err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	runs := make([]Run, len(rows))
+	for i, row := range rows {
+		runs[i] = row.run()
+	}
+	return runs, nil
+}
+
+func (s *sqlStore) Run(ctx context.Context, id string) (Run, []Step, error) {
+	var row runRow
+	err := s.db.GetContext(ctx, &row, s.db.Rebind(`SELECT `+runColumns+` FROM runs WHERE id = ?`), id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Run{}, nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	if err != nil {
+		return Run{}, nil, fmt.Errorf("read run %s: %w", id, err)
+	}
+	var stepRows []struct {
+		RunID           string  `db:"run_id"`
+		Seq             int     `db:"seq"`
+		Phase           string  `db:"phase"`
+		Name            string  `db:"name"`
+		Kind            string  `db:"kind"`
+		Round           int     `db:"round"`
+		StartedAt       int64   `db:"started_at"`
+		DurationSeconds float64 `db:"duration_seconds"`
+		Attempts        int     `db:"attempts"`
+		Passed          bool    `db:"passed"`
+		Message         string  `db:"message"`
+		Result          string  `db:"result"`
+	}
+	if err := s.db.SelectContext(ctx, &stepRows, s.db.Rebind(`SELECT run_id, seq, phase, name, kind, round, started_at,
+		duration_seconds, attempts, passed, message, result FROM steps WHERE run_id = ? ORDER BY seq`), id); err != nil {
+		return Run{}, nil, fmt.Errorf("read steps of run %s: %w", id, err)
+	}
+	steps := make([]Step, len(stepRows))
+	for i, r := range stepRows {
+		steps[i] = Step{RunID: r.RunID, Seq: r.Seq, Phase: r.Phase, Name: r.Name, Kind: r.Kind, Round: r.Round,
+			StartedAt: fromMicros(r.StartedAt), Duration: time.Duration(r.DurationSeconds * float64(time.Second)),
+			Attempts: r.Attempts, Passed: r.Passed, Message: r.Message, Result: r.Result}
+	}
+	return row.run(), steps, nil
+}
+
+const latestRuns = `SELECT ` + runColumns + ` FROM (
+	SELECT r.*, ROW_NUMBER() OVER (PARTITION BY scenario ORDER BY started_at DESC, id DESC) AS newest
+	FROM runs r
+) latest WHERE newest = 1 ORDER BY scenario`
+
+func (s *sqlStore) LatestRuns(ctx context.Context) ([]Run, error) {
+	var rows []runRow
+	if err := s.db.SelectContext(ctx, &rows, latestRuns); err != nil {
+		return nil, fmt.Errorf("latest runs: %w", err)
+	}
+	runs := make([]Run, len(rows))
+	for i, row := range rows {
+		runs[i] = row.run()
+	}
+	return runs, nil
+}
+
+// aggregates counts verdicts and takes nearest-rank percentiles of the
+// measured RTO with window functions, which both databases have.
+const aggregates = `WITH window_runs AS (
+	SELECT scenario, verdict, rto_seconds FROM runs WHERE started_at >= ?
+), ranked AS (
+	SELECT scenario, rto_seconds,
+		ROW_NUMBER() OVER (PARTITION BY scenario ORDER BY rto_seconds) AS rank,
+		COUNT(*) OVER (PARTITION BY scenario) AS measured
+	FROM window_runs WHERE rto_seconds IS NOT NULL
+), percentiles AS (
+	SELECT scenario,
+		MIN(CASE WHEN rank >= 0.50 * measured THEN rto_seconds END) AS rto_p50,
+		MIN(CASE WHEN rank >= 0.95 * measured THEN rto_seconds END) AS rto_p95,
+		MAX(rto_seconds) AS rto_max
+	FROM ranked GROUP BY scenario
+), counts AS (
+	SELECT scenario, COUNT(*) AS runs,
+		SUM(CASE WHEN verdict = 'met' THEN 1 ELSE 0 END) AS met,
+		SUM(CASE WHEN verdict = 'missed' THEN 1 ELSE 0 END) AS missed,
+		SUM(CASE WHEN verdict = 'failed' THEN 1 ELSE 0 END) AS failed,
+		SUM(CASE WHEN verdict = 'aborted' THEN 1 ELSE 0 END) AS aborted,
+		SUM(CASE WHEN verdict = 'interrupted' THEN 1 ELSE 0 END) AS interrupted,
+		SUM(CASE WHEN verdict = '' THEN 1 ELSE 0 END) AS running
+	FROM window_runs GROUP BY scenario
+)
+SELECT c.scenario, c.runs, c.met, c.missed, c.failed, c.aborted, c.interrupted, c.running,
+	p.rto_p50, p.rto_p95, p.rto_max
+FROM counts c LEFT JOIN percentiles p ON p.scenario = c.scenario
+ORDER BY c.scenario`
+
+func (s *sqlStore) Aggregates(ctx context.Context, since time.Time) ([]Aggregate, error) {
+	var rows []struct {
+		Scenario    string          `db:"scenario"`
+		Runs        int             `db:"runs"`
+		Met         int             `db:"met"`
+		Missed      int             `db:"missed"`
+		Failed      int             `db:"failed"`
+		Aborted     int             `db:"aborted"`
+		Interrupted int             `db:"interrupted"`
+		Running     int             `db:"running"`
+		P50         sql.NullFloat64 `db:"rto_p50"`
+		P95         sql.NullFloat64 `db:"rto_p95"`
+		Max         sql.NullFloat64 `db:"rto_max"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(aggregates), micros(since)); err != nil {
+		return nil, fmt.Errorf("aggregate runs: %w", err)
+	}
+	out := make([]Aggregate, len(rows))
+	for i, r := range rows {
+		out[i] = Aggregate{
+			Scenario: r.Scenario, Runs: r.Runs,
+			Verdicts: map[string]int{
+				VerdictMet: r.Met, VerdictMissed: r.Missed, VerdictFailed: r.Failed,
+				VerdictAborted: r.Aborted, VerdictInterrupted: r.Interrupted, StatusRunning: r.Running,
+			},
+			RTOMedian: durationOf(r.P50), RTOP95: durationOf(r.P95), RTOMax: durationOf(r.Max),
+		}
+	}
+	return out, nil
+}
+
+// Conversions between Go values and stored columns.
+
+func micros(t time.Time) int64 { return t.UTC().UnixMicro() }
+
+func nullMicros(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: micros(t), Valid: true}
+}
+
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+func fromNullMicros(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return fromMicros(v.Int64)
+}
+
+func secondsOf(d *time.Duration) sql.NullFloat64 {
+	if d == nil {
+		return sql.NullFloat64{}
+	}
+	return sql.NullFloat64{Float64: d.Seconds(), Valid: true}
+}
+
+func durationOf(v sql.NullFloat64) *time.Duration {
+	if !v.Valid {
+		return nil
+	}
+	d := time.Duration(v.Float64 * float64(time.Second))
+	return &d
+}

@@ -1,0 +1,152 @@
+// Package store keeps the history of drill runs: every run, step and
+// measurement, written as it happens, so that reports can show trends and
+// several runners can share one history. SQLite (a file, the default) and
+// PostgreSQL (for teams and several runners) share one implementation.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Run statuses.
+const (
+	StatusRunning  = "running"
+	StatusFinished = "finished"
+)
+
+// Verdicts, as DESIGN.md defines them.
+const (
+	VerdictMet         = "met"
+	VerdictMissed      = "missed"
+	VerdictFailed      = "failed"
+	VerdictAborted     = "aborted"
+	VerdictInterrupted = "interrupted"
+)
+
+// Triggers say what started a run.
+const (
+	TriggerManual   = "manual"
+	TriggerSchedule = "schedule"
+	TriggerGameDay  = "gameday"
+)
+
+// Run is one execution of one scenario.
+type Run struct {
+	ID             string
+	Scenario       string
+	ScenarioHash   string
+	ScenarioSource string
+	Trigger        string
+	GameDay        string
+	Host           string
+	PID            int
+	Status         string
+	Verdict        string
+	Reason         string
+	StartedAt      time.Time
+	EndedAt        time.Time // zero while running
+	HeartbeatAt    time.Time
+	// The recovery clock; zero when it never started or stopped.
+	ClockStart time.Time
+	ClockStop  time.Time
+	// Measured values; nil when not measured.
+	RTO *time.Duration
+	RPO *time.Duration
+	// The objectives in force when the run started; nil when not set.
+	ObjectiveRTO *time.Duration
+	ObjectiveRPO *time.Duration
+}
+
+// Finish is what a run adds when it ends.
+type Finish struct {
+	EndedAt    time.Time
+	ClockStart time.Time
+	ClockStop  time.Time
+	RTO        *time.Duration
+	RPO        *time.Duration
+	Verdict    string
+	Reason     string
+}
+
+// Step is one step, or one round of a polled check, of a run.
+type Step struct {
+	RunID string
+	// Seq orders the steps of a run; (RunID, Seq) is unique, which makes
+	// writing a step twice harmless.
+	Seq       int
+	Phase     string
+	Name      string
+	Kind      string
+	Round     int
+	StartedAt time.Time
+	Duration  time.Duration
+	Attempts  int
+	Passed    bool
+	Message   string
+	// Result is the check's result as JSON, bounded and with secrets
+	// already redacted by the checks package.
+	Result string
+}
+
+// RunQuery selects runs, newest first.
+type RunQuery struct {
+	Scenario string    // empty: every scenario
+	Since    time.Time // zero: no lower bound
+	Until    time.Time // zero: no upper bound
+	Limit    int       // zero: no limit
+}
+
+// Aggregate summarises the runs of one scenario in a window.
+type Aggregate struct {
+	Scenario string
+	Runs     int
+	Verdicts map[string]int
+	// Recovery time over the runs that measured it; nil when none did.
+	RTOMedian *time.Duration
+	RTOP95    *time.Duration
+	RTOMax    *time.Duration
+}
+
+// Store is the run history.
+type Store interface {
+	// StartRun records a run as running, before its first step.
+	StartRun(ctx context.Context, run Run) error
+	// RecordStep records one finished step.
+	RecordStep(ctx context.Context, step Step) error
+	// FinishRun records the end of a run and its verdict.
+	FinishRun(ctx context.Context, runID string, finish Finish) error
+	// Heartbeat tells other runners that a run is still alive.
+	Heartbeat(ctx context.Context, runID string, at time.Time) error
+	// MarkInterrupted ends, as interrupted, the running runs whose runner
+	// is gone: its heartbeat is older than staleBefore, or it ran on this
+	// host under a process that no longer exists.
+	MarkInterrupted(ctx context.Context, staleBefore time.Time) (int, error)
+
+	// Runs lists runs, newest first.
+	Runs(ctx context.Context, query RunQuery) ([]Run, error)
+	// Run returns one run with its steps in order.
+	Run(ctx context.Context, id string) (Run, []Step, error)
+	// LatestRuns returns the newest run of every scenario.
+	LatestRuns(ctx context.Context) ([]Run, error)
+	// Aggregates summarises every scenario's runs started since since.
+	Aggregates(ctx context.Context, since time.Time) ([]Aggregate, error)
+
+	// Flush writes the events kept while the store was unreachable, in
+	// order; it fails, keeping them, while the store is still away.
+	Flush(ctx context.Context) error
+	// Where says where the history is kept, for messages (no password).
+	Where() string
+	Close() error
+}
+
+// ErrNotFound is returned for a run that does not exist.
+var ErrNotFound = errors.New("run not found")
+
+// HeartbeatInterval is how often a runner renews the heartbeat of its
+// running runs; a run whose heartbeat is StaleAfter old is interrupted.
+const (
+	HeartbeatInterval = 5 * time.Second
+	StaleAfter        = 6 * HeartbeatInterval
+)

@@ -1,0 +1,261 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/redrill/redrill/internal/pgtest"
+)
+
+// backend is a store target for a test: an SQLite file or a fresh
+// PostgreSQL database.
+type backend struct {
+	name   string
+	target func(t *testing.T) string
+}
+
+var backends = []backend{
+	{name: "sqlite", target: func(t *testing.T) string { return filepath.Join(t.TempDir(), "history.db") }},
+	{name: "postgres", target: func(t *testing.T) string { return pgtest.NewDatabase(t) }},
+}
+
+// forEachBackend runs test once per backend.
+func forEachBackend(t *testing.T, test func(t *testing.T, target string)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { test(t, b.target(t)) })
+	}
+}
+
+func open(t *testing.T, target string, now time.Time) Store {
+	t.Helper()
+	s, err := Open(context.Background(), target, Options{SpoolDir: filepath.Join(t.TempDir(), "spool"), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func duration(d time.Duration) *time.Duration { return &d }
+
+var base = time.Date(2026, 11, 1, 3, 0, 0, 123_456_000, time.UTC)
+
+func newRun(id, scenario string, started time.Time) Run {
+	return Run{ID: id, Scenario: scenario, ScenarioHash: "abc", ScenarioSource: `scenario "x" {}`, Trigger: TriggerManual,
+		StartedAt: started, ObjectiveRTO: duration(30 * time.Minute)}
+}
+
+func TestRunLifecycle(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		s := open(t, target, base)
+		run := newRun("run-1", "orders-db-restore", base)
+		if err := s.StartRun(ctx, run); err != nil {
+			t.Fatal(err)
+		}
+		for i, name := range []string{"recreate", "restore", "orders-present"} {
+			step := Step{RunID: "run-1", Seq: i + 1, Phase: "recover", Name: name, Kind: "sql",
+				StartedAt: base.Add(time.Duration(i) * time.Second), Duration: 1500 * time.Millisecond,
+				Attempts: 1, Passed: i != 1, Message: "", Result: `{"value": 42}`}
+			if err := s.RecordStep(ctx, step); err != nil {
+				t.Fatal(err)
+			}
+			// Writing a step twice (a replay) stores it once.
+			if err := s.RecordStep(ctx, step); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.StartRun(ctx, run); err != nil {
+			t.Fatalf("a replayed start is harmless: %v", err)
+		}
+		finish := Finish{EndedAt: base.Add(20 * time.Minute), ClockStart: base.Add(time.Second), ClockStop: base.Add(19 * time.Minute),
+			RTO: duration(19*time.Minute - time.Second), Verdict: VerdictMet, Reason: "recovered within RTO"}
+		if err := s.FinishRun(ctx, "run-1", finish); err != nil {
+			t.Fatal(err)
+		}
+
+		got, steps, err := s.Run(ctx, "run-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != StatusFinished || got.Verdict != VerdictMet || !got.StartedAt.Equal(base) || !got.ClockStop.Equal(finish.ClockStop) {
+			t.Errorf("run = %+v", got)
+		}
+		if got.RTO == nil || *got.RTO != 19*time.Minute-time.Second || got.RPO != nil || *got.ObjectiveRTO != 30*time.Minute {
+			t.Errorf("measurements: rto=%v rpo=%v objective=%v", got.RTO, got.RPO, got.ObjectiveRTO)
+		}
+		if len(steps) != 3 || steps[1].Name != "restore" || steps[1].Passed || steps[0].Duration != 1500*time.Millisecond || steps[2].Result != `{"value": 42}` {
+			t.Errorf("steps = %+v", steps)
+		}
+		if _, _, err := s.Run(ctx, "nope"); err == nil {
+			t.Error("a missing run was found")
+		}
+	})
+}
+
+func TestQueries(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		s := open(t, target, base)
+		// Ten runs of "orders" with RTOs of 1..10 minutes, two of "api".
+		for i := 1; i <= 10; i++ {
+			id := fmt.Sprintf("orders-%02d", i)
+			mustDo(t, s.StartRun(ctx, newRun(id, "orders", base.Add(time.Duration(i)*time.Hour))))
+			verdict := VerdictMet
+			if i > 8 {
+				verdict = VerdictMissed
+			}
+			mustDo(t, s.FinishRun(ctx, id, Finish{EndedAt: base.Add(time.Duration(i) * time.Hour), RTO: duration(time.Duration(i) * time.Minute), Verdict: verdict}))
+		}
+		mustDo(t, s.StartRun(ctx, newRun("api-1", "api", base)))
+		mustDo(t, s.FinishRun(ctx, "api-1", Finish{EndedAt: base, Verdict: VerdictFailed}))
+		mustDo(t, s.StartRun(ctx, newRun("api-2", "api", base.Add(time.Hour))))
+
+		runs, err := s.Runs(ctx, RunQuery{Scenario: "orders", Since: base.Add(3 * time.Hour), Limit: 4})
+		mustDo(t, err)
+		if len(runs) != 4 || runs[0].ID != "orders-10" || runs[3].ID != "orders-07" {
+			t.Errorf("runs = %v", ids(runs))
+		}
+		latest, err := s.LatestRuns(ctx)
+		mustDo(t, err)
+		if len(latest) != 2 || latest[0].ID != "api-2" || latest[1].ID != "orders-10" {
+			t.Errorf("latest = %v", ids(latest))
+		}
+		aggregates, err := s.Aggregates(ctx, base)
+		mustDo(t, err)
+		if len(aggregates) != 2 {
+			t.Fatalf("aggregates = %+v", aggregates)
+		}
+		api, orders := aggregates[0], aggregates[1]
+		if api.Runs != 2 || api.Verdicts[VerdictFailed] != 1 || api.Verdicts[StatusRunning] != 1 || api.RTOMedian != nil {
+			t.Errorf("api = %+v", api)
+		}
+		if orders.Runs != 10 || orders.Verdicts[VerdictMet] != 8 || orders.Verdicts[VerdictMissed] != 2 {
+			t.Errorf("orders counts = %+v", orders.Verdicts)
+		}
+		if *orders.RTOMedian != 5*time.Minute || *orders.RTOP95 != 10*time.Minute || *orders.RTOMax != 10*time.Minute {
+			t.Errorf("orders RTO p50=%v p95=%v max=%v, want 5m 10m 10m", *orders.RTOMedian, *orders.RTOP95, *orders.RTOMax)
+		}
+	})
+}
+
+func TestMigrationsRunFromEmptyAndAgain(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, target string) {
+		first := open(t, target, base)
+		mustDo(t, first.StartRun(context.Background(), newRun("kept", "orders", base)))
+		first.Close()
+		second := open(t, target, base)
+		if _, _, err := second.Run(context.Background(), "kept"); err != nil {
+			t.Fatalf("reopening lost the history: %v", err)
+		}
+	})
+}
+
+func TestRunsOfGoneRunnersAreInterrupted(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		writer := open(t, target, base)
+		// A run on another host whose heartbeat stopped at base.
+		remote := newRun("remote", "orders", base)
+		remote.Host, remote.PID = "other-host", 1
+		mustDo(t, writer.StartRun(ctx, remote))
+		// A run of this host whose process has exited.
+		dead := exec.Command("true")
+		mustDo(t, dead.Run())
+		local := newRun("local", "orders", base)
+		local.Host, _ = os.Hostname()
+		local.PID = dead.Process.Pid
+		mustDo(t, writer.StartRun(ctx, local))
+		// A remote run still sending heartbeats.
+		alive := newRun("alive", "orders", base)
+		alive.Host, alive.PID = "other-host", 1
+		mustDo(t, writer.StartRun(ctx, alive))
+		mustDo(t, writer.Heartbeat(ctx, "alive", base.Add(StaleAfter)))
+
+		reader := open(t, target, base.Add(StaleAfter+time.Second))
+		want := map[string]string{"remote": VerdictInterrupted, "local": VerdictInterrupted, "alive": ""}
+		for id, verdict := range want {
+			run, _, err := reader.Run(ctx, id)
+			mustDo(t, err)
+			if run.Verdict != verdict {
+				t.Errorf("%s: verdict %q (%s), want %q", id, run.Verdict, run.Reason, verdict)
+			}
+		}
+	})
+}
+
+// Two processes writing to one store at once lose no rows.
+func TestConcurrentWriters(t *testing.T) {
+	const perWriter = 100
+	forEachBackend(t, func(t *testing.T, target string) {
+		open(t, target, base).Close() // migrate first, as the first runner would
+		var writers []*exec.Cmd
+		for w := range 2 {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestWriterProcess$")
+			cmd.Env = append(os.Environ(), "REDRILL_TEST_WRITER="+target, "REDRILL_TEST_WRITER_ID="+strconv.Itoa(w),
+				"REDRILL_TEST_WRITER_SPOOL="+t.TempDir())
+			cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+			mustDo(t, cmd.Start())
+			writers = append(writers, cmd)
+		}
+		for _, cmd := range writers {
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("writer process: %v", err)
+			}
+		}
+		s := open(t, target, base)
+		runs, err := s.Runs(context.Background(), RunQuery{})
+		mustDo(t, err)
+		if len(runs) != 2*perWriter {
+			t.Errorf("%d runs stored, want %d", len(runs), 2*perWriter)
+		}
+		_, steps, err := s.Run(context.Background(), "writer-1-run-99")
+		mustDo(t, err)
+		if len(steps) != 3 {
+			t.Errorf("%d steps, want 3", len(steps))
+		}
+	})
+}
+
+// TestWriterProcess is a writer of TestConcurrentWriters when started by it.
+func TestWriterProcess(t *testing.T) {
+	target := os.Getenv("REDRILL_TEST_WRITER")
+	if target == "" {
+		t.Skip("runs only as a child of TestConcurrentWriters")
+	}
+	id := os.Getenv("REDRILL_TEST_WRITER_ID")
+	ctx := context.Background()
+	s, err := Open(ctx, target, Options{SpoolDir: os.Getenv("REDRILL_TEST_WRITER_SPOOL")})
+	mustDo(t, err)
+	defer s.Close()
+	for i := range 100 {
+		runID := fmt.Sprintf("writer-%s-run-%d", id, i)
+		mustDo(t, s.StartRun(ctx, newRun(runID, "orders", base.Add(time.Duration(i)*time.Second))))
+		for seq := 1; seq <= 3; seq++ {
+			mustDo(t, s.RecordStep(ctx, Step{RunID: runID, Seq: seq, Phase: "recover", Name: "s", Kind: "command", StartedAt: base, Attempts: 1, Passed: true}))
+		}
+		mustDo(t, s.FinishRun(ctx, runID, Finish{EndedAt: base, Verdict: VerdictMet}))
+	}
+	mustDo(t, s.Flush(ctx))
+}
+
+func mustDo(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ids(runs []Run) []string {
+	var out []string
+	for _, r := range runs {
+		out = append(out, r.ID)
+	}
+	return out
+}
