@@ -1,0 +1,181 @@
+package store
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redrill/redrill/internal/pgtest"
+)
+
+// proxy forwards a local port to PostgreSQL and can be stopped and started
+// again on the same port, to make the store unreachable for real.
+type proxy struct {
+	t        *testing.T
+	address  string
+	upstream string
+	mu       sync.Mutex
+	listener net.Listener
+	conns    []net.Conn
+}
+
+func newProxy(t *testing.T, upstream string) *proxy {
+	p := &proxy{t: t, address: "127.0.0.1:0", upstream: upstream}
+	p.start()
+	t.Cleanup(p.stop)
+	return p
+}
+
+func (p *proxy) start() {
+	listener, err := net.Listen("tcp", p.address)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.mu.Lock()
+	p.listener, p.address = listener, listener.Addr().String()
+	p.mu.Unlock()
+	go func() {
+		for {
+			client, err := listener.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", p.upstream)
+			if err != nil {
+				client.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, client, server)
+			p.mu.Unlock()
+			go func() { io.Copy(server, client); server.Close() }()
+			go func() { io.Copy(client, server); client.Close() }()
+		}
+	}()
+}
+
+// stop closes the port and every connection through it.
+func (p *proxy) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.listener != nil {
+		p.listener.Close()
+		p.listener = nil
+	}
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// throughProxy points a PostgreSQL URL at the proxy.
+func throughProxy(t *testing.T, target string) (*proxy, string) {
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProxy(t, u.Host)
+	u.Host = p.address
+	return p, u.String()
+}
+
+func spoolFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+func TestSpoolKeepsEventsWhileTheStoreIsAway(t *testing.T) {
+	ctx := context.Background()
+	direct := pgtest.NewDatabase(t)
+	p, proxied := throughProxy(t, direct)
+	spoolDir := t.TempDir()
+	s, err := Open(ctx, proxied, Options{SpoolDir: spoolDir})
+	mustDo(t, err)
+	defer s.Close()
+
+	mustDo(t, s.StartRun(ctx, newRun("run-1", "orders", base)))
+	mustDo(t, s.RecordStep(ctx, Step{RunID: "run-1", Seq: 1, Phase: "recover", Name: "drop", Kind: "sql", StartedAt: base, Attempts: 1, Passed: true}))
+
+	p.stop() // the database is gone mid-drill
+	for seq := 2; seq <= 4; seq++ {
+		if err := s.RecordStep(ctx, Step{RunID: "run-1", Seq: seq, Phase: "recover", Name: "step", Kind: "sql", StartedAt: base, Attempts: 1, Passed: true}); err != nil {
+			t.Fatalf("a step was lost while the store was away: %v", err)
+		}
+	}
+	mustDo(t, s.FinishRun(ctx, "run-1", Finish{EndedAt: base.Add(time.Minute), Verdict: VerdictMet}))
+	files := spoolFiles(t, spoolDir)
+	if len(files) != 1 {
+		t.Fatalf("spool files = %v", files)
+	}
+	if content, _ := os.ReadFile(files[0]); strings.Count(string(content), "\n") != 4 {
+		t.Fatalf("spool holds %q, want 3 steps and the finish", content)
+	}
+	if err := s.Flush(ctx); err == nil || !strings.Contains(err.Error(), "4 spooled events wait") {
+		t.Fatalf("flush while the store is away: %v", err)
+	}
+
+	p.start() // the database is back, on the same port
+	mustDo(t, s.Flush(ctx))
+	if files := spoolFiles(t, spoolDir); len(files) != 0 {
+		t.Errorf("spool not removed after replay: %v", files)
+	}
+	// Flushing again replays nothing twice.
+	mustDo(t, s.Flush(ctx))
+
+	check := open(t, direct, base)
+	run, steps, err := check.Run(ctx, "run-1")
+	mustDo(t, err)
+	if run.Verdict != VerdictMet || len(steps) != 4 {
+		t.Errorf("after replay: verdict %q, %d steps; want met and 4 steps exactly once", run.Verdict, len(steps))
+	}
+	// Writes go straight to the store again.
+	mustDo(t, s.StartRun(ctx, newRun("run-2", "orders", base)))
+	if files := spoolFiles(t, spoolDir); len(files) != 0 {
+		t.Errorf("a write was spooled while the store answers: %v", files)
+	}
+}
+
+// A runner that ends while its store is away leaves its spool; the next
+// Open replays it.
+func TestSpoolIsReplayedByTheNextOpen(t *testing.T) {
+	ctx := context.Background()
+	direct := pgtest.NewDatabase(t)
+	p, proxied := throughProxy(t, direct)
+	spoolDir := t.TempDir()
+	s, err := Open(ctx, proxied, Options{SpoolDir: spoolDir})
+	mustDo(t, err)
+	mustDo(t, s.StartRun(ctx, newRun("run-1", "orders", base)))
+	p.stop()
+	mustDo(t, s.RecordStep(ctx, Step{RunID: "run-1", Seq: 1, Phase: "recover", Name: "restore", Kind: "command", StartedAt: base, Attempts: 1, Passed: true}))
+	mustDo(t, s.FinishRun(ctx, "run-1", Finish{EndedAt: base, Verdict: VerdictMissed}))
+	if err := s.Close(); err == nil {
+		t.Error("Close said everything was written while the store was away")
+	}
+	if len(spoolFiles(t, spoolDir)) != 1 {
+		t.Fatal("no spool left behind")
+	}
+
+	p.start()
+	next, err := Open(ctx, direct, Options{SpoolDir: spoolDir})
+	mustDo(t, err)
+	defer next.Close()
+	run, steps, err := next.Run(ctx, "run-1")
+	mustDo(t, err)
+	if run.Verdict != VerdictMissed || len(steps) != 1 {
+		t.Errorf("after the next open: verdict %q, %d steps", run.Verdict, len(steps))
+	}
+	if files := spoolFiles(t, spoolDir); len(files) != 0 {
+		t.Errorf("spool not removed: %v", files)
+	}
+}
