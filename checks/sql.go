@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/jmoiron/sqlx"
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
 
@@ -58,8 +59,19 @@ func (sqlKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]
 	if driver == "" {
 		driver = sqlDrivers[0]
 	}
-	db, err := env.pool(driver, stringAttr(config, "dsn"))
-	if err != nil {
+	var db *sqlx.DB
+	var err error
+	if driver == "sqlite" {
+		// An SQLite file is opened for each query, not pooled: a drill may
+		// delete and restore the file, and a kept handle would go on
+		// reading the deleted one, reporting a recovery that did not
+		// happen. Opening a file is cheap.
+		db, err = sqlx.Open(driverNames[driver], stringAttr(config, "dsn"))
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite database: %w", err)
+		}
+		defer db.Close()
+	} else if db, err = env.pool(driver, stringAttr(config, "dsn")); err != nil {
 		return nil, err
 	}
 	args, err := queryArgs(config.GetAttr("args"))

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +40,7 @@ func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	root.SetContext(context.Background())
 	err := root.Execute()
 	if err == nil {
 		return exitMet
@@ -66,6 +68,7 @@ recovery objectives (RTO/RPO) recorded in each scenario.`,
 		newValidateCommand(),
 		newFmtCommand(),
 		newPlanCommand(),
+		newRunCommand(),
 	)
 	return root
 }

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/redrill/redrill/runner"
+	"github.com/redrill/redrill/store"
+)
+
+func newRunCommand() *cobra.Command {
+	var flags varFlags
+	var names []string
+	var format, storeTarget string
+	cmd := &cobra.Command{
+		Use:   "run PATH",
+		Short: "Run drills now and record their results",
+		Long: `Run executes the scenarios of PATH one after another (or those named with
+--scenario), prints each phase and step as it happens, and records every run
+in the store. Exit code 0 when every drill met its objectives, 1 when one did
+not, 2 on invalid input (nothing runs), 130 when interrupted. The first
+SIGINT or SIGTERM cancels the running step and runs rollback; a second one
+skips rollback.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "text" && format != "json" {
+				return usageError(cmd, fmt.Errorf("--format %q: use text or json", format))
+			}
+			set, err := loadSet(cmd, args[0], flags)
+			if err != nil {
+				return err
+			}
+			selected, err := set.Select(names)
+			if err != nil {
+				return usageError(cmd, err)
+			}
+			drillCtx, rollbackCtx, stop := interruptContexts(cmd)
+			defer stop()
+
+			history, err := store.Open(drillCtx, storeTarget, store.Options{})
+			if err != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "Error: %v\n", err)
+				return exitError{code: exitInvalid}
+			}
+			defer history.Close()
+
+			opts := runner.Options{Store: history, RollbackContext: rollbackCtx}
+			if format == "text" {
+				opts.Observe = runner.NewTextOutput(cmd.OutOrStdout(), isTerminal(cmd.OutOrStdout())).Observe
+			}
+			var results []runner.Result
+			for _, sc := range selected {
+				if drillCtx.Err() != nil {
+					break
+				}
+				results = append(results, runner.Run(drillCtx, set, sc, opts))
+			}
+
+			if format == "json" {
+				encoder := json.NewEncoder(cmd.OutOrStdout())
+				encoder.SetIndent("", "  ")
+				if err := encoder.Encode(runner.NewReport(results)); err != nil {
+					return err
+				}
+			}
+			code := exitMet
+			for _, r := range results {
+				if r.StoreError != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "warning: run %s not fully recorded in %s: %v\n", r.RunID, history.Where(), r.StoreError)
+				}
+				switch r.Verdict {
+				case store.VerdictMet:
+				case store.VerdictInterrupted:
+					code = exitInterrupted
+				default:
+					if code == exitMet {
+						code = exitNotMet
+					}
+				}
+			}
+			if drillCtx.Err() != nil {
+				code = exitInterrupted
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "results recorded in %s\n", history.Where())
+			if code != exitMet {
+				return exitError{code: code}
+			}
+			return nil
+		},
+	}
+	flags.register(cmd)
+	cmd.Flags().StringArrayVar(&names, "scenario", nil, "run only this scenario (repeatable)")
+	cmd.Flags().StringVar(&format, "format", "text", "output: text or json (one document on stdout)")
+	cmd.Flags().StringVar(&storeTarget, "store", os.Getenv(store.EnvStore), "history: a postgres:// URL or an SQLite file (default $"+store.EnvStore+", else the state folder)")
+	return cmd
+}
+
+// interruptContexts returns the drill's context, cancelled by the first
+// SIGINT or SIGTERM, and rollback's, cancelled by the second.
+func interruptContexts(cmd *cobra.Command) (drill, rollback context.Context, stop func()) {
+	drillCtx, cancelDrill := context.WithCancelCause(cmd.Context())
+	rollbackCtx, cancelRollback := context.WithCancelCause(context.Background())
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		count := 0
+		for {
+			select {
+			case <-done:
+				return
+			case sig := <-signals:
+				count++
+				if count == 1 {
+					fmt.Fprintf(cmd.ErrOrStderr(), "\n%s: stopping the drill, then running rollback (again to skip rollback)\n", sig)
+					cancelDrill(fmt.Errorf("received %s", sig))
+				} else {
+					fmt.Fprintf(cmd.ErrOrStderr(), "\n%s: skipping rollback\n", sig)
+					cancelRollback(fmt.Errorf("received %s twice", sig))
+				}
+			}
+		}
+	}()
+	return drillCtx, rollbackCtx, func() {
+		signal.Stop(signals)
+		close(done)
+		cancelDrill(nil)
+		cancelRollback(nil)
+	}
+}
+
+func isTerminal(w any) bool {
+	file, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := file.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,148 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/redrill/redrill/scenarios"
+)
+
+var errGuardTripped = errors.New("guard tripped")
+
+// pollRecovered polls recovered_when until a round passes; the clock stops
+// at the start of that round.
+func (r *run) pollRecovered(ctx context.Context) (time.Time, bool) {
+	rw := r.sc.RecoveredWhen
+	if timeout := rw.Timeout; timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	r.emit(Event{Type: EventPhase, Phase: string(scenarios.PhaseRecoveredWhen)})
+	for round := 1; ; round++ {
+		roundStart := time.Now()
+		passed := true
+		for _, check := range rw.Checks {
+			if !r.step(ctx, check, round).Passed {
+				passed = false
+				break
+			}
+		}
+		if passed && ctx.Err() == nil {
+			return roundStart, true
+		}
+		if !sleepUntil(ctx, roundStart.Add(rw.Every)) {
+			return time.Time{}, false
+		}
+	}
+}
+
+func (r *run) recoveredTimeout() time.Duration {
+	if t := r.sc.RecoveredWhen.Timeout; t > 0 {
+		return t
+	}
+	return r.sc.Timeout
+}
+
+// guard polls the guard checks; the first failure cancels the drill's
+// running phase with errGuardTripped.
+func (r *run) guard(ctx context.Context, abort context.CancelCauseFunc) {
+	g := r.sc.Guard
+	for round := 1; ; round++ {
+		roundStart := time.Now()
+		for _, check := range g.Checks {
+			sr := r.step(ctx, check, round)
+			if ctx.Err() != nil {
+				return // stopped at recovery, not tripped
+			}
+			if !sr.Passed {
+				abort(fmt.Errorf("%w: check %q: %s", errGuardTripped, sr.Name, sr.Message))
+				return
+			}
+		}
+		if !sleepUntil(ctx, roundStart.Add(g.Every)) {
+			return
+		}
+	}
+}
+
+// sleepUntil waits for a time; false when ctx ended first.
+func sleepUntil(ctx context.Context, at time.Time) bool {
+	timer := time.NewTimer(time.Until(at))
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-timer.C:
+		return true
+	}
+}
+
+// measureDataLoss runs data_loss and sets the measured RPO: clock start
+// minus the newest record that survived.
+func (r *run) measureDataLoss(ctx context.Context) error {
+	dl := r.sc.DataLoss
+	r.emit(Event{Type: EventPhase, Phase: string(scenarios.PhaseDataLoss)})
+	if sr := r.step(ctx, dl.Check, 0); !sr.Passed {
+		return errors.New(sr.Message)
+	}
+	r.mu.Lock()
+	result := r.results[dl.Check.Name]
+	results := r.results
+	r.mu.Unlock()
+	value, diags := r.set.NewestRecord(dl, result, results)
+	if diags.HasErrors() {
+		return errors.New(r.env.Redactor.String(diags.Error()))
+	}
+	newest, err := recordTime(value)
+	if err != nil {
+		return err
+	}
+	rpo := r.result.ClockStart.Sub(newest)
+	if rpo < 0 {
+		// The newest record was written after the clock started: nothing
+		// before it was lost.
+		rpo = 0
+	}
+	r.result.RPO = &rpo
+	return nil
+}
+
+// sqlTimeLayouts are the timestamp texts databases return.
+var sqlTimeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999-07",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999",
+}
+
+// recordTime reads newest_record: RFC 3339, an SQL timestamp (UTC when it
+// has no zone) or Unix seconds.
+func recordTime(v cty.Value) (time.Time, error) {
+	v, _ = v.UnmarkDeep()
+	if v.IsNull() || !v.IsKnown() {
+		return time.Time{}, errors.New("newest_record is null: the query found no record")
+	}
+	switch v.Type() {
+	case cty.Number:
+		seconds, _ := v.AsBigFloat().Float64()
+		whole, frac := math.Modf(seconds)
+		return time.Unix(int64(whole), int64(frac*1e9)).UTC(), nil
+	case cty.String:
+		text := strings.TrimSpace(v.AsString())
+		for _, layout := range sqlTimeLayouts {
+			if t, err := time.Parse(layout, text); err == nil {
+				return t, nil
+			}
+		}
+		return time.Time{}, fmt.Errorf("newest_record %q is not a time: give RFC 3339, an SQL timestamp or Unix seconds", text)
+	}
+	return time.Time{}, fmt.Errorf("newest_record is a %s, not a time", v.Type().FriendlyName())
+}

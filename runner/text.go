@@ -1,0 +1,196 @@
+package runner
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redrill/redrill/store"
+)
+
+// TextOutput prints a run as it happens, for a person: each phase and
+// step, and while the recovery clock runs a line with the time elapsed
+// against the RTO, rewritten in place on a terminal and repeated every
+// ten seconds otherwise.
+type TextOutput struct {
+	w        io.Writer
+	terminal bool
+	mu       sync.Mutex
+	stop     chan struct{}
+	live     bool // a live line is on screen and must be cleared
+}
+
+// NewTextOutput writes to w; terminal says whether w is a terminal.
+func NewTextOutput(w io.Writer, terminal bool) *TextOutput {
+	return &TextOutput{w: w, terminal: terminal}
+}
+
+// Observe is the runner's Options.Observe.
+func (t *TextOutput) Observe(e Event) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.clearLive()
+	switch e.Type {
+	case EventStart:
+		fmt.Fprintf(t.w, "▶ %s   run %s\n", e.Scenario, e.RunID)
+	case EventPhase:
+		fmt.Fprintf(t.w, "  %s\n", e.Phase)
+	case EventClockStart:
+		fmt.Fprintf(t.w, "  ⏱ recovery clock started%s\n", budget(e.Run.ObjectiveRTO))
+		t.startTicker(e.Run)
+	case EventStepEnd:
+		t.step(e)
+	case EventClockStop:
+		t.stopTicker()
+		fmt.Fprintf(t.w, "  ⏱ recovered after %s\n", formatDuration(*e.Run.RTO))
+	case EventRollbackSkipped:
+		fmt.Fprintln(t.w, "  rollback skipped: interrupted twice")
+	case EventEnd:
+		t.stopTicker()
+		fmt.Fprintln(t.w, Summary(*e.Run))
+	}
+}
+
+func (t *TextOutput) step(e Event) {
+	s := e.Result
+	mark := "✓"
+	if !s.Passed {
+		mark = "✗"
+	}
+	polled := e.Phase == "recovered_when" || e.Phase == "guard"
+	if polled && s.Passed && e.Phase == "guard" {
+		return // a guard that holds is news only when it fails
+	}
+	if polled && !s.Passed && e.Round > 1 && e.Round%10 != 0 {
+		return // not every failed round: the live line shows progress
+	}
+	line := fmt.Sprintf("    %s %s (%s)  %s", mark, s.Name, s.Kind, formatDuration(s.Duration))
+	if polled {
+		line = fmt.Sprintf("    %s round %d: %s (%s)  %s", mark, e.Round, s.Name, s.Kind, formatDuration(s.Duration))
+	}
+	if s.Attempts > 1 {
+		line += fmt.Sprintf(", %d attempts", s.Attempts)
+	}
+	if !s.Passed && s.Message != "" {
+		line += "\n      " + strings.ReplaceAll(s.Message, "\n", "\n      ")
+	}
+	fmt.Fprintln(t.w, line)
+}
+
+func (t *TextOutput) startTicker(run *Result) {
+	t.stop = make(chan struct{})
+	stop := t.stop
+	clockStart, objective := run.ClockStart, run.ObjectiveRTO
+	every := 10 * time.Second
+	if t.terminal {
+		every = 500 * time.Millisecond
+	}
+	go func() {
+		ticker := time.NewTicker(every)
+		defer ticker.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-ticker.C:
+				t.mu.Lock()
+				t.printLive(time.Since(clockStart), objective)
+				t.mu.Unlock()
+			}
+		}
+	}()
+}
+
+func (t *TextOutput) stopTicker() {
+	if t.stop != nil {
+		close(t.stop)
+		t.stop = nil
+	}
+}
+
+// printLive shows the elapsed time against the RTO budget.
+func (t *TextOutput) printLive(elapsed, objective time.Duration) {
+	text := "    … " + formatDuration(elapsed.Truncate(time.Second)) + " elapsed"
+	if objective > 0 {
+		share := float64(elapsed) / float64(objective)
+		text += fmt.Sprintf(" of RTO %s %s %3.0f%%", formatDuration(objective), bar(share, 20), share*100)
+	}
+	if t.terminal {
+		fmt.Fprintf(t.w, "\r%s\033[K", text)
+		t.live = true
+		return
+	}
+	fmt.Fprintln(t.w, text)
+}
+
+func (t *TextOutput) clearLive() {
+	if t.live {
+		fmt.Fprint(t.w, "\r\033[K")
+		t.live = false
+	}
+}
+
+func bar(share float64, width int) string {
+	filled := int(share * float64(width))
+	filled = max(0, min(filled, width))
+	return "[" + strings.Repeat("#", filled) + strings.Repeat("-", width-filled) + "]"
+}
+
+func budget(objective time.Duration) string {
+	if objective == 0 {
+		return " (no RTO objective)"
+	}
+	return " (RTO objective " + formatDuration(objective) + ")"
+}
+
+// Summary is the one-paragraph verdict of a run.
+func Summary(r Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s", r.Scenario, strings.ToUpper(r.Verdict))
+	if r.RTO != nil {
+		fmt.Fprintf(&b, "   RTO %s", formatDuration(*r.RTO))
+		if r.ObjectiveRTO > 0 {
+			fmt.Fprintf(&b, " (objective %s, %s)", formatDuration(r.ObjectiveRTO), margin(*r.RTO, r.ObjectiveRTO))
+		}
+	}
+	if r.RPO != nil {
+		fmt.Fprintf(&b, "   RPO %s", formatDuration(*r.RPO))
+		if r.ObjectiveRPO > 0 {
+			fmt.Fprintf(&b, " (objective %s, %s)", formatDuration(r.ObjectiveRPO), margin(*r.RPO, r.ObjectiveRPO))
+		}
+	}
+	fmt.Fprintf(&b, "\n  %s\n  run %s", r.Reason, r.RunID)
+	if r.Verdict != store.VerdictMet && r.RTO == nil && r.ObjectiveRTO > 0 {
+		fmt.Fprintf(&b, " (not recovered: no RTO measured)")
+	}
+	return b.String()
+}
+
+func margin(measured, objective time.Duration) string {
+	if measured <= objective {
+		return formatDuration(objective-measured) + " to spare"
+	}
+	return formatDuration(measured-objective) + " over"
+}
+
+// formatDuration rounds for reading: milliseconds under a minute.
+func formatDuration(d time.Duration) string {
+	switch {
+	case d >= time.Minute:
+		d = d.Round(time.Second)
+	case d >= time.Second:
+		d = d.Round(10 * time.Millisecond)
+	case d < time.Millisecond:
+		return "<1ms"
+	default:
+		d = d.Round(time.Millisecond)
+	}
+	text := d.String()
+	text = strings.Replace(text, "m0s", "m", 1)
+	if strings.HasSuffix(text, "h0m") {
+		text = strings.TrimSuffix(text, "0m")
+	}
+	return text
+}
