@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/jmoiron/sqlx"
 	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/jmoiron/sqlx"
 	"github.com/zclconf/go-cty/cty"
 
 	// The drivers of the two databases redrill speaks.
