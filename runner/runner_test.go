@@ -1,0 +1,306 @@
+package runner
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redrill/redrill/scenarios"
+	"github.com/redrill/redrill/store"
+)
+
+// drill loads one scenario from src, with {{dir}} replaced by a temp dir,
+// and runs it against an SQLite store. It returns the result, the dir and
+// the store.
+func drill(t *testing.T, ctx context.Context, src string, opts ...func(*Options)) (Result, string, store.Store) {
+	t.Helper()
+	dir := t.TempDir()
+	src = strings.ReplaceAll(src, "{{dir}}", dir)
+	set, diags := scenarios.LoadSources(map[string][]byte{"drill.hcl": []byte(src)}, scenarios.Options{})
+	if diags.HasErrors() {
+		t.Fatalf("scenario: %s", diags.Error())
+	}
+	history, err := store.Open(context.Background(), filepath.Join(dir, "history.db"), store.Options{SpoolDir: filepath.Join(dir, "spool")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { history.Close() })
+	options := Options{Store: history}
+	for _, o := range opts {
+		o(&options)
+	}
+	return Run(ctx, set, set.Scenarios[0], options), dir, history
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+func TestQuickstartDrillIsMet(t *testing.T) {
+	tmp := t.TempDir()
+	src, err := os.ReadFile("../scenarios/examples/quickstart.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, diags := scenarios.LoadSources(map[string][]byte{"quickstart.hcl": src}, scenarios.Options{
+		LookupEnv: func(name string) (string, bool) { return tmp, name == "TMPDIR" },
+	})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	history, err := store.Open(context.Background(), filepath.Join(tmp, "history.db"), store.Options{SpoolDir: filepath.Join(tmp, "spool")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer history.Close()
+
+	result := Run(context.Background(), set, set.Scenarios[0], Options{Store: history})
+	if result.Verdict != store.VerdictMet {
+		t.Fatalf("verdict %s: %s", result.Verdict, result.Reason)
+	}
+	if result.RTO == nil || *result.RTO <= 0 || result.RPO == nil {
+		t.Errorf("RTO %v RPO %v, want both measured", result.RTO, result.RPO)
+	}
+	if exists(filepath.Join(tmp, "redrill-quickstart-orders.db")) || exists(filepath.Join(tmp, "redrill-quickstart-backup.db")) {
+		t.Error("rollback left the quick start's files behind")
+	}
+	stored, steps, err := history.Run(context.Background(), result.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Verdict != store.VerdictMet || stored.RTO == nil || *stored.RTO != *result.RTO || len(steps) != len(result.Steps) {
+		t.Errorf("stored run %+v with %d steps, want what the run returned (%d steps)", stored, len(steps), len(result.Steps))
+	}
+}
+
+func TestVerdicts(t *testing.T) {
+	tests := []struct {
+		name        string
+		src         string
+		wantVerdict string
+		wantReason  string
+		wantFiles   map[string]bool // file in {{dir}} -> should exist
+	}{
+		{
+			name: "restore slower than rto is missed",
+			src: `scenario "slow" {
+				objective { rto = "100ms" }
+				recover {
+					step "restore" {
+						command { run = ["sleep", "0.3"] }
+					}
+				}
+			}`,
+			wantVerdict: store.VerdictMissed,
+			wantReason:  "exceeds the objective 100ms",
+		},
+		{
+			name: "a failing recover step fails the drill, later steps never start, rollback runs every step",
+			src: `scenario "broken" {
+				recover {
+					step "restore" {
+						command { run = ["sh", "-c", "echo 'pg_restore: error' >&2; exit 2"] }
+					}
+					step "after" {
+						command { run = ["touch", "{{dir}}/after"] }
+					}
+				}
+				rollback {
+					step "fails" {
+						command { run = ["false"] }
+					}
+					step "cleans" {
+						command { run = ["touch", "{{dir}}/cleaned"] }
+					}
+				}
+			}`,
+			wantVerdict: store.VerdictFailed,
+			wantReason:  `a recover step failed: recover "restore": exit code 2: pg_restore: error; rollback failed: fails: exit code 1`,
+			wantFiles:   map[string]bool{"after": false, "cleaned": true},
+		},
+		{
+			name: "steady state not met aborts and touches nothing",
+			src: `scenario "unsteady" {
+				steady_state {
+					check "dump" {
+						file { path = "{{dir}}/missing.dump" }
+					}
+				}
+				recover {
+					step "restore" {
+						command { run = ["touch", "{{dir}}/restored"] }
+					}
+				}
+				rollback {
+					step "cleans" {
+						command { run = ["touch", "{{dir}}/cleaned"] }
+					}
+				}
+			}`,
+			wantVerdict: store.VerdictAborted,
+			wantReason:  "steady state not met",
+			wantFiles:   map[string]bool{"restored": false, "cleaned": false},
+		},
+		{
+			name: "a guard that fails mid-recovery cancels the step and aborts",
+			src: `scenario "guarded" {
+				guard {
+					every = "50ms"
+					check "canary" {
+						file { path = "{{dir}}/canary" }
+					}
+				}
+				recover {
+					step "long" {
+						command { run = ["sleep", "30"] }
+					}
+					step "after" {
+						command { run = ["touch", "{{dir}}/after"] }
+					}
+				}
+				rollback {
+					step "cleans" {
+						command { run = ["touch", "{{dir}}/cleaned"] }
+					}
+				}
+			}`,
+			wantVerdict: store.VerdictAborted,
+			wantReason:  `guard tripped: check "canary": the file does not exist`,
+			wantFiles:   map[string]bool{"after": false, "cleaned": true},
+		},
+		{
+			name: "the drill timeout aborts",
+			src: `scenario "timed" {
+				timeout = "200ms"
+				recover {
+					step "long" {
+						command { run = ["sleep", "30"] }
+					}
+				}
+				rollback {
+					step "cleans" {
+						command { run = ["touch", "{{dir}}/cleaned"] }
+					}
+				}
+			}`,
+			wantVerdict: store.VerdictAborted,
+			wantReason:  "drill timeout reached after 200ms",
+			wantFiles:   map[string]bool{"cleaned": true},
+		},
+		{
+			name: "recovered_when that never passes fails",
+			src: `scenario "never" {
+				recovered_when {
+					every   = "20ms"
+					timeout = "150ms"
+					check "up" {
+						file { path = "{{dir}}/never" }
+					}
+				}
+			}`,
+			wantVerdict: store.VerdictFailed,
+			wantReason:  "not recovered within 150ms",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			started := time.Now()
+			result, dir, history := drill(t, context.Background(), tt.src)
+			if elapsed := time.Since(started); elapsed > 10*time.Second {
+				t.Errorf("the drill took %s", elapsed)
+			}
+			if result.Verdict != tt.wantVerdict || !strings.Contains(result.Reason, tt.wantReason) {
+				t.Errorf("verdict %s (%s), want %s (%s)", result.Verdict, result.Reason, tt.wantVerdict, tt.wantReason)
+			}
+			for name, want := range tt.wantFiles {
+				if got := exists(filepath.Join(dir, name)); got != want {
+					t.Errorf("file %s exists: %v, want %v", name, got, want)
+				}
+			}
+			stored, _, err := history.Run(context.Background(), result.RunID)
+			if err != nil || stored.Verdict != tt.wantVerdict || stored.Status != store.StatusFinished {
+				t.Errorf("stored: %+v, %v", stored, err)
+			}
+		})
+	}
+}
+
+func TestInterruptRunsRollback(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	time.AfterFunc(200*time.Millisecond, func() { cancel(context.Canceled) })
+	result, dir, _ := drill(t, ctx, `scenario "interrupted" {
+		recover {
+			step "long" {
+						command { run = ["sleep", "30"] }
+					}
+		}
+		rollback {
+			step "cleans" {
+						command { run = ["touch", "{{dir}}/cleaned"] }
+					}
+		}
+	}`)
+	if result.Verdict != store.VerdictInterrupted {
+		t.Errorf("verdict %s (%s), want interrupted", result.Verdict, result.Reason)
+	}
+	if !exists(filepath.Join(dir, "cleaned")) {
+		t.Error("rollback did not run after the interrupt")
+	}
+}
+
+func TestSecondInterruptSkipsRollback(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rollbackCtx, cancelRollback := context.WithCancel(context.Background())
+	cancelRollback()
+	result, dir, _ := drill(t, ctx, `scenario "interrupted" {
+		recover {
+			step "long" {
+						command { run = ["sleep", "30"] }
+					}
+		}
+		rollback {
+			step "cleans" {
+						command { run = ["touch", "{{dir}}/cleaned"] }
+					}
+		}
+	}`, func(o *Options) { o.RollbackContext = rollbackCtx })
+	if exists(filepath.Join(dir, "cleaned")) || !strings.Contains(result.Reason, "rollback skipped by a second interrupt") {
+		t.Errorf("reason %q; rollback should have been skipped", result.Reason)
+	}
+}
+
+// The clock never reports a recovery earlier than it happened: it stops at
+// the start of the first round that sees the system healthy.
+func TestRecoveryIsNeverMeasuredEarly(t *testing.T) {
+	result, dir, _ := drill(t, context.Background(), `scenario "delayed" {
+		disrupt {
+			step "break" {
+						command { run = ["sh", "-c", "(sleep 0.3; touch {{dir}}/healthy) > /dev/null 2>&1 &"] }
+					}
+		}
+		recovered_when {
+			every   = "20ms"
+			timeout = "10s"
+			check "healthy" {
+						file { path = "{{dir}}/healthy" }
+					}
+		}
+	}`)
+	if result.Verdict != store.VerdictMet {
+		t.Fatalf("verdict %s: %s", result.Verdict, result.Reason)
+	}
+	info, err := os.Stat(filepath.Join(dir, "healthy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth := info.ModTime().Sub(result.ClockStart)
+	// File times have the file system's granularity; allow it.
+	if *result.RTO < truth-10*time.Millisecond {
+		t.Errorf("measured RTO %s is earlier than the recovery (%s)", *result.RTO, truth)
+	}
+}
