@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redrill/redrill/store"
+)
+
+func TestRunQuickstart(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	history := filepath.Join(tmp, "history.db")
+
+	code, stdout, stderr := run(t, "run", "../../scenarios/examples/quickstart.hcl", "--store", history)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"quickstart-orders-restore: MET", "RTO ", "RPO ", "recovery clock started"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(stderr, "results recorded in "+history) {
+		t.Errorf("stderr does not say where results went:\n%s", stderr)
+	}
+
+	code, stdout, _ = run(t, "run", "../../scenarios/examples/quickstart.hcl", "--store", history, "--format", "json")
+	var report struct {
+		Runs []struct {
+			Verdict    string   `json:"verdict"`
+			RTOSeconds *float64 `json:"rto_seconds"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &report); err != nil {
+		t.Fatalf("--format json is not one JSON document: %v\n%s", err, stdout)
+	}
+	if code != 0 || len(report.Runs) != 1 || report.Runs[0].Verdict != "met" || report.Runs[0].RTOSeconds == nil {
+		t.Errorf("json report: exit %d %+v", code, report)
+	}
+}
+
+func TestRunOfAMissedDrillExitsOne(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "slow.hcl", `scenario "slow" {
+  objective {
+    rto = "50ms"
+  }
+  recover {
+    step "restore" {
+      command { run = ["sleep", "0.2"] }
+    }
+  }
+}
+`)
+	code, stdout, _ := run(t, "run", path, "--store", filepath.Join(dir, "h.db"))
+	if code != 1 || !strings.Contains(stdout, "slow: MISSED") {
+		t.Errorf("exit %d, want 1 and MISSED:\n%s", code, stdout)
+	}
+}
+
+// redrillBinary builds the CLI once for tests that need a real process.
+func redrillBinary(t *testing.T) string {
+	t.Helper()
+	binary := filepath.Join(t.TempDir(), "redrill")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return binary
+}
+
+const longDrill = `scenario "long" {
+  recover {
+    step "restore" {
+      command { run = ["sleep", "30"] }
+    }
+  }
+  rollback {
+    step "clean" {
+      command { run = ["touch", "{{dir}}/rolled-back"] }
+    }
+  }
+}
+`
+
+// startLongDrill starts redrill run on a drill with a 30 s step and waits
+// until the step has started.
+func startLongDrill(t *testing.T) (cmd *exec.Cmd, dir, history string, output *strings.Builder) {
+	t.Helper()
+	binary := redrillBinary(t)
+	dir = t.TempDir()
+	path := writeFile(t, dir, "long.hcl", strings.ReplaceAll(longDrill, "{{dir}}", dir))
+	history = filepath.Join(dir, "history.db")
+	cmd = exec.Command(binary, "run", path, "--store", history)
+	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+dir)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	output = &strings.Builder{}
+	started := make(chan struct{})
+	go func() {
+		scanner := bufio.NewScanner(stdout)
+		signalled := false
+		for scanner.Scan() {
+			output.WriteString(scanner.Text() + "\n")
+			if !signalled && strings.Contains(scanner.Text(), "recovery clock started") {
+				close(started)
+				signalled = true
+			}
+		}
+	}()
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the drill did not start:\n%s", output.String())
+	}
+	return cmd, dir, history, output
+}
+
+func storedVerdict(t *testing.T, history string) store.Run {
+	t.Helper()
+	s, err := store.Open(context.Background(), history, store.Options{SpoolDir: filepath.Join(filepath.Dir(history), "spool-check")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	runs, err := s.Runs(context.Background(), store.RunQuery{})
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("runs: %v %v", runs, err)
+	}
+	return runs[0]
+}
+
+func TestSIGINTRunsRollbackAndExits130(t *testing.T) {
+	cmd, dir, history, _ := startLongDrill(t)
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 130 {
+		t.Fatalf("exit: %v, want code 130", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "rolled-back")); err != nil {
+		t.Error("rollback did not run")
+	}
+	if run := storedVerdict(t, history); run.Verdict != store.VerdictInterrupted {
+		t.Errorf("stored verdict %q (%s), want interrupted", run.Verdict, run.Reason)
+	}
+}
+
+func TestKilledRunnerLeavesAnInterruptedRun(t *testing.T) {
+	cmd, _, history, _ := startLongDrill(t)
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	run := storedVerdict(t, history)
+	if run.Verdict != store.VerdictInterrupted || !strings.Contains(run.Reason, "stopped without finishing") {
+		t.Errorf("after kill -9 the run is %q (%s), want interrupted", run.Verdict, run.Reason)
+	}
+}
