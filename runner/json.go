@@ -1,6 +1,9 @@
 package runner
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Report is the machine-readable form of runs (`redrill run --format
 // json`). Field names are stable; durations are seconds, times RFC 3339.
@@ -75,4 +78,9 @@ func secondsOrNil(d *time.Duration) *float64 {
 	}
 	s := d.Seconds()
 	return &s
+}
+
+// seconds writes a duration as JUnit does: seconds with milliseconds.
+func seconds(d time.Duration) string {
+	return fmt.Sprintf("%.3f", d.Seconds())
 }

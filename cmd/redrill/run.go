@@ -17,7 +17,7 @@ import (
 func newRunCommand() *cobra.Command {
 	var flags varFlags
 	var names []string
-	var format, storeTarget string
+	var format, storeTarget, junitPath string
 	cmd := &cobra.Command{
 		Use:   "run PATH",
 		Short: "Run drills now and record their results",
@@ -69,6 +69,12 @@ skips rollback.`,
 					return err
 				}
 			}
+			if junitPath != "" {
+				if err := writeJUnit(junitPath, results); err != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "Error: write JUnit report: %v\n", err)
+					return exitError{code: exitNotMet}
+				}
+			}
 			code := exitMet
 			for _, r := range results {
 				if r.StoreError != nil {
@@ -97,6 +103,7 @@ skips rollback.`,
 	flags.register(cmd)
 	cmd.Flags().StringArrayVar(&names, "scenario", nil, "run only this scenario (repeatable)")
 	cmd.Flags().StringVar(&format, "format", "text", "output: text or json (one document on stdout)")
+	cmd.Flags().StringVar(&junitPath, "junit", "", "also write a JUnit XML report to this file")
 	cmd.Flags().StringVar(&storeTarget, "store", os.Getenv(store.EnvStore), "history: a postgres:// URL or an SQLite file (default $"+store.EnvStore+", else the state folder)")
 	return cmd
 }
@@ -142,4 +149,16 @@ func isTerminal(w any) bool {
 	}
 	info, err := file.Stat()
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+func writeJUnit(path string, results []runner.Result) error {
+	file, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := runner.WriteJUnit(file, results); err != nil {
+		file.Close()
+		return err
+	}
+	return file.Close()
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -171,5 +172,53 @@ func TestKilledRunnerLeavesAnInterruptedRun(t *testing.T) {
 	run := storedVerdict(t, history)
 	if run.Verdict != store.VerdictInterrupted || !strings.Contains(run.Reason, "stopped without finishing") {
 		t.Errorf("after kill -9 the run is %q (%s), want interrupted", run.Verdict, run.Reason)
+	}
+}
+
+func TestRunWritesJUnit(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "slow.hcl", `scenario "slow" {
+  objective {
+    rto = "50ms"
+  }
+  recover {
+    step "restore" {
+      command { run = ["sleep", "0.2"] }
+    }
+  }
+}
+`)
+	report := filepath.Join(dir, "junit.xml")
+	code, _, stderr := run(t, "run", path, "--store", filepath.Join(dir, "h.db"), "--junit", report)
+	if code != 1 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	content, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var suites struct {
+		Suites []struct {
+			Name      string `xml:"name,attr"`
+			Tests     int    `xml:"tests,attr"`
+			Failures  int    `xml:"failures,attr"`
+			Testcases []struct {
+				Name    string `xml:"name,attr"`
+				Failure *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(content, &suites); err != nil {
+		t.Fatalf("not JUnit XML: %v\n%s", err, content)
+	}
+	suite := suites.Suites[0]
+	if suite.Name != "slow" || suite.Tests != 2 || suite.Failures != 1 {
+		t.Fatalf("suite = %+v", suite)
+	}
+	verdict := suite.Testcases[1]
+	if verdict.Name != "verdict" || verdict.Failure == nil || !strings.Contains(verdict.Failure.Message, "missed: RTO") {
+		t.Errorf("verdict testcase = %+v", verdict)
 	}
 }
