@@ -15,6 +15,10 @@ import (
 // against the RTO, rewritten in place on a terminal and repeated every
 // ten seconds otherwise.
 type TextOutput struct {
+	// Prefixed starts every line with the scenario's name, for drills
+	// that run in parallel; the live line is then off.
+	Prefixed bool
+
 	w        io.Writer
 	terminal bool
 	mu       sync.Mutex
@@ -32,6 +36,11 @@ func (t *TextOutput) Observe(e Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.clearLive()
+	if t.Prefixed {
+		w := t.w
+		t.w = &prefixWriter{w: w, prefix: "[" + e.Scenario + "] "}
+		defer func() { t.w = w }()
+	}
 	switch e.Type {
 	case EventStart:
 		fmt.Fprintf(t.w, "▶ %s   run %s\n", e.Scenario, e.RunID)
@@ -80,6 +89,9 @@ func (t *TextOutput) step(e Event) {
 }
 
 func (t *TextOutput) startTicker(run *Result) {
+	if t.Prefixed {
+		return
+	}
 	t.stop = make(chan struct{})
 	stop := t.stop
 	clockStart, objective := run.ClockStart, run.ObjectiveRTO
@@ -193,4 +205,23 @@ func formatDuration(d time.Duration) string {
 		text = strings.TrimSuffix(text, "0m")
 	}
 	return text
+}
+
+// prefixWriter starts every line with a prefix.
+type prefixWriter struct {
+	w      io.Writer
+	prefix string
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	text := strings.TrimSuffix(string(b), "\n")
+	lines := strings.Split(text, "\n")
+	out := p.prefix + strings.Join(lines, "\n"+p.prefix)
+	if strings.HasSuffix(string(b), "\n") {
+		out += "\n"
+	}
+	if _, err := io.WriteString(p.w, out); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/redrill/redrill/runner"
+	"github.com/redrill/redrill/scenarios"
 	"github.com/redrill/redrill/store"
 )
 
@@ -18,6 +20,7 @@ func newRunCommand() *cobra.Command {
 	var flags varFlags
 	var names []string
 	var format, storeTarget, junitPath string
+	var parallel int
 	cmd := &cobra.Command{
 		Use:   "run PATH",
 		Short: "Run drills now and record their results",
@@ -50,17 +53,16 @@ skips rollback.`,
 			}
 			defer history.Close()
 
+			if parallel < 1 {
+				return usageError(cmd, fmt.Errorf("--parallel %d: give 1 or more", parallel))
+			}
 			opts := runner.Options{Store: history, RollbackContext: rollbackCtx}
 			if format == "text" {
-				opts.Observe = runner.NewTextOutput(cmd.OutOrStdout(), isTerminal(cmd.OutOrStdout())).Observe
+				output := runner.NewTextOutput(cmd.OutOrStdout(), isTerminal(cmd.OutOrStdout()))
+				output.Prefixed = parallel > 1 && len(selected) > 1
+				opts.Observe = output.Observe
 			}
-			var results []runner.Result
-			for _, sc := range selected {
-				if drillCtx.Err() != nil {
-					break
-				}
-				results = append(results, runner.Run(drillCtx, set, sc, opts))
-			}
+			results := runAll(drillCtx, set, selected, opts, parallel)
 
 			if format == "json" {
 				encoder := json.NewEncoder(cmd.OutOrStdout())
@@ -103,6 +105,7 @@ skips rollback.`,
 	flags.register(cmd)
 	cmd.Flags().StringArrayVar(&names, "scenario", nil, "run only this scenario (repeatable)")
 	cmd.Flags().StringVar(&format, "format", "text", "output: text or json (one document on stdout)")
+	cmd.Flags().IntVar(&parallel, "parallel", 1, "run up to N drills at once")
 	cmd.Flags().StringVar(&junitPath, "junit", "", "also write a JUnit XML report to this file")
 	cmd.Flags().StringVar(&storeTarget, "store", os.Getenv(store.EnvStore), "history: a postgres:// URL or an SQLite file (default $"+store.EnvStore+", else the state folder)")
 	return cmd
@@ -161,4 +164,32 @@ func writeJUnit(path string, results []runner.Result) error {
 		return err
 	}
 	return file.Close()
+}
+
+// runAll runs the scenarios, up to parallel at once, and returns their
+// results in the order given. After an interrupt no further drill starts.
+func runAll(ctx context.Context, set *scenarios.Set, selected []*scenarios.Scenario, opts runner.Options, parallel int) []runner.Result {
+	results := make([]runner.Result, len(selected))
+	started := make([]bool, len(selected))
+	slots := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	for i, sc := range selected {
+		slots <- struct{}{}
+		if ctx.Err() != nil {
+			break
+		}
+		started[i] = true
+		wg.Go(func() {
+			defer func() { <-slots }()
+			results[i] = runner.Run(ctx, set, sc, opts)
+		})
+	}
+	wg.Wait()
+	var ran []runner.Result
+	for i, r := range results {
+		if started[i] {
+			ran = append(ran, r)
+		}
+	}
+	return ran
 }

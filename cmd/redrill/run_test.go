@@ -222,3 +222,32 @@ func TestRunWritesJUnit(t *testing.T) {
 		t.Errorf("verdict testcase = %+v", verdict)
 	}
 }
+
+func TestRunInParallel(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "two.hcl", `scenario "a" {
+  recover {
+    step "s" {
+      command { run = ["true"] }
+    }
+  }
+}
+
+scenario "b" {
+  recover {
+    step "s" {
+      command { run = ["true"] }
+    }
+  }
+}
+`)
+	code, stdout, stderr := run(t, "run", path, "--parallel", "2", "--store", filepath.Join(dir, "h.db"))
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"[a] a: MET", "[b] b: MET"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+}
