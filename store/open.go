@@ -45,7 +45,8 @@ func DefaultPath() (string, error) {
 // Options tune Open.
 type Options struct {
 	// SpoolDir keeps events written while the store was unreachable;
-	// empty means a "spool" folder next to the default SQLite file.
+	// empty means a "spool" folder next to the SQLite file, or in the
+	// state folder for PostgreSQL.
 	SpoolDir string
 	// Now is the clock, for heartbeat expiry; nil means time.Now.
 	Now func() time.Time
@@ -66,9 +67,13 @@ func Open(ctx context.Context, target string, opts Options) (Store, error) {
 		target = path
 	}
 	if opts.SpoolDir == "" {
-		path, err := DefaultPath()
-		if err != nil {
-			return nil, err
+		// Next to an SQLite file; for PostgreSQL, in the state folder.
+		path := target
+		if isPostgres(target) {
+			var err error
+			if path, err = DefaultPath(); err != nil {
+				return nil, err
+			}
 		}
 		opts.SpoolDir = filepath.Join(filepath.Dir(path), "spool")
 	}
