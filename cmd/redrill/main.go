@@ -69,6 +69,9 @@ recovery objectives (RTO/RPO) recorded in each scenario.`,
 		newFmtCommand(),
 		newPlanCommand(),
 		newRunCommand(),
+		newHistoryCommand(),
+		newShowCommand(),
+		newReportCommand(),
 	)
 	return root
 }

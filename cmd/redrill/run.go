@@ -107,7 +107,7 @@ skips rollback.`,
 	cmd.Flags().StringVar(&format, "format", "text", "output: text or json (one document on stdout)")
 	cmd.Flags().IntVar(&parallel, "parallel", 1, "run up to N drills at once")
 	cmd.Flags().StringVar(&junitPath, "junit", "", "also write a JUnit XML report to this file")
-	cmd.Flags().StringVar(&storeTarget, "store", os.Getenv(store.EnvStore), "history: a postgres:// URL or an SQLite file (default $"+store.EnvStore+", else the state folder)")
+	storeFlag(cmd, &storeTarget)
 	return cmd
 }
 

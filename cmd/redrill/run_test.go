@@ -251,3 +251,38 @@ scenario "b" {
 		}
 	}
 }
+
+func TestHistoryShowReport(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	history := filepath.Join(tmp, "history.db")
+	if code, _, stderr := run(t, "run", "../../scenarios/examples/quickstart.hcl", "--store", history); code != 0 {
+		t.Fatalf("run: %d %s", code, stderr)
+	}
+
+	code, stdout, _ := run(t, "history", "--store", history, "--format", "json")
+	var list struct {
+		Runs []struct {
+			RunID   string `json:"run_id"`
+			Verdict string `json:"verdict"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &list); err != nil || code != 0 || len(list.Runs) != 1 || list.Runs[0].Verdict != "met" {
+		t.Fatalf("history: exit %d, %v, %s", code, err, stdout)
+	}
+
+	code, stdout, _ = run(t, "show", list.Runs[0].RunID, "--store", history)
+	for _, want := range []string{"verdict   met", "restore-from-backup", "recovered_when  orders-back"} {
+		if code != 0 || !strings.Contains(stdout, want) {
+			t.Errorf("show lacks %q (exit %d):\n%s", want, code, stdout)
+		}
+	}
+	if code, _, stderr := run(t, "show", "no-such-run", "--store", history); code != 2 || !strings.Contains(stderr, "no run no-such-run") {
+		t.Errorf("show of a missing run: exit %d %s", code, stderr)
+	}
+
+	code, stdout, _ = run(t, "report", "--store", history, "--format", "markdown")
+	if code != 0 || !strings.Contains(stdout, "| quickstart\\-orders\\-restore | healthy |") {
+		t.Errorf("report: exit %d\n%s", code, stdout)
+	}
+}

@@ -1,0 +1,188 @@
+package reports
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// WriteText writes the report as a terminal table, worst first.
+func WriteText(w io.Writer, r Report) error {
+	fmt.Fprintf(w, "Recovery-time report, %s, runs since %s\n\n", r.GeneratedAt.Format("2006-01-02 15:04 MST"), r.Since.Format(time.DateOnly))
+	if len(r.Scenarios) == 0 {
+		_, err := fmt.Fprintln(w, "No drill has run yet.")
+		return err
+	}
+	table := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(table, "SCENARIO\tRISK\tLAST RUN\tRTO (OBJECTIVE)\tRPO (OBJECTIVE)\tRTO P50/P95/MAX\tTREND/30D\tRUNS")
+	for _, s := range r.Scenarios {
+		fmt.Fprintf(table, "%s\t%s\t%s %s\t%s (%s)\t%s (%s)\t%s/%s/%s\t%s\t%d\n",
+			s.Scenario, s.Risk, s.LastRun.StartedAt.Format(time.DateOnly), orDash(s.LastRun.Verdict),
+			duration(s.LastRun.RTO), duration(s.ObjectiveRTO), duration(s.LastRun.RPO), duration(s.ObjectiveRPO),
+			duration(s.RTOMedian), duration(s.RTOP95), duration(s.RTOMax), signed(s.TrendPerThirtyDays), s.Runs)
+	}
+	if err := table.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	for _, s := range r.Scenarios {
+		fmt.Fprintf(w, "%s: %s\n", s.Scenario, s.RiskReason)
+		for _, pm := range s.Postmortems {
+			fmt.Fprintf(w, "  from %s\n", postmortemLine(pm))
+		}
+	}
+	return nil
+}
+
+// WriteMarkdown writes the report for a wiki page or a postmortem. Text
+// that scenario authors wrote is escaped.
+func WriteMarkdown(w io.Writer, r Report) error {
+	fmt.Fprintf(w, "# Recovery-time report\n\n%s, runs since %s.\n\n", r.GeneratedAt.Format("2006-01-02 15:04 MST"), r.Since.Format(time.DateOnly))
+	if len(r.Scenarios) == 0 {
+		_, err := fmt.Fprintln(w, "No drill has run yet.")
+		return err
+	}
+	fmt.Fprintln(w, "| Scenario | Risk | Last run | RTO (objective) | RPO (objective) | RTO p50 / p95 / max | Trend per 30 days | Runs |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
+	for _, s := range r.Scenarios {
+		fmt.Fprintf(w, "| %s | %s | %s %s | %s (%s) | %s (%s) | %s / %s / %s | %s | %d |\n",
+			markdown(s.Scenario), s.Risk, s.LastRun.StartedAt.Format(time.DateOnly), orDash(s.LastRun.Verdict),
+			duration(s.LastRun.RTO), duration(s.ObjectiveRTO), duration(s.LastRun.RPO), duration(s.ObjectiveRPO),
+			duration(s.RTOMedian), duration(s.RTOP95), duration(s.RTOMax), signed(s.TrendPerThirtyDays), s.Runs)
+	}
+	fmt.Fprintln(w)
+	for _, s := range r.Scenarios {
+		fmt.Fprintf(w, "## %s\n\n%s.\n", markdown(s.Scenario), markdown(s.RiskReason))
+		for _, pm := range s.Postmortems {
+			fmt.Fprintf(w, "\n- From %s\n", markdown(postmortemLine(pm)))
+		}
+		fmt.Fprintln(w)
+	}
+	return nil
+}
+
+// jsonScenario is the stable JSON form of a scenario: durations in
+// seconds, null when not measured.
+type jsonScenario struct {
+	ScenarioReport
+	ObjectiveRTOSeconds *float64   `json:"objective_rto_seconds"`
+	ObjectiveRPOSeconds *float64   `json:"objective_rpo_seconds"`
+	LastRunID           string     `json:"last_run_id"`
+	LastRunAt           time.Time  `json:"last_run_at"`
+	LastVerdict         string     `json:"last_verdict"`
+	LastRTOSeconds      *float64   `json:"last_rto_seconds"`
+	LastRPOSeconds      *float64   `json:"last_rpo_seconds"`
+	RTOP50Seconds       *float64   `json:"rto_p50_seconds"`
+	RTOP95Seconds       *float64   `json:"rto_p95_seconds"`
+	RTOMaxSeconds       *float64   `json:"rto_max_seconds"`
+	TrendSecondsPer30D  *float64   `json:"rto_trend_seconds_per_30_days"`
+	StaleAfterDays      float64    `json:"stale_after_days"`
+	BreachForecast      *time.Time `json:"breach_forecast"`
+}
+
+// WriteJSON writes the report with stable field names (docs/reports.md).
+func WriteJSON(w io.Writer, r Report) error {
+	scenarios := make([]jsonScenario, 0, len(r.Scenarios))
+	for _, s := range r.Scenarios {
+		scenarios = append(scenarios, jsonScenario{
+			ScenarioReport:      s,
+			ObjectiveRTOSeconds: seconds(s.ObjectiveRTO), ObjectiveRPOSeconds: seconds(s.ObjectiveRPO),
+			LastRunID: s.LastRun.ID, LastRunAt: s.LastRun.StartedAt, LastVerdict: s.LastRun.Verdict,
+			LastRTOSeconds: seconds(s.LastRun.RTO), LastRPOSeconds: seconds(s.LastRun.RPO),
+			RTOP50Seconds: seconds(s.RTOMedian), RTOP95Seconds: seconds(s.RTOP95), RTOMaxSeconds: seconds(s.RTOMax),
+			TrendSecondsPer30D: seconds(s.TrendPerThirtyDays), StaleAfterDays: s.StaleAfter.Hours() / 24,
+			BreachForecast: s.BreachForecast,
+		})
+	}
+	encoder := json.NewEncoder(w)
+	encoder.SetIndent("", "  ")
+	return encoder.Encode(struct {
+		GeneratedAt time.Time      `json:"generated_at"`
+		Since       time.Time      `json:"since"`
+		Scenarios   []jsonScenario `json:"scenarios"`
+	}{r.GeneratedAt, r.Since, scenarios})
+}
+
+func postmortemLine(pm Postmortem) string {
+	parts := []string{}
+	for _, p := range []string{pm.ID, pm.Date, pm.Title} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	line := strings.Join(parts, " ")
+	if pm.Finding != "" {
+		line += ": " + pm.Finding
+	}
+	if pm.URL != "" {
+		line += " (" + pm.URL + ")"
+	}
+	return line
+}
+
+// markdown escapes text so that it cannot add markup, links or HTML.
+func markdown(text string) string {
+	var b strings.Builder
+	for _, r := range text {
+		if strings.ContainsRune("\\`*_{}[]()#+-.!|<>&", r) {
+			b.WriteRune('\\')
+		}
+		if r == '\n' {
+			b.WriteRune(' ')
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func duration(d *time.Duration) string {
+	if d == nil {
+		return "-"
+	}
+	if *d > 0 && *d < time.Millisecond {
+		return "<1ms"
+	}
+	return strings.Replace(strings.Replace(roundForReading(*d).String(), "m0s", "m", 1), "h0m", "h", 1)
+}
+
+func roundForReading(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Hour:
+		return d.Round(time.Minute)
+	case d >= time.Minute:
+		return d.Round(time.Second)
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
+}
+
+func signed(d *time.Duration) string {
+	if d == nil {
+		return "-"
+	}
+	if *d >= 0 {
+		return "+" + duration(d)
+	}
+	positive := -*d
+	return "-" + duration(&positive)
+}
+
+func seconds(d *time.Duration) *float64 {
+	if d == nil {
+		return nil
+	}
+	s := d.Seconds()
+	return &s
+}
+
+func orDash(text string) string {
+	if text == "" {
+		return "-"
+	}
+	return text
+}

@@ -1,0 +1,149 @@
+package reports
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/redrill/redrill/store"
+)
+
+// WriteHistory lists runs, newest first.
+func WriteHistory(w io.Writer, runs []store.Run) error {
+	if len(runs) == 0 {
+		_, err := fmt.Fprintln(w, "No runs recorded.")
+		return err
+	}
+	table := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(table, "RUN\tSCENARIO\tSTARTED\tTRIGGER\tVERDICT\tRTO\tRPO")
+	for _, r := range runs {
+		verdict := r.Verdict
+		if r.Status == store.StatusRunning {
+			verdict = "running"
+		}
+		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Scenario, r.StartedAt.Format("2006-01-02 15:04:05"),
+			r.Trigger, verdict, duration(r.RTO), duration(r.RPO))
+	}
+	return table.Flush()
+}
+
+// WriteRun shows one run step by step, with the clock.
+func WriteRun(w io.Writer, r store.Run, steps []store.Step) error {
+	fmt.Fprintf(w, "run %s of %s\n", r.ID, r.Scenario)
+	fmt.Fprintf(w, "  started   %s on %s (%s)\n", r.StartedAt.Format(time.RFC3339Nano), r.Host, r.Trigger)
+	if !r.EndedAt.IsZero() {
+		fmt.Fprintf(w, "  ended     %s\n", r.EndedAt.Format(time.RFC3339Nano))
+	}
+	if !r.ClockStart.IsZero() {
+		fmt.Fprintf(w, "  clock     %s → %s\n", r.ClockStart.Format(time.RFC3339Nano), orDash(formatTime(r.ClockStop)))
+	}
+	fmt.Fprintf(w, "  verdict   %s: %s\n", orDash(r.Verdict), r.Reason)
+	fmt.Fprintf(w, "  RTO       %s (objective %s)\n  RPO       %s (objective %s)\n\n",
+		duration(r.RTO), duration(r.ObjectiveRTO), duration(r.RPO), duration(r.ObjectiveRPO))
+	table := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(table, "#\tPHASE\tSTEP\tKIND\tROUND\tSTARTED\tDURATION\tATTEMPTS\tRESULT")
+	for _, s := range steps {
+		result := "ok"
+		if !s.Passed {
+			result = "FAILED: " + s.Message
+		}
+		round := "-"
+		if s.Round > 0 {
+			round = fmt.Sprint(s.Round)
+		}
+		d := s.Duration
+		fmt.Fprintf(table, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", s.Seq, s.Phase, s.Name, s.Kind, round,
+			s.StartedAt.Format("15:04:05.000"), duration(&d), s.Attempts, result)
+	}
+	return table.Flush()
+}
+
+// WriteRunJSON writes one run and its steps; durations are seconds.
+func WriteRunJSON(w io.Writer, r store.Run, steps []store.Step) error {
+	type jsonStep struct {
+		Seq             int             `json:"seq"`
+		Phase           string          `json:"phase"`
+		Name            string          `json:"name"`
+		Kind            string          `json:"kind"`
+		Round           int             `json:"round"`
+		StartedAt       time.Time       `json:"started_at"`
+		DurationSeconds float64         `json:"duration_seconds"`
+		Attempts        int             `json:"attempts"`
+		Passed          bool            `json:"passed"`
+		Message         string          `json:"message"`
+		Result          json.RawMessage `json:"result"`
+	}
+	out := struct {
+		runJSON
+		Steps []jsonStep `json:"steps"`
+	}{runJSON: toRunJSON(r), Steps: []jsonStep{}}
+	for _, s := range steps {
+		result := json.RawMessage("null")
+		if json.Valid([]byte(s.Result)) {
+			result = json.RawMessage(s.Result)
+		}
+		out.Steps = append(out.Steps, jsonStep{s.Seq, s.Phase, s.Name, s.Kind, s.Round, s.StartedAt, s.Duration.Seconds(), s.Attempts, s.Passed, s.Message, result})
+	}
+	encoder := json.NewEncoder(w)
+	encoder.SetIndent("", "  ")
+	return encoder.Encode(out)
+}
+
+// WriteHistoryJSON writes runs as a JSON list.
+func WriteHistoryJSON(w io.Writer, runs []store.Run) error {
+	out := make([]runJSON, 0, len(runs))
+	for _, r := range runs {
+		out = append(out, toRunJSON(r))
+	}
+	encoder := json.NewEncoder(w)
+	encoder.SetIndent("", "  ")
+	return encoder.Encode(struct {
+		Runs []runJSON `json:"runs"`
+	}{out})
+}
+
+type runJSON struct {
+	ID                  string     `json:"run_id"`
+	Scenario            string     `json:"scenario"`
+	ScenarioHash        string     `json:"scenario_hash"`
+	Trigger             string     `json:"trigger"`
+	GameDay             string     `json:"gameday,omitempty"`
+	Host                string     `json:"host"`
+	Status              string     `json:"status"`
+	Verdict             string     `json:"verdict"`
+	Reason              string     `json:"reason"`
+	StartedAt           time.Time  `json:"started_at"`
+	EndedAt             *time.Time `json:"ended_at"`
+	ClockStart          *time.Time `json:"clock_start"`
+	ClockStop           *time.Time `json:"clock_stop"`
+	RTOSeconds          *float64   `json:"rto_seconds"`
+	RPOSeconds          *float64   `json:"rpo_seconds"`
+	ObjectiveRTOSeconds *float64   `json:"objective_rto_seconds"`
+	ObjectiveRPOSeconds *float64   `json:"objective_rpo_seconds"`
+}
+
+func toRunJSON(r store.Run) runJSON {
+	return runJSON{
+		ID: r.ID, Scenario: r.Scenario, ScenarioHash: r.ScenarioHash, Trigger: r.Trigger, GameDay: r.GameDay, Host: r.Host,
+		Status: r.Status, Verdict: r.Verdict, Reason: r.Reason, StartedAt: r.StartedAt,
+		EndedAt: timeOrNil(r.EndedAt), ClockStart: timeOrNil(r.ClockStart), ClockStop: timeOrNil(r.ClockStop),
+		RTOSeconds: seconds(r.RTO), RPOSeconds: seconds(r.RPO),
+		ObjectiveRTOSeconds: seconds(r.ObjectiveRTO), ObjectiveRPOSeconds: seconds(r.ObjectiveRPO),
+	}
+}
+
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339Nano)
+}

@@ -1,0 +1,174 @@
+// Package reports turns the run history into recovery-time reports for the
+// people who read them: which systems can be recovered within their
+// objectives, which are getting worse, which have not been drilled, and
+// which postmortem each drill answers. It reads the store; it never runs a
+// drill.
+package reports
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/redrill/redrill/store"
+)
+
+// Risk is where a scenario stands, worst first.
+type Risk string
+
+// The risks, in ranking order.
+const (
+	RiskNotMet   Risk = "not met"  // the last run missed, failed, aborted or was interrupted
+	RiskForecast Risk = "forecast" // the RTO trend crosses the objective soon
+	RiskStale    Risk = "stale"    // not drilled for too long
+	RiskAtRisk   Risk = "at risk"  // last RTO above 80% of the objective
+	RiskHealthy  Risk = "healthy"
+)
+
+var riskOrder = map[Risk]int{RiskNotMet: 0, RiskForecast: 1, RiskStale: 2, RiskAtRisk: 3, RiskHealthy: 4}
+
+// Options choose the report's window.
+type Options struct {
+	// Since starts the window; zero means 90 days before Now.
+	Since time.Time
+	// Now is the report's time; zero means time.Now().
+	Now time.Time
+}
+
+// Report is the recovery-time report.
+type Report struct {
+	GeneratedAt time.Time        `json:"generated_at"`
+	Since       time.Time        `json:"since"`
+	Scenarios   []ScenarioReport `json:"scenarios"`
+}
+
+// ScenarioReport is one scenario's standing.
+type ScenarioReport struct {
+	Scenario     string         `json:"scenario"`
+	Risk         Risk           `json:"risk"`
+	RiskReason   string         `json:"risk_reason"`
+	ObjectiveRTO *time.Duration `json:"-"`
+	ObjectiveRPO *time.Duration `json:"-"`
+	LastRun      store.Run      `json:"-"`
+	Runs         int            `json:"runs"`
+	Verdicts     map[string]int `json:"verdicts"`
+	RTOMedian    *time.Duration `json:"-"`
+	RTOP95       *time.Duration `json:"-"`
+	RTOMax       *time.Duration `json:"-"`
+	// TrendPerThirtyDays is the change of RTO per 30 days (least squares
+	// over the window); nil with fewer than two measured runs.
+	TrendPerThirtyDays *time.Duration `json:"-"`
+	BreachForecast     *time.Time     `json:"breach_forecast"`
+	DaysSinceLastRun   float64        `json:"days_since_last_run"`
+	StaleAfter         time.Duration  `json:"-"`
+	Schedule           string         `json:"schedule,omitempty"`
+	Postmortems        []Postmortem   `json:"postmortems"`
+	// Points are the measured RTOs of the window, oldest first, for charts.
+	Points []Point `json:"-"`
+}
+
+// Point is one run on a chart.
+type Point struct {
+	At      time.Time
+	RTO     time.Duration
+	Verdict string
+}
+
+// staleWithoutSchedule is how long a scenario with no schedule may go
+// without a run.
+const staleWithoutSchedule = 30 * 24 * time.Hour
+
+// Build reads the history and ranks every scenario that has ever run.
+func Build(ctx context.Context, history store.Store, opts Options) (Report, error) {
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	if opts.Since.IsZero() {
+		opts.Since = opts.Now.Add(-90 * 24 * time.Hour)
+	}
+	// A report never shows a run as running whose runner is gone.
+	if _, err := history.MarkInterrupted(ctx, opts.Now.Add(-store.StaleAfter)); err != nil {
+		return Report{}, err
+	}
+	latest, err := history.LatestRuns(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	aggregates, err := history.Aggregates(ctx, opts.Since)
+	if err != nil {
+		return Report{}, err
+	}
+	byScenario := map[string]store.Aggregate{}
+	for _, a := range aggregates {
+		byScenario[a.Scenario] = a
+	}
+
+	report := Report{GeneratedAt: opts.Now.UTC(), Since: opts.Since.UTC()}
+	for _, last := range latest {
+		runs, err := history.Runs(ctx, store.RunQuery{Scenario: last.Scenario, Since: opts.Since})
+		if err != nil {
+			return Report{}, err
+		}
+		report.Scenarios = append(report.Scenarios, scenarioReport(last, byScenario[last.Scenario], runs, opts.Now))
+	}
+	sort.SliceStable(report.Scenarios, func(i, j int) bool {
+		a, b := report.Scenarios[i], report.Scenarios[j]
+		if riskOrder[a.Risk] != riskOrder[b.Risk] {
+			return riskOrder[a.Risk] < riskOrder[b.Risk]
+		}
+		if a.Risk == RiskForecast {
+			return a.BreachForecast.Before(*b.BreachForecast)
+		}
+		return a.Scenario < b.Scenario
+	})
+	return report, nil
+}
+
+func scenarioReport(last store.Run, aggregate store.Aggregate, runs []store.Run, now time.Time) ScenarioReport {
+	meta := readSource(last.ScenarioSource)
+	r := ScenarioReport{
+		Scenario: last.Scenario, LastRun: last,
+		ObjectiveRTO: last.ObjectiveRTO, ObjectiveRPO: last.ObjectiveRPO,
+		Runs: aggregate.Runs, Verdicts: aggregate.Verdicts,
+		RTOMedian: aggregate.RTOMedian, RTOP95: aggregate.RTOP95, RTOMax: aggregate.RTOMax,
+		DaysSinceLastRun: now.Sub(last.StartedAt).Hours() / 24,
+		Schedule:         meta.schedule, Postmortems: meta.postmortems,
+		StaleAfter: staleWithoutSchedule,
+	}
+	if meta.interval > 0 {
+		r.StaleAfter = 2 * meta.interval
+	}
+	var points []point
+	for i := len(runs) - 1; i >= 0; i-- { // runs are newest first
+		run := runs[i]
+		if run.RTO == nil {
+			continue
+		}
+		points = append(points, point{at: run.StartedAt, rto: *run.RTO})
+		r.Points = append(r.Points, Point{At: run.StartedAt, RTO: *run.RTO, Verdict: run.Verdict})
+	}
+	fit, hasTrend := fitTrend(points)
+	if hasTrend {
+		r.TrendPerThirtyDays = &fit.PerThirtyDays
+		if r.ObjectiveRTO != nil {
+			if when, ok := fit.breach(*r.ObjectiveRTO, now); ok {
+				r.BreachForecast = &when
+			}
+		}
+	}
+
+	switch {
+	case last.Verdict != store.VerdictMet && last.Status == store.StatusFinished:
+		r.Risk, r.RiskReason = RiskNotMet, fmt.Sprintf("last run %s: %s", last.Verdict, last.Reason)
+	case r.BreachForecast != nil:
+		r.Risk, r.RiskReason = RiskForecast, fmt.Sprintf("RTO trend reaches the objective around %s", r.BreachForecast.Format(time.DateOnly))
+	case now.Sub(last.StartedAt) > r.StaleAfter:
+		r.Risk, r.RiskReason = RiskStale, fmt.Sprintf("not drilled for %.0f days (limit %.0f)", r.DaysSinceLastRun, r.StaleAfter.Hours()/24)
+	case last.RTO != nil && r.ObjectiveRTO != nil && *last.RTO > *r.ObjectiveRTO*8/10:
+		r.Risk, r.RiskReason = RiskAtRisk, fmt.Sprintf("last RTO is %.0f%% of the objective", 100*last.RTO.Seconds()/r.ObjectiveRTO.Seconds())
+	default:
+		r.Risk, r.RiskReason = RiskHealthy, "last run met its objectives"
+	}
+	return r
+}

@@ -1,0 +1,119 @@
+package reports
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/redrill/redrill/store"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+const ordersSource = `scenario "orders" {
+  postmortem {
+    id      = "PM-2041"
+    title   = "Primary database corrupted; restore ran 9 hours past plan"
+    date    = "2026-03-14"
+    url     = "https://wiki.example.com/pm/2041"
+    finding = "Restore time was never measured <on the new hardware>."
+  }
+  schedule {
+    cron = "0 3 * * SAT"
+  }
+  objective {
+    rto = "30m"
+  }
+}`
+
+// history writes a fixed history: one scenario per risk.
+func history(t *testing.T) store.Store {
+	t.Helper()
+	dir := t.TempDir()
+	s, err := store.Open(context.Background(), filepath.Join(dir, "h.db"), store.Options{SpoolDir: dir, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	add := func(scenario, source string, daysAgo int, rto time.Duration, objective time.Duration, verdict string) {
+		t.Helper()
+		started := now.Add(-time.Duration(daysAgo) * 24 * time.Hour)
+		id := fmt.Sprintf("%s-%03d", scenario, daysAgo)
+		o := objective
+		run := store.Run{ID: id, Scenario: scenario, ScenarioHash: "h", ScenarioSource: source, Trigger: store.TriggerSchedule,
+			Host: "runner-1", PID: 1, StartedAt: started, ObjectiveRTO: &o}
+		if err := s.StartRun(context.Background(), run); err != nil {
+			t.Fatal(err)
+		}
+		r := rto
+		if err := s.FinishRun(context.Background(), id, store.Finish{EndedAt: started.Add(rto), ClockStart: started, ClockStop: started.Add(rto), RTO: &r, Verdict: verdict, Reason: "as recorded"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// orders: weekly, RTO rising 1 minute a week toward 30m.
+	for week := 8; week >= 1; week-- {
+		add("orders", ordersSource, week*7, time.Duration(20-week)*time.Minute, 30*time.Minute, store.VerdictMet)
+	}
+	add("api", `scenario "api" {}`, 3, 3*time.Minute, 2*time.Minute, store.VerdictMissed)
+	add("api", `scenario "api" {}`, 10, 90*time.Second, 2*time.Minute, store.VerdictMet)
+	add("payments", `scenario "payments" {}`, 40, time.Minute, 10*time.Minute, store.VerdictMet)
+	add("search", `scenario "search" {}`, 2, 9*time.Minute, 10*time.Minute, store.VerdictMet)
+	add("cache", `scenario "cache" {}`, 1, 20*time.Second, 5*time.Minute, store.VerdictMet)
+	return s
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -update creates it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (go test -update rewrites it)\n--- got:\n%s", path, got)
+	}
+}
+
+func TestReportFormats(t *testing.T) {
+	report, err := Build(context.Background(), history(t), Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ranking []Risk
+	for _, s := range report.Scenarios {
+		ranking = append(ranking, s.Risk)
+	}
+	want := []Risk{RiskNotMet, RiskForecast, RiskStale, RiskAtRisk, RiskHealthy}
+	if fmt.Sprint(ranking) != fmt.Sprint(want) {
+		t.Errorf("ranking %v, want %v", ranking, want)
+	}
+	for _, format := range []struct {
+		name  string
+		write func(*bytes.Buffer, Report) error
+	}{
+		{"report.txt", func(b *bytes.Buffer, r Report) error { return WriteText(b, r) }},
+		{"report.md", func(b *bytes.Buffer, r Report) error { return WriteMarkdown(b, r) }},
+		{"report.json", func(b *bytes.Buffer, r Report) error { return WriteJSON(b, r) }},
+	} {
+		t.Run(format.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := format.write(&buf, report); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, format.name, buf.Bytes())
+		})
+	}
+}
