@@ -107,6 +107,7 @@ func TestReportFormats(t *testing.T) {
 		{"report.txt", func(b *bytes.Buffer, r Report) error { return WriteText(b, r) }},
 		{"report.md", func(b *bytes.Buffer, r Report) error { return WriteMarkdown(b, r) }},
 		{"report.json", func(b *bytes.Buffer, r Report) error { return WriteJSON(b, r) }},
+		{"report.html", func(b *bytes.Buffer, r Report) error { return WriteHTML(b, r) }},
 	} {
 		t.Run(format.name, func(t *testing.T) {
 			var buf bytes.Buffer

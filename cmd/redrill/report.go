@@ -40,10 +40,10 @@ func newReportCommand() *cobra.Command {
 				return usageError(cmd, fmt.Errorf("--since: %v", err))
 			}
 			write := map[string]func(io.Writer, reports.Report) error{
-				"text": reports.WriteText, "markdown": reports.WriteMarkdown, "json": reports.WriteJSON,
+				"text": reports.WriteText, "markdown": reports.WriteMarkdown, "json": reports.WriteJSON, "html": reports.WriteHTML,
 			}[format]
 			if write == nil {
-				return usageError(cmd, fmt.Errorf("--format %q: use text, markdown or json", format))
+				return usageError(cmd, fmt.Errorf("--format %q: use text, markdown, json or html", format))
 			}
 			history, err := openStore(cmd, storeTarget)
 			if err != nil {
@@ -67,7 +67,7 @@ func newReportCommand() *cobra.Command {
 			return write(w, report)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "text", "text, markdown or json")
+	cmd.Flags().StringVar(&format, "format", "text", "text, markdown, json or html (one self-contained file)")
 	cmd.Flags().StringVar(&since, "since", "90d", "window of runs the statistics cover")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of stdout")
 	storeFlag(cmd, &storeTarget)
