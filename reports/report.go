@@ -41,6 +41,14 @@ type Report struct {
 	GeneratedAt time.Time        `json:"generated_at"`
 	Since       time.Time        `json:"since"`
 	Scenarios   []ScenarioReport `json:"scenarios"`
+	GameDays    []GameDay        `json:"-"`
+}
+
+// GameDay is the runs of one game day in the window.
+type GameDay struct {
+	Name    string
+	Started time.Time
+	Runs    []store.Run
 }
 
 // ScenarioReport is one scenario's standing.
@@ -112,6 +120,11 @@ func Build(ctx context.Context, history store.Store, opts Options) (Report, erro
 		}
 		report.Scenarios = append(report.Scenarios, scenarioReport(last, byScenario[last.Scenario], runs, opts.Now))
 	}
+	gameDayRuns, err := history.Runs(ctx, store.RunQuery{Since: opts.Since, GameDays: true})
+	if err != nil {
+		return Report{}, err
+	}
+	report.GameDays = groupGameDays(gameDayRuns)
 	sort.SliceStable(report.Scenarios, func(i, j int) bool {
 		a, b := report.Scenarios[i], report.Scenarios[j]
 		if riskOrder[a.Risk] != riskOrder[b.Risk] {
@@ -171,4 +184,23 @@ func scenarioReport(last store.Run, aggregate store.Aggregate, runs []store.Run,
 		r.Risk, r.RiskReason = RiskHealthy, "last run met its objectives"
 	}
 	return r
+}
+
+// groupGameDays groups runs (newest first) by game day, newest game day
+// first, runs in start order.
+func groupGameDays(runs []store.Run) []GameDay {
+	index := map[string]int{}
+	var days []GameDay
+	for i := len(runs) - 1; i >= 0; i-- {
+		run := runs[i]
+		at, ok := index[run.GameDay]
+		if !ok {
+			at = len(days)
+			index[run.GameDay] = at
+			days = append(days, GameDay{Name: run.GameDay, Started: run.StartedAt})
+		}
+		days[at].Runs = append(days[at].Runs, run)
+	}
+	sort.SliceStable(days, func(i, j int) bool { return days[i].Started.After(days[j].Started) })
+	return days
 }

@@ -49,6 +49,9 @@ func history(t *testing.T) store.Store {
 		o := objective
 		run := store.Run{ID: id, Scenario: scenario, ScenarioHash: "h", ScenarioSource: source, Trigger: store.TriggerSchedule,
 			Host: "runner-1", PID: 1, StartedAt: started, ObjectiveRTO: &o}
+		if daysAgo <= 2 {
+			run.Trigger, run.GameDay = store.TriggerGameDay, "q4-resilience"
+		}
 		if err := s.StartRun(context.Background(), run); err != nil {
 			t.Fatal(err)
 		}

@@ -170,6 +170,9 @@ func (s *sqlStore) Runs(ctx context.Context, q RunQuery) ([]Run, error) {
 		query += ` AND scenario = ?`
 		args = append(args, q.Scenario)
 	}
+	if q.GameDays {
+		query += ` AND gameday <> ''`
+	}
 	if !q.Since.IsZero() {
 		query += ` AND started_at >= ?`
 		args = append(args, micros(q.Since))

@@ -96,6 +96,8 @@ type RunQuery struct {
 	Since    time.Time // zero: no lower bound
 	Until    time.Time // zero: no upper bound
 	Limit    int       // zero: no limit
+	// GameDays selects only runs that belong to a game day.
+	GameDays bool
 }
 
 // Aggregate summarises the runs of one scenario in a window.
