@@ -93,6 +93,11 @@ func (commandKind) Run(ctx context.Context, env *Env, config cty.Value) (map[str
 		"stderr":    cty.StringVal(stderr.String()),
 		"duration":  seconds(env.Now().Sub(started)),
 	}
+	// Output pipes still held by a process the command left running are
+	// closed after killGrace; what was read until then is the output.
+	if errors.Is(waitErr, exec.ErrWaitDelay) {
+		waitErr = nil
+	}
 	var exitErr *exec.ExitError
 	if waitErr != nil && !errors.As(waitErr, &exitErr) {
 		return fields, fmt.Errorf("wait for %s: %w", argv[0], waitErr)

@@ -158,3 +158,23 @@ func TestCommandOutputHidesSecrets(t *testing.T) {
 		t.Errorf("message = %q, want %q", outcome.Message, want)
 	}
 }
+
+// A command that starts a server and exits 0 passes; the server is left
+// running, as a recovery needs it to be.
+func TestCommandThatStartsABackgroundProcess(t *testing.T) {
+	command := kind(t, "command")
+	pidFile := filepath.Join(t.TempDir(), "server.pid")
+	outcome := execute(t, Call{
+		Kind:   command,
+		Config: config(t, command, map[string]cty.Value{"run": strs("sh", "-c", "sleep 5 & echo $! > "+pidFile+"; echo started")}),
+	})
+	if !outcome.Passed || field(t, outcome.Result, "stdout") != "started\n" {
+		t.Fatalf("passed=%v message=%q stdout=%q", outcome.Passed, outcome.Message, field(t, outcome.Result, "stdout"))
+	}
+	content, _ := os.ReadFile(pidFile)
+	server, _ := strconv.Atoi(strings.TrimSpace(string(content)))
+	if err := syscall.Kill(server, 0); err != nil {
+		t.Errorf("the started process is gone: %v", err)
+	}
+	_ = syscall.Kill(server, syscall.SIGKILL)
+}

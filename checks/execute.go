@@ -36,6 +36,9 @@ type Outcome struct {
 	Message  string
 	Attempts int
 	Started  time.Time
+	// LastAttemptStarted is when the attempt that decided the outcome
+	// began: a recovery seen by a retry happened after the first attempt.
+	LastAttemptStarted time.Time
 	// Duration covers every attempt and the pauses between them.
 	Duration time.Duration
 }
@@ -53,6 +56,7 @@ func (e *Env) Execute(ctx context.Context, call Call) Outcome {
 	outcome := Outcome{Started: e.Now()}
 	for {
 		outcome.Attempts++
+		outcome.LastAttemptStarted = e.Now()
 		outcome.Result, outcome.Passed, outcome.Message = e.attempt(ctx, call)
 		if outcome.Passed || outcome.Attempts > call.Retries || ctx.Err() != nil {
 			break

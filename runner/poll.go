@@ -27,15 +27,22 @@ func (r *run) pollRecovered(ctx context.Context) (time.Time, bool) {
 	r.emit(Event{Type: EventPhase, Phase: string(scenarios.PhaseRecoveredWhen)})
 	for round := 1; ; round++ {
 		roundStart := time.Now()
+		// A check that passed only on a retry saw the recovery at that
+		// attempt, not at the round's start.
+		recoveredAt := roundStart
 		passed := true
 		for _, check := range rw.Checks {
-			if !r.step(ctx, check, round).Passed {
+			sr, attemptStarted := r.runStep(ctx, check, round, false)
+			if !sr.Passed {
 				passed = false
 				break
 			}
+			if attemptStarted.After(recoveredAt) {
+				recoveredAt = attemptStarted
+			}
 		}
 		if passed && ctx.Err() == nil {
-			return roundStart, true
+			return recoveredAt, true
 		}
 		if !sleepUntil(ctx, roundStart.Add(rw.Every)) {
 			return time.Time{}, false
@@ -57,7 +64,7 @@ func (r *run) guard(ctx context.Context, abort context.CancelCauseFunc) {
 	for round := 1; ; round++ {
 		roundStart := time.Now()
 		for _, check := range g.Checks {
-			sr := r.step(ctx, check, round)
+			sr, _ := r.runStep(ctx, check, round, true)
 			if ctx.Err() != nil {
 				return // stopped at recovery, not tripped
 			}
@@ -103,6 +110,12 @@ func (r *run) measureDataLoss(ctx context.Context) error {
 	newest, err := recordTime(value)
 	if err != nil {
 		return err
+	}
+	// A record from after the measurement is not a record: milliseconds
+	// read as seconds, or a wrong time zone. A minute allows clock skew
+	// between redrill and the database.
+	if measured := time.Now(); newest.After(measured.Add(time.Minute)) {
+		return fmt.Errorf("newest_record %s is later than now (%s): check its unit (Unix seconds) and time zone", newest.Format(time.RFC3339), measured.UTC().Format(time.RFC3339))
 	}
 	rpo := r.result.ClockStart.Sub(newest)
 	if rpo < 0 {

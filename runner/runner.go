@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -50,6 +51,9 @@ type Result struct {
 	ObjectiveRTO time.Duration
 	ObjectiveRPO time.Duration
 	Steps        []StepResult
+	// RollbackFailed is set when a rollback step failed or was skipped:
+	// the system may be left disrupted whatever the verdict.
+	RollbackFailed bool
 	// StoreError is set when the run could not be recorded (it was then
 	// kept in the spool).
 	StoreError error
@@ -105,9 +109,14 @@ func Run(ctx context.Context, set *scenarios.Set, sc *scenarios.Scenario, opts O
 	}
 	defer r.env.Close()
 
+	// The source is kept for reports; its secrets are not.
+	source := checks.NewRedactor(set.SecretValues()...)
+	source.AddCredentials(string(sc.Source.Text))
+	host, _ := os.Hostname()
 	r.record(func(ctx context.Context) error {
 		return opts.Store.StartRun(ctx, store.Run{
-			ID: r.result.RunID, Scenario: sc.Name, ScenarioHash: sc.Hash, ScenarioSource: string(sc.Source.Text),
+			ID: r.result.RunID, Scenario: sc.Name, ScenarioHash: sc.Hash, ScenarioSource: source.String(string(sc.Source.Text)),
+			Host: host, PID: os.Getpid(),
 			Trigger: opts.Trigger, GameDay: opts.GameDay, StartedAt: r.result.StartedAt,
 			ObjectiveRTO: optional(sc.Objective.RTO), ObjectiveRPO: optional(sc.Objective.RPO),
 		})
@@ -258,6 +267,14 @@ func (r *run) phase(ctx context.Context, phase scenarios.Phase, steps []*scenari
 
 // step runs one step or check and records it.
 func (r *run) step(ctx context.Context, step *scenarios.Step, round int) StepResult {
+	sr, _ := r.runStep(ctx, step, round, false)
+	return sr
+}
+
+// runStep runs a step and records it, unless discardIfCancelled is set and
+// ctx ended meanwhile (a guard check cut short by the recovery it guards
+// is no failure). It also returns when the deciding attempt started.
+func (r *run) runStep(ctx context.Context, step *scenarios.Step, round int, discardIfCancelled bool) (StepResult, time.Time) {
 	r.emit(Event{Type: EventStepStart, Phase: string(step.Phase), Step: step.Name, Kind: step.Kind.Name(), Round: round})
 	r.mu.Lock()
 	results := make(scenarios.Results, len(r.results))
@@ -286,6 +303,9 @@ func (r *run) step(ctx context.Context, step *scenarios.Step, round int) StepRes
 		}
 		outcome = r.env.Execute(ctx, call)
 	}
+	if discardIfCancelled && ctx.Err() != nil {
+		return StepResult{Name: step.Name}, time.Time{}
+	}
 	sr := StepResult{
 		Phase: string(step.Phase), Name: step.Name, Kind: step.Kind.Name(), Round: round,
 		StartedAt: outcome.Started, Duration: outcome.Duration, Attempts: outcome.Attempts,
@@ -312,7 +332,7 @@ func (r *run) step(ctx context.Context, step *scenarios.Step, round int) StepRes
 		})
 	})
 	r.emit(Event{Type: EventStepEnd, Phase: sr.Phase, Step: sr.Name, Kind: sr.Kind, Round: round, Result: &sr})
-	return sr
+	return sr, outcome.LastAttemptStarted
 }
 
 // rollback runs every rollback step, even after one fails.
@@ -324,6 +344,7 @@ func (r *run) rollback() {
 	if ctx.Err() != nil {
 		r.emit(Event{Type: EventRollbackSkipped})
 		r.result.Reason += "; rollback skipped by a second interrupt"
+		r.result.RollbackFailed = true
 		return
 	}
 	r.emit(Event{Type: EventPhase, Phase: string(scenarios.PhaseRollback)})
@@ -339,6 +360,7 @@ func (r *run) rollback() {
 	}
 	if len(failed) > 0 {
 		r.result.Reason += "; rollback failed: " + strings.Join(failed, "; ")
+		r.result.RollbackFailed = true
 	}
 }
 
@@ -414,7 +436,12 @@ func (r *run) emit(e Event) {
 		return
 	}
 	e.RunID, e.Scenario, e.At = r.result.RunID, r.sc.Name, time.Now()
-	e.Run = r.result
+	// Observers get a copy: the guard goroutine appends steps meanwhile.
+	r.mu.Lock()
+	snapshot := *r.result
+	snapshot.Steps = append([]StepResult(nil), r.result.Steps...)
+	r.mu.Unlock()
+	e.Run = &snapshot
 	r.opts.Observe(e)
 }
 

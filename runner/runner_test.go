@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -302,5 +303,103 @@ func TestRecoveryIsNeverMeasuredEarly(t *testing.T) {
 	// File times have the file system's granularity; allow it.
 	if *result.RTO < truth-10*time.Millisecond {
 		t.Errorf("measured RTO %s is earlier than the recovery (%s)", *result.RTO, truth)
+	}
+}
+
+// A recovered_when check that passes only on a retry saw the recovery at
+// that attempt: the clock must not stop at the round's start.
+func TestRetriedCheckDoesNotStopTheClockEarly(t *testing.T) {
+	result, dir, _ := drill(t, context.Background(), `scenario "retried" {
+		disrupt {
+			step "break" {
+				command { run = ["sh", "-c", "(sleep 0.5; touch {{dir}}/healthy) > /dev/null 2>&1 &"] }
+			}
+		}
+		recovered_when {
+			every   = "1s"
+			timeout = "10s"
+			check "healthy" {
+				retries     = 20
+				retry_every = "50ms"
+				file { path = "{{dir}}/healthy" }
+			}
+		}
+	}`)
+	info, err := os.Stat(filepath.Join(dir, "healthy"))
+	if err != nil || result.RTO == nil {
+		t.Fatalf("%v %s: %s", err, result.Verdict, result.Reason)
+	}
+	if truth := info.ModTime().Sub(result.ClockStart); *result.RTO < truth-10*time.Millisecond {
+		t.Errorf("measured RTO %s, but the system recovered after %s", *result.RTO, truth)
+	}
+}
+
+// A guard check still running when recovery is reached is cut short; that
+// is not a failure, and nothing records it as one.
+func TestGuardCutShortAtRecoveryIsNoFailure(t *testing.T) {
+	result, _, history := drill(t, context.Background(), `scenario "guarded" {
+		guard {
+			every = "10ms"
+			check "slow-canary" {
+				command { run = ["sleep", "0.5"] }
+			}
+		}
+		recover {
+			step "restore" {
+				command { run = ["sleep", "0.2"] }
+			}
+		}
+	}`)
+	if result.Verdict != store.VerdictMet {
+		t.Fatalf("verdict %s: %s", result.Verdict, result.Reason)
+	}
+	_, steps, err := history.Run(context.Background(), result.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range steps {
+		if !s.Passed {
+			t.Errorf("recorded as failed: %s %s: %s", s.Phase, s.Name, s.Message)
+		}
+	}
+}
+
+func TestFailedRollbackIsReported(t *testing.T) {
+	result, _, _ := drill(t, context.Background(), `scenario "rb" {
+		recover {
+			step "restore" {
+				command { run = ["true"] }
+			}
+		}
+		rollback {
+			step "restore-prod" {
+				command { run = ["false"] }
+			}
+		}
+	}`)
+	if !result.RollbackFailed || !strings.Contains(Summary(result), "rollback did not complete") {
+		t.Errorf("rollback failure not reported: %+v", result)
+	}
+}
+
+func TestSecretsAreNotStoredWithTheSource(t *testing.T) {
+	result, _, history := drill(t, context.Background(), `variable "pw" {
+		default   = "hunter2-SECRET"
+		sensitive = true
+	}
+	scenario "secret" {
+		recover {
+			step "restore" {
+				command { run = ["echo", var.pw, "postgres://app:inline-pw@db/orders"] }
+			}
+		}
+	}`)
+	stored, steps, err := history.Run(context.Background(), result.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	everything := stored.ScenarioSource + fmt.Sprint(steps)
+	if strings.Contains(everything, "hunter2-SECRET") || strings.Contains(everything, "inline-pw") {
+		t.Errorf("a secret is stored:\n%s", everything)
 	}
 }

@@ -45,6 +45,9 @@ func (t *TextOutput) Observe(e Event) {
 	case EventStart:
 		fmt.Fprintf(t.w, "▶ %s   run %s\n", e.Scenario, e.RunID)
 	case EventPhase:
+		if e.Phase == "rollback" || e.Phase == "data_loss" {
+			t.stopTicker()
+		}
 		fmt.Fprintf(t.w, "  %s\n", e.Phase)
 	case EventClockStart:
 		fmt.Fprintf(t.w, "  ⏱ recovery clock started%s\n", budget(e.Run.ObjectiveRTO))
@@ -108,7 +111,9 @@ func (t *TextOutput) startTicker(run *Result) {
 				return
 			case <-ticker.C:
 				t.mu.Lock()
-				t.printLive(time.Since(clockStart), objective)
+				if t.stop == stop { // not stopped while this tick waited
+					t.printLive(time.Since(clockStart), objective)
+				}
 				t.mu.Unlock()
 			}
 		}
@@ -174,6 +179,9 @@ func Summary(r Result) string {
 		}
 	}
 	fmt.Fprintf(&b, "\n  %s\n  run %s", r.Reason, r.RunID)
+	if r.RollbackFailed {
+		b.WriteString("\n  WARNING: rollback did not complete; the system may still be disrupted")
+	}
 	if r.Verdict != store.VerdictMet && r.RTO == nil && r.ObjectiveRTO > 0 {
 		fmt.Fprintf(&b, " (not recovered: no RTO measured)")
 	}

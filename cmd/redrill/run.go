@@ -35,6 +35,9 @@ skips rollback.`,
 			if format != "text" && format != "json" {
 				return usageError(cmd, fmt.Errorf("--format %q: use text or json", format))
 			}
+			if parallel < 1 {
+				return usageError(cmd, fmt.Errorf("--parallel %d: give 1 or more", parallel))
+			}
 			set, err := loadSet(cmd, args[0], flags)
 			if err != nil {
 				return err
@@ -53,9 +56,6 @@ skips rollback.`,
 			}
 			defer history.Close()
 
-			if parallel < 1 {
-				return usageError(cmd, fmt.Errorf("--parallel %d: give 1 or more", parallel))
-			}
 			opts := runner.Options{Store: history, RollbackContext: rollbackCtx}
 			if format == "text" {
 				output := runner.NewTextOutput(cmd.OutOrStdout(), isTerminal(cmd.OutOrStdout()))
@@ -81,6 +81,9 @@ skips rollback.`,
 			for _, r := range results {
 				if r.StoreError != nil {
 					fmt.Fprintf(cmd.ErrOrStderr(), "warning: run %s not fully recorded in %s: %v\n", r.RunID, history.Where(), r.StoreError)
+				}
+				if r.RollbackFailed && code == exitMet {
+					code = exitNotMet
 				}
 				switch r.Verdict {
 				case store.VerdictMet:
