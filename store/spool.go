@@ -28,6 +28,7 @@ type spooled struct {
 	mu       sync.Mutex
 	spooling bool
 	file     *os.File // this process's spool, locked while open
+	fileName string
 	reason   error
 }
 
@@ -59,14 +60,11 @@ func (s *spooled) FinishRun(ctx context.Context, runID string, finish Finish) er
 	return s.write(ctx, event{Op: "finish", RunID: runID, Finish: &finish})
 }
 
-// Heartbeat is skipped while spooling: the run's end will be replayed.
+// Heartbeat goes straight to the store, even while events are spooled: if
+// the store is back, other runners must still see the run alive. A run
+// whose start is still in the spool has no row to update yet; that is
+// harmless.
 func (s *spooled) Heartbeat(ctx context.Context, runID string, at time.Time) error {
-	s.mu.Lock()
-	spooling := s.spooling
-	s.mu.Unlock()
-	if spooling {
-		return nil
-	}
 	return s.backend.Heartbeat(ctx, runID, at)
 }
 
@@ -88,8 +86,10 @@ func (s *spooled) write(ctx context.Context, e event) error {
 func (s *spooled) append(e event) error {
 	if s.file == nil {
 		host, _ := os.Hostname()
-		name := fmt.Sprintf("%s-%d-%d.jsonl", host, os.Getpid(), time.Now().UnixNano())
-		file, err := os.OpenFile(filepath.Join(s.dir, name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		name := filepath.Join(s.dir, fmt.Sprintf("%s-%d-%d.jsonl", host, os.Getpid(), time.Now().UnixNano()))
+		// Created under another name and locked before it is renamed, so
+		// no other process's ReplayAll can take it for an abandoned spool.
+		file, err := os.OpenFile(name+".new", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
 			return fmt.Errorf("store unreachable (%v) and spool not writable: %w", s.reason, err)
 		}
@@ -98,7 +98,12 @@ func (s *spooled) append(e event) error {
 			file.Close()
 			return fmt.Errorf("lock spool %s: %w", file.Name(), err)
 		}
+		if err := os.Rename(name+".new", name); err != nil {
+			file.Close()
+			return fmt.Errorf("spool %s: %w", name, err)
+		}
 		s.file = file
+		s.fileName = name
 	}
 	line, err := json.Marshal(e)
 	if err != nil {
@@ -121,13 +126,14 @@ func (s *spooled) Flush(ctx context.Context) error {
 		s.spooling = false
 		return nil
 	}
-	if err := replay(ctx, s.backend, s.file.Name()); err != nil {
-		return fmt.Errorf("%d spooled events wait for %s: %w", countLines(s.file.Name()), s.backend.Where(), err)
+	if err := replay(ctx, s.backend, s.fileName); err != nil {
+		return fmt.Errorf("%d spooled events wait for %s: %w", countLines(s.fileName), s.backend.Where(), err)
 	}
-	name := s.file.Name()
+	// Removed while still locked, so no other process replays it again.
+	err := os.Remove(s.fileName)
 	s.file.Close()
-	s.file, s.spooling, s.reason = nil, false, nil
-	return os.Remove(name)
+	s.file, s.fileName, s.spooling, s.reason = nil, "", false, nil
+	return err
 }
 
 // ReplayAll replays the spools left by processes that have ended.
@@ -139,7 +145,7 @@ func (s *spooled) ReplayAll(ctx context.Context) error {
 	sort.Strings(names)
 	var errs []error
 	for _, name := range names {
-		if s.file != nil && name == s.file.Name() {
+		if s.file != nil && name == s.fileName {
 			continue
 		}
 		file, err := os.OpenFile(name, os.O_RDWR, 0)
@@ -155,7 +161,7 @@ func (s *spooled) ReplayAll(ctx context.Context) error {
 			file.Close()
 			continue
 		}
-		os.Remove(name)
+		os.Remove(name) // before the lock is released
 		file.Close()
 	}
 	return errors.Join(errs...)
@@ -170,15 +176,21 @@ func replay(ctx context.Context, backend Store, name string) error {
 	defer file.Close()
 	scanner := bufio.NewScanner(file)
 	scanner.Buffer(make([]byte, 64<<10), 64<<20)
+	var cut error
 	for line := 1; scanner.Scan(); line++ {
 		text := strings.TrimSpace(scanner.Text())
 		if text == "" {
 			continue
 		}
+		if cut != nil {
+			// The unreadable line was not the last: not a crash mid-write.
+			return cut
+		}
 		var e event
 		if err := json.Unmarshal([]byte(text), &e); err != nil {
-			// A line cut by a crash mid-write is the last one; nothing after it.
-			return nil
+			// A line cut by a crash mid-write can only be the last one.
+			cut = fmt.Errorf("%s line %d is unreadable and events follow it: %w", name, line, err)
+			continue
 		}
 		if err := apply(ctx, backend, e); err != nil {
 			return fmt.Errorf("replay %s line %d: %w", name, line, err)

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -37,7 +39,7 @@ func (s *sqlStore) StartRun(ctx context.Context, run Run) error {
 		run.Host, run.PID = s.host, s.pid
 	}
 	_, err := s.db.ExecContext(ctx, s.db.Rebind(insertRun),
-		run.ID, run.Scenario, run.ScenarioHash, run.ScenarioSource, run.Trigger, run.GameDay, run.Host, run.PID,
+		run.ID, text(run.Scenario), run.ScenarioHash, text(run.ScenarioSource), run.Trigger, text(run.GameDay), text(run.Host), run.PID,
 		StatusRunning, micros(run.StartedAt), micros(run.StartedAt), secondsOf(run.ObjectiveRTO), secondsOf(run.ObjectiveRPO))
 	if err != nil {
 		return fmt.Errorf("record start of run %s: %w", run.ID, err)
@@ -52,8 +54,8 @@ ON CONFLICT (run_id, seq) DO NOTHING`
 
 func (s *sqlStore) RecordStep(ctx context.Context, step Step) error {
 	_, err := s.db.ExecContext(ctx, s.db.Rebind(insertStep),
-		step.RunID, step.Seq, step.Phase, step.Name, step.Kind, step.Round, micros(step.StartedAt),
-		step.Duration.Seconds(), step.Attempts, step.Passed, step.Message, step.Result)
+		step.RunID, step.Seq, step.Phase, text(step.Name), step.Kind, step.Round, micros(step.StartedAt),
+		step.Duration.Seconds(), step.Attempts, step.Passed, text(step.Message), text(step.Result))
 	if err != nil {
 		return fmt.Errorf("record step %q of run %s: %w", step.Name, step.RunID, err)
 	}
@@ -67,7 +69,7 @@ WHERE id = ?`
 func (s *sqlStore) FinishRun(ctx context.Context, runID string, f Finish) error {
 	_, err := s.db.ExecContext(ctx, s.db.Rebind(finishRun),
 		StatusFinished, micros(f.EndedAt), nullMicros(f.ClockStart), nullMicros(f.ClockStop),
-		secondsOf(f.RTO), secondsOf(f.RPO), f.Verdict, f.Reason, runID)
+		secondsOf(f.RTO), secondsOf(f.RPO), f.Verdict, text(f.Reason), runID)
 	if err != nil {
 		return fmt.Errorf("record end of run %s: %w", runID, err)
 	}
@@ -311,6 +313,15 @@ func (s *sqlStore) Aggregates(ctx context.Context, since time.Time) ([]Aggregate
 }
 
 // Conversions between Go values and stored columns.
+
+// text makes a string storable in both databases: PostgreSQL's text
+// refuses NUL bytes and invalid UTF-8, which a command's stderr may hold.
+func text(s string) string {
+	if !strings.ContainsRune(s, 0) && utf8.ValidString(s) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\\0")
+}
 
 func micros(t time.Time) int64 { return t.UTC().UnixMicro() }
 

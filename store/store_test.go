@@ -259,3 +259,21 @@ func ids(runs []Run) []string {
 	}
 	return out
 }
+
+// A command's stderr may hold NUL bytes and invalid UTF-8; PostgreSQL's
+// text refuses both, and one such step must not stop the history.
+func TestBinaryOutputIsStorable(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		s := open(t, target, base)
+		mustDo(t, s.StartRun(ctx, newRun("binary", "orders", base)))
+		mustDo(t, s.RecordStep(ctx, Step{RunID: "binary", Seq: 1, Phase: "recover", Name: "restore", Kind: "command",
+			StartedAt: base, Attempts: 1, Message: "exit code 3: bad\x00byte \xff\xfe", Result: `{"stderr": "bad\u0000byte"}`}))
+		mustDo(t, s.FinishRun(ctx, "binary", Finish{EndedAt: base, Verdict: VerdictFailed, Reason: "nul\x00here"}))
+		run, steps, err := s.Run(ctx, "binary")
+		mustDo(t, err)
+		if run.Verdict != VerdictFailed || len(steps) != 1 || steps[0].Message != "exit code 3: bad\\0byte \uFFFD" {
+			t.Errorf("stored %q / %+v", run.Verdict, steps)
+		}
+	})
+}
