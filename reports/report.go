@@ -8,6 +8,8 @@ package reports
 import (
 	"context"
 	"fmt"
+	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -103,22 +105,19 @@ func Build(ctx context.Context, history store.Store, opts Options) (Report, erro
 	if err != nil {
 		return Report{}, err
 	}
-	aggregates, err := history.Aggregates(ctx, opts.Since)
+
+	measurements, err := history.Measurements(ctx, opts.Since)
 	if err != nil {
 		return Report{}, err
 	}
-	byScenario := map[string]store.Aggregate{}
-	for _, a := range aggregates {
-		byScenario[a.Scenario] = a
+	byScenario := map[string][]store.Measurement{}
+	for _, m := range measurements {
+		byScenario[m.Scenario] = append(byScenario[m.Scenario], m)
 	}
 
 	report := Report{GeneratedAt: opts.Now.UTC(), Since: opts.Since.UTC()}
 	for _, last := range latest {
-		runs, err := history.Runs(ctx, store.RunQuery{Scenario: last.Scenario, Since: opts.Since})
-		if err != nil {
-			return Report{}, err
-		}
-		report.Scenarios = append(report.Scenarios, scenarioReport(last, byScenario[last.Scenario], runs, opts.Now))
+		report.Scenarios = append(report.Scenarios, scenarioReport(last, byScenario[last.Scenario], opts.Now))
 	}
 	gameDayRuns, err := history.Runs(ctx, store.RunQuery{Since: opts.Since, GameDays: true})
 	if err != nil {
@@ -138,29 +137,40 @@ func Build(ctx context.Context, history store.Store, opts Options) (Report, erro
 	return report, nil
 }
 
-func scenarioReport(last store.Run, aggregate store.Aggregate, runs []store.Run, now time.Time) ScenarioReport {
+func scenarioReport(last store.Run, runs []store.Measurement, now time.Time) ScenarioReport {
 	meta := readSource(last.ScenarioSource)
 	r := ScenarioReport{
 		Scenario: last.Scenario, LastRun: last,
 		ObjectiveRTO: last.ObjectiveRTO, ObjectiveRPO: last.ObjectiveRPO,
-		Runs: aggregate.Runs, Verdicts: aggregate.Verdicts,
-		RTOMedian: aggregate.RTOMedian, RTOP95: aggregate.RTOP95, RTOMax: aggregate.RTOMax,
+		Runs: len(runs), Postmortems: []Postmortem{},
+		Verdicts: map[string]int{
+			store.VerdictMet: 0, store.VerdictMissed: 0, store.VerdictFailed: 0,
+			store.VerdictAborted: 0, store.VerdictInterrupted: 0, store.StatusRunning: 0,
+		},
 		DaysSinceLastRun: now.Sub(last.StartedAt).Hours() / 24,
-		Schedule:         meta.schedule, Postmortems: meta.postmortems,
-		StaleAfter: staleWithoutSchedule,
+		Schedule:         meta.schedule,
+		StaleAfter:       staleWithoutSchedule,
 	}
+	r.Postmortems = append(r.Postmortems, meta.postmortems...)
 	if meta.interval > 0 {
 		r.StaleAfter = 2 * meta.interval
 	}
 	var points []point
-	for i := len(runs) - 1; i >= 0; i-- { // runs are newest first
-		run := runs[i]
-		if run.RTO == nil {
+	var rtos []time.Duration
+	for _, m := range runs {
+		verdict := m.Verdict
+		if verdict == "" {
+			verdict = store.StatusRunning
+		}
+		r.Verdicts[verdict]++
+		if m.RTO == nil {
 			continue
 		}
-		points = append(points, point{at: run.StartedAt, rto: *run.RTO})
-		r.Points = append(r.Points, Point{At: run.StartedAt, RTO: *run.RTO, Verdict: run.Verdict})
+		points = append(points, point{at: m.StartedAt, rto: *m.RTO})
+		r.Points = append(r.Points, Point{At: m.StartedAt, RTO: *m.RTO, Verdict: m.Verdict})
+		rtos = append(rtos, *m.RTO)
 	}
+	r.RTOMedian, r.RTOP95, r.RTOMax = percentile(rtos, 0.50), percentile(rtos, 0.95), percentile(rtos, 1)
 	fit, hasTrend := fitTrend(points)
 	if hasTrend {
 		r.TrendPerThirtyDays = &fit.PerThirtyDays
@@ -203,4 +213,16 @@ func groupGameDays(runs []store.Run) []GameDay {
 	}
 	sort.SliceStable(days, func(i, j int) bool { return days[i].Started.After(days[j].Started) })
 	return days
+}
+
+// percentile is the nearest-rank percentile, as the store's SQL computes it.
+func percentile(values []time.Duration, p float64) *time.Duration {
+	if len(values) == 0 {
+		return nil
+	}
+	sorted := slices.Clone(values)
+	slices.Sort(sorted)
+	rank := int(math.Ceil(p*float64(len(sorted)))) - 1
+	rank = max(0, min(rank, len(sorted)-1))
+	return &sorted[rank]
 }

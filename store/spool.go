@@ -231,6 +231,9 @@ func (s *spooled) LatestRuns(ctx context.Context) ([]Run, error) { return s.back
 func (s *spooled) Aggregates(ctx context.Context, since time.Time) ([]Aggregate, error) {
 	return s.backend.Aggregates(ctx, since)
 }
+func (s *spooled) Measurements(ctx context.Context, since time.Time) ([]Measurement, error) {
+	return s.backend.Measurements(ctx, since)
+}
 func (s *spooled) Where() string { return s.backend.Where() }
 
 // Close tries a last flush; what cannot be written stays in the spool for

@@ -234,19 +234,25 @@ func (s *sqlStore) Run(ctx context.Context, id string) (Run, []Step, error) {
 	return row.run(), steps, nil
 }
 
-const latestRuns = `SELECT ` + runColumns + ` FROM (
-	SELECT r.*, ROW_NUMBER() OVER (PARTITION BY scenario ORDER BY started_at DESC, id DESC) AS newest
-	FROM runs r
-) latest WHERE newest = 1 ORDER BY scenario`
+// latestRuns finds each scenario's newest start on the (scenario,
+// started_at) index, then reads those rows only.
+const latestRuns = `SELECT ` + runColumns + ` FROM runs r
+JOIN (SELECT scenario AS newest_scenario, MAX(started_at) AS newest_start FROM runs GROUP BY scenario) newest
+	ON r.scenario = newest.newest_scenario AND r.started_at = newest.newest_start
+ORDER BY r.scenario, r.id DESC`
 
 func (s *sqlStore) LatestRuns(ctx context.Context) ([]Run, error) {
 	var rows []runRow
 	if err := s.db.SelectContext(ctx, &rows, latestRuns); err != nil {
 		return nil, fmt.Errorf("latest runs: %w", err)
 	}
-	runs := make([]Run, len(rows))
-	for i, row := range rows {
-		runs[i] = row.run()
+	runs := make([]Run, 0, len(rows))
+	for _, row := range rows {
+		// Two runs started in the same microsecond: keep the larger id.
+		if len(runs) > 0 && runs[len(runs)-1].Scenario == row.Scenario {
+			continue
+		}
+		runs = append(runs, row.run())
 	}
 	return runs, nil
 }
@@ -310,6 +316,27 @@ func (s *sqlStore) Aggregates(ctx context.Context, since time.Time) ([]Aggregate
 		}
 	}
 	return out, nil
+}
+
+func (s *sqlStore) Measurements(ctx context.Context, since time.Time) ([]Measurement, error) {
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT scenario, started_at, rto_seconds, verdict FROM runs
+		WHERE started_at >= ? ORDER BY scenario, started_at`), micros(since))
+	if err != nil {
+		return nil, fmt.Errorf("read measurements: %w", err)
+	}
+	defer rows.Close()
+	var out []Measurement
+	for rows.Next() {
+		var m Measurement
+		var started int64
+		var rto sql.NullFloat64
+		if err := rows.Scan(&m.Scenario, &started, &rto, &m.Verdict); err != nil {
+			return nil, fmt.Errorf("read measurements: %w", err)
+		}
+		m.StartedAt, m.RTO = fromMicros(started), durationOf(rto)
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }
 
 // Conversions between Go values and stored columns.

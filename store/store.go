@@ -111,6 +111,14 @@ type Aggregate struct {
 	RTOMax    *time.Duration
 }
 
+// Measurement is one run's verdict and measured recovery time.
+type Measurement struct {
+	Scenario  string
+	StartedAt time.Time
+	RTO       *time.Duration // nil when not measured
+	Verdict   string
+}
+
 // Store is the run history.
 type Store interface {
 	// StartRun records a run as running, before its first step.
@@ -134,6 +142,9 @@ type Store interface {
 	LatestRuns(ctx context.Context) ([]Run, error)
 	// Aggregates summarises every scenario's runs started since since.
 	Aggregates(ctx context.Context, since time.Time) ([]Aggregate, error)
+	// Measurements lists the runs started since since, by scenario and
+	// oldest first, with only what trends and charts need.
+	Measurements(ctx context.Context, since time.Time) ([]Measurement, error)
 
 	// Flush writes the events kept while the store was unreachable, in
 	// order; it fails, keeping them, while the store is still away.

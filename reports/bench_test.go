@@ -1,0 +1,106 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/redrill/redrill/internal/pgtest"
+	"github.com/redrill/redrill/store"
+)
+
+// The report over 100,000 stored runs of 50 scenarios in the last 90 days.
+// Target: under 2 s on PostgreSQL and SQLite, HTML included.
+const (
+	benchRuns      = 100_000
+	benchScenarios = 50
+)
+
+func BenchmarkReport100kRuns(b *testing.B) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	targets := []struct {
+		name   string
+		driver string
+		target func(b *testing.B) (storeTarget, dsn string)
+	}{
+		{"sqlite", "sqlite", func(b *testing.B) (string, string) {
+			path := filepath.Join(b.TempDir(), "h.db")
+			return path, path
+		}},
+		{"postgres", "postgres", func(b *testing.B) (string, string) {
+			dsn := pgtest.NewDatabase(b)
+			return dsn, dsn
+		}},
+	}
+	for _, target := range targets {
+		b.Run(target.name, func(b *testing.B) {
+			storeTarget, dsn := target.target(b)
+			history, err := store.Open(context.Background(), storeTarget, store.Options{SpoolDir: b.TempDir(), Now: func() time.Time { return now }})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer history.Close()
+			loadBenchRuns(b, target.driver, dsn, now)
+			b.ResetTimer()
+			for b.Loop() {
+				report, err := Build(context.Background(), history, Options{Now: now})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(report.Scenarios) != benchScenarios {
+					b.Fatalf("%d scenarios in the report", len(report.Scenarios))
+				}
+				if err := WriteHTML(io.Discard, report); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// loadBenchRuns inserts the runs with one SQL statement.
+func loadBenchRuns(b *testing.B, driver, dsn string, now time.Time) {
+	b.Helper()
+	db, err := sqlx.Open(driver, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	series := fmt.Sprintf(`WITH RECURSIVE series(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM series WHERE i < %d) `, benchRuns)
+	if driver == "postgres" {
+		series = fmt.Sprintf(`WITH series AS (SELECT CAST(g AS BIGINT) AS i FROM generate_series(1, %d) g) `, benchRuns)
+	}
+	source := strings.ReplaceAll(`scenario "x" {
+  postmortem {
+    title = "A restore that ran hours past plan"
+  }
+  schedule {
+    cron = "0 3 * * *"
+  }
+}`, "'", "''")
+	spacing := (90 * 24 * time.Hour / benchRuns).Microseconds()
+	query := `INSERT INTO runs (id, scenario, scenario_hash, scenario_source, trigger, gameday, host, pid, status,
+	verdict, reason, started_at, ended_at, heartbeat_at, clock_start, clock_stop, rto_seconds, rpo_seconds,
+	objective_rto_seconds, objective_rpo_seconds) ` + series + fmt.Sprintf(`SELECT
+	'run-' || i, 'scenario-' || (i %% %[1]d), 'hash', '%[2]s', 'schedule', '', 'bench', 1, 'finished',
+	CASE WHEN rto > 1800 THEN 'missed' ELSE 'met' END, 'as measured',
+	started_at, started_at + 600000000, started_at + 600000000, started_at, started_at + CAST(rto * 1000000 AS BIGINT),
+	rto, 60, 1800, 3600
+FROM (SELECT i, %[3]d - i * %[4]d AS started_at,
+	CAST(300 + (i * 7919) %% 1600 + (i %% %[1]d) * 2 AS DOUBLE PRECISION) AS rto FROM series) generated`,
+		benchScenarios, source, now.UnixMicro(), spacing)
+	if _, err := db.Exec(query); err != nil {
+		b.Fatalf("load runs: %v", err)
+	}
+	if driver == "postgres" {
+		if _, err := db.Exec(`ANALYZE runs`); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
