@@ -110,7 +110,7 @@ func openSQL(ctx context.Context, target string, now func() time.Time) (*sqlStor
 		if err != nil {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
-		s.db, s.where, dialect = db, redactURL(target), goose.DialectPostgres
+		s.db, s.where, dialect, s.postgres = db, redactURL(target), goose.DialectPostgres, true
 		// Several runners starting at once migrate one at a time.
 		locker, err := lock.NewPostgresSessionLocker()
 		if err != nil {
