@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -12,13 +13,24 @@ import (
 
 	"github.com/redrill/redrill/internal/pgtest"
 	"github.com/redrill/redrill/scenarios"
+	"github.com/redrill/redrill/scenarios/catalog"
 	"github.com/redrill/redrill/store"
 )
 
-// The PostgreSQL restore example runs end to end: a generated database of
-// 300,000 orders is dumped, restored into a scratch database, counted,
-// its data loss measured, and the scratch database dropped.
+// The PostgreSQL restore example and the catalog's GitLab-derived drill run
+// end to end: a generated database of 300,000 orders is dumped, restored
+// into a scratch database, counted, its data loss measured, and the
+// scratch database dropped.
 func TestPostgresRestoreDrill(t *testing.T) {
+	t.Run("example", func(t *testing.T) {
+		postgresRestoreDrill(t, func() ([]byte, error) { return os.ReadFile("../scenarios/examples/postgres-restore.hcl") }, nil)
+	})
+	t.Run("catalog gitlab-2017-postgres-restore", func(t *testing.T) {
+		postgresRestoreDrill(t, func() ([]byte, error) { return catalog.Source("gitlab-2017-postgres-restore") }, []string{"min_dump_bytes=1000"})
+	})
+}
+
+func postgresRestoreDrill(t *testing.T, scenarioSource func() ([]byte, error), extraVars []string) {
 	if _, err := exec.LookPath("pg_restore"); err != nil {
 		t.Skip("pg_restore is not installed")
 	}
@@ -44,9 +56,13 @@ func TestPostgresRestoreDrill(t *testing.T) {
 	sourceDB := strings.TrimPrefix(u.Path, "/")
 	u.Path, u.RawQuery = "", ""
 	scratch := sourceDB + "_scratch"
-	set, diags := scenarios.Load("../scenarios/examples/postgres-restore.hcl", scenarios.Options{Vars: []string{
+	src, err := scenarioSource()
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, diags := scenarios.LoadSources(map[string][]byte{"drill.hcl": src}, scenarios.Options{Vars: append([]string{
 		"server=" + u.String(), "source_db=" + sourceDB, "scratch_db=" + scratch, "dump=" + dump,
-	}})
+	}, extraVars...)})
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}

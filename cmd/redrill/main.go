@@ -72,6 +72,7 @@ recovery objectives (RTO/RPO) recorded in each scenario.`,
 		newHistoryCommand(),
 		newShowCommand(),
 		newReportCommand(),
+		newCatalogCommand(),
 	)
 	return root
 }

@@ -286,3 +286,21 @@ func TestHistoryShowReport(t *testing.T) {
 		t.Errorf("report: exit %d\n%s", code, stdout)
 	}
 }
+
+func TestCatalog(t *testing.T) {
+	code, stdout, _ := run(t, "catalog")
+	if code != 0 || !strings.Contains(stdout, "gitlab-2017-postgres-restore  2017-01-31  Postmortem of database outage of January 31") {
+		t.Fatalf("catalog: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = run(t, "catalog", "show", "aws-s3-2017-subsystem-restart")
+	if code != 0 || !strings.HasPrefix(stdout, "# AWS S3 in us-east-1") {
+		t.Fatalf("catalog show: exit %d\n%s", code, stdout)
+	}
+	path := writeFile(t, t.TempDir(), "drill.hcl", stdout)
+	if code, _, stderr := run(t, "validate", path); code != 0 {
+		t.Errorf("a scenario written out by catalog show does not validate:\n%s", stderr)
+	}
+	if code, _, stderr := run(t, "catalog", "show", "nope"); code != 2 || !strings.Contains(stderr, "no catalog scenario") {
+		t.Errorf("unknown name: exit %d %s", code, stderr)
+	}
+}

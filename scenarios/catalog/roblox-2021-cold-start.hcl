@@ -1,0 +1,86 @@
+# Roblox, 2021-10-28 to 2021-10-31: the Consul cluster behind service
+# discovery became unhealthy under a new workload and a contention bug;
+# bringing it and every service that depends on it back amounted to a cold
+# start of the platform, which had never been practised.
+# Recovery: 73 hours. Data loss: none reported.
+#
+# The drill: stop the service-discovery cluster, start it from cold, and
+# time until it elects a leader and services can register again.
+
+variable "stop_command" {
+  type        = list(string)
+  description = "Stops every node of the cluster."
+  default     = ["systemctl", "stop", "consul.service"]
+}
+
+variable "start_command" {
+  type        = list(string)
+  description = "Starts every node of the cluster."
+  default     = ["systemctl", "start", "consul.service"]
+}
+
+variable "leader_url" {
+  description = "Answers with the leader's address once the cluster has elected one."
+  default     = "http://127.0.0.1:8500/v1/status/leader"
+}
+
+scenario "roblox-2021-cold-start" {
+  description = "Cold-start the service-discovery cluster and time it until it has a leader again."
+  owner       = "platform"
+  tags        = ["consul", "cold-start", "catalog"]
+  timeout     = "3h"
+
+  postmortem {
+    title   = "Roblox Return to Service 10/28-10/31 2021"
+    date    = "2021-10-28"
+    url     = "https://blog.roblox.com/2022/01/roblox-return-to-service-10-28-10-31-2021/"
+    finding = "A cold start of the service-discovery cluster and everything on top of it had never been practised; it took days."
+  }
+
+  objective {
+    rto = "30m"
+  }
+
+  steady_state {
+    check "has-leader" {
+      http { url = var.leader_url }
+      assert {
+        condition     = length(result.body) > 2
+        error_message = "the cluster has no leader before the drill"
+      }
+    }
+  }
+
+  disrupt {
+    step "stop-cluster" {
+      command { run = var.stop_command }
+    }
+  }
+
+  recover {
+    step "start-cluster" {
+      command { run = var.start_command }
+    }
+  }
+
+  recovered_when {
+    every   = "2s"
+    timeout = "2h"
+    check "leader-elected" {
+      http {
+        url     = var.leader_url
+        timeout = "5s"
+      }
+      assert {
+        condition     = result.status == 200 && length(result.body) > 2
+        error_message = "no leader elected yet"
+      }
+    }
+  }
+
+  rollback {
+    step "ensure-started" {
+      command { run = var.start_command }
+    }
+  }
+}
