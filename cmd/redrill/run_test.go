@@ -289,7 +289,7 @@ func TestHistoryShowReport(t *testing.T) {
 
 func TestCatalog(t *testing.T) {
 	code, stdout, _ := run(t, "catalog")
-	if code != 0 || !strings.Contains(stdout, "gitlab-2017-postgres-restore  2017-01-31  Postmortem of database outage of January 31") {
+	if code != 0 || !strings.Contains(strings.Join(strings.Fields(stdout), " "), "gitlab-2017-postgres-restore 2017-01-31 Postmortem of database outage of January 31") {
 		t.Fatalf("catalog: exit %d\n%s", code, stdout)
 	}
 	code, stdout, _ = run(t, "catalog", "show", "aws-s3-2017-subsystem-restart")
