@@ -73,6 +73,7 @@ recovery objectives (RTO/RPO) recorded in each scenario.`,
 		newShowCommand(),
 		newReportCommand(),
 		newCatalogCommand(),
+		newDraftCommand(),
 	)
 	return root
 }

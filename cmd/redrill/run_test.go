@@ -304,3 +304,21 @@ func TestCatalog(t *testing.T) {
 		t.Errorf("unknown name: exit %d %s", code, stderr)
 	}
 }
+
+func TestDraftFromPostmortem(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "drill.hcl")
+	code, _, stderr := run(t, "draft", "../../scenarios/draft/testdata/pagerduty.md", "-o", out)
+	if code != 0 {
+		t.Fatalf("draft: exit %d %s", code, stderr)
+	}
+	if code, _, stderr := run(t, "validate", out); code != 0 {
+		t.Fatalf("the draft does not validate:\n%s", stderr)
+	}
+	code, stdout, _ := run(t, "run", out, "--store", filepath.Join(t.TempDir(), "h.db"))
+	if code != 1 || !strings.Contains(stdout, "TODO: We promoted the replica by hand") {
+		t.Errorf("running a draft must fail loudly: exit %d\n%s", code, stdout)
+	}
+	if code, _, stderr := run(t, "draft", "../../scenarios/draft/testdata/no-recovery.md"); code != 2 || !strings.Contains(stderr, "it has no title") {
+		t.Errorf("draft of an unreadable document: exit %d %s", code, stderr)
+	}
+}

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/redrill/redrill/scenarios/draft"
+)
+
+func newDraftCommand() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "draft POSTMORTEM.md",
+		Short: "Draft a drill scenario from a postmortem written in Markdown",
+		Long: `draft reads a postmortem (Google SRE, PagerDuty or Atlassian template, or free
+form with similar headings) and writes a scenario skeleton: the postmortem
+block, the incident's observed recovery time next to the RTO, one recover step
+per recovery action and a recovered_when check. Every step is a stub that
+fails until replaced, so a draft never passes for a drill.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			doc, err := os.ReadFile(args[0])
+			if err != nil {
+				return usageError(cmd, err)
+			}
+			pm, err := draft.Parse(string(doc))
+			if err != nil {
+				return usageError(cmd, fmt.Errorf("%s: %w", args[0], err))
+			}
+			out := draft.Write(pm)
+			if output == "" {
+				_, err = cmd.OutOrStdout().Write(out)
+				return err
+			}
+			if _, err := os.Stat(output); err == nil {
+				return usageError(cmd, fmt.Errorf("%s exists; draft does not overwrite files", output))
+			}
+			if err := os.WriteFile(output, out, 0o644); err != nil {
+				return usageError(cmd, err)
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s: replace each TODO step, set the objectives, then redrill validate %s\n", output, output)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write the scenario to this new file instead of stdout")
+	return cmd
+}
