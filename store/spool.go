@@ -234,6 +234,12 @@ func (s *spooled) Aggregates(ctx context.Context, since time.Time) ([]Aggregate,
 func (s *spooled) Measurements(ctx context.Context, since time.Time) ([]Measurement, error) {
 	return s.backend.Measurements(ctx, since)
 }
+
+// Claim is never spooled: a runner that cannot reach the store cannot know
+// whether another runner took the tick, so it must not run it.
+func (s *spooled) Claim(ctx context.Context, scenario string, scheduledAt time.Time, owner string) (bool, error) {
+	return s.backend.Claim(ctx, scenario, scheduledAt, owner)
+}
 func (s *spooled) Where() string { return s.backend.Where() }
 
 // Close tries a last flush; what cannot be written stays in the spool for

@@ -338,6 +338,17 @@ func (s *sqlStore) Aggregates(ctx context.Context, since time.Time) ([]Aggregate
 	return out, nil
 }
 
+func (s *sqlStore) Claim(ctx context.Context, scenario string, scheduledAt time.Time, owner string) (bool, error) {
+	result, err := s.db.ExecContext(ctx, s.db.Rebind(`INSERT INTO claims (scenario, scheduled_at, claimed_by, claimed_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT (scenario, scheduled_at) DO NOTHING`),
+		scenario, micros(scheduledAt), owner, micros(s.now()))
+	if err != nil {
+		return false, fmt.Errorf("claim %s at %s: %w", scenario, scheduledAt.Format(time.RFC3339), err)
+	}
+	n, err := result.RowsAffected()
+	return n == 1, err
+}
+
 func (s *sqlStore) Measurements(ctx context.Context, since time.Time) ([]Measurement, error) {
 	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT scenario, started_at, rto_seconds, verdict FROM runs
 		WHERE started_at >= ? ORDER BY scenario, started_at`), micros(since))

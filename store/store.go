@@ -146,6 +146,10 @@ type Store interface {
 	// oldest first, with only what trends and charts need.
 	Measurements(ctx context.Context, since time.Time) ([]Measurement, error)
 
+	// Claim takes the run of a scenario's scheduled tick for owner; it
+	// reports false when another runner claimed that tick first.
+	Claim(ctx context.Context, scenario string, scheduledAt time.Time, owner string) (bool, error)
+
 	// Flush writes the events kept while the store was unreachable, in
 	// order; it fails, keeping them, while the store is still away.
 	Flush(ctx context.Context) error

@@ -277,3 +277,35 @@ func TestBinaryOutputIsStorable(t *testing.T) {
 		}
 	})
 }
+
+// A scheduled tick is run by one runner: of many concurrent claims, one
+// wins; another tick is a new claim.
+func TestClaimsAreExclusive(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		s := open(t, target, base)
+		tick := base.Add(time.Hour)
+		won := make(chan bool, 8)
+		for i := range 8 {
+			go func() {
+				ok, err := s.Claim(ctx, "orders", tick, fmt.Sprintf("runner-%d", i))
+				if err != nil {
+					t.Error(err)
+				}
+				won <- ok
+			}()
+		}
+		winners := 0
+		for range 8 {
+			if <-won {
+				winners++
+			}
+		}
+		if winners != 1 {
+			t.Errorf("%d runners claimed the same tick, want 1", winners)
+		}
+		if ok, err := s.Claim(ctx, "orders", tick.Add(time.Minute), "runner-0"); err != nil || !ok {
+			t.Errorf("the next tick could not be claimed: %v %v", ok, err)
+		}
+	})
+}
