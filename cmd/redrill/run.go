@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -62,7 +64,24 @@ skips rollback.`,
 				output.Prefixed = parallel > 1 && len(selected) > 1
 				opts.Observe = output.Observe
 			}
+			var notifier *runner.Notifier
+			if len(set.Notifiers) > 0 {
+				notifier = runner.NewNotifier(set.Notifiers, slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)))
+				output := opts.Observe
+				opts.Observe = func(e runner.Event) {
+					if output != nil {
+						output(e)
+					}
+					notifier.Observe(e)
+				}
+			}
 			results := runAll(drillCtx, set, selected, opts, parallel)
+			if notifier != nil {
+				// Webhooks get a bounded time to finish; they never hold a result.
+				waitCtx, cancel := context.WithTimeout(context.Background(), 35*time.Second)
+				notifier.Wait(waitCtx)
+				cancel()
+			}
 
 			if format == "json" {
 				encoder := json.NewEncoder(cmd.OutOrStdout())

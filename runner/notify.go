@@ -1,0 +1,118 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redrill/redrill/scenarios"
+)
+
+// Webhook delivery: each post is bounded, retried, and never fails or
+// delays a drill.
+const (
+	webhookTimeout  = 10 * time.Second
+	webhookAttempts = 3
+)
+
+// Notifier posts drill events to the webhooks of notify blocks.
+type Notifier struct {
+	targets []*scenarios.Notifier
+	client  *http.Client
+	logger  *slog.Logger
+	retry   time.Duration
+	wg      sync.WaitGroup
+}
+
+// NewNotifier posts to every notify block of a set; logger receives
+// delivery failures, with webhook URLs of sensitive notifiers hidden.
+func NewNotifier(targets []*scenarios.Notifier, logger *slog.Logger) *Notifier {
+	return &Notifier{targets: targets, client: &http.Client{Timeout: webhookTimeout}, logger: logger, retry: time.Second}
+}
+
+// Observe is a runner Options.Observe; combine it with output by calling both.
+func (n *Notifier) Observe(e Event) {
+	var event string
+	switch e.Type {
+	case EventStart:
+		event = "start"
+	case EventEnd:
+		event = "finish"
+	default:
+		return
+	}
+	for _, target := range n.targets {
+		if !slices.Contains(target.On, event) {
+			continue
+		}
+		body, err := payload(target.Format, event, e)
+		if err != nil {
+			n.logger.Error("notify: build payload", "notifier", target.Name, "error", err)
+			continue
+		}
+		n.wg.Go(func() { n.post(target, body) })
+	}
+}
+
+// Wait waits for the posts under way, at most until ctx ends.
+func (n *Notifier) Wait(ctx context.Context) {
+	done := make(chan struct{})
+	go func() { n.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+func (n *Notifier) post(target *scenarios.Notifier, body []byte) {
+	where := target.Webhook
+	if target.Sensitive {
+		where = "(sensitive)"
+	}
+	var lastErr error
+	for attempt := 1; attempt <= webhookAttempts; attempt++ {
+		resp, err := n.client.Post(target.Webhook, "application/json", bytes.NewReader(body))
+		if err == nil {
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+			if resp.StatusCode < 300 {
+				return
+			}
+			err = fmt.Errorf("status %s", resp.Status)
+		}
+		lastErr = err
+		if attempt < webhookAttempts {
+			time.Sleep(n.retry * time.Duration(attempt))
+		}
+	}
+	message := lastErr.Error()
+	if target.Sensitive {
+		message = strings.ReplaceAll(message, target.Webhook, "(sensitive)")
+	}
+	n.logger.Warn("notify: webhook failed; the drill is not affected", "notifier", target.Name, "webhook", where, "attempts", webhookAttempts, "error", message)
+}
+
+// payload builds the body of a post: the run's JSON form, or a Slack
+// message.
+func payload(format, event string, e Event) ([]byte, error) {
+	run := NewReport([]Result{*e.Run}).Runs[0]
+	if format == "slack" {
+		text := fmt.Sprintf("redrill: drill *%s* started (run %s)", e.Scenario, e.RunID)
+		if event == "finish" {
+			text = "redrill: " + strings.ReplaceAll(Summary(*e.Run), "\n  ", "\n")
+		}
+		return json.Marshal(map[string]string{"text": text})
+	}
+	return json.Marshal(struct {
+		Event string    `json:"event"`
+		Run   RunReport `json:"run"`
+	}{event, run})
+}
