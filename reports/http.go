@@ -1,0 +1,167 @@
+package reports
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/redrill/redrill/store"
+)
+
+// HandlerOptions configure the dashboard.
+type HandlerOptions struct {
+	// Token, when set, is required as a bearer token on every path but
+	// /healthz.
+	Token string
+	// NextRuns reports each scheduled scenario's next run, for /metrics.
+	NextRuns func() map[string]time.Time
+	// Window is the report's window; zero means 90 days.
+	Window time.Duration
+}
+
+// Handler serves the dashboard from the store, live: / (the HTML report),
+// /runs/{id}, /api/report, /api/runs, /metrics and /healthz.
+func Handler(history store.Store, opts HandlerOptions) http.Handler {
+	if opts.Window == 0 {
+		opts.Window = 90 * 24 * time.Hour
+	}
+	build := func(r *http.Request) (Report, error) {
+		now := time.Now()
+		return Build(r.Context(), history, Options{Now: now, Since: now.Add(-opts.Window)})
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		report, err := build(r)
+		if err != nil {
+			http.Error(w, "report: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = WriteHTML(w, report)
+	})
+	mux.HandleFunc("GET /api/report", func(w http.ResponseWriter, r *http.Request) {
+		report, err := build(r)
+		if err != nil {
+			http.Error(w, "report: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = WriteJSON(w, report)
+	})
+	mux.HandleFunc("GET /api/runs", func(w http.ResponseWriter, r *http.Request) {
+		runs, err := history.Runs(r.Context(), store.RunQuery{Scenario: r.URL.Query().Get("scenario"), Limit: 100})
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = WriteHistoryJSON(w, runs)
+	})
+	mux.HandleFunc("GET /runs/{id}", func(w http.ResponseWriter, r *http.Request) {
+		run, steps, err := history.Run(r.Context(), r.PathValue("id"))
+		if errors.Is(err, store.ErrNotFound) {
+			http.NotFound(w, r)
+			return
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		if strings.Contains(r.Header.Get("Accept"), "application/json") {
+			w.Header().Set("Content-Type", "application/json")
+			_ = WriteRunJSON(w, run, steps)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_ = WriteRun(w, run, steps)
+	})
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(&collector{history: history, opts: opts})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+	return requireToken(opts.Token, mux)
+}
+
+func requireToken(token string, next http.Handler) http.Handler {
+	if token == "" {
+		return next
+	}
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="redrill"`)
+			http.Error(w, "a bearer token is required", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// collector reads the store at each scrape, so the metrics are never stale.
+type collector struct {
+	history store.Store
+	opts    HandlerOptions
+}
+
+var (
+	metricRTO          = prometheus.NewDesc("redrill_last_rto_seconds", "Recovery time measured by the scenario's last run.", []string{"scenario"}, nil)
+	metricRPO          = prometheus.NewDesc("redrill_last_rpo_seconds", "Data loss window measured by the scenario's last run.", []string{"scenario"}, nil)
+	metricObjectiveRTO = prometheus.NewDesc("redrill_objective_rto_seconds", "The scenario's RTO objective.", []string{"scenario"}, nil)
+	metricObjectiveRPO = prometheus.NewDesc("redrill_objective_rpo_seconds", "The scenario's RPO objective.", []string{"scenario"}, nil)
+	metricRuns         = prometheus.NewDesc("redrill_runs", "Runs in the report window, by verdict.", []string{"scenario", "verdict"}, nil)
+	metricLastRun      = prometheus.NewDesc("redrill_last_run_timestamp_seconds", "When the scenario last ran.", []string{"scenario"}, nil)
+	metricNextRun      = prometheus.NewDesc("redrill_next_run_timestamp_seconds", "When the scenario is scheduled to run next.", []string{"scenario"}, nil)
+	metricUp           = prometheus.NewDesc("redrill_store_up", "Whether the run history could be read.", nil, nil)
+)
+
+func (c *collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{metricRTO, metricRPO, metricObjectiveRTO, metricObjectiveRPO, metricRuns, metricLastRun, metricNextRun, metricUp} {
+		ch <- d
+	}
+}
+
+func (c *collector) Collect(ch chan<- prometheus.Metric) {
+	window := c.opts.Window
+	if window == 0 {
+		window = 90 * 24 * time.Hour
+	}
+	now := time.Now()
+	// A scrape that waits on the store is bounded.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	report, err := Build(ctx, c.history, Options{Now: now, Since: now.Add(-window)})
+	if err != nil {
+		ch <- prometheus.MustNewConstMetric(metricUp, prometheus.GaugeValue, 0)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(metricUp, prometheus.GaugeValue, 1)
+	gauge := func(desc *prometheus.Desc, d *time.Duration, scenario string) {
+		if d != nil {
+			ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, d.Seconds(), scenario)
+		}
+	}
+	for _, s := range report.Scenarios {
+		gauge(metricRTO, s.LastRun.RTO, s.Scenario)
+		gauge(metricRPO, s.LastRun.RPO, s.Scenario)
+		gauge(metricObjectiveRTO, s.ObjectiveRTO, s.Scenario)
+		gauge(metricObjectiveRPO, s.ObjectiveRPO, s.Scenario)
+		for verdict, count := range s.Verdicts {
+			ch <- prometheus.MustNewConstMetric(metricRuns, prometheus.GaugeValue, float64(count), s.Scenario, verdict)
+		}
+		ch <- prometheus.MustNewConstMetric(metricLastRun, prometheus.GaugeValue, float64(s.LastRun.StartedAt.UnixMilli())/1000, s.Scenario)
+	}
+	if c.opts.NextRuns != nil {
+		for scenario, at := range c.opts.NextRuns() {
+			ch <- prometheus.MustNewConstMetric(metricNextRun, prometheus.GaugeValue, float64(at.UnixMilli())/1000, scenario)
+		}
+	}
+}

@@ -1,0 +1,63 @@
+package reports
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDashboard(t *testing.T) {
+	next := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
+	server := httptest.NewServer(Handler(history(t), HandlerOptions{
+		Token:    "s3cret-token",
+		NextRuns: func() map[string]time.Time { return map[string]time.Time{"orders": next} },
+		Window:   365 * 24 * time.Hour,
+	}))
+	defer server.Close()
+
+	get := func(path, token string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", server.URL+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+
+	if code, _ := get("/healthz", ""); code != 200 {
+		t.Errorf("/healthz without token: %d", code)
+	}
+	if code, _ := get("/", ""); code != 401 {
+		t.Errorf("/ without token: %d, want 401", code)
+	}
+	if code, _ := get("/", "wrong"); code != 401 {
+		t.Errorf("/ with a wrong token: %d, want 401", code)
+	}
+	tests := []struct{ path, want string }{
+		{"/", `<svg class="rto-chart"`},
+		{"/api/report", `"scenario": "orders"`},
+		{"/api/runs?scenario=api", `"run_id": "api-003"`},
+		{"/runs/api-003", "verdict   missed"},
+		{"/metrics", `redrill_last_rto_seconds{scenario="orders"} 1140`},
+		{"/metrics", `redrill_runs{scenario="orders",verdict="met"} 8`},
+		{"/metrics", `redrill_next_run_timestamp_seconds{scenario="orders"} 1.7958348e+09`},
+	}
+	for _, tt := range tests {
+		code, body := get(tt.path, "s3cret-token")
+		if code != 200 || !strings.Contains(body, tt.want) {
+			t.Errorf("%s: %d, body lacks %q:\n%.600s", tt.path, code, tt.want, body)
+		}
+	}
+	if code, _ := get("/runs/nope", "s3cret-token"); code != 404 {
+		t.Errorf("/runs/nope: %d", code)
+	}
+}
