@@ -74,6 +74,7 @@ recovery objectives (RTO/RPO) recorded in each scenario.`,
 		newReportCommand(),
 		newCatalogCommand(),
 		newDraftCommand(),
+		newServeCommand(),
 	)
 	return root
 }

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/redrill/redrill/reports"
+	"github.com/redrill/redrill/runner"
+	"github.com/redrill/redrill/store"
+)
+
+func newServeCommand() *cobra.Command {
+	var flags varFlags
+	var listen, token, storeTarget string
+	cmd := &cobra.Command{
+		Use:   "serve PATH",
+		Short: "Run drills on their schedules and serve the dashboard and /metrics",
+		Long: `serve runs every scenario of PATH that has a schedule, posts notify webhooks,
+and serves the dashboard (/), runs (/runs/ID), JSON (/api/report, /api/runs),
+Prometheus metrics (/metrics) and /healthz. Several serve processes may share
+one PostgreSQL store: each scheduled tick runs once. SIGHUP reloads PATH (an
+invalid set is refused and the running schedule kept); SIGTERM or SIGINT stop
+the schedule, let running drills roll back, then exit.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkListen(listen, token); err != nil {
+				return usageError(cmd, err)
+			}
+			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+			set, err := loadSet(cmd, args[0], flags)
+			if err != nil {
+				return err
+			}
+			release, err := store.LockExclusive(storeTarget)
+			if err != nil {
+				return usageError(cmd, err)
+			}
+			defer release()
+			history, err := openStore(cmd, storeTarget)
+			if err != nil {
+				return err
+			}
+			defer history.Close()
+
+			notifier := runner.NewNotifier(set.Notifiers, logger)
+			scheduler, err := runner.NewScheduler(set, runner.SchedulerOptions{Store: history, Logger: logger, Observe: notifier.Observe})
+			if err != nil {
+				return usageError(cmd, err)
+			}
+			scheduler.Start()
+			// The dashboard reads the schedule while SIGHUP may replace it.
+			var current atomic.Pointer[runner.Scheduler]
+			current.Store(scheduler)
+
+			listener, err := net.Listen("tcp", listen)
+			if err != nil {
+				return usageError(cmd, err)
+			}
+			server := &http.Server{
+				Handler: reports.Handler(history, reports.HandlerOptions{
+					Token:    token,
+					NextRuns: func() map[string]time.Time { return current.Load().Jobs() },
+				}),
+				ReadHeaderTimeout: 10 * time.Second,
+			}
+			go func() {
+				if err := server.Serve(listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+					logger.Error("dashboard stopped", "error", err)
+				}
+			}()
+			logger.Info("serving", "dashboard", "http://"+listener.Addr().String()+"/", "store", history.Where(), "scheduled", len(scheduler.Jobs()))
+
+			signals := make(chan os.Signal, 2)
+			signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+			defer signal.Stop(signals)
+			for sig := range signals {
+				if sig == syscall.SIGHUP {
+					current.Store(reload(cmd, args[0], flags, history, logger, current.Load()))
+					continue
+				}
+				logger.Info("stopping: running drills roll back first", "signal", sig.String())
+				break
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			defer cancel()
+			_ = server.Shutdown(ctx)
+			if err := current.Load().Shutdown(ctx); err != nil {
+				logger.Error("shutdown", "error", err)
+			}
+			notifier.Wait(ctx)
+			return nil
+		},
+	}
+	flags.register(cmd)
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address of the dashboard and /metrics")
+	cmd.Flags().StringVar(&token, "token", os.Getenv("REDRILL_TOKEN"), "bearer token required on every path but /healthz (required off loopback; default $REDRILL_TOKEN)")
+	storeFlag(cmd, &storeTarget)
+	return cmd
+}
+
+// reload re-reads the scenarios; an invalid set keeps the old schedule.
+func reload(cmd *cobra.Command, path string, flags varFlags, history store.Store, logger *slog.Logger, current *runner.Scheduler) *runner.Scheduler {
+	set, err := loadSet(cmd, path, flags)
+	if err != nil {
+		logger.Error("reload refused: the scenarios have errors; the previous schedule keeps running", "path", path)
+		return current
+	}
+	next, err := runner.NewScheduler(set, runner.SchedulerOptions{Store: history, Logger: logger, Observe: runner.NewNotifier(set.Notifiers, logger).Observe})
+	if err != nil {
+		logger.Error("reload refused", "error", err)
+		return current
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	_ = current.Shutdown(ctx)
+	next.Start()
+	logger.Info("reloaded", "path", path, "scheduled", len(next.Jobs()))
+	return next
+}
+
+// checkListen requires a token when the dashboard is reachable off this
+// machine.
+func checkListen(listen, token string) error {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return fmt.Errorf("--listen %q: %w", listen, err)
+	}
+	if ip := net.ParseIP(host); (ip != nil && ip.IsLoopback()) || host == "localhost" {
+		return nil
+	}
+	if token == "" {
+		return fmt.Errorf("--listen %s is reachable from other machines: give --token (or REDRILL_TOKEN)", listen)
+	}
+	return nil
+}

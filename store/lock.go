@@ -1,0 +1,32 @@
+package store
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+)
+
+// LockExclusive makes sure one `redrill serve` at a time uses an SQLite
+// history: its scheduler has no other way to know of a second one, which
+// would run every scheduled drill twice. A PostgreSQL store needs no lock:
+// ticks are claimed in it. The returned function releases the lock.
+func LockExclusive(target string) (release func(), err error) {
+	if target == "" {
+		if target, err = DefaultPath(); err != nil {
+			return nil, err
+		}
+	}
+	if isPostgres(target) {
+		return func() {}, nil
+	}
+	path := target + ".serve.lock"
+	file, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(file.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		file.Close()
+		return nil, fmt.Errorf("another redrill serve uses %s (lock %s): run one per SQLite file, or share a PostgreSQL store between runners", target, path)
+	}
+	return func() { file.Close() }, nil
+}
