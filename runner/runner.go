@@ -132,7 +132,7 @@ func Run(ctx context.Context, set *scenarios.Set, sc *scenarios.Scenario, opts O
 		defer cancel()
 	}
 
-	pastSteadyState := r.drill(drillCtx, ctx)
+	pastSteadyState := r.drillRecovered(drillCtx, ctx)
 	if pastSteadyState {
 		r.rollback()
 	}
@@ -142,6 +142,20 @@ func Run(ctx context.Context, set *scenarios.Set, sc *scenarios.Scenario, opts O
 }
 
 var errDrillTimeout = errors.New("drill timeout reached")
+
+// drillRecovered runs drill and turns a panic into a failed run, so that
+// the run is recorded and rollback still runs rather than the process
+// dying with the system disrupted.
+func (r *run) drillRecovered(ctx, parent context.Context) (pastSteadyState bool) {
+	defer func() {
+		if recovered := recover(); recovered != nil {
+			r.result.Verdict, r.result.Reason = store.VerdictFailed, fmt.Sprintf("redrill failed: panic: %v", recovered)
+			// Nothing was touched before the clock started.
+			pastSteadyState = !r.result.ClockStart.IsZero()
+		}
+	}()
+	return r.drill(ctx, parent)
+}
 
 // drill runs every phase before rollback and sets the verdict. It reports
 // whether the drill got past steady_state.

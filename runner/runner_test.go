@@ -403,3 +403,39 @@ func TestSecretsAreNotStoredWithTheSource(t *testing.T) {
 		t.Errorf("a secret is stored:\n%s", everything)
 	}
 }
+
+// A panic inside a drill (here in the live output) is recorded as a failed
+// run, and rollback still cleans up what the drill touched.
+func TestPanicIsRecordedAsFailedRun(t *testing.T) {
+	result, dir, history := drill(t, context.Background(), `scenario "panics" {
+		recover {
+			step "break" {
+				command { run = ["touch", "{{dir}}/disrupted"] }
+			}
+		}
+		rollback {
+			step "clean" {
+				command { run = ["rm", "-f", "{{dir}}/disrupted"] }
+			}
+		}
+	}`, func(o *Options) {
+		o.Observe = func(e Event) {
+			if e.Type == EventStepEnd && e.Step == "break" {
+				panic("output broke")
+			}
+		}
+	})
+	if result.Verdict != store.VerdictFailed || result.Reason != "redrill failed: panic: output broke" {
+		t.Errorf("verdict %s (%s), want failed with the panic", result.Verdict, result.Reason)
+	}
+	if exists(filepath.Join(dir, "disrupted")) {
+		t.Error("rollback did not run after the panic")
+	}
+	stored, _, err := history.Run(context.Background(), result.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Status != store.StatusFinished || stored.Verdict != store.VerdictFailed {
+		t.Errorf("stored run %s %s, want finished and failed", stored.Status, stored.Verdict)
+	}
+}

@@ -62,9 +62,14 @@ func NewScheduler(set *scenarios.Set, opts SchedulerOptions) (*Scheduler, error)
 			continue
 		}
 		crontab := fmt.Sprintf("CRON_TZ=%s %s", sc.Schedule.Location, sc.Schedule.Cron)
+		ticks := gocron.NewDefaultCron(true)
+		if err := ticks.IsValid(crontab, time.UTC, opts.Clock.Now()); err != nil {
+			_ = scheduler.Shutdown()
+			return nil, fmt.Errorf("schedule %s: %w", sc.Name, err)
+		}
 		_, err := scheduler.NewJob(
 			gocron.CronJob(crontab, true),
-			gocron.NewTask(func() { s.tick(sc) }),
+			gocron.NewTask(func() { s.tick(sc, ticks) }),
 			gocron.WithName(sc.Name),
 			// A drill never overlaps itself: a tick that comes while it
 			// runs is skipped.
@@ -73,6 +78,21 @@ func NewScheduler(set *scenarios.Set, opts SchedulerOptions) (*Scheduler, error)
 		if err != nil {
 			_ = scheduler.Shutdown()
 			return nil, fmt.Errorf("schedule %s: %w", sc.Name, err)
+		}
+	}
+	for _, gd := range set.GameDays {
+		if !gd.Start.After(opts.Clock.Now()) {
+			opts.Logger.Info("game day not scheduled: its start is past (redrill run --gameday runs it now)", "gameday", gd.Name, "start", gd.Start)
+			continue
+		}
+		_, err := scheduler.NewJob(
+			gocron.OneTimeJob(gocron.OneTimeJobStartDateTime(gd.Start)),
+			gocron.NewTask(func() { s.gameDay(gd) }),
+			gocron.WithName(gameDayJob(gd.Name)),
+		)
+		if err != nil {
+			_ = scheduler.Shutdown()
+			return nil, fmt.Errorf("game day %s: %w", gd.Name, err)
 		}
 	}
 	return s, nil
@@ -107,29 +127,69 @@ func (s *Scheduler) Shutdown(ctx context.Context) error {
 	return err
 }
 
+// gameDayJob names a game day's job and its claim; scenario names are
+// identifiers, so they never contain the slash.
+func gameDayJob(name string) string { return "gameday/" + name }
+
 // tick runs one scheduled drill if this runner claims the tick.
-func (s *Scheduler) tick(sc *scenarios.Scenario) {
+func (s *Scheduler) tick(sc *scenarios.Scenario, ticks gocron.Cron) {
 	s.running.Add(1)
 	defer s.running.Done()
-	// A tick fires at or just after its time; the whole second names it
-	// the same way on every runner.
-	scheduledAt := s.opts.Clock.Now().UTC().Truncate(time.Second)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	won, err := s.opts.Store.Claim(ctx, sc.Name, scheduledAt, s.opts.Owner)
-	cancel()
-	if err != nil {
-		s.opts.Logger.Error("scheduled drill skipped: cannot claim its tick", "scenario", sc.Name, "scheduled_at", scheduledAt, "error", err)
+	if !s.claim(sc.Name, scheduledTick(ticks, s.opts.Clock.Now())) {
 		return
 	}
-	if !won {
-		s.opts.Logger.Info("scheduled drill taken by another runner", "scenario", sc.Name, "scheduled_at", scheduledAt)
-		return
-	}
-	defer func() {
-		if recovered := recover(); recovered != nil {
-			s.opts.Logger.Error("scheduled drill panicked", "scenario", sc.Name, "panic", fmt.Sprint(recovered))
-		}
-	}()
 	result := Run(s.drills, s.set, sc, Options{Store: s.opts.Store, Trigger: store.TriggerSchedule, Observe: s.opts.Observe})
 	s.opts.Logger.Info("scheduled drill finished", "scenario", sc.Name, "run_id", result.RunID, "verdict", result.Verdict)
+}
+
+// gameDay runs a game day at its start if this runner claims it.
+func (s *Scheduler) gameDay(gd *scenarios.GameDay) {
+	s.running.Add(1)
+	defer s.running.Done()
+	if !s.claim(gameDayJob(gd.Name), gd.Start) {
+		return
+	}
+	s.opts.Logger.Info("game day started", "gameday", gd.Name, "scenarios", gd.Scenarios, "parallel", gd.Parallel)
+	results, err := RunGameDay(s.drills, s.set, gd, Options{Store: s.opts.Store, Observe: s.opts.Observe})
+	if err != nil {
+		s.opts.Logger.Error("game day not run", "gameday", gd.Name, "error", err)
+		return
+	}
+	verdicts := map[string]int{}
+	for _, r := range results {
+		verdicts[r.Verdict]++
+	}
+	s.opts.Logger.Info("game day finished", "gameday", gd.Name, "runs", len(results), "verdicts", verdicts)
+}
+
+// claim records in the store that this runner takes the job's tick, and
+// tells whether it won it.
+func (s *Scheduler) claim(job string, scheduledAt time.Time) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	won, err := s.opts.Store.Claim(ctx, job, scheduledAt, s.opts.Owner)
+	if err != nil {
+		s.opts.Logger.Error("scheduled drill skipped: cannot claim its tick", "job", job, "scheduled_at", scheduledAt, "error", err)
+		return false
+	}
+	if !won {
+		s.opts.Logger.Info("scheduled drill taken by another runner", "job", job, "scheduled_at", scheduledAt)
+	}
+	return won
+}
+
+// scheduledTick is the time of the tick that fired at now: the latest
+// cron time at or before it. Every runner names a tick the same way even
+// when one of them fires it late, which truncating now would not.
+func scheduledTick(ticks gocron.Cron, now time.Time) time.Time {
+	const lateness = 10 * time.Minute
+	tick := ticks.Next(now.Add(-lateness))
+	if tick.IsZero() || tick.After(now) {
+		// Later than lateness: name it by its whole second.
+		return now.UTC().Truncate(time.Second)
+	}
+	for next := ticks.Next(tick); !next.IsZero() && !next.After(now); next = ticks.Next(next) {
+		tick = next
+	}
+	return tick.UTC()
 }

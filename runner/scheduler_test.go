@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-co-op/gocron/v2"
 	"github.com/jonboulle/clockwork"
 
 	"github.com/redrill/redrill/scenarios"
@@ -90,5 +91,130 @@ func TestSchedulerRunsEachTickOnce(t *testing.T) {
 		if r.Trigger != store.TriggerSchedule || r.Verdict != store.VerdictMet {
 			t.Errorf("run %+v", r)
 		}
+	}
+}
+
+// A game day runs once at its start, on one of two schedulers sharing a
+// store, with its runs grouped under its name; one whose start is past is
+// not scheduled.
+func TestGameDayRunsOnceAtItsStart(t *testing.T) {
+	src := `
+	scenario "db" {
+		recover {
+			step "restore" {
+				command { run = ["true"] }
+			}
+		}
+	}
+	scenario "web" {
+		recover {
+			step "restart" {
+				command { run = ["true"] }
+			}
+		}
+	}
+	gameday "december" {
+		start     = "2026-12-05T09:00:00Z"
+		scenarios = ["web", "db"]
+		parallel  = true
+	}
+	gameday "last-year" {
+		start     = "2025-12-05T09:00:00Z"
+		scenarios = ["db"]
+	}`
+	set, diags := scenarios.LoadSources(map[string][]byte{"s.hcl": []byte(src)}, scenarios.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	dir := t.TempDir()
+	history, err := store.Open(context.Background(), filepath.Join(dir, "h.db"), store.Options{SpoolDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer history.Close()
+
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 12, 5, 8, 59, 0, 0, time.UTC))
+	var schedulers []*Scheduler
+	for _, owner := range []string{"runner-a", "runner-b"} {
+		s, err := NewScheduler(set, SchedulerOptions{Store: history, Clock: clock, Owner: owner})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Start()
+		defer func() { _ = s.Shutdown(context.Background()) }()
+		schedulers = append(schedulers, s)
+	}
+	jobs := schedulers[0].Jobs()
+	if len(jobs) != 1 || !jobs["gameday/december"].Equal(time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)) {
+		t.Errorf("jobs %v, want only gameday/december at 09:00", jobs)
+	}
+
+	if err := clock.BlockUntilContext(context.Background(), 2); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(2 * time.Minute)
+	var runs []store.Run
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		runs, err = history.Runs(context.Background(), store.RunQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		finished := 0
+		for _, r := range runs {
+			if r.Status == store.StatusFinished {
+				finished++
+			}
+		}
+		if finished >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d game-day runs finished, want 2", finished)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	names := map[string]bool{}
+	for _, r := range runs {
+		names[r.Scenario] = true
+		if r.Trigger != store.TriggerGameDay || r.GameDay != "december" || r.Verdict != store.VerdictMet {
+			t.Errorf("run of %s: trigger %s, game day %q, verdict %s", r.Scenario, r.Trigger, r.GameDay, r.Verdict)
+		}
+	}
+	if len(runs) != 2 || !names["db"] || !names["web"] {
+		t.Errorf("%d runs (%v), want one of db and one of web", len(runs), names)
+	}
+}
+
+// Every runner names a tick by its scheduled time, even when it fires late.
+func TestScheduledTick(t *testing.T) {
+	at := func(clock string) time.Time {
+		parsed, err := time.Parse(time.RFC3339Nano, "2026-11-25T"+clock+"Z")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return parsed
+	}
+	tests := []struct {
+		name, cron string
+		firedAt    time.Time
+		want       time.Time
+	}{
+		{"on time", "* * * * * *", at("03:00:00"), at("03:00:00")},
+		{"late into the next second", "*/5 * * * * *", at("03:00:01.2"), at("03:00:00")},
+		{"a minute late", "0 * * * * *", at("03:01:00.5"), at("03:01:00")},
+		{"daily, seconds late", "0 0 3 * * *", at("03:00:07"), at("03:00:00")},
+		{"later than ten minutes: its second", "0 0 3 * * *", at("03:30:07.4"), at("03:30:07")},
+		{"in a time zone", "CRON_TZ=Europe/Paris 0 0 4 * * *", at("03:00:02"), at("03:00:00")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ticks := gocron.NewDefaultCron(true)
+			if err := ticks.IsValid(tt.cron, time.UTC, tt.firedAt); err != nil {
+				t.Fatal(err)
+			}
+			if got := scheduledTick(ticks, tt.firedAt); !got.Equal(tt.want) {
+				t.Errorf("tick fired at %s named %s, want %s", tt.firedAt.Format(time.RFC3339Nano), got.Format(time.RFC3339Nano), tt.want.Format(time.RFC3339Nano))
+			}
+		})
 	}
 }

@@ -41,6 +41,22 @@ func (s *Set) Scenario(name string) *Scenario {
 	return nil
 }
 
+// GameDay returns the game day with that name, or an error that lists the
+// game days there are.
+func (s *Set) GameDay(name string) (*GameDay, error) {
+	known := make([]string, 0, len(s.GameDays))
+	for _, gd := range s.GameDays {
+		if gd.Name == name {
+			return gd, nil
+		}
+		known = append(known, gd.Name)
+	}
+	if len(known) == 0 {
+		return nil, fmt.Errorf("no game day named %q: these files define none", name)
+	}
+	return nil, fmt.Errorf("no game day named %q.%s The game days are: %s", name, suggest(name, known), strings.Join(known, ", "))
+}
+
 // Variable is a declared input variable with its resolved value.
 type Variable struct {
 	Name        string

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 	"time"
 
@@ -21,7 +20,7 @@ import (
 func newRunCommand() *cobra.Command {
 	var flags varFlags
 	var names []string
-	var format, storeTarget, junitPath string
+	var format, storeTarget, junitPath, gameDay string
 	var parallel int
 	cmd := &cobra.Command{
 		Use:   "run PATH",
@@ -43,6 +42,19 @@ skips rollback.`,
 			set, err := loadSet(cmd, args[0], flags)
 			if err != nil {
 				return err
+			}
+			if gameDay != "" && len(names) > 0 {
+				return usageError(cmd, fmt.Errorf("--gameday runs the game day's own scenarios: drop --scenario"))
+			}
+			var gd *scenarios.GameDay
+			if gameDay != "" {
+				if gd, err = set.GameDay(gameDay); err != nil {
+					return usageError(cmd, err)
+				}
+				names = gd.Scenarios
+				if gd.Parallel {
+					parallel = len(gd.Scenarios)
+				}
 			}
 			selected, err := set.Select(names)
 			if err != nil {
@@ -75,7 +87,10 @@ skips rollback.`,
 					notifier.Observe(e)
 				}
 			}
-			results := runAll(drillCtx, set, selected, opts, parallel)
+			if gd != nil {
+				opts.Trigger, opts.GameDay = store.TriggerGameDay, gd.Name
+			}
+			results := runner.RunAll(drillCtx, set, selected, opts, parallel)
 			if notifier != nil {
 				// Webhooks get a bounded time to finish; they never hold a result.
 				waitCtx, cancel := context.WithTimeout(context.Background(), 35*time.Second)
@@ -128,6 +143,7 @@ skips rollback.`,
 	cmd.Flags().StringArrayVar(&names, "scenario", nil, "run only this scenario (repeatable)")
 	cmd.Flags().StringVar(&format, "format", "text", "output: text or json (one document on stdout)")
 	cmd.Flags().IntVar(&parallel, "parallel", 1, "run up to N drills at once")
+	cmd.Flags().StringVar(&gameDay, "gameday", "", "run this game day's scenarios now, grouped under its name (in parallel if it says so)")
 	cmd.Flags().StringVar(&junitPath, "junit", "", "also write a JUnit XML report to this file")
 	storeFlag(cmd, &storeTarget)
 	return cmd
@@ -186,32 +202,4 @@ func writeJUnit(path string, results []runner.Result) error {
 		return err
 	}
 	return file.Close()
-}
-
-// runAll runs the scenarios, up to parallel at once, and returns their
-// results in the order given. After an interrupt no further drill starts.
-func runAll(ctx context.Context, set *scenarios.Set, selected []*scenarios.Scenario, opts runner.Options, parallel int) []runner.Result {
-	results := make([]runner.Result, len(selected))
-	started := make([]bool, len(selected))
-	slots := make(chan struct{}, parallel)
-	var wg sync.WaitGroup
-	for i, sc := range selected {
-		slots <- struct{}{}
-		if ctx.Err() != nil {
-			break
-		}
-		started[i] = true
-		wg.Go(func() {
-			defer func() { <-slots }()
-			results[i] = runner.Run(ctx, set, sc, opts)
-		})
-	}
-	wg.Wait()
-	var ran []runner.Result
-	for i, r := range results {
-		if started[i] {
-			ran = append(ran, r)
-		}
-	}
-	return ran
 }

@@ -255,6 +255,74 @@ scenario "b" {
 	}
 }
 
+func TestRunGameDay(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "gameday.hcl", `scenario "a" {
+  recover {
+    step "s" {
+      command { run = ["true"] }
+    }
+  }
+}
+
+scenario "b" {
+  recover {
+    step "s" {
+      command { run = ["true"] }
+    }
+  }
+}
+
+scenario "c" {
+  recover {
+    step "s" {
+      command { run = ["false"] }
+    }
+  }
+}
+
+gameday "december" {
+  start     = "2026-12-05T09:00:00Z"
+  scenarios = ["b", "a"]
+  parallel  = true
+}
+`)
+	history := filepath.Join(dir, "h.db")
+	code, stdout, stderr := run(t, "run", path, "--gameday", "december", "--store", history)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"[a] a: MET", "[b] b: MET"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "[c]") {
+		t.Errorf("scenario c, not in the game day, ran:\n%s", stdout)
+	}
+	s, err := store.Open(context.Background(), history, store.Options{SpoolDir: filepath.Join(dir, "spool-check")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	runs, err := s.Runs(context.Background(), store.RunQuery{})
+	if err != nil || len(runs) != 2 {
+		t.Fatalf("%d runs stored (%v), want 2", len(runs), err)
+	}
+	for _, r := range runs {
+		if r.Trigger != store.TriggerGameDay || r.GameDay != "december" {
+			t.Errorf("run of %s: trigger %s, game day %q, want gameday december", r.Scenario, r.Trigger, r.GameDay)
+		}
+	}
+
+	if code, _, stderr := run(t, "run", path, "--gameday", "decembre", "--store", history); code != 2 || !strings.Contains(stderr, `no game day named "decembre". Did you mean "december"?`) {
+		t.Errorf("unknown game day: exit %d %s", code, stderr)
+	}
+	if code, _, stderr := run(t, "run", path, "--gameday", "december", "--scenario", "a", "--store", history); code != 2 || !strings.Contains(stderr, "drop --scenario") {
+		t.Errorf("--gameday with --scenario: exit %d %s", code, stderr)
+	}
+}
+
 func TestHistoryShowReport(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
