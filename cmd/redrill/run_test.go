@@ -5,9 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -391,72 +388,5 @@ func TestDraftFromPostmortem(t *testing.T) {
 	}
 	if code, _, stderr := run(t, "draft", "../../scenarios/draft/testdata/no-recovery.md"); code != 2 || !strings.Contains(stderr, "it has no title") {
 		t.Errorf("draft of an unreadable document: exit %d %s", code, stderr)
-	}
-}
-
-func TestServe(t *testing.T) {
-	binary := redrillBinary(t)
-	dir := t.TempDir()
-	path := writeFile(t, dir, "scheduled.hcl", `scenario "every-second" {
-  schedule {
-    cron = "* * * * * *"
-  }
-  recover {
-    step "restore" {
-      command { run = ["true"] }
-    }
-  }
-}
-`)
-	history := filepath.Join(dir, "history.db")
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	address := listener.Addr().String()
-	listener.Close()
-
-	serve := exec.Command(binary, "serve", path, "--store", history, "--listen", address)
-	serve.Env = append(os.Environ(), "XDG_STATE_HOME="+dir)
-	var logs strings.Builder
-	serve.Stderr = &logs
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = serve.Process.Kill() })
-
-	deadline := time.Now().Add(20 * time.Second)
-	var body string
-	for time.Now().Before(deadline) {
-		resp, err := http.Get("http://" + address + "/api/runs")
-		if err == nil {
-			content, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			body = string(content)
-			if strings.Count(body, `"verdict": "met"`) >= 2 {
-				break
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if strings.Count(body, `"verdict": "met"`) < 2 {
-		t.Fatalf("no scheduled runs served after 20 s:\n%s\n%s", body, logs.String())
-	}
-
-	second := exec.Command(binary, "serve", path, "--store", history, "--listen", "127.0.0.1:0")
-	second.Env = serve.Env
-	out, err := second.CombinedOutput()
-	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 2 || !strings.Contains(string(out), "another redrill serve uses") {
-		t.Errorf("a second serve on the same SQLite file: %v\n%s", err, out)
-	}
-	if code, _, stderr := run(t, "serve", path, "--listen", "0.0.0.0:0", "--store", filepath.Join(dir, "other.db")); code != 2 || !strings.Contains(stderr, "give --token") {
-		t.Errorf("serve off loopback without a token: exit %d %s", code, stderr)
-	}
-
-	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := serve.Wait(); err != nil {
-		t.Errorf("serve after SIGTERM: %v\n%s", err, logs.String())
 	}
 }

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redrill/redrill/internal/pgtest"
+	"github.com/redrill/redrill/store"
+)
+
+func TestServe(t *testing.T) {
+	binary := redrillBinary(t)
+	dir := t.TempDir()
+	path := writeFile(t, dir, "scheduled.hcl", `scenario "every-second" {
+  schedule {
+    cron = "* * * * * *"
+  }
+  recover {
+    step "restore" {
+      command { run = ["true"] }
+    }
+  }
+}
+`)
+	history := filepath.Join(dir, "history.db")
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	address := listener.Addr().String()
+	listener.Close()
+
+	serve := exec.Command(binary, "serve", path, "--store", history, "--listen", address)
+	serve.Env = append(os.Environ(), "XDG_STATE_HOME="+dir)
+	var logs strings.Builder
+	serve.Stderr = &logs
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = serve.Process.Kill() })
+
+	deadline := time.Now().Add(20 * time.Second)
+	var body string
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + address + "/api/runs")
+		if err == nil {
+			content, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			body = string(content)
+			if strings.Count(body, `"verdict": "met"`) >= 2 {
+				break
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if strings.Count(body, `"verdict": "met"`) < 2 {
+		t.Fatalf("no scheduled runs served after 20 s:\n%s\n%s", body, logs.String())
+	}
+
+	second := exec.Command(binary, "serve", path, "--store", history, "--listen", "127.0.0.1:0")
+	second.Env = serve.Env
+	out, err := second.CombinedOutput()
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 2 || !strings.Contains(string(out), "another redrill serve uses") {
+		t.Errorf("a second serve on the same SQLite file: %v\n%s", err, out)
+	}
+	if code, _, stderr := run(t, "serve", path, "--listen", "0.0.0.0:0", "--store", filepath.Join(dir, "other.db")); code != 2 || !strings.Contains(stderr, "give --token") {
+		t.Errorf("serve off loopback without a token: exit %d %s", code, stderr)
+	}
+
+	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := serve.Wait(); err != nil {
+		t.Errorf("serve after SIGTERM: %v\n%s", err, logs.String())
+	}
+}
+
+// Three serve processes share one PostgreSQL store and a drill scheduled
+// every second: each tick runs once. After one of them is killed with
+// SIGKILL, the ticks still run once each, on the two left.
+func TestServeReplicasRunEachTickOnce(t *testing.T) {
+	storeURL := pgtest.NewDatabase(t)
+	binary := redrillBinary(t)
+	dir := t.TempDir()
+	path := writeFile(t, dir, "scheduled.hcl", `scenario "every-second" {
+  schedule {
+    cron = "* * * * * *"
+  }
+  recover {
+    step "restore" {
+      command { run = ["true"] }
+    }
+  }
+}
+`)
+	history, err := store.Open(context.Background(), storeURL, store.Options{SpoolDir: filepath.Join(dir, "spool")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer history.Close()
+
+	replicas := make([]*exec.Cmd, 3)
+	logs := make([]*strings.Builder, 3)
+	for i := range replicas {
+		logs[i] = &strings.Builder{}
+		replicas[i] = exec.Command(binary, "serve", path, "--store", storeURL, "--listen", "127.0.0.1:0")
+		replicas[i].Env = append(os.Environ(), "XDG_STATE_HOME="+dir)
+		replicas[i].Stderr = logs[i]
+		if err := replicas[i].Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = replicas[i].Process.Kill(); _ = replicas[i].Wait() })
+	}
+
+	// runsPerTick waits until the store holds runs over span seconds after
+	// from, then counts the runs of each tick in that span.
+	runsPerTick := func(from time.Time, span int) map[int64]int {
+		t.Helper()
+		last := from.Add(time.Duration(span) * time.Second)
+		for deadline := time.Now().Add(time.Duration(span+20) * time.Second); ; {
+			runs, err := history.Runs(context.Background(), store.RunQuery{Since: from})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ticks := map[int64]int{} // Unix seconds
+			done := false
+			for _, r := range runs {
+				tick := r.StartedAt.Truncate(time.Second)
+				if tick.Before(from) || !tick.Before(last) {
+					done = done || !tick.Before(last)
+					continue
+				}
+				if r.Trigger != store.TriggerSchedule {
+					t.Errorf("run %s has trigger %s", r.ID, r.Trigger)
+				}
+				ticks[tick.Unix()]++
+			}
+			if done {
+				return ticks
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no runs after %s; logs:\n%s", last, logs[0].String())
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	checkOncePerTick := func(what string, from time.Time, span int) {
+		t.Helper()
+		ticks := runsPerTick(from, span)
+		for second := range span {
+			tick := from.Add(time.Duration(second) * time.Second)
+			if n := ticks[tick.Unix()]; n != 1 {
+				t.Errorf("%s: tick %s ran %d times, want once", what, tick.Format(time.TimeOnly), n)
+			}
+		}
+	}
+
+	// Counting starts once every replica has started its schedule.
+	waitFor(t, func() bool {
+		for _, l := range logs {
+			if !strings.Contains(l.String(), "msg=serving") {
+				return false
+			}
+		}
+		return true
+	})
+	start := time.Now().Truncate(time.Second).Add(2 * time.Second)
+	checkOncePerTick("three replicas", start, 10)
+
+	if err := replicas[0].Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = replicas[0].Wait()
+	checkOncePerTick("after one was killed", time.Now().Truncate(time.Second).Add(2*time.Second), 5)
+}
+
+// waitFor polls condition until it holds, for at most 20 s.
+func waitFor(t *testing.T, condition func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !condition(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 20 s")
+		}
+	}
+}
