@@ -25,11 +25,14 @@ const (
 
 // Notifier posts drill events to the webhooks of notify blocks.
 type Notifier struct {
-	targets []*scenarios.Notifier
-	client  *http.Client
-	logger  *slog.Logger
-	retry   time.Duration
-	wg      sync.WaitGroup
+	// DashboardURL, when set, is where `redrill serve` shows runs; posts
+	// then link to the run at DashboardURL/runs/ID.
+	DashboardURL string
+	targets      []*scenarios.Notifier
+	client       *http.Client
+	logger       *slog.Logger
+	retry        time.Duration
+	wg           sync.WaitGroup
 }
 
 // NewNotifier posts to every notify block of a set; logger receives
@@ -53,7 +56,7 @@ func (n *Notifier) Observe(e Event) {
 		if !slices.Contains(target.On, event) {
 			continue
 		}
-		body, err := payload(target.Format, event, e)
+		body, err := payload(target.Format, event, e, n.runURL(e.RunID))
 		if err != nil {
 			n.logger.Error("notify: build payload", "notifier", target.Name, "error", err)
 			continue
@@ -100,19 +103,31 @@ func (n *Notifier) post(target *scenarios.Notifier, body []byte) {
 	n.logger.Warn("notify: webhook failed; the drill is not affected", "notifier", target.Name, "webhook", where, "attempts", webhookAttempts, "error", message)
 }
 
+// runURL is the dashboard page of a run, or empty without a dashboard.
+func (n *Notifier) runURL(id string) string {
+	if n.DashboardURL == "" {
+		return ""
+	}
+	return strings.TrimSuffix(n.DashboardURL, "/") + "/runs/" + id
+}
+
 // payload builds the body of a post: the run's JSON form, or a Slack
-// message.
-func payload(format, event string, e Event) ([]byte, error) {
+// message; both link to the run when there is a dashboard.
+func payload(format, event string, e Event, runURL string) ([]byte, error) {
 	run := NewReport([]Result{*e.Run}).Runs[0]
 	if format == "slack" {
 		text := fmt.Sprintf("redrill: drill *%s* started (run %s)", e.Scenario, e.RunID)
 		if event == "finish" {
 			text = "redrill: " + strings.ReplaceAll(Summary(*e.Run), "\n  ", "\n")
 		}
+		if runURL != "" {
+			text += "\n" + runURL
+		}
 		return json.Marshal(map[string]string{"text": text})
 	}
 	return json.Marshal(struct {
 		Event string    `json:"event"`
 		Run   RunReport `json:"run"`
-	}{event, run})
+		URL   string    `json:"url,omitempty"`
+	}{event, run, runURL})
 }

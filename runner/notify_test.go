@@ -80,6 +80,7 @@ func TestWebhooks(t *testing.T) {
 	notifier := NewNotifier(set.Notifiers, slog.New(slog.NewTextHandler(&logs, nil)))
 	notifier.retry = 10 * time.Millisecond
 	notifier.client.Timeout = 200 * time.Millisecond
+	notifier.DashboardURL = "http://drills.example:8080/"
 	history, err := store.Open(context.Background(), t.TempDir()+"/h.db", store.Options{SpoolDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -104,6 +105,7 @@ func TestWebhooks(t *testing.T) {
 		Run   struct {
 			Verdict string `json:"verdict"`
 		} `json:"run"`
+		URL string `json:"url"`
 	}
 	var slack struct {
 		Text string `json:"text"`
@@ -116,7 +118,8 @@ func TestWebhooks(t *testing.T) {
 			_ = json.Unmarshal([]byte(body), &slack)
 		}
 	}
-	if finish.Run.Verdict != "met" || !strings.Contains(slack.Text, "notified: MET") {
+	runURL := "http://drills.example:8080/runs/" + result.RunID
+	if finish.Run.Verdict != "met" || finish.URL != runURL || !strings.Contains(slack.Text, "notified: MET") || !strings.Contains(slack.Text, runURL) {
 		t.Errorf("finish %+v, slack %q", finish, slack.Text)
 	}
 	failing.mu.Lock()

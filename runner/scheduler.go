@@ -22,9 +22,13 @@ type SchedulerOptions struct {
 	// fake one.
 	Clock clockwork.Clock
 	// Owner names this runner in claims; empty means host and pid.
-	Owner   string
-	Logger  *slog.Logger
+	Owner  string
+	Logger *slog.Logger
+	// Observe, when set, receives every event of every scheduled run,
+	// besides the set's notify webhooks.
 	Observe func(Event)
+	// DashboardURL is where runs are shown; notifications link to them.
+	DashboardURL string
 }
 
 // Scheduler runs scenarios on their schedule. With a store shared by
@@ -33,14 +37,62 @@ type Scheduler struct {
 	set       *scenarios.Set
 	opts      SchedulerOptions
 	scheduler gocron.Scheduler
-	// drills cancels running drills at shutdown; rollback still runs.
-	drills       context.Context
-	cancelDrills context.CancelFunc
-	running      sync.WaitGroup
+	notifier  *Notifier
+	drills    *drillPool
 }
 
-// NewScheduler creates a job per scheduled scenario, named after it.
+// drillPool is what outlives a reload: the drills under way, so that a
+// reload neither cancels one nor starts it a second time, and shutdown
+// cancels and waits for all of them.
+type drillPool struct {
+	ctx     context.Context
+	cancel  context.CancelFunc
+	running sync.WaitGroup
+	mu      sync.Mutex
+	active  map[string]bool // job names
+}
+
+// enter marks a job as running; false when it already is.
+func (p *drillPool) enter(job string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.active[job] || p.ctx.Err() != nil {
+		return false
+	}
+	p.active[job] = true
+	p.running.Add(1)
+	return true
+}
+
+func (p *drillPool) leave(job string) {
+	p.mu.Lock()
+	delete(p.active, job)
+	p.mu.Unlock()
+	p.running.Done()
+}
+
+// NewScheduler creates a job per scheduled scenario, named after it, and
+// one per game day still to come.
 func NewScheduler(set *scenarios.Set, opts SchedulerOptions) (*Scheduler, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	return newScheduler(set, opts, &drillPool{ctx: ctx, cancel: cancel, active: map[string]bool{}})
+}
+
+// Reload replaces the schedule with that of set. Drills under way go on
+// to their end; a scenario still running is not started again meanwhile.
+// When set cannot be scheduled, the current schedule keeps running.
+func (s *Scheduler) Reload(set *scenarios.Set) (*Scheduler, error) {
+	next, err := newScheduler(set, s.opts, s.drills)
+	if err != nil {
+		return nil, err
+	}
+	// gocron waits for the old jobs under way; the pool already does.
+	go func() { _ = s.scheduler.Shutdown() }()
+	next.Start()
+	return next, nil
+}
+
+func newScheduler(set *scenarios.Set, opts SchedulerOptions, drills *drillPool) (*Scheduler, error) {
 	if opts.Clock == nil {
 		opts.Clock = clockwork.NewRealClock()
 	}
@@ -51,12 +103,12 @@ func NewScheduler(set *scenarios.Set, opts SchedulerOptions) (*Scheduler, error)
 		host, _ := os.Hostname()
 		opts.Owner = fmt.Sprintf("%s:%d", host, os.Getpid())
 	}
-	scheduler, err := gocron.NewScheduler(gocron.WithClock(opts.Clock), gocron.WithLocation(time.UTC))
+	scheduler, err := gocron.NewScheduler(gocron.WithClock(opts.Clock), gocron.WithLocation(time.UTC), gocron.WithStopTimeout(time.Second))
 	if err != nil {
 		return nil, err
 	}
-	s := &Scheduler{set: set, opts: opts, scheduler: scheduler}
-	s.drills, s.cancelDrills = context.WithCancel(context.Background())
+	s := &Scheduler{set: set, opts: opts, scheduler: scheduler, notifier: NewNotifier(set.Notifiers, opts.Logger), drills: drills}
+	s.notifier.DashboardURL = opts.DashboardURL
 	for _, sc := range set.Scenarios {
 		if sc.Schedule == nil {
 			continue
@@ -101,7 +153,7 @@ func NewScheduler(set *scenarios.Set, opts SchedulerOptions) (*Scheduler, error)
 // Start starts the schedules.
 func (s *Scheduler) Start() { s.scheduler.Start() }
 
-// Jobs lists the scheduled scenarios and their next run.
+// Jobs lists the scheduled scenarios and game days and their next run.
 func (s *Scheduler) Jobs() map[string]time.Time {
 	next := map[string]time.Time{}
 	for _, job := range s.scheduler.Jobs() {
@@ -112,19 +164,29 @@ func (s *Scheduler) Jobs() map[string]time.Time {
 	return next
 }
 
-// Shutdown stops the schedules, cancels running drills (their rollback
-// runs) and waits for them, at most until ctx ends.
+// Shutdown stops the schedules, cancels the drills under way (their
+// rollback runs) and waits for them and their notifications, at most
+// until ctx ends.
 func (s *Scheduler) Shutdown(ctx context.Context) error {
-	err := s.scheduler.Shutdown()
-	s.cancelDrills()
+	s.drills.cancel()
+	_ = s.scheduler.Shutdown()
 	done := make(chan struct{})
-	go func() { s.running.Wait(); close(done) }()
+	go func() { s.drills.running.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-ctx.Done():
 		return fmt.Errorf("drills still running at shutdown: %w", ctx.Err())
 	}
-	return err
+	s.notifier.Wait(ctx)
+	return nil
+}
+
+// observe passes a run's events to the webhooks and to Options.Observe.
+func (s *Scheduler) observe(e Event) {
+	s.notifier.Observe(e)
+	if s.opts.Observe != nil {
+		s.opts.Observe(e)
+	}
 }
 
 // gameDayJob names a game day's job and its claim; scenario names are
@@ -133,24 +195,31 @@ func gameDayJob(name string) string { return "gameday/" + name }
 
 // tick runs one scheduled drill if this runner claims the tick.
 func (s *Scheduler) tick(sc *scenarios.Scenario, ticks gocron.Cron) {
-	s.running.Add(1)
-	defer s.running.Done()
-	if !s.claim(sc.Name, scheduledTick(ticks, s.opts.Clock.Now())) {
+	scheduledAt := scheduledTick(ticks, s.opts.Clock.Now())
+	if !s.drills.enter(sc.Name) {
+		s.opts.Logger.Info("tick skipped: the drill is still running or serve is stopping", "scenario", sc.Name, "scheduled_at", scheduledAt)
 		return
 	}
-	result := Run(s.drills, s.set, sc, Options{Store: s.opts.Store, Trigger: store.TriggerSchedule, Observe: s.opts.Observe})
+	defer s.drills.leave(sc.Name)
+	if !s.claim(sc.Name, scheduledAt) {
+		return
+	}
+	result := Run(s.drills.ctx, s.set, sc, Options{Store: s.opts.Store, Trigger: store.TriggerSchedule, Observe: s.observe})
 	s.opts.Logger.Info("scheduled drill finished", "scenario", sc.Name, "run_id", result.RunID, "verdict", result.Verdict)
 }
 
 // gameDay runs a game day at its start if this runner claims it.
 func (s *Scheduler) gameDay(gd *scenarios.GameDay) {
-	s.running.Add(1)
-	defer s.running.Done()
-	if !s.claim(gameDayJob(gd.Name), gd.Start) {
+	job := gameDayJob(gd.Name)
+	if !s.drills.enter(job) {
+		return
+	}
+	defer s.drills.leave(job)
+	if !s.claim(job, gd.Start) {
 		return
 	}
 	s.opts.Logger.Info("game day started", "gameday", gd.Name, "scenarios", gd.Scenarios, "parallel", gd.Parallel)
-	results, err := RunGameDay(s.drills, s.set, gd, Options{Store: s.opts.Store, Observe: s.opts.Observe})
+	results, err := RunGameDay(s.drills.ctx, s.set, gd, Options{Store: s.opts.Store, Observe: s.observe})
 	if err != nil {
 		s.opts.Logger.Error("game day not run", "gameday", gd.Name, "error", err)
 		return

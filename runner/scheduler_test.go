@@ -2,7 +2,9 @@ package runner
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -216,5 +218,113 @@ func TestScheduledTick(t *testing.T) {
 				t.Errorf("tick fired at %s named %s, want %s", tt.firedAt.Format(time.RFC3339Nano), got.Format(time.RFC3339Nano), tt.want.Format(time.RFC3339Nano))
 			}
 		})
+	}
+}
+
+// A reload schedules the new set at once, lets the drill under way finish
+// (not interrupted), and does not start that drill a second time meanwhile.
+func TestReloadLetsRunningDrillsFinish(t *testing.T) {
+	dir := t.TempDir()
+	slow := `scenario "slow" {
+		schedule {
+			cron = "* * * * *"
+		}
+		recover {
+			step "restore" {
+				command { run = ["sh", "-c", "touch {{dir}}/started; while [ ! -f {{dir}}/release ]; do sleep 0.02; done"] }
+			}
+		}
+	}`
+	fresh := `scenario "fresh" {
+		schedule {
+			cron = "* * * * *"
+		}
+		recover {
+			step "restore" {
+				command { run = ["true"] }
+			}
+		}
+	}`
+	load := func(src string) *scenarios.Set {
+		set, diags := scenarios.LoadSources(map[string][]byte{"s.hcl": []byte(strings.ReplaceAll(src, "{{dir}}", dir))}, scenarios.Options{})
+		if diags.HasErrors() {
+			t.Fatal(diags.Error())
+		}
+		return set
+	}
+	history, err := store.Open(context.Background(), filepath.Join(dir, "h.db"), store.Options{SpoolDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer history.Close()
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 25, 3, 0, 30, 0, time.UTC))
+	current, err := NewScheduler(load(slow), SchedulerOptions{Store: history, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	current.Start()
+	defer func() { _ = current.Shutdown(context.Background()) }()
+
+	if err := clock.BlockUntilContext(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Minute)
+	waitUntil(t, func() bool { _, err := os.Stat(filepath.Join(dir, "started")); return err == nil })
+
+	current, err = current.Reload(load(slow + "\n" + fresh))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jobs := current.Jobs(); len(jobs) != 2 {
+		t.Fatalf("after reload: jobs %v, want slow and fresh", jobs)
+	}
+	if err := clock.BlockUntilContext(context.Background(), 2); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Minute)
+	finished := func(want int) func() bool {
+		return func() bool {
+			runs, err := history.Runs(context.Background(), store.RunQuery{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, r := range runs {
+				if r.Status == store.StatusFinished {
+					n++
+				}
+			}
+			return n >= want
+		}
+	}
+	waitUntil(t, finished(1)) // fresh, while slow still runs
+	if err := os.WriteFile(filepath.Join(dir, "release"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, finished(2))
+
+	runs, err := history.Runs(context.Background(), store.RunQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, r := range runs {
+		count[r.Scenario]++
+		if r.Verdict != store.VerdictMet {
+			t.Errorf("run of %s: %s (%s), want met", r.Scenario, r.Verdict, r.Reason)
+		}
+	}
+	if count["slow"] != 1 || count["fresh"] != 1 {
+		t.Errorf("runs %v, want slow once (its second tick came while it ran) and fresh once", count)
+	}
+}
+
+// waitUntil polls condition until it holds, for at most 10 s.
+func waitUntil(t *testing.T, condition func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !condition(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10 s")
+		}
 	}
 }

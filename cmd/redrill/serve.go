@@ -22,7 +22,7 @@ import (
 
 func newServeCommand() *cobra.Command {
 	var flags varFlags
-	var listen, token, storeTarget string
+	var listen, token, storeTarget, dashboardURL string
 	cmd := &cobra.Command{
 		Use:   "serve PATH",
 		Short: "Run drills on their schedules and serve the dashboard and /metrics",
@@ -53,8 +53,14 @@ the schedule, let running drills roll back, then exit.`,
 			}
 			defer history.Close()
 
-			notifier := runner.NewNotifier(set.Notifiers, logger)
-			scheduler, err := runner.NewScheduler(set, runner.SchedulerOptions{Store: history, Logger: logger, Observe: notifier.Observe})
+			listener, err := net.Listen("tcp", listen)
+			if err != nil {
+				return usageError(cmd, err)
+			}
+			if dashboardURL == "" {
+				dashboardURL = "http://" + listener.Addr().String()
+			}
+			scheduler, err := runner.NewScheduler(set, runner.SchedulerOptions{Store: history, Logger: logger, DashboardURL: dashboardURL})
 			if err != nil {
 				return usageError(cmd, err)
 			}
@@ -62,11 +68,6 @@ the schedule, let running drills roll back, then exit.`,
 			// The dashboard reads the schedule while SIGHUP may replace it.
 			var current atomic.Pointer[runner.Scheduler]
 			current.Store(scheduler)
-
-			listener, err := net.Listen("tcp", listen)
-			if err != nil {
-				return usageError(cmd, err)
-			}
 			server := &http.Server{
 				Handler: reports.Handler(history, reports.HandlerOptions{
 					Token:    token,
@@ -86,7 +87,7 @@ the schedule, let running drills roll back, then exit.`,
 			defer signal.Stop(signals)
 			for sig := range signals {
 				if sig == syscall.SIGHUP {
-					current.Store(reload(cmd, args[0], flags, history, logger, current.Load()))
+					current.Store(reload(cmd, args[0], flags, logger, current.Load()))
 					continue
 				}
 				logger.Info("stopping: running drills roll back first", "signal", sig.String())
@@ -98,33 +99,30 @@ the schedule, let running drills roll back, then exit.`,
 			if err := current.Load().Shutdown(ctx); err != nil {
 				logger.Error("shutdown", "error", err)
 			}
-			notifier.Wait(ctx)
 			return nil
 		},
 	}
 	flags.register(cmd)
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address of the dashboard and /metrics")
+	cmd.Flags().StringVar(&dashboardURL, "url", "", "address people reach the dashboard at, for the links in notifications (default http://LISTEN)")
 	cmd.Flags().StringVar(&token, "token", os.Getenv("REDRILL_TOKEN"), "bearer token required on every path but /healthz (required off loopback; default $REDRILL_TOKEN)")
 	storeFlag(cmd, &storeTarget)
 	return cmd
 }
 
-// reload re-reads the scenarios; an invalid set keeps the old schedule.
-func reload(cmd *cobra.Command, path string, flags varFlags, history store.Store, logger *slog.Logger, current *runner.Scheduler) *runner.Scheduler {
+// reload re-reads the scenarios; an invalid set keeps the old schedule,
+// and drills under way go on.
+func reload(cmd *cobra.Command, path string, flags varFlags, logger *slog.Logger, current *runner.Scheduler) *runner.Scheduler {
 	set, err := loadSet(cmd, path, flags)
 	if err != nil {
 		logger.Error("reload refused: the scenarios have errors; the previous schedule keeps running", "path", path)
 		return current
 	}
-	next, err := runner.NewScheduler(set, runner.SchedulerOptions{Store: history, Logger: logger, Observe: runner.NewNotifier(set.Notifiers, logger).Observe})
+	next, err := current.Reload(set)
 	if err != nil {
-		logger.Error("reload refused", "error", err)
+		logger.Error("reload refused; the previous schedule keeps running", "error", err)
 		return current
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	_ = current.Shutdown(ctx)
-	next.Start()
 	logger.Info("reloaded", "path", path, "scheduled", len(next.Jobs()))
 	return next
 }

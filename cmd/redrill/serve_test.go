@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -41,8 +42,8 @@ func TestServe(t *testing.T) {
 
 	serve := exec.Command(binary, "serve", path, "--store", history, "--listen", address)
 	serve.Env = append(os.Environ(), "XDG_STATE_HOME="+dir)
-	var logs strings.Builder
-	serve.Stderr = &logs
+	logs := &lockedBuffer{}
+	serve.Stderr = logs
 	if err := serve.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -74,6 +75,51 @@ func TestServe(t *testing.T) {
 	}
 	if code, _, stderr := run(t, "serve", path, "--listen", "0.0.0.0:0", "--store", filepath.Join(dir, "other.db")); code != 2 || !strings.Contains(stderr, "give --token") {
 		t.Errorf("serve off loopback without a token: exit %d %s", code, stderr)
+	}
+
+	// SIGHUP: an invalid set is refused and the schedule kept; a valid one
+	// replaces it.
+	writeFile(t, dir, "scheduled.hcl", `scenario "every-second" {
+  schedule {
+    cron = "not a cron"
+  }
+}
+`)
+	if err := serve.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return strings.Contains(logs.String(), "reload refused") })
+	if !strings.Contains(logs.String(), "scheduled.hcl line 3") {
+		t.Errorf("the refused reload does not say where the error is:\n%s", logs.String())
+	}
+	writeFile(t, dir, "scheduled.hcl", `scenario "every-second" {
+  schedule {
+    cron = "* * * * * *"
+  }
+  recover {
+    step "restore" {
+      command { run = ["true"] }
+    }
+  }
+}
+
+scenario "hourly" {
+  schedule {
+    cron = "0 * * * *"
+  }
+  recover {
+    step "restore" {
+      command { run = ["true"] }
+    }
+  }
+}
+`)
+	if err := serve.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return strings.Contains(logs.String(), "msg=reloaded") })
+	if !strings.Contains(logs.String(), "scheduled=2") {
+		t.Errorf("the reload did not schedule both scenarios:\n%s", logs.String())
 	}
 
 	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
@@ -109,9 +155,9 @@ func TestServeReplicasRunEachTickOnce(t *testing.T) {
 	defer history.Close()
 
 	replicas := make([]*exec.Cmd, 3)
-	logs := make([]*strings.Builder, 3)
+	logs := make([]*lockedBuffer, 3)
 	for i := range replicas {
-		logs[i] = &strings.Builder{}
+		logs[i] = &lockedBuffer{}
 		replicas[i] = exec.Command(binary, "serve", path, "--store", storeURL, "--listen", "127.0.0.1:0")
 		replicas[i].Env = append(os.Environ(), "XDG_STATE_HOME="+dir)
 		replicas[i].Stderr = logs[i]
@@ -191,4 +237,22 @@ func waitFor(t *testing.T, condition func() bool) {
 			t.Fatal("condition not met within 20 s")
 		}
 	}
+}
+
+// lockedBuffer collects a child process's output while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
