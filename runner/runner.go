@@ -83,6 +83,9 @@ type run struct {
 	results  scenarios.Results
 	seq      int
 	storeErr error
+	// recorder writes steps and the end of the run; the start is written
+	// before the first step, directly.
+	recorder *recorder
 }
 
 // Run executes a scenario. ctx ends the drill early (a signal): the
@@ -121,6 +124,7 @@ func Run(ctx context.Context, set *scenarios.Set, sc *scenarios.Scenario, opts O
 			ObjectiveRTO: optional(sc.Objective.RTO), ObjectiveRPO: optional(sc.Objective.RPO),
 		})
 	})
+	r.recorder = startRecorder(r.setStoreErr)
 	r.emit(Event{Type: EventStart})
 	stopHeartbeat := r.heartbeat()
 
@@ -338,7 +342,7 @@ func (r *run) runStep(ctx context.Context, step *scenarios.Step, round int, disc
 	r.result.Steps = append(r.result.Steps, sr)
 	r.mu.Unlock()
 
-	r.record(func(ctx context.Context) error {
+	r.recorder.add(func(ctx context.Context) error {
 		return r.opts.Store.RecordStep(ctx, store.Step{
 			RunID: r.result.RunID, Seq: seq, Phase: sr.Phase, Name: sr.Name, Kind: sr.Kind, Round: round,
 			StartedAt: sr.StartedAt, Duration: sr.Duration, Attempts: sr.Attempts, Passed: sr.Passed,
@@ -380,12 +384,12 @@ func (r *run) rollback() {
 
 func (r *run) finish() {
 	r.result.EndedAt = time.Now()
-	r.record(func(ctx context.Context) error {
-		return r.opts.Store.FinishRun(ctx, r.result.RunID, store.Finish{
-			EndedAt: r.result.EndedAt, ClockStart: r.result.ClockStart, ClockStop: r.result.ClockStop,
-			RTO: r.result.RTO, RPO: r.result.RPO, Verdict: r.result.Verdict, Reason: r.result.Reason,
-		})
-	})
+	finish := store.Finish{
+		EndedAt: r.result.EndedAt, ClockStart: r.result.ClockStart, ClockStop: r.result.ClockStop,
+		RTO: r.result.RTO, RPO: r.result.RPO, Verdict: r.result.Verdict, Reason: r.result.Reason,
+	}
+	r.recorder.add(func(ctx context.Context) error { return r.opts.Store.FinishRun(ctx, r.result.RunID, finish) })
+	r.recorder.close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := r.opts.Store.Flush(ctx); err != nil {

@@ -30,3 +30,19 @@ func LockExclusive(target string) (release func(), err error) {
 	}
 	return func() { file.Close() }, nil
 }
+
+// withFileLock runs fn while holding an exclusive lock on path, waiting
+// for other processes that hold it. SQLite has no session lock for
+// migrations: without this, processes opening a new history file at the
+// same moment would each try to create its tables.
+func withFileLock(path string, fn func() error) error {
+	file, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return fmt.Errorf("lock %s: %w", path, err)
+	}
+	defer file.Close()
+	if err := syscall.Flock(int(file.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("lock %s: %w", path, err)
+	}
+	return fn()
+}

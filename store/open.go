@@ -50,7 +50,15 @@ type Options struct {
 	SpoolDir string
 	// Now is the clock, for heartbeat expiry; nil means time.Now.
 	Now func() time.Time
+	// WriteTimeout bounds each write; a store that takes longer is
+	// treated as unreachable and the event is spooled. Zero means
+	// DefaultWriteTimeout.
+	WriteTimeout time.Duration
 }
+
+// DefaultWriteTimeout is how long a write may take before the store is
+// taken for unreachable.
+const DefaultWriteTimeout = 5 * time.Second
 
 // Open opens the history named by target: a postgres:// URL, or an SQLite
 // file path; empty means DefaultPath. It applies migrations, replays any
@@ -58,6 +66,9 @@ type Options struct {
 func Open(ctx context.Context, target string, opts Options) (Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.WriteTimeout == 0 {
+		opts.WriteTimeout = DefaultWriteTimeout
 	}
 	if target == "" {
 		path, err := DefaultPath()
@@ -81,7 +92,7 @@ func Open(ctx context.Context, target string, opts Options) (Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	spooled, err := newSpooled(backend, opts.SpoolDir)
+	spooled, err := newSpooled(backend, opts.SpoolDir, opts.WriteTimeout)
 	if err != nil {
 		backend.Close()
 		return nil, err
@@ -135,7 +146,12 @@ func openSQL(ctx context.Context, target string, now func() time.Time) (*sqlStor
 		s.db.Close()
 		return nil, fmt.Errorf("connect to store %s: %w", s.where, redactErr(err, target))
 	}
-	if err := migrate(ctx, s.db.DB, dialect, options); err != nil {
+	migrateAll := func() error { return migrate(ctx, s.db.DB, dialect, options) }
+	if !s.postgres {
+		locked := migrateAll
+		migrateAll = func() error { return withFileLock(target+".migrate.lock", locked) }
+	}
+	if err := migrateAll(); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("migrate store %s: %w", s.where, redactErr(err, target))
 	}

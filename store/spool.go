@@ -24,6 +24,9 @@ import (
 type spooled struct {
 	backend Store
 	dir     string
+	// writeTimeout bounds each write: a store that hangs rather than
+	// refuses is treated as unreachable.
+	writeTimeout time.Duration
 
 	mu       sync.Mutex
 	spooling bool
@@ -41,11 +44,28 @@ type event struct {
 	Finish *Finish `json:"finish,omitempty"`
 }
 
-func newSpooled(backend Store, dir string) (*spooled, error) {
+func newSpooled(backend Store, dir string, writeTimeout time.Duration) (*spooled, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create spool folder: %w", err)
 	}
-	return &spooled{backend: backend, dir: dir}, nil
+	return &spooled{backend: backend, dir: dir, writeTimeout: writeTimeout}, nil
+}
+
+// within runs a store call for at most limit. A server that stopped
+// answering can keep a lib/pq query blocked past its context, so the call
+// is left to end on its own: every write is idempotent, so one that lands
+// late, after the same event was replayed from the spool, changes nothing.
+func within(ctx context.Context, limit time.Duration, call func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- call(ctx) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("the store did not answer within %s: %w", limit, ctx.Err())
+	}
 }
 
 func (s *spooled) StartRun(ctx context.Context, run Run) error {
@@ -65,14 +85,14 @@ func (s *spooled) FinishRun(ctx context.Context, runID string, finish Finish) er
 // whose start is still in the spool has no row to update yet; that is
 // harmless.
 func (s *spooled) Heartbeat(ctx context.Context, runID string, at time.Time) error {
-	return s.backend.Heartbeat(ctx, runID, at)
+	return within(ctx, s.writeTimeout, func(ctx context.Context) error { return s.backend.Heartbeat(ctx, runID, at) })
 }
 
 func (s *spooled) write(ctx context.Context, e event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.spooling {
-		err := apply(ctx, s.backend, e)
+		err := s.apply(ctx, e)
 		if err == nil {
 			return nil
 		}
@@ -126,7 +146,7 @@ func (s *spooled) Flush(ctx context.Context) error {
 		s.spooling = false
 		return nil
 	}
-	if err := replay(ctx, s.backend, s.fileName); err != nil {
+	if err := s.replay(ctx, s.fileName); err != nil {
 		return fmt.Errorf("%d spooled events wait for %s: %w", countLines(s.fileName), s.backend.Where(), err)
 	}
 	// Removed while still locked, so no other process replays it again.
@@ -156,7 +176,7 @@ func (s *spooled) ReplayAll(ctx context.Context) error {
 			file.Close() // still being written by a live process
 			continue
 		}
-		if err := replay(ctx, s.backend, name); err != nil {
+		if err := s.replay(ctx, name); err != nil {
 			errs = append(errs, err)
 			file.Close()
 			continue
@@ -168,7 +188,7 @@ func (s *spooled) ReplayAll(ctx context.Context) error {
 }
 
 // replay applies a spool file's events in order.
-func replay(ctx context.Context, backend Store, name string) error {
+func (s *spooled) replay(ctx context.Context, name string) error {
 	file, err := os.Open(name)
 	if err != nil {
 		return err
@@ -192,23 +212,26 @@ func replay(ctx context.Context, backend Store, name string) error {
 			cut = fmt.Errorf("%s line %d is unreadable and events follow it: %w", name, line, err)
 			continue
 		}
-		if err := apply(ctx, backend, e); err != nil {
+		if err := s.apply(ctx, e); err != nil {
 			return fmt.Errorf("replay %s line %d: %w", name, line, err)
 		}
 	}
 	return scanner.Err()
 }
 
-func apply(ctx context.Context, backend Store, e event) error {
-	switch {
-	case e.Op == "start" && e.Run != nil:
-		return backend.StartRun(ctx, *e.Run)
-	case e.Op == "step" && e.Step != nil:
-		return backend.RecordStep(ctx, *e.Step)
-	case e.Op == "finish" && e.Finish != nil:
-		return backend.FinishRun(ctx, e.RunID, *e.Finish)
-	}
-	return fmt.Errorf("unknown spool event %q", e.Op)
+// apply writes one event to the store, within the write timeout.
+func (s *spooled) apply(ctx context.Context, e event) error {
+	return within(ctx, s.writeTimeout, func(ctx context.Context) error {
+		switch {
+		case e.Op == "start" && e.Run != nil:
+			return s.backend.StartRun(ctx, *e.Run)
+		case e.Op == "step" && e.Step != nil:
+			return s.backend.RecordStep(ctx, *e.Step)
+		case e.Op == "finish" && e.Finish != nil:
+			return s.backend.FinishRun(ctx, e.RunID, *e.Finish)
+		}
+		return fmt.Errorf("unknown spool event %q", e.Op)
+	})
 }
 
 func countLines(name string) int {

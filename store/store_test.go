@@ -192,11 +192,12 @@ func TestRunsOfGoneRunnersAreInterrupted(t *testing.T) {
 
 // Two processes writing to one store at once lose no rows.
 func TestConcurrentWriters(t *testing.T) {
-	const perWriter = 100
+	const writerCount, perWriter = 4, 100
 	forEachBackend(t, func(t *testing.T, target string) {
-		open(t, target, base).Close() // migrate first, as the first runner would
+		// The writers start together on a new store: they migrate it at
+		// the same moment, as runners started by one deploy would.
 		var writers []*exec.Cmd
-		for w := range 2 {
+		for w := range writerCount {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestWriterProcess$")
 			cmd.Env = append(os.Environ(), "REDRILL_TEST_WRITER="+target, "REDRILL_TEST_WRITER_ID="+strconv.Itoa(w),
 				"REDRILL_TEST_WRITER_SPOOL="+t.TempDir())
@@ -212,8 +213,8 @@ func TestConcurrentWriters(t *testing.T) {
 		s := open(t, target, base)
 		runs, err := s.Runs(context.Background(), RunQuery{})
 		mustDo(t, err)
-		if len(runs) != 2*perWriter {
-			t.Errorf("%d runs stored, want %d", len(runs), 2*perWriter)
+		if len(runs) != writerCount*perWriter {
+			t.Errorf("%d runs stored, want %d", len(runs), writerCount*perWriter)
 		}
 		_, steps, err := s.Run(context.Background(), "writer-1-run-99")
 		mustDo(t, err)
