@@ -25,6 +25,18 @@ func TestParseDuration(t *testing.T) {
 		{name: "empty", text: "", wantErr: "empty duration"},
 		{name: "negative", text: "-5m", wantErr: "cannot be negative"},
 		{name: "day unit twice", text: "1d2d", wantErr: `invalid duration "1d2d"`},
+		{name: "zero", text: "0", want: 0},
+		{name: "the longest duration", text: "106751d23h47m16s", want: 106751*24*time.Hour + 23*time.Hour + 47*time.Minute + 16*time.Second},
+		{name: "days too many to hold are refused, not wrapped", text: "300000d", wantErr: `invalid duration "300000d": too long, the longest is 106751d (about 292 years)`},
+		{name: "days in exponent form are refused", text: "1e9d", wantErr: `invalid duration "1e9d": use a number with a unit`},
+		{name: "infinite days are refused", text: "Infd", wantErr: `invalid duration "Infd": use a number with a unit`},
+		{name: "not-a-number days are refused", text: "NaNd", wantErr: `invalid duration "NaNd": use a number with a unit`},
+		{name: "days plus hours past the limit", text: "106751d24h", wantErr: "too long"},
+		{name: "hours too many to hold", text: "3000000h", wantErr: `invalid duration "3000000h": too long`},
+		{name: "negative days", text: "-5d", wantErr: `invalid duration "-5d": a duration cannot be negative`},
+		{name: "negative after days", text: "1d-5m", wantErr: `invalid duration "1d-5m": use a number with a unit`},
+		{name: "a sign is not a unit", text: "+5m", wantErr: `invalid duration "+5m"`},
+		{name: "hexadecimal days", text: "0x10d", wantErr: `invalid duration "0x10d"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
