@@ -97,7 +97,11 @@ func (e *Env) attempt(ctx context.Context, call Call) (cty.Value, bool, string) 
 	} else if err != nil && ctx.Err() != nil {
 		err = fmt.Errorf("%w (%v)", err, context.Cause(ctx))
 	}
-	result := e.Redactor.Value(buildResult(call.Kind.ResultType(), fields, err))
+	raw := buildResult(call.Kind.ResultType(), fields, err)
+	// A body or an output may quote a DSN redrill was never given; its
+	// password is hidden wherever it appears, in this result and later ones.
+	e.Redactor.AddCredentialsIn(raw)
+	result := e.Redactor.Value(raw)
 	if err != nil {
 		return result, false, e.Redactor.String(err.Error())
 	}

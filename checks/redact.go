@@ -50,7 +50,9 @@ func (r *Redactor) String(text string) string {
 	return r.hide(text)
 }
 
-// hide replaces every secret in text; the caller holds r.mu.
+// hide replaces every secret in text, then the password of any DSN or URL
+// written in it: a body or an output can hold credentials redrill was
+// never given. The caller holds r.mu.
 func (r *Redactor) hide(text string) string {
 	for _, secret := range r.secrets {
 		if strings.Contains(text, secret) {
@@ -61,7 +63,7 @@ func (r *Redactor) hide(text string) string {
 			text = strings.ReplaceAll(text, escaped, Redacted)
 		}
 	}
-	return text
+	return RedactCredentials(text)
 }
 
 // Value returns v with every string inside it redacted. Values without a
@@ -70,11 +72,46 @@ func (r *Redactor) hide(text string) string {
 func (r *Redactor) Value(v cty.Value) cty.Value {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	if len(r.secrets) == 0 {
-		return v
-	}
 	redacted, _ := r.redact(v)
 	return redacted
+}
+
+// RedactCredentials returns text with the password of every URL
+// (postgres://user:password@host/db) and key=value DSN (password=secret)
+// in it replaced by Redacted; the rest of the text is kept, so a reader
+// still sees which host and user were meant.
+func RedactCredentials(text string) string {
+	if strings.Contains(text, "://") && strings.Contains(text, "@") {
+		text = replaceSubmatch(urlCredentials, text, func(string) string { return Redacted })
+	}
+	if strings.Contains(text, "=") {
+		text = replaceSubmatch(keywordPassword, text, func(password string) string {
+			if len(password) >= 2 && strings.HasPrefix(password, "'") && strings.HasSuffix(password, "'") {
+				return "'" + Redacted + "'"
+			}
+			return Redacted
+		})
+	}
+	return text
+}
+
+// replaceSubmatch replaces the first group of every match of re in text.
+func replaceSubmatch(re *regexp.Regexp, text string, replace func(group string) string) string {
+	matches := re.FindAllStringSubmatchIndex(text, -1)
+	if len(matches) == 0 {
+		return text
+	}
+	var b strings.Builder
+	b.Grow(len(text))
+	last := 0
+	for _, m := range matches {
+		start, end := m[2], m[3]
+		b.WriteString(text[last:start])
+		b.WriteString(replace(text[start:end]))
+		last = end
+	}
+	b.WriteString(text[last:])
+	return b.String()
 }
 
 // redact returns v with secrets hidden and whether anything changed.

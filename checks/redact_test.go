@@ -74,3 +74,25 @@ func TestRedactorValue(t *testing.T) {
 		t.Errorf("Value() = %#v\nwant %#v", got, want)
 	}
 }
+
+func TestRedactCredentials(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want string
+	}{
+		{name: "the password of a URL", text: "see https://ops:t0ken@grafana.example.com/d/1", want: "see https://ops:(sensitive)@grafana.example.com/d/1"},
+		{name: "two DSNs in one text", text: "postgres://a:one@h1/db and mysql://b:two@h2/db", want: "postgres://a:(sensitive)@h1/db and mysql://b:(sensitive)@h2/db"},
+		{name: "a quoted keyword password", text: "host=db password='pa ss' dbname=x", want: "host=db password='(sensitive)' dbname=x"},
+		{name: "a user without a password is kept", text: "postgres://app@db/x", want: "postgres://app@db/x"},
+		{name: "a port is not a password", text: "http://db:5432/health", want: "http://db:5432/health"},
+		{name: "text without credentials is unchanged", text: "restore finished in 42s", want: "restore finished in 42s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := RedactCredentials(tt.text); got != tt.want {
+				t.Errorf("RedactCredentials(%q) = %q, want %q", tt.text, got, tt.want)
+			}
+		})
+	}
+}
