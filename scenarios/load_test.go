@@ -5,12 +5,16 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 )
+
+// urlPassword finds the password of a URL: scheme://user:PASSWORD@host.
+var urlPassword = regexp.MustCompile(`://[^/\s:@"]*:([^@\s/"]+)@`)
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
@@ -92,6 +96,11 @@ func TestPlanOfValidSets(t *testing.T) {
 			var buf bytes.Buffer
 			if err := set.WritePlan(&buf, PlanOptions{Now: now}); err != nil {
 				t.Fatal(err)
+			}
+			for _, match := range urlPassword.FindAllStringSubmatch(buf.String(), -1) {
+				if match[1] != "(sensitive)" {
+					t.Errorf("the plan shows the password %q of a URL", match[1])
+				}
 			}
 			golden(t, strings.TrimSuffix(path, filepath.Ext(path))+".plan.golden", buf.Bytes())
 		})

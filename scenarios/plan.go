@@ -11,6 +11,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/redrill/redrill/checks"
 )
 
 // PlanOptions select what WritePlan shows.
@@ -51,7 +53,7 @@ func (s *Set) WritePlan(w io.Writer, opts PlanOptions) error {
 		p.line(0, "gameday %q at %s: %s, %s", gd.Name, gd.Start.Format(time.RFC3339), strings.Join(gd.Scenarios, ", "), mode)
 	}
 	for _, n := range s.Notifiers {
-		webhook := n.Webhook
+		webhook := checks.RedactCredentials(n.Webhook)
 		if n.Sensitive {
 			webhook = sensitiveText
 		}
@@ -106,7 +108,7 @@ func (p *planWriter) scenario(sc *Scenario, now time.Time) {
 			p.line(2, "finding: %s", pm.Finding)
 		}
 		if pm.URL != "" {
-			p.line(2, "%s", pm.URL)
+			p.line(2, "%s", checks.RedactCredentials(pm.URL))
 		}
 	}
 
@@ -221,11 +223,11 @@ func (p *planWriter) source(rng hcl.Range) string {
 	if file == nil || rng.End.Byte > len(file.Bytes) {
 		return "(expression)"
 	}
-	return string(file.Bytes[rng.Start.Byte:rng.End.Byte])
+	return checks.RedactCredentials(string(file.Bytes[rng.Start.Byte:rng.End.Byte]))
 }
 
-// renderValue writes a value in HCL syntax, hiding sensitive parts and
-// naming the parts only known at run time.
+// renderValue writes a value in HCL syntax, hiding sensitive parts and the
+// password of any DSN or URL, and naming the parts only known at run time.
 func renderValue(v cty.Value) string {
 	if v.HasMark(sensitiveMark) {
 		return sensitiveText
@@ -252,6 +254,8 @@ func renderValue(v cty.Value) string {
 			parts = append(parts, fmt.Sprintf("%s = %s", renderValue(key), renderValue(element)))
 		}
 		return "{ " + strings.Join(parts, ", ") + " }"
+	case ty == cty.String:
+		v = cty.StringVal(checks.RedactCredentials(v.AsString()))
 	}
 	return strings.TrimSpace(string(hclwrite.TokensForValue(v).Bytes()))
 }
