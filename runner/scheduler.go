@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -159,6 +160,18 @@ func (s *Scheduler) Jobs() map[string]time.Time {
 	for _, job := range s.scheduler.Jobs() {
 		if at, err := job.NextRun(); err == nil {
 			next[job.Name()] = at
+		}
+	}
+	return next
+}
+
+// NextScenarioRuns is Jobs without the game days: each scheduled
+// scenario's next run.
+func (s *Scheduler) NextScenarioRuns() map[string]time.Time {
+	next := s.Jobs()
+	for name := range next {
+		if strings.HasPrefix(name, gameDayJob("")) {
+			delete(next, name)
 		}
 	}
 	return next

@@ -150,6 +150,9 @@ func TestGameDayRunsOnceAtItsStart(t *testing.T) {
 	if len(jobs) != 1 || !jobs["gameday/december"].Equal(time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)) {
 		t.Errorf("jobs %v, want only gameday/december at 09:00", jobs)
 	}
+	if next := schedulers[0].NextScenarioRuns(); len(next) != 0 {
+		t.Errorf("next scenario runs %v, want none: no scenario has a schedule", next)
+	}
 
 	if err := clock.BlockUntilContext(context.Background(), 2); err != nil {
 		t.Fatal(err)

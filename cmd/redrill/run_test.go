@@ -69,7 +69,7 @@ func TestRunOfAMissedDrillExitsOne(t *testing.T) {
 }
 
 // redrillBinary builds the CLI once for tests that need a real process.
-func redrillBinary(t *testing.T) string {
+func redrillBinary(t testing.TB) string {
 	t.Helper()
 	binary := filepath.Join(t.TempDir(), "redrill")
 	build := exec.Command("go", "build", "-o", binary, ".")

@@ -71,7 +71,7 @@ the schedule, let running drills roll back, then exit.`,
 			server := &http.Server{
 				Handler: reports.Handler(history, reports.HandlerOptions{
 					Token:    token,
-					NextRuns: func() map[string]time.Time { return current.Load().Jobs() },
+					NextRuns: func() map[string]time.Time { return current.Load().NextScenarioRuns() },
 				}),
 				ReadHeaderTimeout: 10 * time.Second,
 			}

@@ -230,7 +230,7 @@ func TestServeReplicasRunEachTickOnce(t *testing.T) {
 }
 
 // waitFor polls condition until it holds, for at most 20 s.
-func waitFor(t *testing.T, condition func() bool) {
+func waitFor(t testing.TB, condition func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(20 * time.Second); !condition(); time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
