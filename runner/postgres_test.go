@@ -32,7 +32,10 @@ func TestPostgresRestoreDrill(t *testing.T) {
 
 func postgresRestoreDrill(t *testing.T, scenarioSource func() ([]byte, error), extraVars []string) {
 	if _, err := exec.LookPath("pg_restore"); err != nil {
-		t.Skip("pg_restore is not installed")
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pg_restore is not installed and CI=true: install PostgreSQL's client programs")
+		}
+		t.Skip("pg_restore is not installed; install PostgreSQL's client programs to run this test")
 	}
 	sourceDSN := pgtest.NewDatabase(t)
 	source, err := sql.Open("postgres", sourceDSN)

@@ -11,9 +11,10 @@ import (
 )
 
 // TextOutput prints a run as it happens, for a person: each phase and
-// step, and while the recovery clock runs a line with the time elapsed
-// against the RTO, rewritten in place on a terminal and repeated every
-// ten seconds otherwise.
+// step, and a live line: while the recovery clock runs, the time elapsed
+// against the RTO; outside it, while a step runs, the step's time. The
+// line is rewritten in place on a terminal and repeated every ten seconds
+// otherwise.
 type TextOutput struct {
 	// Prefixed starts every line with the scenario's name, for drills
 	// that run in parallel; the live line is then off.
@@ -23,6 +24,7 @@ type TextOutput struct {
 	terminal bool
 	mu       sync.Mutex
 	stop     chan struct{}
+	clock    bool // the recovery clock runs: the live line is its own
 	live     bool // a live line is on screen and must be cleared
 }
 
@@ -46,16 +48,30 @@ func (t *TextOutput) Observe(e Event) {
 		fmt.Fprintf(t.w, "▶ %s   run %s\n", e.Scenario, e.RunID)
 	case EventPhase:
 		if e.Phase == "rollback" || e.Phase == "data_loss" {
-			t.stopTicker()
+			t.stopTicker() // the clock stopped without recovery
+			t.clock = false
 		}
 		fmt.Fprintf(t.w, "  %s\n", e.Phase)
 	case EventClockStart:
 		fmt.Fprintf(t.w, "  ⏱ recovery clock started%s\n", budget(e.Run.ObjectiveRTO))
-		t.startTicker(e.Run)
+		t.stopTicker()
+		t.clock = true
+		objective := e.Run.ObjectiveRTO
+		t.startTicker(e.Run.ClockStart, func(elapsed time.Duration) string { return clockLine(elapsed, objective) })
+	case EventStepStart:
+		if !t.clock {
+			t.stopTicker()
+			name := e.Step
+			t.startTicker(e.At, func(elapsed time.Duration) string { return stepLine(name, elapsed) })
+		}
 	case EventStepEnd:
+		if !t.clock {
+			t.stopTicker()
+		}
 		t.step(e)
 	case EventClockStop:
 		t.stopTicker()
+		t.clock = false
 		fmt.Fprintf(t.w, "  ⏱ recovered after %s\n", formatDuration(*e.Run.RTO))
 	case EventRollbackSkipped:
 		fmt.Fprintln(t.w, "  rollback skipped: interrupted twice")
@@ -91,13 +107,13 @@ func (t *TextOutput) step(e Event) {
 	fmt.Fprintln(t.w, line)
 }
 
-func (t *TextOutput) startTicker(run *Result) {
+// startTicker shows line(time since start) every tick until stopped.
+func (t *TextOutput) startTicker(start time.Time, line func(elapsed time.Duration) string) {
 	if t.Prefixed {
 		return
 	}
 	t.stop = make(chan struct{})
 	stop := t.stop
-	clockStart, objective := run.ClockStart, run.ObjectiveRTO
 	every := 10 * time.Second
 	if t.terminal {
 		every = 500 * time.Millisecond
@@ -112,7 +128,7 @@ func (t *TextOutput) startTicker(run *Result) {
 			case <-ticker.C:
 				t.mu.Lock()
 				if t.stop == stop { // not stopped while this tick waited
-					t.printLive(time.Since(clockStart), objective)
+					t.printLive(line(time.Since(start)))
 				}
 				t.mu.Unlock()
 			}
@@ -127,13 +143,33 @@ func (t *TextOutput) stopTicker() {
 	}
 }
 
-// printLive shows the elapsed time against the RTO budget.
-func (t *TextOutput) printLive(elapsed, objective time.Duration) {
-	text := "    … " + formatDuration(elapsed.Truncate(time.Second)) + " elapsed"
+// clockLine is the live line of the recovery clock: the elapsed time
+// against the RTO budget.
+func clockLine(elapsed, objective time.Duration) string {
+	text := "    … " + formatElapsed(elapsed) + " elapsed"
 	if objective > 0 {
 		share := float64(elapsed) / float64(objective)
 		text += fmt.Sprintf(" of RTO %s %s %3.0f%%", formatDuration(objective), bar(share, 20), share*100)
 	}
+	return text
+}
+
+// stepLine is the live line of a long step outside the recovery clock.
+func stepLine(step string, elapsed time.Duration) string {
+	return fmt.Sprintf("    … %s: %s elapsed", step, formatElapsed(elapsed))
+}
+
+// formatElapsed shows tenths of a second in the first minute, whole
+// seconds after: a live line that changes every tick.
+func formatElapsed(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%.1fs", d.Truncate(100*time.Millisecond).Seconds())
+	}
+	return formatDuration(d.Truncate(time.Second))
+}
+
+// printLive shows a live line.
+func (t *TextOutput) printLive(text string) {
 	if t.terminal {
 		fmt.Fprintf(t.w, "\r%s\033[K", text)
 		t.live = true
