@@ -40,7 +40,7 @@ func golden(t *testing.T, path string, got []byte) {
 func diagnosticText(t *testing.T, files map[string]*hcl.File, diags hcl.Diagnostics) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := hcl.NewDiagnosticTextWriter(&buf, files, 100, false).WriteDiagnostics(diags); err != nil {
+	if err := WriteDiagnostics(&buf, files, diags); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()

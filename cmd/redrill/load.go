@@ -42,8 +42,7 @@ func loadSet(cmd *cobra.Command, path string, flags varFlags) (*scenarios.Set, e
 // printDiagnostics writes each diagnostic with its file:line:col and the
 // source line under it, then a count.
 func printDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics) {
-	writer := hcl.NewDiagnosticTextWriter(w, files, 100, false)
-	_ = writer.WriteDiagnostics(diags)
+	_ = scenarios.WriteDiagnostics(w, files, diags)
 	if errs := len(diags.Errs()); errs > 0 {
 		fmt.Fprintf(w, "%d error%s found.\n", errs, plural(errs))
 	}

@@ -58,6 +58,19 @@ func TestValidate(t *testing.T) {
 }
 `)
 
+	overflow := writeFile(t, dir, "overflow.hcl", `scenario "restore" {
+  objective {
+    rto = "300000d"
+  }
+  timeout = "Infd"
+  recover {
+    step "restore" {
+      command { run = ["true"] }
+    }
+  }
+}
+`)
+
 	tests := []struct {
 		name       string
 		args       []string
@@ -76,11 +89,25 @@ func TestValidate(t *testing.T) {
 			args:     []string{"validate", invalid},
 			wantCode: 2,
 			wantStderr: []string{
-				"on " + invalid + " line 2, in scenario \"restore\":",
-				`   2:   timeout = "90 minutes"`,
+				invalid + ":2:13: error: Invalid duration\n" +
+					"  on " + invalid + " line 2, in scenario \"restore\":\n" +
+					`   2:   timeout = "90 minutes"`,
 				`invalid duration "90 minutes"`,
-				"on " + invalid + " line 5",
+				invalid + ":5:7: error: ",
+				"  on " + invalid + " line 5",
 				`Did you mean "command"?`,
+				"2 errors found.",
+			},
+		},
+		{
+			name:     "a duration too long to hold is refused, not wrapped around",
+			args:     []string{"validate", overflow},
+			wantCode: 2,
+			wantStderr: []string{
+				overflow + `:3:11: error: Invalid duration`,
+				`invalid duration "300000d": too long, the longest is 106751d (about 292 years).`,
+				overflow + `:5:13: error: Invalid duration`,
+				`invalid duration "Infd"`,
 				"2 errors found.",
 			},
 		},
@@ -151,6 +178,27 @@ func TestPlan(t *testing.T) {
 		}
 	}
 
+	plain := writeFile(t, t.TempDir(), "plain.hcl", `variable "dsn" {
+  default = "postgres://reader:PlainPass@db/orders"
+}
+
+scenario "replica" {
+  recovered_when {
+    timeout = "10m"
+    check "answers" {
+      sql {
+        dsn   = var.dsn
+        query = "SELECT 1"
+      }
+    }
+  }
+}
+`)
+	code, stdout, stderr = run(t, "plan", plain)
+	if code != 0 || strings.Contains(stdout, "PlainPass") || !strings.Contains(stdout, `dsn   = "postgres://reader:(sensitive)@db/orders"`) {
+		t.Errorf("plan of a DSN with a password that is not a sensitive variable: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+
 	code, _, stderr = run(t, "plan", "--scenario", "restor", path)
 	if code != 2 || !strings.Contains(stderr, `no scenario named "restor". Did you mean "restore"?`) {
 		t.Errorf("unknown --scenario: exit %d, stderr:\n%s", code, stderr)
@@ -180,7 +228,7 @@ func TestFmt(t *testing.T) {
 
 	broken := writeFile(t, dir, "broken.hcl", "scenario \"z\" {\n  timeout \"1h\"\n")
 	code, _, stderr := run(t, "fmt", broken)
-	if code != 2 || !strings.Contains(stderr, "line 2") {
+	if code != 2 || !strings.Contains(stderr, broken+":2:") {
 		t.Fatalf("fmt of a broken file: exit %d, stderr:\n%s", code, stderr)
 	}
 	if got, _ := os.ReadFile(broken); string(got) != "scenario \"z\" {\n  timeout \"1h\"\n" {
