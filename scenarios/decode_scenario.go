@@ -256,19 +256,29 @@ func checkWebURL(attr *hcl.Attribute, text string) *hcl.Diagnostic {
 	}
 }
 
-// source returns where a block was written and its text. For HCL's JSON
-// syntax, whose bodies do not expose their extent, the whole file is used.
+// source returns where a block was written and its text: from its type
+// (native syntax) or its name (JSON syntax) to its closing brace. A JSON
+// body does not expose its extent, but it ends where a missing item would
+// be reported: at its closing brace.
 func (l *loader) source(block *hcl.Block) Source {
 	file := l.set.Files[block.DefRange.Filename]
 	src := Source{File: block.DefRange.Filename, Range: block.DefRange}
 	if file == nil {
 		return src
 	}
-	src.Text = file.Bytes
+	start, end := block.DefRange, block.Body.MissingItemRange()
 	if body, ok := block.Body.(*hclsyntax.Body); ok {
-		src.Range = hcl.RangeBetween(block.DefRange, body.SrcRange)
-		src.Text = file.Bytes[src.Range.Start.Byte:src.Range.End.Byte]
+		end = body.SrcRange
+	} else if len(block.LabelRanges) > 0 {
+		start = block.LabelRanges[0]
 	}
+	whole := hcl.RangeBetween(start, end)
+	if end.Filename != start.Filename || whole.Start.Byte > whole.End.Byte || whole.End.Byte > len(file.Bytes) {
+		src.Text = file.Bytes
+		return src
+	}
+	src.Range = whole
+	src.Text = file.Bytes[whole.Start.Byte:whole.End.Byte]
 	return src
 }
 
