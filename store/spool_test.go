@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"net"
 	"net/url"
@@ -95,19 +96,59 @@ func spoolFiles(t *testing.T, dir string) []string {
 	return names
 }
 
+// outage makes a store go away for real, and come back.
+type outage struct {
+	name string
+	// setUp returns the target to open through, the target to check
+	// with, and the functions that take the store away and back.
+	setUp func(t *testing.T) (through, direct string, down, up func())
+}
+
+var outages = []outage{
+	{"postgres: its port closes", func(t *testing.T) (string, string, func(), func()) {
+		direct := pgtest.NewDatabase(t)
+		p, proxied := throughProxy(t, direct)
+		return proxied, direct, p.stop, p.start
+	}},
+	{"sqlite: another connection holds the file's write lock", func(t *testing.T) (string, string, func(), func()) {
+		path := filepath.Join(t.TempDir(), "history.db")
+		locker, err := sql.Open("sqlite", "file:"+path)
+		mustDo(t, err)
+		t.Cleanup(func() { locker.Close() })
+		var conn *sql.Conn
+		down := func() {
+			conn, err = locker.Conn(context.Background())
+			mustDo(t, err)
+			_, err = conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE")
+			mustDo(t, err)
+		}
+		up := func() {
+			_, err := conn.ExecContext(context.Background(), "ROLLBACK")
+			mustDo(t, err)
+			conn.Close()
+		}
+		return path, path, down, up
+	}},
+}
+
 func TestSpoolKeepsEventsWhileTheStoreIsAway(t *testing.T) {
+	for _, o := range outages {
+		t.Run(o.name, func(t *testing.T) { spoolKeepsEvents(t, o) })
+	}
+}
+
+func spoolKeepsEvents(t *testing.T, o outage) {
 	ctx := context.Background()
-	direct := pgtest.NewDatabase(t)
-	p, proxied := throughProxy(t, direct)
+	through, direct, down, up := o.setUp(t)
 	spoolDir := t.TempDir()
-	s, err := Open(ctx, proxied, Options{SpoolDir: spoolDir})
+	s, err := Open(ctx, through, Options{SpoolDir: spoolDir, WriteTimeout: 300 * time.Millisecond})
 	mustDo(t, err)
 	defer s.Close()
 
 	mustDo(t, s.StartRun(ctx, newRun("run-1", "orders", base)))
 	mustDo(t, s.RecordStep(ctx, Step{RunID: "run-1", Seq: 1, Phase: "recover", Name: "drop", Kind: "sql", StartedAt: base, Attempts: 1, Passed: true}))
 
-	p.stop() // the database is gone mid-drill
+	down() // the store is gone mid-drill
 	for seq := 2; seq <= 4; seq++ {
 		if err := s.RecordStep(ctx, Step{RunID: "run-1", Seq: seq, Phase: "recover", Name: "step", Kind: "sql", StartedAt: base, Attempts: 1, Passed: true}); err != nil {
 			t.Fatalf("a step was lost while the store was away: %v", err)
@@ -125,7 +166,7 @@ func TestSpoolKeepsEventsWhileTheStoreIsAway(t *testing.T) {
 		t.Fatalf("flush while the store is away: %v", err)
 	}
 
-	p.start() // the database is back, on the same port
+	up() // the store is back
 	mustDo(t, s.Flush(ctx))
 	if files := spoolFiles(t, spoolDir); len(files) != 0 {
 		t.Errorf("spool not removed after replay: %v", files)
@@ -149,14 +190,19 @@ func TestSpoolKeepsEventsWhileTheStoreIsAway(t *testing.T) {
 // A runner that ends while its store is away leaves its spool; the next
 // Open replays it.
 func TestSpoolIsReplayedByTheNextOpen(t *testing.T) {
+	for _, o := range outages {
+		t.Run(o.name, func(t *testing.T) { spoolReplayedByNextOpen(t, o) })
+	}
+}
+
+func spoolReplayedByNextOpen(t *testing.T, o outage) {
 	ctx := context.Background()
-	direct := pgtest.NewDatabase(t)
-	p, proxied := throughProxy(t, direct)
+	through, direct, down, up := o.setUp(t)
 	spoolDir := t.TempDir()
-	s, err := Open(ctx, proxied, Options{SpoolDir: spoolDir})
+	s, err := Open(ctx, through, Options{SpoolDir: spoolDir, WriteTimeout: 300 * time.Millisecond})
 	mustDo(t, err)
 	mustDo(t, s.StartRun(ctx, newRun("run-1", "orders", base)))
-	p.stop()
+	down()
 	mustDo(t, s.RecordStep(ctx, Step{RunID: "run-1", Seq: 1, Phase: "recover", Name: "restore", Kind: "command", StartedAt: base, Attempts: 1, Passed: true}))
 	mustDo(t, s.FinishRun(ctx, "run-1", Finish{EndedAt: base, Verdict: VerdictMissed}))
 	if err := s.Close(); err == nil {
@@ -166,7 +212,7 @@ func TestSpoolIsReplayedByTheNextOpen(t *testing.T) {
 		t.Fatal("no spool left behind")
 	}
 
-	p.start()
+	up()
 	next, err := Open(ctx, direct, Options{SpoolDir: spoolDir})
 	mustDo(t, err)
 	defer next.Close()
