@@ -21,6 +21,9 @@ import (
 // attributeValue evaluates attr and converts it to ty; the value must be
 // known, not null and not sensitive.
 func attributeValue(attr *hcl.Attribute, ctx *hcl.EvalContext, ty cty.Type) (cty.Value, hcl.Diagnostics) {
+	if diags := checkContextReferences(attr.Expr, ctx); diags.HasErrors() {
+		return cty.NilVal, diags
+	}
 	value, diags := attr.Expr.Value(ctx)
 	if diags.HasErrors() {
 		return cty.NilVal, diags
@@ -202,4 +205,49 @@ func checkName(what string, block *hcl.Block) *hcl.Diagnostic {
 		Detail:   fmt.Sprintf("%q is not a valid name: use letters, digits, underscores and dashes, starting with a letter or an underscore.", name),
 		Subject:  block.LabelRanges[0].Ptr(),
 	}
+}
+
+// checkContextReferences checks the var.NAME and local.NAME references of
+// an expression against the names ctx defines, so that a typo reads as it
+// does in a step ("Reference to undeclared variable", with a suggestion)
+// rather than as HCL's "This object does not have an attribute".
+func checkContextReferences(expr hcl.Expression, ctx *hcl.EvalContext) hcl.Diagnostics {
+	if ctx == nil {
+		return nil
+	}
+	traversals := expr.Variables()
+	if len(traversals) == 0 {
+		return nil
+	}
+	sc := scope{variables: namesIn(ctx, "var"), locals: namesIn(ctx, "local")}
+	var checked []hcl.Traversal
+	for _, traversal := range traversals {
+		switch root := traversal.RootName(); {
+		case root == "var" && sc.variables != nil, root == "local" && sc.locals != nil:
+			checked = append(checked, traversal)
+		}
+	}
+	_, diags := sc.checkReferences(checked)
+	return diags
+}
+
+// namesIn returns the attribute names of the object ctx holds under root,
+// or nil when it holds none there (such as a root made unknown after an
+// error): those references are left to evaluation, not reported twice.
+func namesIn(ctx *hcl.EvalContext, root string) map[string]bool {
+	for c := ctx; c != nil; c = c.Parent() {
+		value, ok := c.Variables[root]
+		if !ok {
+			continue
+		}
+		if !value.Type().IsObjectType() {
+			break
+		}
+		names := map[string]bool{}
+		for name := range value.Type().AttributeTypes() {
+			names[name] = true
+		}
+		return names
+	}
+	return nil
 }
