@@ -15,7 +15,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // Each postmortem in testdata becomes a draft that validates as written,
 // fails when run (its steps are stubs), and matches its golden file.
 func TestDraftsValidate(t *testing.T) {
-	for _, name := range []string{"google-sre", "pagerduty", "atlassian"} {
+	for _, name := range []string{"google-sre", "pagerduty", "atlassian", "sre-book", "freeform"} {
 		t.Run(name, func(t *testing.T) {
 			doc, err := os.ReadFile(filepath.Join("testdata", name+".md"))
 			if err != nil {
@@ -83,7 +83,9 @@ func TestParse(t *testing.T) {
 	}
 }
 
-func TestAtlassianTemplateUsesRecoveryNotResponse(t *testing.T) {
+// Atlassian's template has both Fault (what broke) and Root cause (why):
+// the finding is the root cause.
+func TestAtlassianTemplateUsesRecoveryAndRootCause(t *testing.T) {
 	doc, _ := os.ReadFile("testdata/atlassian.md")
 	pm, err := Parse(string(doc))
 	if err != nil {
@@ -95,7 +97,7 @@ func TestAtlassianTemplateUsesRecoveryNotResponse(t *testing.T) {
 	if len(pm.Actions) != 2 || pm.Actions[0] != "Rolled back the signing key to the previous certificate." || pm.Observed.String() != "4h30m0s" {
 		t.Errorf("actions %q observed %s", pm.Actions, pm.Observed)
 	}
-	if pm.Finding != "The identity service rejected every token signed with the new key." {
+	if pm.Finding != "The new key was not distributed to the identity service before rotation." {
 		t.Errorf("finding %q", pm.Finding)
 	}
 }

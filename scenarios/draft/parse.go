@@ -22,19 +22,30 @@ type Postmortem struct {
 	Finding  string
 	Actions  []string // recovery actions, in order
 	Observed time.Duration
-	DataLoss string // as the impact text says it, e.g. "6 hours"
-	sections map[string][]string
+	// ObservedFrom and ObservedTo are the timeline's first and last
+	// timestamps, as written, when Observed is set.
+	ObservedFrom, ObservedTo string
+	DataLoss                 string // as the impact text says it, e.g. "6 hours"
+	NoDataLoss               bool   // the document says no data was lost
+	// RecoveryConfirmed is the sentence that tells how recovery was
+	// confirmed ("Verified that checkout served orders again."), if any.
+	RecoveryConfirmed string
+	sections          map[string][]mdLine
 }
 
 // Sections of the common templates (Google SRE, PagerDuty, Atlassian),
 // by what a draft uses them for.
 var sectionKinds = map[string][]string{
-	"summary":  {"summary", "overview", "incident summary", "executive summary"},
-	"impact":   {"impact", "customer impact", "user impact"},
-	"cause":    {"root cause", "root causes", "contributing factors", "fault", "cause", "causes"},
-	"actions":  {"action items", "corrective actions"},
-	"lessons":  {"lessons learned", "lessons", "what we learned"},
-	"recovery": {"resolution", "recovery", "mitigation", "remediation", "how we recovered"},
+	"summary": {"summary", "overview", "incident summary", "executive summary"},
+	"impact":  {"impact", "customer impact", "user impact"},
+	"cause":   {"root cause", "root causes", "contributing factors", "cause", "causes", "root cause analysis"},
+	// Atlassian's Fault says what broke; its Root cause says why, and
+	// is the finding when both are there.
+	"fault":     {"fault"},
+	"actions":   {"action items", "corrective actions"},
+	"lessons":   {"lessons learned", "lessons", "what we learned"},
+	"recovery":  {"resolution", "recovery", "mitigation", "remediation", "how we recovered"},
+	"detection": {"detection"},
 	// Used for actions only when there is no recovery section: in
 	// Atlassian's template, Response is who did what, Recovery what fixed it.
 	"response": {"response", "incident response"},
@@ -42,28 +53,39 @@ var sectionKinds = map[string][]string{
 }
 
 var (
-	heading      = regexp.MustCompile(`^(#{1,6})\s+(.*?)\s*#*\s*$`)
-	listItem     = regexp.MustCompile(`^\s*(?:[-*+]|\d+[.)])\s+(.*)$`)
 	dataLossText = regexp.MustCompile(`(?i)(\d+(?:\.\d+)?)\s*(minutes?|mins?|hours?|hrs?|days?)\s+of\s+(?:\w+\s+){0,2}(?:data|changes|writes|records|updates|transactions)`)
-	frontMatter  = regexp.MustCompile(`^(\w+)\s*:\s*(.*)$`)
+	noDataLoss   = regexp.MustCompile(`(?i)\b(?:no|zero|without(?: any)?)\s+(?:\w+\s+){0,2}?(?:data|writes|records|transactions)\s+(?:was\s+|were\s+)?(?:lost|loss)\b|\b(?:did not|didn't|never) lose (?:any )?(?:\w+ )?data\b|\bno data loss\b`)
+	// How a postmortem says recovery was confirmed, strongest first.
+	confirmedStrong = regexp.MustCompile(`(?i)\b(?:verif(?:y|ied|ies|ying)|confirm(?:ed|s|ing)?|healthy)\b`)
+	confirmedWeak   = regexp.MustCompile(`(?i)\b(?:restored|back (?:up|online|to normal|in service)|(?:came|comes|is|was|were|are|be|being) back|(?:working|serving|served) again)\b`)
 )
 
 // Parse reads a Markdown postmortem. It fails, naming what is missing,
 // when the document has no title or no recovery actions.
 func Parse(doc string) (*Postmortem, error) {
-	pm := &Postmortem{sections: map[string][]string{}}
+	pm := &Postmortem{sections: map[string][]mdLine{}}
 	lines := strings.Split(strings.ReplaceAll(doc, "\r\n", "\n"), "\n")
 	lines = pm.readFrontMatter(lines)
 
-	current := ""
-	for _, line := range lines {
-		if m := heading.FindStringSubmatch(line); m != nil {
-			if m[1] == "#" && pm.Title == "" && kindOf(m[2]) == "" {
-				pm.Title = m[2]
+	current, currentLevel := "", 0
+	for _, line := range readMarkdown(lines) {
+		if line.heading > 0 {
+			kind := kindOf(line.text)
+			if line.heading == 1 && pm.Title == "" && kind == "" {
+				pm.Title = cleanText(line.text)
 				current = ""
 				continue
 			}
-			current = kindOf(m[2])
+			if kind == "" && current != "" && line.heading > currentLevel {
+				// A sub-heading stays in its section: a date under
+				// Timeline, a part of the Resolution.
+				pm.sections[current] = append(pm.sections[current], line)
+				continue
+			}
+			current, currentLevel = kind, line.heading
+			continue
+		}
+		if !line.code && (current == "" || current == "summary") && pm.readMetadataLine(line.text) {
 			continue
 		}
 		if current != "" {
@@ -71,34 +93,38 @@ func Parse(doc string) (*Postmortem, error) {
 		}
 	}
 
-	recovery := pm.sections["recovery"]
+	recovery := prose(pm.sections["recovery"])
 	if len(strings.TrimSpace(strings.Join(recovery, ""))) == 0 {
-		recovery = pm.sections["response"]
+		recovery = prose(pm.sections["response"])
 	}
 	for _, line := range recovery {
 		if m := listItem.FindStringSubmatch(line); m != nil && strings.TrimSpace(m[1]) != "" {
-			pm.Actions = append(pm.Actions, cleanText(m[1]))
+			// "Restarted the API:" introduces a snippet; the action is the same without the colon.
+			pm.Actions = append(pm.Actions, strings.TrimSuffix(cleanText(m[1]), ":"))
 		}
 	}
 	if len(pm.Actions) == 0 {
 		// A recovery section written as prose: one action per sentence.
-		for _, sentence := range sentences(strings.Join(recovery, " ")) {
-			pm.Actions = append(pm.Actions, sentence)
-		}
+		pm.Actions = append(pm.Actions, sentences(strings.Join(recovery, " "))...)
 	}
 	if pm.Title == "" {
 		// Templates whose first heading is "Incident summary": the
 		// summary's first sentence names the incident.
 		pm.Title = strings.TrimSuffix(truncate(firstSentence(pm.sections["summary"]), 100), ".")
 	}
-	pm.Finding = firstSentence(pm.sections["cause"])
-	if lessons := firstSentence(pm.sections["lessons"]); pm.Finding == "" {
-		pm.Finding = lessons
+	for _, kind := range []string{"cause", "fault", "lessons"} {
+		if pm.Finding == "" {
+			pm.Finding = firstSentence(pm.sections[kind])
+		}
 	}
-	pm.Observed = observedRecovery(pm.sections["timeline"])
-	if m := dataLossText.FindStringSubmatch(strings.Join(pm.sections["impact"], " ")); m != nil {
+	seen := observedRecovery(pm.sections["timeline"])
+	pm.Observed, pm.ObservedFrom, pm.ObservedTo = seen.duration, seen.from, seen.to
+	if m := dataLossText.FindStringSubmatch(pm.text("impact")); m != nil {
 		pm.DataLoss = m[1] + " " + m[2]
+	} else {
+		pm.NoDataLoss = noDataLoss.MatchString(pm.text("impact", "summary", "recovery", "response"))
 	}
+	pm.RecoveryConfirmed = pm.confirmation()
 
 	var missing []string
 	if pm.Title == "" {
@@ -113,36 +139,41 @@ func Parse(doc string) (*Postmortem, error) {
 	return pm, nil
 }
 
-// readFrontMatter reads flat "key: value" YAML front matter.
-func (pm *Postmortem) readFrontMatter(lines []string) []string {
-	if len(lines) == 0 || strings.TrimSpace(lines[0]) != "---" {
-		return lines
+// text is the prose of sections, joined.
+func (pm *Postmortem) text(kinds ...string) string {
+	var all []string
+	for _, kind := range kinds {
+		all = append(all, prose(pm.sections[kind])...)
 	}
-	for i := 1; i < len(lines); i++ {
-		if strings.TrimSpace(lines[i]) == "---" {
-			return lines[i+1:]
-		}
-		m := frontMatter.FindStringSubmatch(strings.TrimSpace(lines[i]))
-		if m == nil {
-			continue
-		}
-		value := strings.Trim(strings.TrimSpace(m[2]), `"'`)
-		switch strings.ToLower(m[1]) {
-		case "title":
-			pm.Title = value
-		case "id":
-			pm.ID = value
-		case "date":
-			pm.Date = value
-		case "url", "link":
-			pm.URL = value
+	return strings.Join(all, " ")
+}
+
+// confirmation is the first sentence of the recovery, detection or
+// response sections that says recovery was verified, confirmed or healthy,
+// else the first that says something was restored or back.
+func (pm *Postmortem) confirmation() string {
+	var all []string
+	for _, kind := range []string{"recovery", "detection", "response"} {
+		for _, line := range prose(pm.sections[kind]) {
+			if m := listItem.FindStringSubmatch(line); m != nil {
+				line = m[1]
+			}
+			// Each list item or line ends a sentence.
+			all = append(all, sentences(line)...)
 		}
 	}
-	return lines
+	for _, pattern := range []*regexp.Regexp{confirmedStrong, confirmedWeak} {
+		for _, sentence := range all {
+			if pattern.MatchString(sentence) {
+				return sentence
+			}
+		}
+	}
+	return ""
 }
 
 func kindOf(title string) string {
-	normalized := strings.ToLower(strings.TrimSpace(strings.Trim(title, "*_:")))
+	normalized := headingName(title)
 	for kind, names := range sectionKinds {
 		for _, name := range names {
 			if normalized == name {
@@ -153,42 +184,9 @@ func kindOf(title string) string {
 	return ""
 }
 
-// Timestamps a timeline may use, most specific first.
-var timelineLayouts = []string{
-	time.RFC3339, "2006-01-02 15:04:05 MST", "2006-01-02 15:04 MST", "2006-01-02 15:04:05", "2006-01-02 15:04",
-	"2006-01-02T15:04",
-}
-
-var timelineStamp = regexp.MustCompile(`\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:\d{2}| [A-Z]{3})?`)
-
-// observedRecovery is the time from the first to the last timestamp of
-// the timeline; zero without two timestamps.
-func observedRecovery(lines []string) time.Duration {
-	var first, last time.Time
-	for _, line := range lines {
-		stamp := timelineStamp.FindString(line)
-		if stamp == "" {
-			continue
-		}
-		for _, layout := range timelineLayouts {
-			if t, err := time.Parse(layout, stamp); err == nil {
-				if first.IsZero() {
-					first = t
-				}
-				last = t
-				break
-			}
-		}
-	}
-	if first.IsZero() || !last.After(first) {
-		return 0
-	}
-	return last.Sub(first)
-}
-
-func firstSentence(lines []string) string {
+func firstSentence(lines []mdLine) string {
 	var text []string
-	for _, line := range lines {
+	for _, line := range prose(lines) {
 		if m := listItem.FindStringSubmatch(line); m != nil {
 			line = m[1]
 		}
@@ -222,9 +220,11 @@ func sentences(text string) []string {
 	return out
 }
 
+var linkTarget = regexp.MustCompile(`\[([^\]]*)\]\([^)]*\)`)
+
 // cleanText drops Markdown emphasis and links' targets, and folds spaces.
 func cleanText(text string) string {
-	text = regexp.MustCompile(`\[([^\]]*)\]\([^)]*\)`).ReplaceAllString(text, "$1")
+	text = linkTarget.ReplaceAllString(text, "$1")
 	text = strings.NewReplacer("**", "", "__", "", "`", "").Replace(text)
 	return strings.Join(strings.Fields(text), " ")
 }

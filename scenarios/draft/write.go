@@ -2,11 +2,10 @@ package draft
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
-	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
@@ -33,7 +32,7 @@ func Write(pm *Postmortem) []byte {
 	if date := isoDate(pm.Date); date != "" {
 		postmortem.SetAttributeValue("date", cty.StringVal(date))
 	}
-	if u, err := url.Parse(pm.URL); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+	if isWebURL(pm.URL) {
 		postmortem.SetAttributeValue("url", cty.StringVal(pm.URL))
 	}
 	if pm.Finding != "" {
@@ -42,15 +41,9 @@ func Write(pm *Postmortem) []byte {
 	scenario.AppendNewline()
 
 	objective := scenario.AppendNewBlock("objective", nil).Body()
-	observed := "not found in the timeline"
-	if pm.Observed > 0 {
-		observed = pm.Observed.String()
-	}
-	comment(objective, "TODO: the objective you commit to. The incident's observed recovery: "+observed+".")
-	objective.SetAttributeValue("rto", cty.StringVal("1h"))
-	if pm.DataLoss != "" {
-		comment(objective, fmt.Sprintf("The incident lost about %s of data: add rpo and a data_loss block that measures it.", pm.DataLoss))
-	}
+	comment(objective, "TODO: set the objectives you commit to; each comment says what the incident saw.")
+	attributeWithComment(objective, "rto", cty.StringVal("1h"), "observed in the incident: "+observedText(pm)+"; set the objective you need")
+	attributeWithComment(objective, "rpo", cty.StringVal("1h"), "data lost in the incident: "+dataLossNote(pm)+"; set the objective you need")
 	scenario.AppendNewline()
 
 	recover := scenario.AppendNewBlock("recover", nil).Body()
@@ -66,8 +59,19 @@ func Write(pm *Postmortem) []byte {
 	recovered := scenario.AppendNewBlock("recovered_when", nil).Body()
 	recovered.SetAttributeValue("every", cty.StringVal("10s"))
 	recovered.SetAttributeValue("timeout", cty.StringVal("1h"))
-	comment(recovered, "TODO: a check that passes only when the system serves again (http, sql, tcp...).")
+	if pm.RecoveryConfirmed != "" {
+		comment(recovered, "How the postmortem confirmed recovery: "+pm.RecoveryConfirmed)
+	} else {
+		comment(recovered, "TODO: a check that passes only when the system serves again (http, sql, tcp...).")
+	}
 	stub(recovered.AppendNewBlock("check", []string{"recovered"}).Body(), "check that the system is recovered")
+	scenario.AppendNewline()
+
+	// rpo needs a data_loss block: a stub, like the steps.
+	dataLoss := scenario.AppendNewBlock("data_loss", nil).Body()
+	comment(dataLoss, "TODO: read the newest record that survived (sql, command...); the RPO is measured from it.")
+	stub(dataLoss, "read the newest record that survived the recovery")
+	dataLoss.SetAttributeTraversal("newest_record", hcl.Traversal{hcl.TraverseRoot{Name: "result"}, hcl.TraverseAttr{Name: "stdout"}})
 
 	return hclwrite.Format(file.Bytes())
 }
@@ -79,6 +83,38 @@ func stub(body *hclwrite.Body, action string) {
 	command.SetAttributeValue("run", cty.ListVal([]cty.Value{
 		cty.StringVal("sh"), cty.StringVal("-c"), cty.StringVal(`echo "TODO: $1" >&2; exit 1`), cty.StringVal("sh"), cty.StringVal(action),
 	}))
+}
+
+// attributeWithComment writes `name = value # note` on one line: hclwrite
+// has no API for a line comment after an attribute.
+func attributeWithComment(body *hclwrite.Body, name string, value cty.Value, note string) {
+	tokens := hclwrite.Tokens{
+		{Type: hclsyntax.TokenIdent, Bytes: []byte(name)},
+		{Type: hclsyntax.TokenEqual, Bytes: []byte("=")},
+	}
+	tokens = append(tokens, hclwrite.TokensForValue(value)...)
+	tokens = append(tokens, &hclwrite.Token{Type: hclsyntax.TokenComment, Bytes: []byte("# " + strings.Join(strings.Fields(note), " ") + "\n")})
+	body.AppendUnstructuredTokens(tokens)
+}
+
+// observedText is the incident's recovery time for the rto comment.
+func observedText(pm *Postmortem) string {
+	if pm.Observed <= 0 {
+		return "not found in the timeline"
+	}
+	return fmt.Sprintf("%s (timeline %s -> %s)", shortDuration(pm.Observed), pm.ObservedFrom, pm.ObservedTo)
+}
+
+// dataLossNote is the incident's data loss for the rpo comment.
+func dataLossNote(pm *Postmortem) string {
+	switch {
+	case pm.DataLoss != "":
+		return "about " + pm.DataLoss + " (impact section)"
+	case pm.NoDataLoss:
+		return "none, the postmortem says no data was lost"
+	default:
+		return "not stated in the postmortem"
+	}
 }
 
 func comment(body *hclwrite.Body, text string) {
@@ -117,13 +153,4 @@ func scenarioName(title string) string {
 		name = "drill-" + name
 	}
 	return strings.TrimRight(name, "-")
-}
-
-func isoDate(text string) string {
-	for _, layout := range []string{time.DateOnly, time.RFC3339, "January 2, 2006", "Jan 2, 2006", "2 January 2006", "2006/01/02"} {
-		if t, err := time.Parse(layout, strings.TrimSpace(text)); err == nil {
-			return t.Format(time.DateOnly)
-		}
-	}
-	return ""
 }
