@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/redrill/redrill/store"
 )
 
 // WriteText writes the report as a terminal table, worst first.
@@ -17,12 +19,13 @@ func WriteText(w io.Writer, r Report) error {
 		return err
 	}
 	table := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(table, "SCENARIO\tRISK\tLAST RUN\tRTO (OBJECTIVE)\tRPO (OBJECTIVE)\tRTO P50/P95/MAX\tTREND/30D\tRUNS")
+	fmt.Fprintln(table, "SCENARIO\tRISK\tLAST RUN\tRTO (OBJECTIVE)\tRPO (OBJECTIVE)\tRTO P50/P95/MAX\tTREND/30D\tBREACH FORECAST\tRUNS")
 	for _, s := range r.Scenarios {
-		fmt.Fprintf(table, "%s\t%s\t%s %s\t%s (%s)\t%s (%s)\t%s/%s/%s\t%s\t%d\n",
-			s.Scenario, s.Risk, s.LastRun.StartedAt.Format(time.DateOnly), orDash(s.LastRun.Verdict),
+		fmt.Fprintf(table, "%s\t%s\t%s\t%s (%s)\t%s (%s)\t%s/%s/%s\t%s\t%s\t%s\n",
+			s.Scenario, s.Risk, lastRun(s),
 			duration(s.LastRun.RTO), duration(s.ObjectiveRTO), duration(s.LastRun.RPO), duration(s.ObjectiveRPO),
-			duration(s.RTOMedian), duration(s.RTOP95), duration(s.RTOMax), signed(s.TrendPerThirtyDays), s.Runs)
+			duration(s.RTOMedian), duration(s.RTOP95), duration(s.RTOMax), signed(s.TrendPerThirtyDays),
+			forecast(s.BreachForecast), runCounts(s))
 	}
 	if err := table.Flush(); err != nil {
 		return err
@@ -33,33 +36,6 @@ func WriteText(w io.Writer, r Report) error {
 		for _, pm := range s.Postmortems {
 			fmt.Fprintf(w, "  from %s\n", postmortemLine(pm))
 		}
-	}
-	return nil
-}
-
-// WriteMarkdown writes the report for a wiki page or a postmortem. Text
-// that scenario authors wrote is escaped.
-func WriteMarkdown(w io.Writer, r Report) error {
-	fmt.Fprintf(w, "# Recovery-time report\n\n%s, runs since %s.\n\n", r.GeneratedAt.Format("2006-01-02 15:04 MST"), r.Since.Format(time.DateOnly))
-	if len(r.Scenarios) == 0 {
-		_, err := fmt.Fprintln(w, "No drill has run yet.")
-		return err
-	}
-	fmt.Fprintln(w, "| Scenario | Risk | Last run | RTO (objective) | RPO (objective) | RTO p50 / p95 / max | Trend per 30 days | Runs |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
-	for _, s := range r.Scenarios {
-		fmt.Fprintf(w, "| %s | %s | %s %s | %s (%s) | %s (%s) | %s / %s / %s | %s | %d |\n",
-			markdown(s.Scenario), s.Risk, s.LastRun.StartedAt.Format(time.DateOnly), orDash(s.LastRun.Verdict),
-			duration(s.LastRun.RTO), duration(s.ObjectiveRTO), duration(s.LastRun.RPO), duration(s.ObjectiveRPO),
-			duration(s.RTOMedian), duration(s.RTOP95), duration(s.RTOMax), signed(s.TrendPerThirtyDays), s.Runs)
-	}
-	fmt.Fprintln(w)
-	for _, s := range r.Scenarios {
-		fmt.Fprintf(w, "## %s\n\n%s.\n", markdown(s.Scenario), markdown(s.RiskReason))
-		for _, pm := range s.Postmortems {
-			fmt.Fprintf(w, "\n- From %s\n", markdown(postmortemLine(pm)))
-		}
-		fmt.Fprintln(w)
 	}
 	return nil
 }
@@ -106,6 +82,62 @@ func WriteJSON(w io.Writer, r Report) error {
 	}{r.GeneratedAt, r.Since, scenarios})
 }
 
+// lastRun is the last run's date, verdict and age, flagged when stale.
+func lastRun(s ScenarioReport) string {
+	return fmt.Sprintf("%s %s, %s", s.LastRun.StartedAt.Format(time.DateOnly), orDash(s.LastRun.Verdict), age(s))
+}
+
+// age is how long ago the last run started: "3 d ago", with ", stale"
+// when that is longer than the scenario may go without a run.
+func age(s ScenarioReport) string {
+	var text string
+	switch days := s.DaysSinceLastRun; {
+	case days < 1.0/24:
+		text = "<1 h ago"
+	case days < 1:
+		text = fmt.Sprintf("%d h ago", int(days*24))
+	default:
+		text = fmt.Sprintf("%d d ago", int(days))
+	}
+	if s.Stale {
+		text += ", stale"
+	}
+	return text
+}
+
+// forecast is the date a rising RTO trend reaches the objective, or "-".
+func forecast(when *time.Time) string {
+	if when == nil {
+		return "-"
+	}
+	return when.Format(time.DateOnly)
+}
+
+// verdictOrder is the order verdict counts are shown in.
+var verdictOrder = []string{
+	store.VerdictMet, store.VerdictMissed, store.VerdictFailed,
+	store.VerdictAborted, store.VerdictInterrupted, store.StatusRunning,
+}
+
+// runCounts is the number of runs in the window with the count of each
+// verdict that occurred: "12 runs: 9 met, 2 missed, 1 failed".
+func runCounts(s ScenarioReport) string {
+	text := fmt.Sprintf("%d runs", s.Runs)
+	if s.Runs == 1 {
+		text = "1 run"
+	}
+	var counts []string
+	for _, verdict := range verdictOrder {
+		if n := s.Verdicts[verdict]; n > 0 {
+			counts = append(counts, fmt.Sprintf("%d %s", n, verdict))
+		}
+	}
+	if len(counts) > 0 {
+		text += ": " + strings.Join(counts, ", ")
+	}
+	return text
+}
+
 func postmortemLine(pm Postmortem) string {
 	parts := []string{}
 	for _, p := range []string{pm.ID, pm.Date, pm.Title} {
@@ -121,22 +153,6 @@ func postmortemLine(pm Postmortem) string {
 		line += " (" + pm.URL + ")"
 	}
 	return line
-}
-
-// markdown escapes text so that it cannot add markup, links or HTML.
-func markdown(text string) string {
-	var b strings.Builder
-	for _, r := range text {
-		if strings.ContainsRune("\\`*_{}[]()#+-.!|<>&", r) {
-			b.WriteRune('\\')
-		}
-		if r == '\n' {
-			b.WriteRune(' ')
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 func duration(d *time.Duration) string {

@@ -23,7 +23,7 @@ func WriteHistory(w io.Writer, runs []store.Run) error {
 		if r.Status == store.StatusRunning {
 			verdict = "running"
 		}
-		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Scenario, r.StartedAt.Format("2006-01-02 15:04:05"),
+		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Scenario, r.StartedAt.UTC().Format("2006-01-02 15:04:05"),
 			r.Trigger, verdict, duration(r.RTO), duration(r.RPO))
 	}
 	return table.Flush()
@@ -32,16 +32,28 @@ func WriteHistory(w io.Writer, runs []store.Run) error {
 // WriteRun shows one run step by step, with the clock.
 func WriteRun(w io.Writer, r store.Run, steps []store.Step) error {
 	fmt.Fprintf(w, "run %s of %s\n", r.ID, r.Scenario)
-	fmt.Fprintf(w, "  started   %s on %s (%s)\n", r.StartedAt.Format(time.RFC3339Nano), r.Host, r.Trigger)
+	trigger := r.Trigger
+	if r.GameDay != "" {
+		trigger += " " + r.GameDay
+	}
+	fmt.Fprintf(w, "  started   %s on %s (%s)\n", formatTime(r.StartedAt), r.Host, trigger)
 	if !r.EndedAt.IsZero() {
-		fmt.Fprintf(w, "  ended     %s\n", r.EndedAt.Format(time.RFC3339Nano))
+		fmt.Fprintf(w, "  ended     %s\n", formatTime(r.EndedAt))
 	}
 	if !r.ClockStart.IsZero() {
-		fmt.Fprintf(w, "  clock     %s → %s\n", r.ClockStart.Format(time.RFC3339Nano), orDash(formatTime(r.ClockStop)))
+		fmt.Fprintf(w, "  clock     %s → %s\n", formatTime(r.ClockStart), orDash(formatTime(r.ClockStop)))
 	}
-	fmt.Fprintf(w, "  verdict   %s: %s\n", orDash(r.Verdict), r.Reason)
+	if r.Status == store.StatusRunning {
+		fmt.Fprintf(w, "  verdict   none yet: the run is still running\n")
+	} else {
+		fmt.Fprintf(w, "  verdict   %s: %s\n", orDash(r.Verdict), r.Reason)
+	}
 	fmt.Fprintf(w, "  RTO       %s (objective %s)\n  RPO       %s (objective %s)\n\n",
 		duration(r.RTO), duration(r.ObjectiveRTO), duration(r.RPO), duration(r.ObjectiveRPO))
+	if len(steps) == 0 {
+		_, err := fmt.Fprintln(w, "No step recorded.")
+		return err
+	}
 	table := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(table, "#\tPHASE\tSTEP\tKIND\tROUND\tSTARTED\tDURATION\tATTEMPTS\tRESULT")
 	for _, s := range steps {
@@ -55,7 +67,7 @@ func WriteRun(w io.Writer, r store.Run, steps []store.Step) error {
 		}
 		d := s.Duration
 		fmt.Fprintf(table, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", s.Seq, s.Phase, s.Name, s.Kind, round,
-			s.StartedAt.Format("15:04:05.000"), duration(&d), s.Attempts, result)
+			s.StartedAt.UTC().Format("15:04:05.000"), duration(&d), s.Attempts, result)
 	}
 	return table.Flush()
 }
@@ -141,9 +153,11 @@ func timeOrNil(t time.Time) *time.Time {
 	return &t
 }
 
+// formatTime is a time as RFC 3339 in UTC, so that the text reads the
+// same on every runner; empty for the zero time.
 func formatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.Format(time.RFC3339Nano)
+	return t.UTC().Format(time.RFC3339Nano)
 }

@@ -20,6 +20,11 @@ var reportTemplate = template.Must(template.New("report.html").Funcs(template.Fu
 	"anchor":    anchor,
 	"riskClass": func(r Risk) string { return strings.ReplaceAll(string(r), " ", "-") },
 	"chart":     chart,
+	"forecast":  forecast,
+	"runCounts": runCounts,
+	"ago":       func(s ScenarioReport) string { return strings.TrimSuffix(age(s), ", stale") },
+	// Only http and https postmortem URLs become links, as in Markdown.
+	"webURL": func(u string) bool { _, ok := markdownURL(u); return ok },
 }).ParseFS(templates, "templates/report.html"))
 
 // WriteHTML writes the report as one self-contained page: inline CSS and

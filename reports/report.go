@@ -71,9 +71,12 @@ type ScenarioReport struct {
 	TrendPerThirtyDays *time.Duration `json:"-"`
 	BreachForecast     *time.Time     `json:"breach_forecast"`
 	DaysSinceLastRun   float64        `json:"days_since_last_run"`
-	StaleAfter         time.Duration  `json:"-"`
-	Schedule           string         `json:"schedule,omitempty"`
-	Postmortems        []Postmortem   `json:"postmortems"`
+	// Stale is set when the last run is older than StaleAfter, whatever
+	// the risk: a scenario can be both not met and stale.
+	Stale       bool          `json:"stale"`
+	StaleAfter  time.Duration `json:"-"`
+	Schedule    string        `json:"schedule,omitempty"`
+	Postmortems []Postmortem  `json:"postmortems"`
 	// Points are the measured RTOs of the window, oldest first, for charts.
 	Points []Point `json:"-"`
 }
@@ -155,6 +158,7 @@ func scenarioReport(last store.Run, runs []store.Measurement, now time.Time) Sce
 	if meta.interval > 0 {
 		r.StaleAfter = 2 * meta.interval
 	}
+	r.Stale = now.Sub(last.StartedAt) > r.StaleAfter
 	var points []point
 	var rtos []time.Duration
 	for _, m := range runs {
@@ -186,8 +190,8 @@ func scenarioReport(last store.Run, runs []store.Measurement, now time.Time) Sce
 		r.Risk, r.RiskReason = RiskNotMet, fmt.Sprintf("last run %s: %s", last.Verdict, last.Reason)
 	case r.BreachForecast != nil:
 		r.Risk, r.RiskReason = RiskForecast, fmt.Sprintf("RTO trend reaches the objective around %s", r.BreachForecast.Format(time.DateOnly))
-	case now.Sub(last.StartedAt) > r.StaleAfter:
-		r.Risk, r.RiskReason = RiskStale, fmt.Sprintf("not drilled for %.0f days (limit %.0f)", r.DaysSinceLastRun, r.StaleAfter.Hours()/24)
+	case r.Stale:
+		r.Risk, r.RiskReason = RiskStale, fmt.Sprintf("not drilled for %d days (limit %.0f)", int(r.DaysSinceLastRun), r.StaleAfter.Hours()/24)
 	case last.RTO != nil && r.ObjectiveRTO != nil && *last.RTO > *r.ObjectiveRTO*8/10:
 		r.Risk, r.RiskReason = RiskAtRisk, fmt.Sprintf("last RTO is %.0f%% of the objective", 100*last.RTO.Seconds()/r.ObjectiveRTO.Seconds())
 	default:

@@ -33,7 +33,8 @@ const ordersSource = `scenario "orders" {
   }
 }`
 
-// history writes a fixed history: one scenario per risk.
+// history writes a fixed history: one scenario per risk, and two not met
+// that are also forecast to breach (ledger) or stale (billing).
 func history(t *testing.T) store.Store {
 	t.Helper()
 	dir := t.TempDir()
@@ -55,8 +56,12 @@ func history(t *testing.T) store.Store {
 		if err := s.StartRun(context.Background(), run); err != nil {
 			t.Fatal(err)
 		}
-		r := rto
-		if err := s.FinishRun(context.Background(), id, store.Finish{EndedAt: started.Add(rto), ClockStart: started, ClockStop: started.Add(rto), RTO: &r, Verdict: verdict, Reason: "as recorded"}); err != nil {
+		finish := store.Finish{EndedAt: started.Add(time.Minute), Verdict: verdict, Reason: "as recorded"}
+		if rto > 0 { // zero: the run ended before the recovery clock stopped
+			r := rto
+			finish.EndedAt, finish.ClockStart, finish.ClockStop, finish.RTO = started.Add(rto), started, started.Add(rto), &r
+		}
+		if err := s.FinishRun(context.Background(), id, finish); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -66,6 +71,15 @@ func history(t *testing.T) store.Store {
 	}
 	add("api", `scenario "api" {}`, 3, 3*time.Minute, 2*time.Minute, store.VerdictMissed)
 	add("api", `scenario "api" {}`, 10, 90*time.Second, 2*time.Minute, store.VerdictMet)
+	add("api", `scenario "api" {}`, 20, 0, 2*time.Minute, store.VerdictInterrupted)
+	// ledger: RTO rising 1 minute a week toward 10m, then a failed run.
+	for week := 4; week >= 1; week-- {
+		add("ledger", `scenario "ledger" {}`, week*7, time.Duration(9-week)*time.Minute, 10*time.Minute, store.VerdictMet)
+	}
+	add("ledger", `scenario "ledger" {}`, 4, 0, 10*time.Minute, store.VerdictFailed)
+	// billing: aborted 45 days ago, nothing since.
+	add("billing", `scenario "billing" {}`, 60, 2*time.Minute, 5*time.Minute, store.VerdictMet)
+	add("billing", `scenario "billing" {}`, 45, 0, 5*time.Minute, store.VerdictAborted)
 	add("payments", `scenario "payments" {}`, 40, time.Minute, 10*time.Minute, store.VerdictMet)
 	add("search", `scenario "search" {}`, 2, 9*time.Minute, 10*time.Minute, store.VerdictMet)
 	add("cache", `scenario "cache" {}`, 1, 20*time.Second, 5*time.Minute, store.VerdictMet)
@@ -99,7 +113,7 @@ func TestReportFormats(t *testing.T) {
 	for _, s := range report.Scenarios {
 		ranking = append(ranking, s.Risk)
 	}
-	want := []Risk{RiskNotMet, RiskForecast, RiskStale, RiskAtRisk, RiskHealthy}
+	want := []Risk{RiskNotMet, RiskNotMet, RiskNotMet, RiskForecast, RiskStale, RiskAtRisk, RiskHealthy}
 	if fmt.Sprint(ranking) != fmt.Sprint(want) {
 		t.Errorf("ranking %v, want %v", ranking, want)
 	}

@@ -1,0 +1,140 @@
+package reports
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/redrill/redrill/store"
+)
+
+// runHistory writes a fixed history through the store API: a met run
+// with every phase and two rounds of its recovery check, a missed run of
+// a game day, a failed run, and one still running.
+func runHistory(t *testing.T) store.Store {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := store.Open(ctx, filepath.Join(dir, "h.db"), store.Options{SpoolDir: dir, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	minutes := func(m float64) *time.Duration { d := time.Duration(m * float64(time.Minute)); return &d }
+	start := func(id, scenario, trigger, gameDay string, at time.Time) {
+		t.Helper()
+		run := store.Run{ID: id, Scenario: scenario, ScenarioHash: "sha256:" + scenario, ScenarioSource: `scenario "` + scenario + `" {}`,
+			Trigger: trigger, GameDay: gameDay, Host: "runner-1", PID: 4242, StartedAt: at,
+			ObjectiveRTO: minutes(30), ObjectiveRPO: minutes(15)}
+		if err := s.StartRun(ctx, run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	steps := func(id string, at time.Time, steps ...store.Step) {
+		t.Helper()
+		for i, step := range steps {
+			step.RunID, step.Seq = id, i+1
+			step.StartedAt = at.Add(step.StartedAt.Sub(time.Time{}))
+			if step.Attempts == 0 {
+				step.Attempts = 1
+			}
+			if err := s.RecordStep(ctx, step); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	offset := func(d time.Duration) time.Time { return time.Time{}.Add(d) }
+	finish := func(id string, f store.Finish) {
+		t.Helper()
+		if err := s.FinishRun(ctx, id, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	met := time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)
+	start("orders-met", "orders", store.TriggerSchedule, "", met)
+	steps("orders-met", met,
+		store.Step{Phase: "steady_state", Name: "orders-up", Kind: "http", StartedAt: offset(0), Duration: 120 * time.Millisecond, Passed: true,
+			Result: `{"status":200,"body":"ok"}`},
+		store.Step{Phase: "disrupt", Name: "drop-table", Kind: "command", StartedAt: offset(time.Second), Duration: 1500 * time.Millisecond, Passed: true,
+			Result: `{"exit_code":0,"stdout":"DROP TABLE"}`},
+		store.Step{Phase: "recover", Name: "restore-from-backup", Kind: "command", StartedAt: offset(3 * time.Second), Duration: 11*time.Minute + 30*time.Second, Passed: true},
+		store.Step{Phase: "recovered_when", Name: "orders-back", Kind: "http", Round: 1, StartedAt: offset(11*time.Minute + 34*time.Second), Duration: 80 * time.Millisecond,
+			Message: "status 503, want 200", Result: `{"status":503}`},
+		store.Step{Phase: "recovered_when", Name: "orders-back", Kind: "http", Round: 2, StartedAt: offset(11*time.Minute + 44*time.Second), Duration: 90 * time.Millisecond, Passed: true,
+			Result: `{"status":200}`},
+		store.Step{Phase: "verify", Name: "row-count", Kind: "sql", StartedAt: offset(11*time.Minute + 45*time.Second), Duration: 40 * time.Millisecond, Passed: true, Attempts: 2},
+	)
+	finish("orders-met", store.Finish{EndedAt: met.Add(12 * time.Minute), ClockStart: met.Add(time.Second), ClockStop: met.Add(11*time.Minute + 44*time.Second),
+		RTO: minutes(11.7), RPO: minutes(4), Verdict: store.VerdictMet, Reason: "recovered in 11m42s (RTO 30m), data loss 4m (RPO 15m)"})
+
+	missed := time.Date(2026, 11, 22, 14, 0, 0, 0, time.UTC)
+	start("orders-missed", "orders", store.TriggerGameDay, "q4-resilience", missed)
+	steps("orders-missed", missed,
+		store.Step{Phase: "recover", Name: "restore-from-backup", Kind: "command", StartedAt: offset(0), Duration: 41 * time.Minute, Passed: true})
+	finish("orders-missed", store.Finish{EndedAt: missed.Add(42 * time.Minute), ClockStart: missed, ClockStop: missed.Add(41 * time.Minute),
+		RTO: minutes(41), Verdict: store.VerdictMissed, Reason: "recovered in 41m (RTO 30m)"})
+
+	failed := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
+	start("api-failed", "api", store.TriggerManual, "", failed)
+	steps("api-failed", failed,
+		store.Step{Phase: "recover", Name: "restart", Kind: "command", StartedAt: offset(0), Duration: 2 * time.Second, Attempts: 3,
+			Message: "exit status 1: systemctl: unit api.service not found", Result: `{"exit_code":1}`})
+	finish("api-failed", store.Finish{EndedAt: failed.Add(5 * time.Second), ClockStart: failed, Verdict: store.VerdictFailed,
+		Reason: "recover step restart failed"})
+
+	running := time.Date(2026, 11, 25, 11, 59, 0, 0, time.UTC)
+	start("api-running", "api", store.TriggerManual, "", running)
+	return s
+}
+
+func TestHistoryAndShowGoldens(t *testing.T) {
+	ctx := context.Background()
+	history := runHistory(t)
+	all, err := history.Runs(ctx, store.RunQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orders, err := history.Runs(ctx, store.RunQuery{Scenario: "orders", Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		golden string
+		write  func(*bytes.Buffer) error
+	}{
+		{"history.txt", func(b *bytes.Buffer) error { return WriteHistory(b, all) }},
+		{"history.json", func(b *bytes.Buffer) error { return WriteHistoryJSON(b, all) }},
+		{"history-orders-limit-1.txt", func(b *bytes.Buffer) error { return WriteHistory(b, orders) }},
+		{"history-empty.txt", func(b *bytes.Buffer) error { return WriteHistory(b, nil) }},
+		{"history-empty.json", func(b *bytes.Buffer) error { return WriteHistoryJSON(b, nil) }},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := tc.write(&buf); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tc.golden, buf.Bytes())
+		})
+	}
+
+	for _, id := range []string{"orders-met", "orders-missed", "api-failed", "api-running"} {
+		run, steps, err := history.Run(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run("show "+id, func(t *testing.T) {
+			var text, json bytes.Buffer
+			if err := WriteRun(&text, run, steps); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "show-"+id+".txt", text.Bytes())
+			if err := WriteRunJSON(&json, run, steps); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "show-"+id+".json", json.Bytes())
+		})
+	}
+}
