@@ -8,16 +8,28 @@
 # Data loss: none reported.
 #
 # The drill: watch the largest table against its limit, and time a restore
-# of the whole database, so both numbers are known before the limit is hit.
+# of the whole database from the newest mysqldump into a scratch database,
+# so both numbers are known before the limit is hit. It uses the mysql
+# client (MySQL or MariaDB) through command steps: the sql kind speaks
+# PostgreSQL and SQLite only.
 
-variable "server" {
-  description = "PostgreSQL server URL without a database: postgres://user:password@host:port"
-  default     = "postgres://postgres@127.0.0.1:5432"
-  sensitive   = true
+variable "host" {
+  description = "MySQL or MariaDB server to restore onto (an RDS endpoint, a spare instance...)."
+  default     = "127.0.0.1"
+}
+
+variable "port" {
+  description = "Port of that server."
+  default     = "3306"
+}
+
+variable "defaults_file" {
+  description = "A mysql option file with [client] user and password, so no password is on a command line."
+  default     = "/etc/redrill/mysql-restore.cnf"
 }
 
 variable "source_db" {
-  description = "The production database; only read."
+  description = "The production database; only read, for the size check."
   default     = "articles"
 }
 
@@ -28,7 +40,7 @@ variable "largest_table" {
 
 variable "size_limit_bytes" {
   type        = number
-  description = "The limit that table must stay well under (file system, volume, plan)."
+  description = "The limit that table must stay well under (file system, volume, plan): 2 TiB for ext3 on old RDS."
   default     = 2199023255552
 }
 
@@ -38,20 +50,20 @@ variable "scratch_db" {
 }
 
 variable "dump" {
-  description = "The newest pg_dump -Fc file."
-  default     = "/var/backups/articles/latest.dump"
+  description = "The newest gzipped dump: mysqldump --single-transaction --routines --triggers DB | gzip."
+  default     = "/var/backups/articles/latest.sql.gz"
 }
 
 locals {
-  admin_dsn   = "${var.server}/postgres?sslmode=disable"
-  source_dsn  = "${var.server}/${var.source_db}?sslmode=disable"
-  scratch_dsn = "${var.server}/${var.scratch_db}?sslmode=disable"
+  # The mysql client with its connection, batch output and no column names,
+  # so a query's stdout is its bare value.
+  mysql = ["mysql", "--defaults-extra-file=${var.defaults_file}", "--host=${var.host}", "--port=${var.port}", "--batch", "--skip-column-names"]
 }
 
 scenario "instapaper-2017-large-table-restore" {
-  description = "Check the largest table against its size limit, then time a full restore."
+  description = "Check the largest MySQL table against its size limit, then time a full restore from mysqldump."
   owner       = "db-team"
-  tags        = ["postgres", "capacity", "catalog"]
+  tags        = ["mysql", "capacity", "catalog"]
   timeout     = "12h"
 
   postmortem {
@@ -67,13 +79,11 @@ scenario "instapaper-2017-large-table-restore" {
 
   steady_state {
     check "largest-table-under-limit" {
-      sql {
-        dsn   = local.source_dsn
-        query = "SELECT pg_total_relation_size($1)"
-        args  = [var.largest_table]
+      command {
+        run = concat(local.mysql, ["--execute", "SELECT data_length + index_length FROM information_schema.tables WHERE table_schema = '${var.source_db}' AND table_name = '${var.largest_table}'"])
       }
       assert {
-        condition     = result.value < var.size_limit_bytes * 0.8
+        condition     = tonumber(trimspace(result.stdout)) < var.size_limit_bytes * 0.8
         error_message = "the largest table is above 80% of its size limit"
       }
     }
@@ -88,20 +98,20 @@ scenario "instapaper-2017-large-table-restore" {
 
   recover {
     step "drop-scratch" {
-      sql {
-        dsn   = local.admin_dsn
-        query = "DROP DATABASE IF EXISTS ${var.scratch_db} WITH (FORCE)"
+      command {
+        run = concat(local.mysql, ["--execute", "DROP DATABASE IF EXISTS `${var.scratch_db}`"])
       }
     }
     step "create-scratch" {
-      sql {
-        dsn   = local.admin_dsn
-        query = "CREATE DATABASE ${var.scratch_db}"
+      command {
+        run = concat(local.mysql, ["--execute", "CREATE DATABASE `${var.scratch_db}`"])
       }
     }
     step "restore" {
+      # gunzip piped into the mysql client; the dump, connection and database
+      # are arguments, not shell text, and pipefail makes a truncated dump fail.
       command {
-        run     = ["pg_restore", "--jobs=4", "--no-owner", "--dbname", local.scratch_dsn, var.dump]
+        run     = ["bash", "-o", "pipefail", "-c", "dump=\"$1\"; shift; gunzip --stdout \"$dump\" | \"$@\"", "bash", var.dump, "mysql", "--defaults-extra-file=${var.defaults_file}", "--host=${var.host}", "--port=${var.port}", var.scratch_db]
         timeout = "10h"
       }
     }
@@ -111,12 +121,11 @@ scenario "instapaper-2017-large-table-restore" {
     every   = "10s"
     timeout = "30m"
     check "largest-table-restored" {
-      sql {
-        dsn   = local.scratch_dsn
-        query = "SELECT count(*) FROM ${var.largest_table}"
+      command {
+        run = concat(local.mysql, ["--execute", "SELECT 1 FROM `${var.scratch_db}`.`${var.largest_table}` LIMIT 1"])
       }
       assert {
-        condition     = result.value > 0
+        condition     = trimspace(result.stdout) == "1"
         error_message = "the largest table is empty after the restore"
       }
     }
@@ -124,9 +133,8 @@ scenario "instapaper-2017-large-table-restore" {
 
   rollback {
     step "remove-scratch" {
-      sql {
-        dsn   = local.admin_dsn
-        query = "DROP DATABASE IF EXISTS ${var.scratch_db} WITH (FORCE)"
+      command {
+        run = concat(local.mysql, ["--execute", "DROP DATABASE IF EXISTS `${var.scratch_db}`"])
       }
     }
   }
