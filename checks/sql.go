@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/big"
+	"regexp"
 	"strings"
 	"time"
 
@@ -106,10 +107,10 @@ func (sqlKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]
 		}
 		row := make(map[string]cty.Value, len(columns))
 		for i, column := range columns {
-			row[columnName(column.Name(), i, row)] = sqlValue(values[i], column.DatabaseTypeName())
+			row[columnName(column.Name(), i, row)] = sqlValue(driver, values[i], column.DatabaseTypeName())
 		}
 		if count == 1 && len(columns) > 0 {
-			first = sqlValue(values[0], columns[0].DatabaseTypeName())
+			first = sqlValue(driver, values[0], columns[0].DatabaseTypeName())
 		}
 		kept = append(kept, cty.ObjectVal(row))
 	}
@@ -196,7 +197,7 @@ func queryArgs(list cty.Value) ([]any, error) {
 
 // sqlValue converts a scanned column to a result value: numbers stay
 // numbers, times are RFC 3339 in UTC, NULL is null.
-func sqlValue(v any, databaseType string) cty.Value {
+func sqlValue(driver string, v any, databaseType string) cty.Value {
 	switch x := v.(type) {
 	case nil:
 		return cty.NullVal(cty.DynamicPseudoType)
@@ -209,6 +210,11 @@ func sqlValue(v any, databaseType string) cty.Value {
 	case time.Time:
 		return cty.StringVal(x.UTC().Format(time.RFC3339Nano))
 	case string:
+		if driver == "sqlite" {
+			if t, ok := sqliteTime(x); ok {
+				return cty.StringVal(t.UTC().Format(time.RFC3339Nano))
+			}
+		}
 		return cty.StringVal(x)
 	case []byte:
 		text := string(x)
@@ -223,4 +229,28 @@ func sqlValue(v any, databaseType string) cty.Value {
 		return cty.StringVal(string(x))
 	}
 	return cty.StringVal(fmt.Sprint(v))
+}
+
+// sqliteTimestamp is the text SQLite's date functions write, and what
+// columns declared DATETIME usually hold: "2026-11-25 03:00:00", with
+// optional fractional seconds, a "T" for the space and a zone. SQLite has
+// no time type, so a timestamp computed by an expression (max(created_at),
+// datetime('now')) reaches redrill as this text.
+var sqliteTimestamp = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$`)
+
+// sqliteTime reads text that is exactly an SQLite timestamp; one without a
+// zone is UTC, as SQLite's own functions take it.
+func sqliteTime(text string) (time.Time, bool) {
+	if !sqliteTimestamp.MatchString(text) {
+		return time.Time{}, false
+	}
+	layout := "2006-01-02 15:04:05"
+	if text[10] == 'T' {
+		layout = "2006-01-02T15:04:05"
+	}
+	if last := text[len(text)-1]; last == 'Z' || strings.LastIndexAny(text, "+-") > 10 {
+		layout += "Z07:00"
+	}
+	t, err := time.Parse(layout, text)
+	return t, err == nil
 }

@@ -154,3 +154,54 @@ func TestPostgresTimeoutCancelsTheQuery(t *testing.T) {
 		return err == nil && running == 0
 	})
 }
+
+// SQLite has no time type: timestamps computed by an expression come back
+// as text, which must read as RFC 3339 like any other time in a result.
+func TestSQLiteTimestampsAreRFC3339(t *testing.T) {
+	env := NewEnv()
+	t.Cleanup(func() { env.Close() })
+	dsn := filepath.Join(t.TempDir(), "orders.db")
+	mustPass(t, sqlCall(t, env, "sqlite", dsn, "CREATE TABLE orders (id INTEGER PRIMARY KEY, created_at TEXT)"))
+	mustPass(t, sqlCall(t, env, "sqlite", dsn, "INSERT INTO orders (created_at) VALUES ('2026-11-25 02:00:00'), ('2026-11-25 03:00:00')"))
+
+	tests := []struct {
+		name  string
+		query string
+		want  string
+	}{
+		{name: "max of a text column", query: "SELECT max(created_at) FROM orders", want: "2026-11-25T03:00:00Z"},
+		{name: "fractional seconds", query: "SELECT '2026-11-25 03:00:00.250'", want: "2026-11-25T03:00:00.25Z"},
+		{name: "a T and a zone", query: "SELECT '2026-11-25T04:00:00+01:00'", want: "2026-11-25T03:00:00Z"},
+		{name: "a T and Z", query: "SELECT '2026-11-25T03:00:00Z'", want: "2026-11-25T03:00:00Z"},
+		{name: "datetime() of a Unix time", query: "SELECT datetime(1795575600, 'unixepoch')", want: "2026-11-25T03:00:00Z"},
+		{name: "a date alone is left as written", query: "SELECT '2026-11-25'", want: "2026-11-25"},
+		{name: "a one-digit hour is not SQLite's format", query: "SELECT '2026-11-25 3:00:00'", want: "2026-11-25 3:00:00"},
+		{name: "text around a timestamp is left as written", query: "SELECT 'at 2026-11-25 03:00:00'", want: "at 2026-11-25 03:00:00"},
+		{name: "an impossible date is left as written", query: "SELECT '2026-13-45 03:00:00'", want: "2026-13-45 03:00:00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			outcome := mustPass(t, sqlCall(t, env, "sqlite", dsn, tt.query))
+			if got := field(t, outcome.Result, "value"); got != tt.want {
+				t.Errorf("value = %v, want %q", got, tt.want)
+			}
+			row := outcome.Result.GetAttr("rows").Index(cty.NumberIntVal(0))
+			for _, column := range row.AsValueMap() {
+				if got := column.AsString(); got != tt.want {
+					t.Errorf("rows[0] = %q, want %q", got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// PostgreSQL has time types; text that looks like a timestamp is text.
+func TestPostgresTextIsNotATime(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	env := NewEnv()
+	t.Cleanup(func() { env.Close() })
+	outcome := mustPass(t, sqlCall(t, env, "postgres", dsn, "SELECT '2026-11-25 03:00:00'::text"))
+	if got := field(t, outcome.Result, "value"); got != "2026-11-25 03:00:00" {
+		t.Errorf("value = %v, want the text as written", got)
+	}
+}
