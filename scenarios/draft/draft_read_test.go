@@ -49,6 +49,11 @@ func TestDraftReads(t *testing.T) {
 			want: []string{`rto = "1h" # observed in the incident: 9h12m (timeline 14:51 -> 00:03); set the objective you need`},
 		},
 		{
+			name: "an entry out of order is not a new day",
+			doc:  "# Outage" + recovery + "## Timeline\n2015-10-21\n- 09:00 load rises\n- 11:00 failover\n- 10:30 (earlier) disk alert noticed\n- 12:00 serving again\n",
+			want: []string{`rto = "1h" # observed in the incident: 3h (timeline 09:00 -> 12:00); set the objective you need`},
+		},
+		{
 			name: "time-only entries under date headings",
 			doc:  "# Outage" + recovery + "## Timeline\n### 2015-10-21\n- **14:51** load rises\n### 2015-10-22\n- **16:51** serving again\n",
 			want: []string{`rto = "1h" # observed in the incident: 26h (timeline 14:51 -> 16:51); set the objective you need`},

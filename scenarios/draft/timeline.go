@@ -31,9 +31,9 @@ type observed struct {
 
 // observedRecovery is the time from the first to the last timestamp of
 // the timeline; zero without two timestamps. Entries are full timestamps
-// ("2015-10-21 14:51 UTC") or times under the last date line; a time
-// earlier than the one before it, with no new date line between, is on
-// the next day (a timeline that runs past midnight).
+// ("2015-10-21 14:51 UTC") or times under the last date line; a morning
+// time after an afternoon or evening one, with no new date line between,
+// is on the next day (a timeline that runs past midnight).
 func observedRecovery(lines []mdLine) observed {
 	var first, last time.Time
 	var result observed
@@ -52,7 +52,7 @@ func observedRecovery(lines []mdLine) observed {
 			if !ok {
 				continue
 			}
-			if !last.IsZero() && at.Before(last) && !dayChanged {
+			if !last.IsZero() && at.Before(last) && !dayChanged && last.Hour() >= 12 && at.Hour() < 12 {
 				// Past midnight: the entries are on the next day now.
 				day = day.AddDate(0, 0, 1)
 				at = at.AddDate(0, 0, 1)
