@@ -36,19 +36,21 @@ func ParseDuration(text string) (time.Duration, error) {
 	if !durationSyntax.MatchString(trimmed) {
 		return 0, fmt.Errorf("invalid duration %q: use a number with a unit, such as \"90m\", \"1h30m\" or \"2d\" (units: ms, s, m, h, d)", text)
 	}
-	tooLong := fmt.Errorf("invalid duration %q: too long, the longest is %s", text, longestDuration)
+	tooLong := func() error {
+		return fmt.Errorf("invalid duration %q: too long, the longest is %s", text, longestDuration)
+	}
 
 	var days time.Duration
 	rest := trimmed
 	if i := strings.IndexByte(rest, 'd'); i >= 0 {
 		n, err := strconv.ParseFloat(rest[:i], 64)
 		if err != nil {
-			return 0, tooLong
+			return 0, tooLong()
 		}
 		nanos := n * float64(24*time.Hour)
 		// float64(MaxInt64) rounds up to 2^63, so >= is the safe bound.
 		if nanos >= float64(math.MaxInt64) {
-			return 0, tooLong
+			return 0, tooLong()
 		}
 		days = time.Duration(nanos)
 		rest = rest[i+1:]
@@ -59,7 +61,7 @@ func ParseDuration(text string) (time.Duration, error) {
 	// The syntax is right, so time.ParseDuration can fail only by overflow.
 	parsed, err := time.ParseDuration(rest)
 	if err != nil || parsed > math.MaxInt64-days {
-		return 0, tooLong
+		return 0, tooLong()
 	}
 	return days + parsed, nil
 }

@@ -21,12 +21,9 @@ import (
 // attributeValue evaluates attr and converts it to ty; the value must be
 // known, not null and not sensitive.
 func attributeValue(attr *hcl.Attribute, ctx *hcl.EvalContext, ty cty.Type) (cty.Value, hcl.Diagnostics) {
-	if diags := checkContextReferences(attr.Expr, ctx); diags.HasErrors() {
-		return cty.NilVal, diags
-	}
 	value, diags := attr.Expr.Value(ctx)
 	if diags.HasErrors() {
-		return cty.NilVal, diags
+		return cty.NilVal, explainReferences(attr.Expr, ctx, diags)
 	}
 	if IsSensitive(value) {
 		return cty.NilVal, append(diags, &hcl.Diagnostic{
@@ -207,6 +204,17 @@ func checkName(what string, block *hcl.Block) *hcl.Diagnostic {
 	}
 }
 
+// explainReferences returns the errors of evaluating expr: those of its
+// references in redrill's terms when a reference is wrong, else diags.
+// References are checked only after evaluation failed, which keeps loading
+// many scenarios fast.
+func explainReferences(expr hcl.Expression, ctx *hcl.EvalContext, diags hcl.Diagnostics) hcl.Diagnostics {
+	if refDiags := checkContextReferences(expr, ctx); refDiags.HasErrors() {
+		return refDiags
+	}
+	return diags
+}
+
 // checkContextReferences checks the var.NAME and local.NAME references of
 // an expression against the names ctx defines, so that a typo reads as it
 // does in a step ("Reference to undeclared variable", with a suggestion)
@@ -215,39 +223,36 @@ func checkContextReferences(expr hcl.Expression, ctx *hcl.EvalContext) hcl.Diagn
 	if ctx == nil {
 		return nil
 	}
-	traversals := expr.Variables()
-	if len(traversals) == 0 {
-		return nil
-	}
-	sc := scope{variables: namesIn(ctx, "var"), locals: namesIn(ctx, "local")}
-	var checked []hcl.Traversal
-	for _, traversal := range traversals {
-		switch root := traversal.RootName(); {
-		case root == "var" && sc.variables != nil, root == "local" && sc.locals != nil:
-			checked = append(checked, traversal)
+	var diags hcl.Diagnostics
+	for _, traversal := range expr.Variables() {
+		root := traversal.RootName()
+		if root != "var" && root != "local" {
+			continue
 		}
+		declared, ok := objectTypeIn(ctx, root)
+		name, _, named := secondName(traversal)
+		if !ok || !named || declared.HasAttribute(name) {
+			continue
+		}
+		names := map[string]bool{}
+		for name := range declared.AttributeTypes() {
+			names[name] = true
+		}
+		sc := scope{variables: names, locals: names}
+		_, refDiags := sc.checkReferences([]hcl.Traversal{traversal})
+		diags = append(diags, refDiags...)
 	}
-	_, diags := sc.checkReferences(checked)
 	return diags
 }
 
-// namesIn returns the attribute names of the object ctx holds under root,
-// or nil when it holds none there (such as a root made unknown after an
+// objectTypeIn returns the type of the object ctx holds under root, or
+// false when it holds none there (such as a root made unknown after an
 // error): those references are left to evaluation, not reported twice.
-func namesIn(ctx *hcl.EvalContext, root string) map[string]bool {
+func objectTypeIn(ctx *hcl.EvalContext, root string) (cty.Type, bool) {
 	for c := ctx; c != nil; c = c.Parent() {
-		value, ok := c.Variables[root]
-		if !ok {
-			continue
+		if value, ok := c.Variables[root]; ok {
+			return value.Type(), value.Type().IsObjectType()
 		}
-		if !value.Type().IsObjectType() {
-			break
-		}
-		names := map[string]bool{}
-		for name := range value.Type().AttributeTypes() {
-			names[name] = true
-		}
-		return names
 	}
-	return nil
+	return cty.NilType, false
 }

@@ -170,12 +170,9 @@ func (l *loader) decodeNotifiers(blocks hcl.Blocks) hcl.Diagnostics {
 // decodeWebhook reads a webhook URL, which may carry a token and so may
 // come from a sensitive variable.
 func decodeWebhook(attr *hcl.Attribute, ctx *hcl.EvalContext, n *Notifier) hcl.Diagnostics {
-	if diags := checkContextReferences(attr.Expr, ctx); diags.HasErrors() {
-		return diags
-	}
 	value, diags := attr.Expr.Value(ctx)
 	if diags.HasErrors() {
-		return diags
+		return explainReferences(attr.Expr, ctx, diags)
 	}
 	n.Sensitive = IsSensitive(value)
 	value, _ = value.UnmarkDeep()
