@@ -171,7 +171,7 @@ func rebuild(ty cty.Type, keys, elements []cty.Value) cty.Value {
 // (postgres://user:password@host/db) and of a key=value DSN
 // (password=secret).
 func (r *Redactor) AddCredentials(text string) {
-	if !strings.Contains(text, "@") && !strings.Contains(strings.ToLower(text), "password") {
+	if !strings.Contains(text, "@") && !containsPasswordWord(text) {
 		return
 	}
 	for _, match := range urlCredentials.FindAllStringSubmatch(text, -1) {
@@ -190,14 +190,38 @@ func (r *Redactor) AddCredentials(text string) {
 	}
 }
 
+// containsPasswordWord reports whether text holds "password" in any case,
+// without copying text: results are scanned on every poll.
+func containsPasswordWord(text string) bool {
+	for i := 0; i < len(text); {
+		j := strings.IndexAny(text[i:], "pP")
+		if j < 0 {
+			return false
+		}
+		i += j
+		if len(text)-i >= len("password") && strings.EqualFold(text[i:i+len("password")], "password") {
+			return true
+		}
+		i++
+	}
+	return false
+}
+
 // AddCredentialsIn hides the passwords found in every string of v.
 func (r *Redactor) AddCredentialsIn(v cty.Value) {
-	_ = cty.Walk(v, func(_ cty.Path, v cty.Value) (bool, error) {
-		if v.Type() == cty.String && v.IsKnown() && !v.IsNull() && !v.IsMarked() {
-			r.AddCredentials(v.AsString())
+	if !v.IsKnown() || v.IsNull() || v.IsMarked() {
+		return
+	}
+	ty := v.Type()
+	switch {
+	case ty == cty.String:
+		r.AddCredentials(v.AsString())
+	case ty.IsObjectType(), ty.IsMapType(), ty.IsListType(), ty.IsTupleType(), ty.IsSetType():
+		for it := v.ElementIterator(); it.Next(); {
+			_, element := it.Element()
+			r.AddCredentialsIn(element)
 		}
-		return true, nil
-	})
+	}
 }
 
 var (

@@ -36,6 +36,11 @@ func TestRedactor(t *testing.T) {
 			text:   "topsecret", want: Redacted,
 		},
 		{
+			name:   "a keyword password in capitals",
+			config: "host=db PASSWORD=UpperCase",
+			text:   "auth with UpperCase failed", want: "auth with (sensitive) failed",
+		},
+		{
 			name: "a secret inside another is hidden whole", secrets: []string{"abc", "abcdef"},
 			text: "token abcdef", want: "token (sensitive)",
 		},
