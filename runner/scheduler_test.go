@@ -28,16 +28,8 @@ func TestSchedulerRunsEachTickOnce(t *testing.T) {
 			}
 		}
 	}`
-	set, diags := scenarios.LoadSources(map[string][]byte{"s.hcl": []byte(src)}, scenarios.Options{})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	dir := t.TempDir()
-	history, err := store.Open(context.Background(), filepath.Join(dir, "h.db"), store.Options{SpoolDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer history.Close()
+	set := scheduledSet(t, src)
+	history := scheduleHistory(t, t.TempDir())
 
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 25, 3, 0, 30, 0, time.UTC))
 	var schedulers []*Scheduler
@@ -64,26 +56,7 @@ func TestSchedulerRunsEachTickOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		clock.Advance(time.Minute)
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			runs, err := history.Runs(context.Background(), store.RunQuery{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			finished := 0
-			for _, r := range runs {
-				if r.Status == store.StatusFinished {
-					finished++
-				}
-			}
-			if finished >= tick {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("tick %d: %d runs finished", tick, finished)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		waitUntil(t, finishedRuns(t, history, tick))
 	}
 	runs, _ := history.Runs(context.Background(), store.RunQuery{})
 	if len(runs) != 3 {
@@ -124,16 +97,8 @@ func TestGameDayRunsOnceAtItsStart(t *testing.T) {
 		start     = "2025-12-05T09:00:00Z"
 		scenarios = ["db"]
 	}`
-	set, diags := scenarios.LoadSources(map[string][]byte{"s.hcl": []byte(src)}, scenarios.Options{})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	dir := t.TempDir()
-	history, err := store.Open(context.Background(), filepath.Join(dir, "h.db"), store.Options{SpoolDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer history.Close()
+	set := scheduledSet(t, src)
+	history := scheduleHistory(t, t.TempDir())
 
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 12, 5, 8, 59, 0, 0, time.UTC))
 	var schedulers []*Scheduler
@@ -158,25 +123,10 @@ func TestGameDayRunsOnceAtItsStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Advance(2 * time.Minute)
-	var runs []store.Run
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		runs, err = history.Runs(context.Background(), store.RunQuery{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		finished := 0
-		for _, r := range runs {
-			if r.Status == store.StatusFinished {
-				finished++
-			}
-		}
-		if finished >= 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d game-day runs finished, want 2", finished)
-		}
-		time.Sleep(10 * time.Millisecond)
+	waitUntil(t, finishedRuns(t, history, 2))
+	runs, err := history.Runs(context.Background(), store.RunQuery{})
+	if err != nil {
+		t.Fatal(err)
 	}
 	names := map[string]bool{}
 	for _, r := range runs {
@@ -248,18 +198,8 @@ func TestReloadLetsRunningDrillsFinish(t *testing.T) {
 			}
 		}
 	}`
-	load := func(src string) *scenarios.Set {
-		set, diags := scenarios.LoadSources(map[string][]byte{"s.hcl": []byte(strings.ReplaceAll(src, "{{dir}}", dir))}, scenarios.Options{})
-		if diags.HasErrors() {
-			t.Fatal(diags.Error())
-		}
-		return set
-	}
-	history, err := store.Open(context.Background(), filepath.Join(dir, "h.db"), store.Options{SpoolDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer history.Close()
+	load := func(src string) *scenarios.Set { return scheduledSet(t, strings.ReplaceAll(src, "{{dir}}", dir)) }
+	history := scheduleHistory(t, dir)
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 25, 3, 0, 30, 0, time.UTC))
 	current, err := NewScheduler(load(slow), SchedulerOptions{Store: history, Clock: clock})
 	if err != nil {
@@ -285,26 +225,11 @@ func TestReloadLetsRunningDrillsFinish(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Minute)
-	finished := func(want int) func() bool {
-		return func() bool {
-			runs, err := history.Runs(context.Background(), store.RunQuery{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			n := 0
-			for _, r := range runs {
-				if r.Status == store.StatusFinished {
-					n++
-				}
-			}
-			return n >= want
-		}
-	}
-	waitUntil(t, finished(1)) // fresh, while slow still runs
+	waitUntil(t, finishedRuns(t, history, 1)) // fresh, while slow still runs
 	if err := os.WriteFile(filepath.Join(dir, "release"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, finished(2))
+	waitUntil(t, finishedRuns(t, history, 2))
 
 	runs, err := history.Runs(context.Background(), store.RunQuery{})
 	if err != nil {
@@ -329,5 +254,43 @@ func waitUntil(t *testing.T, condition func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatal("condition not met within 10 s")
 		}
+	}
+}
+
+// scheduledSet loads a scenario set from src.
+func scheduledSet(t *testing.T, src string) *scenarios.Set {
+	t.Helper()
+	set, diags := scenarios.LoadSources(map[string][]byte{"s.hcl": []byte(src)}, scenarios.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	return set
+}
+
+// scheduleHistory opens an SQLite history in dir, closed when the test ends.
+func scheduleHistory(t *testing.T, dir string) store.Store {
+	t.Helper()
+	history, err := store.Open(context.Background(), filepath.Join(dir, "h.db"), store.Options{SpoolDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { history.Close() })
+	return history
+}
+
+// finishedRuns tells whether the history holds at least want finished runs.
+func finishedRuns(t *testing.T, history store.Store, want int) func() bool {
+	return func() bool {
+		runs, err := history.Runs(context.Background(), store.RunQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, r := range runs {
+			if r.Status == store.StatusFinished {
+				n++
+			}
+		}
+		return n >= want
 	}
 }
