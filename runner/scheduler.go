@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -43,40 +44,92 @@ type Scheduler struct {
 }
 
 // drillPool is what outlives a reload: the drills under way, so that a
-// reload neither cancels one nor starts it a second time, and shutdown
-// cancels and waits for all of them.
+// reload neither cancels one nor starts it a second time, a game day waits
+// for its scenarios' scheduled runs to end, and shutdown cancels and waits
+// for all of them.
 type drillPool struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	running sync.WaitGroup
 	mu      sync.Mutex
-	active  map[string]bool // job names
+	freed   *sync.Cond      // signalled when names leave active, and at shutdown
+	active  map[string]bool // scenario and game-day names
 }
 
-// enter marks a job as running; false when it already is.
-func (p *drillPool) enter(job string) bool {
+func newDrillPool() *drillPool {
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &drillPool{ctx: ctx, cancel: cancel, active: map[string]bool{}}
+	p.freed = sync.NewCond(&p.mu)
+	return p
+}
+
+// enter marks a name as running; false when it already is, or when serve
+// is stopping.
+func (p *drillPool) enter(name string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.active[job] || p.ctx.Err() != nil {
+	if p.active[name] || p.ctx.Err() != nil {
 		return false
 	}
-	p.active[job] = true
+	p.active[name] = true
 	p.running.Add(1)
 	return true
 }
 
-func (p *drillPool) leave(job string) {
+// enterAll waits until none of names is running, then marks them all as
+// running; false when serve is stopping.
+func (p *drillPool) enterAll(names []string) bool {
 	p.mu.Lock()
-	delete(p.active, job)
+	defer p.mu.Unlock()
+	for p.ctx.Err() == nil && slices.ContainsFunc(names, func(name string) bool { return p.active[name] }) {
+		p.freed.Wait()
+	}
+	if p.ctx.Err() != nil {
+		return false
+	}
+	for _, name := range names {
+		p.active[name] = true
+	}
+	p.running.Add(1)
+	return true
+}
+
+// busy lists those of names that are running.
+func (p *drillPool) busy(names []string) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var running []string
+	for _, name := range names {
+		if p.active[name] {
+			running = append(running, name)
+		}
+	}
+	return running
+}
+
+// leave ends what enter or enterAll began.
+func (p *drillPool) leave(names ...string) {
+	p.mu.Lock()
+	for _, name := range names {
+		delete(p.active, name)
+	}
 	p.mu.Unlock()
+	p.freed.Broadcast()
 	p.running.Done()
+}
+
+// stop cancels the drills under way and wakes whatever waits to start one.
+func (p *drillPool) stop() {
+	p.mu.Lock()
+	p.cancel()
+	p.mu.Unlock()
+	p.freed.Broadcast()
 }
 
 // NewScheduler creates a job per scheduled scenario, named after it, and
 // one per game day still to come.
 func NewScheduler(set *scenarios.Set, opts SchedulerOptions) (*Scheduler, error) {
-	ctx, cancel := context.WithCancel(context.Background())
-	return newScheduler(set, opts, &drillPool{ctx: ctx, cancel: cancel, active: map[string]bool{}})
+	return newScheduler(set, opts, newDrillPool())
 }
 
 // Reload replaces the schedule with that of set. Drills under way go on
@@ -181,7 +234,7 @@ func (s *Scheduler) NextScenarioRuns() map[string]time.Time {
 // rollback runs) and waits for them and their notifications, at most
 // until ctx ends.
 func (s *Scheduler) Shutdown(ctx context.Context) error {
-	s.drills.cancel()
+	s.drills.stop()
 	_ = s.scheduler.Shutdown()
 	done := make(chan struct{})
 	go func() { s.drills.running.Wait(); close(done) }()
@@ -231,6 +284,15 @@ func (s *Scheduler) gameDay(gd *scenarios.GameDay) {
 	if !s.claim(job, gd.Start) {
 		return
 	}
+	// A scenario of the game day may be running on its own schedule: the
+	// game day waits for it rather than run it twice at once.
+	if busy := s.drills.busy(gd.Scenarios); len(busy) > 0 {
+		s.opts.Logger.Info("game day waits for drills under way to end", "gameday", gd.Name, "running", busy)
+	}
+	if !s.drills.enterAll(gd.Scenarios) {
+		return
+	}
+	defer s.drills.leave(gd.Scenarios...)
 	s.opts.Logger.Info("game day started", "gameday", gd.Name, "scenarios", gd.Scenarios, "parallel", gd.Parallel)
 	results, err := RunGameDay(s.drills.ctx, s.set, gd, Options{Store: s.opts.Store, Observe: s.observe})
 	if err != nil {

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -292,5 +293,65 @@ func finishedRuns(t *testing.T, history store.Store, want int) func() bool {
 			}
 		}
 		return n >= want
+	}
+}
+
+// A game day that starts while one of its scenarios runs on its own
+// schedule waits for that run to end: the drill never runs twice at once.
+func TestGameDayWaitsForAScheduledRunOfItsScenario(t *testing.T) {
+	dir := t.TempDir()
+	set := scheduledSet(t, strings.ReplaceAll(`
+	scenario "slow" {
+		schedule {
+			cron = "* * * * *"
+		}
+		recover {
+			step "restore" {
+				command { run = ["sh", "-c", "touch {{dir}}/started; while [ ! -f {{dir}}/release ]; do sleep 0.02; done"] }
+			}
+		}
+	}
+	gameday "drill-day" {
+		start     = "2026-11-25T03:02:00Z"
+		scenarios = ["slow"]
+	}`, "{{dir}}", dir))
+	history := scheduleHistory(t, dir)
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 25, 3, 0, 30, 0, time.UTC))
+	logs := &syncWriter{}
+	scheduler, err := NewScheduler(set, SchedulerOptions{Store: history, Clock: clock, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scheduler.Start()
+	defer func() { _ = scheduler.Shutdown(context.Background()) }()
+
+	if err := clock.BlockUntilContext(context.Background(), 2); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Minute) // 03:01:30: the scheduled run starts and holds
+	waitUntil(t, func() bool { _, err := os.Stat(filepath.Join(dir, "started")); return err == nil })
+	if err := clock.BlockUntilContext(context.Background(), 2); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Minute) // 03:02:30: the game day is due
+	waitUntil(t, func() bool { return strings.Contains(logs.String(), "game day waits for drills under way to end") })
+	if err := os.WriteFile(filepath.Join(dir, "release"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, finishedRuns(t, history, 2))
+
+	runs, err := history.Runs(context.Background(), store.RunQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 2 {
+		t.Fatalf("%d runs, want the scheduled one and the game day's", len(runs))
+	}
+	scheduled, gameDay := runs[1], runs[0] // newest first
+	if scheduled.Trigger != store.TriggerSchedule || gameDay.GameDay != "drill-day" {
+		t.Fatalf("runs %+v and %+v, want the scheduled run then the game day's", scheduled, gameDay)
+	}
+	if gameDay.StartedAt.Before(scheduled.EndedAt) {
+		t.Errorf("the game day's run started at %s, before the scheduled run ended at %s", gameDay.StartedAt, scheduled.EndedAt)
 	}
 }

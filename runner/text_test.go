@@ -41,6 +41,12 @@ func (w *syncWriter) Write(p []byte) (int, error) {
 	return w.buf.Write(p)
 }
 
+func (w *syncWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
 // A long steady_state step, before the clock starts, has a live line of
 // its own on a terminal.
 func TestLiveLineForLongStepOutsideTheClock(t *testing.T) {
@@ -61,9 +67,7 @@ func TestLiveLineForLongStepOutsideTheClock(t *testing.T) {
 	if result.Verdict != "met" {
 		t.Fatalf("verdict %s: %s", result.Verdict, result.Reason)
 	}
-	out.mu.Lock()
-	defer out.mu.Unlock()
-	if !strings.Contains(out.buf.String(), "\r    … slow: ") {
-		t.Errorf("no live line while the steady_state step ran:\n%q", out.buf.String())
+	if !strings.Contains(out.String(), "\r    … slow: ") {
+		t.Errorf("no live line while the steady_state step ran:\n%q", out.String())
 	}
 }
