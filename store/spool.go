@@ -259,9 +259,19 @@ func (s *spooled) Measurements(ctx context.Context, since time.Time) ([]Measurem
 }
 
 // Claim is never spooled: a runner that cannot reach the store cannot know
-// whether another runner took the tick, so it must not run it.
+// whether another runner took the tick, so it must not run it. A store
+// that does not answer in time is such a store.
 func (s *spooled) Claim(ctx context.Context, scenario string, scheduledAt time.Time, owner string) (bool, error) {
-	return s.backend.Claim(ctx, scenario, scheduledAt, owner)
+	var won bool
+	err := within(ctx, s.writeTimeout, func(ctx context.Context) error {
+		var err error
+		won, err = s.backend.Claim(ctx, scenario, scheduledAt, owner)
+		return err
+	})
+	if err != nil {
+		return false, err // won may still be written by the abandoned call
+	}
+	return won, nil
 }
 func (s *spooled) Where() string { return s.backend.Where() }
 

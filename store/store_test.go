@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -309,4 +310,18 @@ func TestClaimsAreExclusive(t *testing.T) {
 			t.Errorf("the next tick could not be claimed: %v %v", ok, err)
 		}
 	})
+}
+
+// On a new machine the default store's folder does not exist yet; serve's
+// lock must not fail on that.
+func TestLockExclusiveCreatesTheFolder(t *testing.T) {
+	target := filepath.Join(t.TempDir(), "state", "redrill", "history.db")
+	release, err := LockExclusive(target)
+	if err != nil {
+		t.Fatalf("lock in a folder that does not exist yet: %v", err)
+	}
+	defer release()
+	if _, err := LockExclusive(target); err == nil || !strings.Contains(err.Error(), "another redrill serve uses") {
+		t.Errorf("a second lock on the same store: %v", err)
+	}
 }
