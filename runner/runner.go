@@ -138,7 +138,7 @@ func Run(ctx context.Context, set *scenarios.Set, sc *scenarios.Scenario, opts O
 
 	pastSteadyState := r.drillRecovered(drillCtx, ctx)
 	if pastSteadyState {
-		r.rollback()
+		r.rollbackRecovered()
 	}
 	stopHeartbeat()
 	r.finish()
@@ -153,12 +153,29 @@ var errDrillTimeout = errors.New("drill timeout reached")
 func (r *run) drillRecovered(ctx, parent context.Context) (pastSteadyState bool) {
 	defer func() {
 		if recovered := recover(); recovered != nil {
-			r.result.Verdict, r.result.Reason = store.VerdictFailed, fmt.Sprintf("redrill failed: panic: %v", recovered)
+			r.result.Verdict, r.result.Reason = store.VerdictFailed, "redrill failed: "+r.panicText(recovered)
 			// Nothing was touched before the clock started.
 			pastSteadyState = !r.result.ClockStart.IsZero()
 		}
 	}()
 	return r.drill(ctx, parent)
+}
+
+// rollbackRecovered runs rollback; a panic in it is reported as a failed
+// rollback, and the run is still finished and recorded.
+func (r *run) rollbackRecovered() {
+	defer func() {
+		if recovered := recover(); recovered != nil {
+			r.result.Reason += "; rollback failed: redrill " + r.panicText(recovered)
+			r.result.RollbackFailed = true
+		}
+	}()
+	r.rollback()
+}
+
+// panicText describes a recovered panic, with secrets hidden.
+func (r *run) panicText(recovered any) string {
+	return r.env.Redactor.String(fmt.Sprintf("panic: %v", recovered))
 }
 
 // drill runs every phase before rollback and sets the verdict. It reports

@@ -439,3 +439,36 @@ func TestPanicIsRecordedAsFailedRun(t *testing.T) {
 		t.Errorf("stored run %s %s, want finished and failed", stored.Status, stored.Verdict)
 	}
 }
+
+// A panic during rollback is reported as a failed rollback; the run is
+// still finished and recorded, never left running.
+func TestPanicInRollbackIsRecorded(t *testing.T) {
+	result, _, history := drill(t, context.Background(), `scenario "rollback-panics" {
+		recover {
+			step "restore" {
+				command { run = ["true"] }
+			}
+		}
+		rollback {
+			step "clean" {
+				command { run = ["true"] }
+			}
+		}
+	}`, func(o *Options) {
+		o.Observe = func(e Event) {
+			if e.Type == EventStepEnd && e.Step == "clean" {
+				panic("output broke")
+			}
+		}
+	})
+	if !result.RollbackFailed || !strings.Contains(result.Reason, "rollback failed: redrill panic: output broke") {
+		t.Errorf("rollback failed %v, reason %q", result.RollbackFailed, result.Reason)
+	}
+	stored, _, err := history.Run(context.Background(), result.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Status != store.StatusFinished {
+		t.Errorf("stored run is %s, want finished", stored.Status)
+	}
+}

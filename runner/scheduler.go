@@ -54,6 +54,9 @@ type drillPool struct {
 	mu      sync.Mutex
 	freed   *sync.Cond      // signalled when names leave active, and at shutdown
 	active  map[string]bool // scenario and game-day names
+	// notifiers of every schedule since start: a drill started before a
+	// reload posts its finish through the notifier of its schedule.
+	notifiers []*Notifier
 }
 
 func newDrillPool() *drillPool {
@@ -163,6 +166,9 @@ func newScheduler(set *scenarios.Set, opts SchedulerOptions, drills *drillPool) 
 	}
 	s := &Scheduler{set: set, opts: opts, scheduler: scheduler, notifier: NewNotifier(set.Notifiers, opts.Logger), drills: drills}
 	s.notifier.DashboardURL = opts.DashboardURL
+	drills.mu.Lock()
+	drills.notifiers = append(drills.notifiers, s.notifier)
+	drills.mu.Unlock()
 	for _, sc := range set.Scenarios {
 		if sc.Schedule == nil {
 			continue
@@ -243,7 +249,12 @@ func (s *Scheduler) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("drills still running at shutdown: %w", ctx.Err())
 	}
-	s.notifier.Wait(ctx)
+	s.drills.mu.Lock()
+	notifiers := slices.Clone(s.drills.notifiers)
+	s.drills.mu.Unlock()
+	for _, n := range notifiers {
+		n.Wait(ctx)
+	}
 	return nil
 }
 
@@ -267,7 +278,7 @@ func (s *Scheduler) tick(sc *scenarios.Scenario, ticks gocron.Cron) {
 		return
 	}
 	defer s.drills.leave(sc.Name)
-	if !s.claim(sc.Name, scheduledAt) {
+	if !s.claim(sc.Name, scheduledAt) || s.runningElsewhere(sc.Name, scheduledAt) {
 		return
 	}
 	result := Run(s.drills.ctx, s.set, sc, Options{Store: s.opts.Store, Trigger: store.TriggerSchedule, Observe: s.observe})
@@ -320,6 +331,30 @@ func (s *Scheduler) claim(job string, scheduledAt time.Time) bool {
 		s.opts.Logger.Info("scheduled drill taken by another runner", "job", job, "scheduled_at", scheduledAt)
 	}
 	return won
+}
+
+// runningElsewhere tells whether another runner sharing the store is
+// still running the scenario (its previous tick, or a game day): the drill
+// must not run twice at once. A run whose runner is gone (a dead process
+// of this host, or a heartbeat gone stale) is marked interrupted first and
+// does not count.
+func (s *Scheduler) runningElsewhere(scenario string, scheduledAt time.Time) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := s.opts.Store.MarkInterrupted(ctx, time.Now().Add(-store.StaleAfter)); err != nil {
+		s.opts.Logger.Warn("cannot mark the runs of stopped runners as interrupted", "error", err)
+	}
+	runs, err := s.opts.Store.Runs(ctx, store.RunQuery{Scenario: scenario, Limit: 1})
+	if err != nil {
+		s.opts.Logger.Error("scheduled drill skipped: cannot tell whether it still runs elsewhere", "scenario", scenario, "scheduled_at", scheduledAt, "error", err)
+		return true
+	}
+	// Heartbeats are on the real clock, whatever drives the schedule.
+	if len(runs) == 1 && runs[0].Status == store.StatusRunning && runs[0].HeartbeatAt.After(time.Now().Add(-store.StaleAfter)) {
+		s.opts.Logger.Info("tick skipped: the drill is still running on another runner", "scenario", scenario, "scheduled_at", scheduledAt, "run_id", runs[0].ID, "host", runs[0].Host)
+		return true
+	}
+	return false
 }
 
 // scheduledTick is the time of the tick that fired at now: the latest

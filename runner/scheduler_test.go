@@ -2,7 +2,10 @@ package runner
 
 import (
 	"context"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,7 +182,21 @@ func TestScheduledTick(t *testing.T) {
 // (not interrupted), and does not start that drill a second time meanwhile.
 func TestReloadLetsRunningDrillsFinish(t *testing.T) {
 	dir := t.TempDir()
-	slow := `scenario "slow" {
+	// A slow receiver: the finish post of the drill that outlives the
+	// reload is still under way when the scheduler shuts down.
+	var posts syncWriter
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+		body, _ := io.ReadAll(r.Body)
+		posts.Write(append(body, '\n'))
+	}))
+	defer receiver.Close()
+	notify := `notify "hook" {
+		webhook = "` + receiver.URL + `"
+		on      = ["finish"]
+	}
+	`
+	slow := notify + `scenario "slow" {
 		schedule {
 			cron = "* * * * *"
 		}
@@ -245,6 +262,12 @@ func TestReloadLetsRunningDrillsFinish(t *testing.T) {
 	}
 	if count["slow"] != 1 || count["fresh"] != 1 {
 		t.Errorf("runs %v, want slow once (its second tick came while it ran) and fresh once", count)
+	}
+	if err := current.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(posts.String(), `"scenario":"slow"`) || !strings.Contains(posts.String(), `"scenario":"fresh"`) {
+		t.Errorf("finish posts after shutdown:\n%s\nwant one for slow (started before the reload) and one for fresh", posts.String())
 	}
 }
 
@@ -353,5 +376,56 @@ func TestGameDayWaitsForAScheduledRunOfItsScenario(t *testing.T) {
 	}
 	if gameDay.StartedAt.Before(scheduled.EndedAt) {
 		t.Errorf("the game day's run started at %s, before the scheduled run ended at %s", gameDay.StartedAt, scheduled.EndedAt)
+	}
+}
+
+// Two runners share a store: while one still runs the drill of a tick,
+// the other, which wins the next tick, does not start it a second time.
+func TestTickSkippedWhileAnotherRunnerRunsTheDrill(t *testing.T) {
+	dir := t.TempDir()
+	set := scheduledSet(t, strings.ReplaceAll(`scenario "slow" {
+		schedule {
+			cron = "* * * * *"
+		}
+		recover {
+			step "restore" {
+				command { run = ["sh", "-c", "touch {{dir}}/started; while [ ! -f {{dir}}/release ]; do sleep 0.02; done"] }
+			}
+		}
+	}`, "{{dir}}", dir))
+	history := scheduleHistory(t, dir)
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 25, 3, 0, 30, 0, time.UTC))
+	logs := &syncWriter{}
+	for _, owner := range []string{"runner-a", "runner-b"} {
+		s, err := NewScheduler(set, SchedulerOptions{Store: history, Clock: clock, Owner: owner, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Start()
+		defer func() { _ = s.Shutdown(context.Background()) }()
+	}
+
+	if err := clock.BlockUntilContext(context.Background(), 2); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Minute)
+	waitUntil(t, func() bool { _, err := os.Stat(filepath.Join(dir, "started")); return err == nil })
+	if err := clock.BlockUntilContext(context.Background(), 2); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Minute)
+	waitUntil(t, func() bool {
+		return strings.Contains(logs.String(), "tick skipped: the drill is still running on another runner")
+	})
+	if err := os.WriteFile(filepath.Join(dir, "release"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, finishedRuns(t, history, 1))
+	runs, err := history.Runs(context.Background(), store.RunQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 {
+		t.Errorf("%d runs of the drill, want 1: it ran twice at once", len(runs))
 	}
 }
