@@ -54,6 +54,9 @@ type drillPool struct {
 	mu      sync.Mutex
 	freed   *sync.Cond      // signalled when names leave active, and at shutdown
 	active  map[string]bool // scenario and game-day names
+	// waited counts game days waiting for a name: no new drill of it
+	// starts meanwhile, so a frequent schedule cannot keep one waiting.
+	waited map[string]int
 	// notifiers of every schedule since start: a drill started before a
 	// reload posts its finish through the notifier of its schedule.
 	notifiers []*Notifier
@@ -61,7 +64,7 @@ type drillPool struct {
 
 func newDrillPool() *drillPool {
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &drillPool{ctx: ctx, cancel: cancel, active: map[string]bool{}}
+	p := &drillPool{ctx: ctx, cancel: cancel, active: map[string]bool{}, waited: map[string]int{}}
 	p.freed = sync.NewCond(&p.mu)
 	return p
 }
@@ -71,7 +74,7 @@ func newDrillPool() *drillPool {
 func (p *drillPool) enter(name string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.active[name] || p.ctx.Err() != nil {
+	if p.active[name] || p.waited[name] > 0 || p.ctx.Err() != nil {
 		return false
 	}
 	p.active[name] = true
@@ -84,8 +87,16 @@ func (p *drillPool) enter(name string) bool {
 func (p *drillPool) enterAll(names []string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	for _, name := range names {
+		p.waited[name]++
+	}
 	for p.ctx.Err() == nil && slices.ContainsFunc(names, func(name string) bool { return p.active[name] }) {
 		p.freed.Wait()
+	}
+	for _, name := range names {
+		if p.waited[name]--; p.waited[name] == 0 {
+			delete(p.waited, name)
+		}
 	}
 	if p.ctx.Err() != nil {
 		return false

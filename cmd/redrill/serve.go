@@ -82,22 +82,43 @@ the schedule, let running drills roll back, then exit.`,
 			}()
 			logger.Info("serving", "dashboard", "http://"+listener.Addr().String()+"/", "store", history.Where(), "scheduled", len(scheduler.Jobs()))
 
+			// Events spooled while the store was away reach it once it is
+			// back, without waiting for the next drill to end.
+			flushing := time.NewTicker(time.Minute)
+			defer flushing.Stop()
+
 			signals := make(chan os.Signal, 2)
 			signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 			defer signal.Stop(signals)
-			for sig := range signals {
-				if sig == syscall.SIGHUP {
-					current.Store(reload(cmd, args[0], flags, logger, current.Load()))
-					continue
+		wait:
+			for {
+				select {
+				case <-flushing.C:
+					flushCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+					if err := history.Flush(flushCtx); err != nil {
+						logger.Warn("spooled events still wait for the store", "error", err)
+					}
+					cancel()
+				case sig := <-signals:
+					if sig == syscall.SIGHUP {
+						current.Store(reload(cmd, args[0], flags, logger, current.Load()))
+						continue
+					}
+					logger.Info("stopping: running drills roll back first (signal again to exit at once)", "signal", sig.String())
+					break wait
 				}
-				logger.Info("stopping: running drills roll back first", "signal", sig.String())
-				break
 			}
+			go func() {
+				sig := <-signals
+				logger.Error("stopped at once: rollback of drills under way skipped", "signal", sig.String())
+				os.Exit(exitInterrupted)
+			}()
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 			defer cancel()
 			_ = server.Shutdown(ctx)
 			if err := current.Load().Shutdown(ctx); err != nil {
 				logger.Error("shutdown", "error", err)
+				return exitError{code: exitNotMet}
 			}
 			return nil
 		},
