@@ -36,20 +36,7 @@ func TestSchedulerRunsEachTickOnce(t *testing.T) {
 	history := scheduleHistory(t, t.TempDir())
 
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 25, 3, 0, 30, 0, time.UTC))
-	var schedulers []*Scheduler
-	for _, owner := range []string{"runner-a", "runner-b"} {
-		s, err := NewScheduler(set, SchedulerOptions{Store: history, Clock: clock, Owner: owner})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.Start()
-		schedulers = append(schedulers, s)
-	}
-	defer func() {
-		for _, s := range schedulers {
-			_ = s.Shutdown(context.Background())
-		}
-	}()
+	schedulers := startSchedulers(t, set, SchedulerOptions{Store: history, Clock: clock}, "runner-a", "runner-b")
 	if next := schedulers[0].Jobs()["every-minute"]; !next.Equal(time.Date(2026, 11, 25, 3, 1, 0, 0, time.UTC)) {
 		t.Errorf("next run %s, want 03:01:00", next)
 	}
@@ -105,16 +92,7 @@ func TestGameDayRunsOnceAtItsStart(t *testing.T) {
 	history := scheduleHistory(t, t.TempDir())
 
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 12, 5, 8, 59, 0, 0, time.UTC))
-	var schedulers []*Scheduler
-	for _, owner := range []string{"runner-a", "runner-b"} {
-		s, err := NewScheduler(set, SchedulerOptions{Store: history, Clock: clock, Owner: owner})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.Start()
-		defer func() { _ = s.Shutdown(context.Background()) }()
-		schedulers = append(schedulers, s)
-	}
+	schedulers := startSchedulers(t, set, SchedulerOptions{Store: history, Clock: clock}, "runner-a", "runner-b")
 	jobs := schedulers[0].Jobs()
 	if len(jobs) != 1 || !jobs["gameday/december"].Equal(time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)) {
 		t.Errorf("jobs %v, want only gameday/december at 09:00", jobs)
@@ -196,16 +174,7 @@ func TestReloadLetsRunningDrillsFinish(t *testing.T) {
 		on      = ["finish"]
 	}
 	`
-	slow := notify + `scenario "slow" {
-		schedule {
-			cron = "* * * * *"
-		}
-		recover {
-			step "restore" {
-				command { run = ["sh", "-c", "touch {{dir}}/started; while [ ! -f {{dir}}/release ]; do sleep 0.02; done"] }
-			}
-		}
-	}`
+	slow := notify + holdingDrill(dir)
 	fresh := `scenario "fresh" {
 		schedule {
 			cron = "* * * * *"
@@ -323,21 +292,11 @@ func finishedRuns(t *testing.T, history store.Store, want int) func() bool {
 // schedule waits for that run to end: the drill never runs twice at once.
 func TestGameDayWaitsForAScheduledRunOfItsScenario(t *testing.T) {
 	dir := t.TempDir()
-	set := scheduledSet(t, strings.ReplaceAll(`
-	scenario "slow" {
-		schedule {
-			cron = "* * * * *"
-		}
-		recover {
-			step "restore" {
-				command { run = ["sh", "-c", "touch {{dir}}/started; while [ ! -f {{dir}}/release ]; do sleep 0.02; done"] }
-			}
-		}
-	}
+	set := scheduledSet(t, holdingDrill(dir)+`
 	gameday "drill-day" {
 		start     = "2026-11-25T03:02:00Z"
 		scenarios = ["slow"]
-	}`, "{{dir}}", dir))
+	}`)
 	history := scheduleHistory(t, dir)
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 25, 3, 0, 30, 0, time.UTC))
 	logs := &syncWriter{}
@@ -383,27 +342,11 @@ func TestGameDayWaitsForAScheduledRunOfItsScenario(t *testing.T) {
 // the other, which wins the next tick, does not start it a second time.
 func TestTickSkippedWhileAnotherRunnerRunsTheDrill(t *testing.T) {
 	dir := t.TempDir()
-	set := scheduledSet(t, strings.ReplaceAll(`scenario "slow" {
-		schedule {
-			cron = "* * * * *"
-		}
-		recover {
-			step "restore" {
-				command { run = ["sh", "-c", "touch {{dir}}/started; while [ ! -f {{dir}}/release ]; do sleep 0.02; done"] }
-			}
-		}
-	}`, "{{dir}}", dir))
+	set := scheduledSet(t, holdingDrill(dir))
 	history := scheduleHistory(t, dir)
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 25, 3, 0, 30, 0, time.UTC))
 	logs := &syncWriter{}
-	for _, owner := range []string{"runner-a", "runner-b"} {
-		s, err := NewScheduler(set, SchedulerOptions{Store: history, Clock: clock, Owner: owner, Logger: slog.New(slog.NewTextHandler(logs, nil))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.Start()
-		defer func() { _ = s.Shutdown(context.Background()) }()
-	}
+	startSchedulers(t, set, SchedulerOptions{Store: history, Clock: clock, Logger: slog.New(slog.NewTextHandler(logs, nil))}, "runner-a", "runner-b")
 
 	if err := clock.BlockUntilContext(context.Background(), 2); err != nil {
 		t.Fatal(err)
@@ -428,4 +371,38 @@ func TestTickSkippedWhileAnotherRunnerRunsTheDrill(t *testing.T) {
 	if len(runs) != 1 {
 		t.Errorf("%d runs of the drill, want 1: it ran twice at once", len(runs))
 	}
+}
+
+// startSchedulers starts one scheduler per owner on a shared store and
+// shuts them down when the test ends.
+func startSchedulers(t *testing.T, set *scenarios.Set, opts SchedulerOptions, owners ...string) []*Scheduler {
+	t.Helper()
+	var schedulers []*Scheduler
+	for _, owner := range owners {
+		opts.Owner = owner
+		s, err := NewScheduler(set, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Start()
+		t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
+		schedulers = append(schedulers, s)
+	}
+	return schedulers
+}
+
+// holdingDrill is a scheduled scenario whose step runs until the file
+// release appears in dir, and says it started with the file started.
+func holdingDrill(dir string) string {
+	return strings.ReplaceAll(`scenario "slow" {
+		schedule {
+			cron = "* * * * *"
+		}
+		recover {
+			step "restore" {
+				command { run = ["sh", "-c", "touch {{dir}}/started; while [ ! -f {{dir}}/release ]; do sleep 0.02; done"] }
+			}
+		}
+	}
+	`, "{{dir}}", dir)
 }
