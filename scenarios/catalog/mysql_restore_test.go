@@ -90,12 +90,17 @@ type mysqlTestServer struct {
 	host, port, defaultsFile string
 }
 
-// mysqlServer is the server of REDRILL_TEST_MYSQL; the test is skipped
-// without the mysql client programs or a server that answers.
+// mysqlServer is the server of REDRILL_TEST_MYSQL; without the mysql
+// client programs or a server that answers the test is skipped, except
+// under CI=true, where it fails.
 func mysqlServer(t *testing.T) *mysqlTestServer {
+	skip := t.Skipf
+	if os.Getenv("CI") == "true" {
+		skip = t.Fatalf
+	}
 	for _, program := range []string{"mysql", "mysqldump", "gzip", "bash"} {
 		if _, err := exec.LookPath(program); err != nil {
-			t.Skipf("%s is not installed; install the MySQL or MariaDB client programs to run this test", program)
+			skip("%s is not installed; install the MySQL or MariaDB client programs to run this test", program)
 		}
 	}
 	address := os.Getenv("REDRILL_TEST_MYSQL")
@@ -113,7 +118,7 @@ func mysqlServer(t *testing.T) *mysqlTestServer {
 	}
 	server := &mysqlTestServer{host: host, port: port, defaultsFile: defaults}
 	if out, err := server.run("SELECT 1"); err != nil {
-		t.Skipf("no MySQL server at %s (set REDRILL_TEST_MYSQL=user@host:port): %v %s", address, err, out)
+		skip("no MySQL server at %s (set REDRILL_TEST_MYSQL=user@host:port): %v %s", address, err, out)
 	}
 	return server
 }
