@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -56,10 +57,18 @@ func WriteRun(w io.Writer, r store.Run, steps []store.Step) error {
 	}
 	table := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(table, "#\tPHASE\tSTEP\tKIND\tROUND\tSTARTED\tDURATION\tATTEMPTS\tRESULT")
+	// A message of several lines would break the table: its first line
+	// goes in the table, the whole of it under the table.
+	var longMessages []store.Step
 	for _, s := range steps {
 		result := "ok"
 		if !s.Passed {
-			result = "FAILED: " + s.Message
+			first, rest, several := strings.Cut(s.Message, "\n")
+			result = "FAILED: " + first
+			if several && strings.TrimSpace(rest) != "" {
+				result += fmt.Sprintf(" (more below, #%d)", s.Seq)
+				longMessages = append(longMessages, s)
+			}
 		}
 		round := "-"
 		if s.Round > 0 {
@@ -69,7 +78,13 @@ func WriteRun(w io.Writer, r store.Run, steps []store.Step) error {
 		fmt.Fprintf(table, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", s.Seq, s.Phase, s.Name, s.Kind, round,
 			s.StartedAt.UTC().Format("15:04:05.000"), duration(&d), s.Attempts, result)
 	}
-	return table.Flush()
+	if err := table.Flush(); err != nil {
+		return err
+	}
+	for _, s := range longMessages {
+		fmt.Fprintf(w, "\n#%d %s %s failed:\n    %s\n", s.Seq, s.Phase, s.Name, strings.ReplaceAll(strings.TrimRight(s.Message, "\n"), "\n", "\n    "))
+	}
+	return nil
 }
 
 // WriteRunJSON writes one run and its steps; durations are seconds.

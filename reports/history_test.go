@@ -81,7 +81,9 @@ func runHistory(t *testing.T) store.Store {
 	start("api-failed", "api", store.TriggerManual, "", failed)
 	steps("api-failed", failed,
 		store.Step{Phase: "recover", Name: "restart", Kind: "command", StartedAt: offset(0), Duration: 2 * time.Second, Attempts: 3,
-			Message: "exit status 1: systemctl: unit api.service not found", Result: `{"exit_code":1}`})
+			Message: "exit status 1: systemctl: unit api.service not found", Result: `{"exit_code":1}`},
+		store.Step{Phase: "rollback", Name: "logs", Kind: "command", StartedAt: offset(3 * time.Second), Duration: time.Second, Attempts: 1,
+			Message: "exit status 2\nstderr: journalctl: no journal files were found\n(is the journal on this host?)", Result: `{"exit_code":2}`})
 	finish("api-failed", store.Finish{EndedAt: failed.Add(5 * time.Second), ClockStart: failed, Verdict: store.VerdictFailed,
 		Reason: "recover step restart failed"})
 
