@@ -29,6 +29,21 @@ func TestDraftReads(t *testing.T) {
 			want: []string{`# From the postmortem: Failed over to the replica.`},
 		},
 		{
+			name: "sections opened by a bold label, text on the same line",
+			doc:  "# Checkout outage\n\n**Root cause:** The primary's disk filled up.\n\n**Impact:** 2 hours of orders were lost.\n\n**Resolution:** Failed over to the replica. Restored the lost orders.\n",
+			want: []string{
+				`finding = "The primary's disk filled up."`,
+				`# From the postmortem: Failed over to the replica.`,
+				`# From the postmortem: Restored the lost orders.`,
+				`rpo = "1h" # data lost in the incident: about 2 hours (impact section); set the objective you need`,
+			},
+		},
+		{
+			name: "a bold label that names no section is text",
+			doc:  "# Outage\n## Resolution\n**Note:** this is not a section.\n- Failed over to the replica.\n",
+			want: []string{`# From the postmortem: Failed over to the replica.`},
+		},
+		{
 			name: "numbered heading 4. Resolution",
 			doc:  "# Outage\n## 4. Resolution\n- Failed over to the replica.\n",
 			want: []string{`# From the postmortem: Failed over to the replica.`},

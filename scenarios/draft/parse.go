@@ -53,7 +53,7 @@ var sectionKinds = map[string][]string{
 }
 
 var (
-	dataLossText = regexp.MustCompile(`(?i)(\d+(?:\.\d+)?)\s*(minutes?|mins?|hours?|hrs?|days?)\s+of\s+(?:\w+\s+){0,2}(?:data|changes|writes|records|updates|transactions)`)
+	dataLossText = regexp.MustCompile(`(?i)(\d+(?:\.\d+)?)\s*(minutes?|mins?|hours?|hrs?|days?)\s+of\s+(?:\w+\s+){0,2}(?:data|changes|writes|records|updates|transactions|lost)\b`)
 	noDataLoss   = regexp.MustCompile(`(?i)\b(?:no|zero|without(?: any)?)\s+(?:\w+\s+){0,2}?(?:data|writes|records|transactions)\s+(?:was\s+|were\s+)?(?:lost|loss)\b|\b(?:did not|didn't|never) lose (?:any )?(?:\w+ )?data\b|\bno data loss\b`)
 	// How a postmortem says recovery was confirmed, strongest first.
 	confirmedStrong = regexp.MustCompile(`(?i)\b(?:verif(?:y|ied|ies|ying)|confirm(?:ed|s|ing)?|healthy)\b`)
@@ -83,6 +83,15 @@ func Parse(doc string) (*Postmortem, error) {
 				continue
 			}
 			current, currentLevel = kind, line.heading
+			continue
+		}
+		if kind, rest, ok := labelledSection(line); ok {
+			// "**Resolution:** Restored from backup." opens a section as a
+			// heading would; any heading ends it.
+			current, currentLevel = kind, 7
+			if rest != "" {
+				pm.sections[current] = append(pm.sections[current], mdLine{text: rest})
+			}
 			continue
 		}
 		if !line.code && (current == "" || current == "summary") && pm.readMetadataLine(line.text) {
@@ -170,6 +179,26 @@ func (pm *Postmortem) confirmation() string {
 		}
 	}
 	return ""
+}
+
+// sectionLabel is a paragraph that starts with a bold label naming a
+// section: "**Resolution:** text" or "**Root cause**: text".
+var sectionLabel = regexp.MustCompile(`^\s*(?:\*\*|__)([^*_:]{3,40}?)(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:)\s*(.*)$`)
+
+// labelledSection reads a line that opens a section with a bold label, and
+// returns the section's kind and the text after the label.
+func labelledSection(line mdLine) (kind, rest string, ok bool) {
+	if line.code || line.heading > 0 {
+		return "", "", false
+	}
+	m := sectionLabel.FindStringSubmatch(line.text)
+	if m == nil {
+		return "", "", false
+	}
+	if kind = kindOf(m[1]); kind == "" {
+		return "", "", false
+	}
+	return kind, strings.TrimSpace(m[2]), true
 }
 
 func kindOf(title string) string {
