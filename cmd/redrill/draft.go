@@ -16,9 +16,10 @@ func newDraftCommand() *cobra.Command {
 		Short: "Draft a drill scenario from a postmortem written in Markdown",
 		Long: `draft reads a postmortem (Google SRE, PagerDuty or Atlassian template, or free
 form with similar headings) and writes a scenario skeleton: the postmortem
-block, the incident's observed recovery time next to the RTO, one recover step
-per recovery action and a recovered_when check. Every step is a stub that
-fails until replaced, so a draft never passes for a drill.`,
+block, the incident's observed recovery time and data loss next to the RTO and
+RPO, one recover step per recovery action, a recovered_when check and a
+data_loss stub. Every step is a stub that fails until replaced, so a draft
+never passes for a drill. See docs/draft-and-catalog.md.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			doc, err := os.ReadFile(args[0])
