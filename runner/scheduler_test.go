@@ -43,10 +43,7 @@ func TestSchedulerRunsEachTickOnce(t *testing.T) {
 
 	for tick := 1; tick <= 3; tick++ {
 		// Both schedulers wait on the clock before it moves on.
-		if err := clock.BlockUntilContext(context.Background(), 2); err != nil {
-			t.Fatal(err)
-		}
-		clock.Advance(time.Minute)
+		advance(t, clock, 2, time.Minute)
 		waitUntil(t, finishedRuns(t, history, tick))
 	}
 	runs, _ := history.Runs(context.Background(), store.RunQuery{})
@@ -101,10 +98,7 @@ func TestGameDayRunsOnceAtItsStart(t *testing.T) {
 		t.Errorf("next scenario runs %v, want none: no scenario has a schedule", next)
 	}
 
-	if err := clock.BlockUntilContext(context.Background(), 2); err != nil {
-		t.Fatal(err)
-	}
-	clock.Advance(2 * time.Minute)
+	advance(t, clock, 2, 2*time.Minute)
 	waitUntil(t, finishedRuns(t, history, 2))
 	runs, err := history.Runs(context.Background(), store.RunQuery{})
 	if err != nil {
@@ -195,11 +189,8 @@ func TestReloadLetsRunningDrillsFinish(t *testing.T) {
 	current.Start()
 	defer func() { _ = current.Shutdown(context.Background()) }()
 
-	if err := clock.BlockUntilContext(context.Background(), 1); err != nil {
-		t.Fatal(err)
-	}
-	clock.Advance(time.Minute)
-	waitUntil(t, func() bool { _, err := os.Stat(filepath.Join(dir, "started")); return err == nil })
+	advance(t, clock, 1, time.Minute)
+	waitUntil(t, heldDrillStarted(dir))
 
 	current, err = current.Reload(load(slow + "\n" + fresh))
 	if err != nil {
@@ -208,14 +199,9 @@ func TestReloadLetsRunningDrillsFinish(t *testing.T) {
 	if jobs := current.Jobs(); len(jobs) != 2 {
 		t.Fatalf("after reload: jobs %v, want slow and fresh", jobs)
 	}
-	if err := clock.BlockUntilContext(context.Background(), 2); err != nil {
-		t.Fatal(err)
-	}
-	clock.Advance(time.Minute)
+	advance(t, clock, 2, time.Minute)
 	waitUntil(t, finishedRuns(t, history, 1)) // fresh, while slow still runs
-	if err := os.WriteFile(filepath.Join(dir, "release"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	releaseHeldDrill(t, dir)
 	waitUntil(t, finishedRuns(t, history, 2))
 
 	runs, err := history.Runs(context.Background(), store.RunQuery{})
@@ -307,19 +293,11 @@ func TestGameDayWaitsForAScheduledRunOfItsScenario(t *testing.T) {
 	scheduler.Start()
 	defer func() { _ = scheduler.Shutdown(context.Background()) }()
 
-	if err := clock.BlockUntilContext(context.Background(), 2); err != nil {
-		t.Fatal(err)
-	}
-	clock.Advance(time.Minute) // 03:01:30: the scheduled run starts and holds
-	waitUntil(t, func() bool { _, err := os.Stat(filepath.Join(dir, "started")); return err == nil })
-	if err := clock.BlockUntilContext(context.Background(), 2); err != nil {
-		t.Fatal(err)
-	}
-	clock.Advance(time.Minute) // 03:02:30: the game day is due
+	advance(t, clock, 2, time.Minute) // 03:01:30: the scheduled run starts and holds
+	waitUntil(t, heldDrillStarted(dir))
+	advance(t, clock, 2, time.Minute) // 03:02:30: the game day is due
 	waitUntil(t, func() bool { return strings.Contains(logs.String(), "game day waits for drills under way to end") })
-	if err := os.WriteFile(filepath.Join(dir, "release"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	releaseHeldDrill(t, dir)
 	waitUntil(t, finishedRuns(t, history, 2))
 
 	runs, err := history.Runs(context.Background(), store.RunQuery{})
@@ -348,21 +326,13 @@ func TestTickSkippedWhileAnotherRunnerRunsTheDrill(t *testing.T) {
 	logs := &syncWriter{}
 	startSchedulers(t, set, SchedulerOptions{Store: history, Clock: clock, Logger: slog.New(slog.NewTextHandler(logs, nil))}, "runner-a", "runner-b")
 
-	if err := clock.BlockUntilContext(context.Background(), 2); err != nil {
-		t.Fatal(err)
-	}
-	clock.Advance(time.Minute)
-	waitUntil(t, func() bool { _, err := os.Stat(filepath.Join(dir, "started")); return err == nil })
-	if err := clock.BlockUntilContext(context.Background(), 2); err != nil {
-		t.Fatal(err)
-	}
-	clock.Advance(time.Minute)
+	advance(t, clock, 2, time.Minute)
+	waitUntil(t, heldDrillStarted(dir))
+	advance(t, clock, 2, time.Minute)
 	waitUntil(t, func() bool {
 		return strings.Contains(logs.String(), "tick skipped: the drill is still running on another runner")
 	})
-	if err := os.WriteFile(filepath.Join(dir, "release"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	releaseHeldDrill(t, dir)
 	waitUntil(t, finishedRuns(t, history, 1))
 	runs, err := history.Runs(context.Background(), store.RunQuery{})
 	if err != nil {
@@ -405,4 +375,27 @@ func holdingDrill(dir string) string {
 		}
 	}
 	`, "{{dir}}", dir)
+}
+
+// advance moves the fake clock once waiters timers wait on it: one per
+// scheduled job.
+func advance(t *testing.T, clock *clockwork.FakeClock, waiters int, by time.Duration) {
+	t.Helper()
+	if err := clock.BlockUntilContext(context.Background(), waiters); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(by)
+}
+
+// heldDrillStarted tells whether the holdingDrill of dir runs.
+func heldDrillStarted(dir string) func() bool {
+	return func() bool { _, err := os.Stat(filepath.Join(dir, "started")); return err == nil }
+}
+
+// releaseHeldDrill lets the holdingDrill of dir end.
+func releaseHeldDrill(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "release"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
