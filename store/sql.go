@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"syscall"
 	"time"
@@ -410,6 +411,7 @@ func durationOf(v sql.NullFloat64) *time.Duration {
 	if !v.Valid {
 		return nil
 	}
-	d := time.Duration(v.Float64 * float64(time.Second))
+	// Rounded, not truncated: 0.01643374 s times 1e9 is 16433739.999…
+	d := time.Duration(math.Round(v.Float64 * float64(time.Second)))
 	return &d
 }

@@ -325,3 +325,13 @@ func TestLockExclusiveCreatesTheFolder(t *testing.T) {
 		t.Errorf("a second lock on the same store: %v", err)
 	}
 }
+
+// A duration read back from the store is the one written, to the
+// nanosecond: reports compare a run's RTO with what the runner measured.
+func TestDurationsRoundTrip(t *testing.T) {
+	for _, d := range []time.Duration{16433740 * time.Nanosecond, time.Nanosecond, 999999999, 9*time.Hour + 12*time.Minute + 3*time.Nanosecond} {
+		if got := durationOf(secondsOf(&d)); got == nil || *got != d {
+			t.Errorf("%d ns read back as %v", d, got)
+		}
+	}
+}
