@@ -52,9 +52,6 @@ skips rollback.`,
 					return usageError(cmd, err)
 				}
 				names = gd.Scenarios
-				if gd.Parallel {
-					parallel = len(gd.Scenarios)
-				}
 			}
 			selected, err := set.Select(names)
 			if err != nil {
@@ -73,7 +70,11 @@ skips rollback.`,
 			opts := runner.Options{Store: history, RollbackContext: rollbackCtx}
 			if format == "text" {
 				output := runner.NewTextOutput(cmd.OutOrStdout(), isTerminal(cmd.OutOrStdout()))
-				output.Prefixed = parallel > 1 && len(selected) > 1
+				concurrent := parallel > 1
+				if gd != nil {
+					concurrent = gd.Parallel // a game day says how it runs
+				}
+				output.Prefixed = concurrent && len(selected) > 1
 				opts.Observe = output.Observe
 			}
 			var notifier *runner.Notifier
@@ -87,10 +88,13 @@ skips rollback.`,
 					notifier.Observe(e)
 				}
 			}
+			var results []runner.Result
 			if gd != nil {
-				opts.Trigger, opts.GameDay = store.TriggerGameDay, gd.Name
+				// Validation checked the game day's scenario names.
+				results, _ = runner.RunGameDay(drillCtx, set, gd, opts)
+			} else {
+				results = runner.RunAll(drillCtx, set, selected, opts, parallel)
 			}
-			results := runner.RunAll(drillCtx, set, selected, opts, parallel)
 			if notifier != nil {
 				// Webhooks get a bounded time to finish; they never hold a result.
 				waitCtx, cancel := context.WithTimeout(context.Background(), 35*time.Second)

@@ -312,6 +312,13 @@ gameday "december" {
 		}
 	}
 
+	// A game day in order runs in order, whatever --parallel says.
+	inOrder := writeFile(t, dir, "in-order.hcl", strings.Replace(string(mustRead(t, path)), "parallel  = true", "parallel  = false", 1))
+	code, stdout, stderr = run(t, "run", inOrder, "--gameday", "december", "--parallel", "2", "--store", history)
+	if code != 0 || strings.Contains(stdout, "[a]") || strings.Index(stdout, "b: MET") > strings.Index(stdout, "a: MET") {
+		t.Errorf("a game day in order: exit %d, want b then a, unprefixed:\n%s\n%s", code, stdout, stderr)
+	}
+
 	if code, _, stderr := run(t, "run", path, "--gameday", "decembre", "--store", history); code != 2 || !strings.Contains(stderr, `no game day named "decembre". Did you mean "december"?`) {
 		t.Errorf("unknown game day: exit %d %s", code, stderr)
 	}
@@ -389,4 +396,13 @@ func TestDraftFromPostmortem(t *testing.T) {
 	if code, _, stderr := run(t, "draft", "../../scenarios/draft/testdata/no-recovery.md"); code != 2 || !strings.Contains(stderr, "it has no title") {
 		t.Errorf("draft of an unreadable document: exit %d %s", code, stderr)
 	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	content, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return content
 }

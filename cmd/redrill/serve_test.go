@@ -18,10 +18,8 @@ import (
 	"github.com/redrill/redrill/store"
 )
 
-func TestServe(t *testing.T) {
-	binary := redrillBinary(t)
-	dir := t.TempDir()
-	path := writeFile(t, dir, "scheduled.hcl", `scenario "every-second" {
+// everySecondDrill is a quick drill scheduled every second.
+const everySecondDrill = `scenario "every-second" {
   schedule {
     cron = "* * * * * *"
   }
@@ -31,7 +29,12 @@ func TestServe(t *testing.T) {
     }
   }
 }
-`)
+`
+
+func TestServe(t *testing.T) {
+	binary := redrillBinary(t)
+	dir := t.TempDir()
+	path := writeFile(t, dir, "scheduled.hcl", everySecondDrill)
 	history := filepath.Join(dir, "history.db")
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -137,17 +140,7 @@ func TestServeReplicasRunEachTickOnce(t *testing.T) {
 	storeURL := pgtest.NewDatabase(t)
 	binary := redrillBinary(t)
 	dir := t.TempDir()
-	path := writeFile(t, dir, "scheduled.hcl", `scenario "every-second" {
-  schedule {
-    cron = "* * * * * *"
-  }
-  recover {
-    step "restore" {
-      command { run = ["true"] }
-    }
-  }
-}
-`)
+	path := writeFile(t, dir, "scheduled.hcl", everySecondDrill)
 	history, err := store.Open(context.Background(), storeURL, store.Options{SpoolDir: filepath.Join(dir, "spool")})
 	if err != nil {
 		t.Fatal(err)
