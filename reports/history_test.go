@@ -78,7 +78,7 @@ func runHistory(t *testing.T) store.Store {
 		RTO: minutes(41), Verdict: store.VerdictMissed, Reason: "recovered in 41m (RTO 30m)"})
 
 	failed := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
-	start("api-failed", "api", store.TriggerManual, "", failed)
+	start("api-failed", "api", store.TriggerOnDemand, "", failed)
 	steps("api-failed", failed,
 		store.Step{Phase: "recover", Name: "restart", Kind: "command", StartedAt: offset(0), Duration: 2 * time.Second, Attempts: 3,
 			Message: "exit status 1: systemctl: unit api.service not found", Result: `{"exit_code":1}`},
@@ -88,7 +88,7 @@ func runHistory(t *testing.T) store.Store {
 		Reason: "recover step restart failed"})
 
 	running := time.Date(2026, 11, 25, 11, 59, 0, 0, time.UTC)
-	start("api-running", "api", store.TriggerManual, "", running)
+	start("api-running", "api", store.TriggerOnDemand, "", running)
 	return s
 }
 

@@ -192,7 +192,7 @@ func hostileHistory(t *testing.T) store.Store {
 	objective := 5 * time.Minute
 	started := now.Add(-3 * 24 * time.Hour)
 	if err := history.StartRun(context.Background(), store.Run{ID: "hostile-1", Scenario: hostileName, ScenarioHash: "h", ScenarioSource: source,
-		Trigger: store.TriggerManual, Host: "runner-1", PID: 1, StartedAt: started, ObjectiveRTO: &objective}); err != nil {
+		Trigger: store.TriggerOnDemand, Host: "runner-1", PID: 1, StartedAt: started, ObjectiveRTO: &objective}); err != nil {
 		t.Fatal(err)
 	}
 	if err := history.FinishRun(context.Background(), "hostile-1", store.Finish{EndedAt: started.Add(time.Minute),

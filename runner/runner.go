@@ -25,7 +25,7 @@ import (
 // Options are what a run needs besides the scenario.
 type Options struct {
 	Store   store.Store
-	Trigger string // store.TriggerManual when empty
+	Trigger string // store.TriggerOnDemand when empty
 	GameDay string
 	// Observe receives every event as it happens, for live output; nil
 	// means none.
@@ -92,7 +92,7 @@ type run struct {
 // running step is cancelled, rollback runs, the verdict is interrupted.
 func Run(ctx context.Context, set *scenarios.Set, sc *scenarios.Scenario, opts Options) Result {
 	if opts.Trigger == "" {
-		opts.Trigger = store.TriggerManual
+		opts.Trigger = store.TriggerOnDemand
 	}
 	if opts.RollbackContext == nil {
 		opts.RollbackContext = context.Background()

@@ -16,7 +16,7 @@ const (
 	StatusFinished = "finished"
 )
 
-// Verdicts, as DESIGN.md defines them.
+// Verdicts: how a run ended (docs/reports.md says what each means).
 const (
 	VerdictMet         = "met"
 	VerdictMissed      = "missed"
@@ -25,9 +25,10 @@ const (
 	VerdictInterrupted = "interrupted"
 )
 
-// Triggers say what started a run.
+// Triggers say what started a run. The stored value of an on-demand run
+// (redrill run) is "manual", as it always was.
 const (
-	TriggerManual   = "manual"
+	TriggerOnDemand = "manual"
 	TriggerSchedule = "schedule"
 	TriggerGameDay  = "gameday"
 )

@@ -48,7 +48,7 @@ func duration(d time.Duration) *time.Duration { return &d }
 var base = time.Date(2026, 11, 1, 3, 0, 0, 123_456_000, time.UTC)
 
 func newRun(id, scenario string, started time.Time) Run {
-	return Run{ID: id, Scenario: scenario, ScenarioHash: "abc", ScenarioSource: `scenario "x" {}`, Trigger: TriggerManual,
+	return Run{ID: id, Scenario: scenario, ScenarioHash: "abc", ScenarioSource: `scenario "x" {}`, Trigger: TriggerOnDemand,
 		StartedAt: started, ObjectiveRTO: duration(30 * time.Minute)}
 }
 
