@@ -1,6 +1,10 @@
 package runner
 
-import "time"
+import (
+	"time"
+
+	"github.com/redrill/redrill/scenarios/phase"
+)
 
 // EventType names what happened in a run.
 type EventType string
@@ -23,7 +27,7 @@ type Event struct {
 	RunID    string
 	Scenario string
 	At       time.Time
-	Phase    string
+	Phase    phase.Phase
 	Step     string
 	Kind     string
 	Round    int

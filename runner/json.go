@@ -55,7 +55,7 @@ func NewReport(results []Result) Report {
 		}
 		for _, s := range r.Steps {
 			run.Steps = append(run.Steps, StepReport{
-				Phase: s.Phase, Name: s.Name, Kind: s.Kind, Round: s.Round, StartedAt: s.StartedAt.UTC(),
+				Phase: string(s.Phase), Name: s.Name, Kind: s.Kind, Round: s.Round, StartedAt: s.StartedAt.UTC(),
 				DurationSeconds: s.Duration.Seconds(), Attempts: s.Attempts, Passed: s.Passed, Message: s.Message,
 			})
 		}

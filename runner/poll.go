@@ -10,7 +10,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/redrill/redrill/scenarios"
+	"github.com/redrill/redrill/scenarios/phase"
 )
 
 var errGuardTripped = errors.New("guard tripped")
@@ -24,7 +24,7 @@ func (r *run) pollRecovered(ctx context.Context) (time.Time, bool) {
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	r.emit(Event{Type: EventPhase, Phase: string(scenarios.PhaseRecoveredWhen)})
+	r.emit(Event{Type: EventPhase, Phase: phase.RecoveredWhen})
 	for round := 1; ; round++ {
 		roundStart := time.Now()
 		// A check that passed only on a retry saw the recovery at that
@@ -95,7 +95,7 @@ func sleepUntil(ctx context.Context, at time.Time) bool {
 // minus the newest record that survived.
 func (r *run) measureDataLoss(ctx context.Context) error {
 	dl := r.sc.DataLoss
-	r.emit(Event{Type: EventPhase, Phase: string(scenarios.PhaseDataLoss)})
+	r.emit(Event{Type: EventPhase, Phase: phase.DataLoss})
 	if sr := r.step(ctx, dl.Check, 0); !sr.Passed {
 		return errors.New(sr.Message)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/redrill/redrill/checks"
 	"github.com/redrill/redrill/scenarios"
+	"github.com/redrill/redrill/scenarios/phase"
 	"github.com/redrill/redrill/store"
 )
 
@@ -61,7 +62,7 @@ type Result struct {
 
 // StepResult is one step or check round as it ran.
 type StepResult struct {
-	Phase     string
+	Phase     phase.Phase
 	Name      string
 	Kind      string
 	Round     int
@@ -182,7 +183,7 @@ func (r *run) panicText(recovered any) string {
 // whether the drill got past steady_state.
 func (r *run) drill(ctx, parent context.Context) bool {
 	sc := r.sc
-	if !r.phase(ctx, scenarios.PhaseSteadyState, sc.SteadyState) {
+	if !r.phase(ctx, phase.SteadyState, sc.SteadyState) {
 		r.endWith(ctx, parent, store.VerdictAborted, "steady state not met")
 		return false
 	}
@@ -209,14 +210,14 @@ func (r *run) drill(ctx, parent context.Context) bool {
 
 	if len(sc.Disrupt) > 0 {
 		startClock()
-		if !r.phase(phaseCtx, scenarios.PhaseDisrupt, sc.Disrupt) {
+		if !r.phase(phaseCtx, phase.Disrupt, sc.Disrupt) {
 			r.endWith(phaseCtx, parent, store.VerdictFailed, "a disrupt step failed: "+r.lastFailure())
 			return true
 		}
 	}
 	if len(sc.Recover) > 0 {
 		startClock()
-		if !r.phase(phaseCtx, scenarios.PhaseRecover, sc.Recover) {
+		if !r.phase(phaseCtx, phase.Recover, sc.Recover) {
 			r.endWith(phaseCtx, parent, store.VerdictFailed, "a recover step failed: "+r.lastFailure())
 			return true
 		}
@@ -284,11 +285,11 @@ func (r *run) verdict() {
 }
 
 // phase runs steps in order and reports whether they all passed.
-func (r *run) phase(ctx context.Context, phase scenarios.Phase, steps []*scenarios.Step) bool {
+func (r *run) phase(ctx context.Context, stage phase.Phase, steps []*scenarios.Step) bool {
 	if len(steps) == 0 {
 		return true
 	}
-	r.emit(Event{Type: EventPhase, Phase: string(phase)})
+	r.emit(Event{Type: EventPhase, Phase: stage})
 	for _, step := range steps {
 		if ctx.Err() != nil {
 			return false
@@ -310,7 +311,7 @@ func (r *run) step(ctx context.Context, step *scenarios.Step, round int) StepRes
 // ctx ended meanwhile (a guard check cut short by the recovery it guards
 // is no failure). It also returns when the deciding attempt started.
 func (r *run) runStep(ctx context.Context, step *scenarios.Step, round int, discardIfCancelled bool) (StepResult, time.Time) {
-	r.emit(Event{Type: EventStepStart, Phase: string(step.Phase), Step: step.Name, Kind: step.Kind.Name(), Round: round})
+	r.emit(Event{Type: EventStepStart, Phase: step.Phase, Step: step.Name, Kind: step.Kind.Name(), Round: round})
 	r.mu.Lock()
 	results := make(scenarios.Results, len(r.results))
 	for name, value := range r.results {
@@ -342,7 +343,7 @@ func (r *run) runStep(ctx context.Context, step *scenarios.Step, round int, disc
 		return StepResult{Name: step.Name}, time.Time{}
 	}
 	sr := StepResult{
-		Phase: string(step.Phase), Name: step.Name, Kind: step.Kind.Name(), Round: round,
+		Phase: step.Phase, Name: step.Name, Kind: step.Kind.Name(), Round: round,
 		StartedAt: outcome.Started, Duration: outcome.Duration, Attempts: outcome.Attempts,
 		Passed: outcome.Passed, Message: r.env.Redactor.String(outcome.Message),
 	}
@@ -351,7 +352,7 @@ func (r *run) runStep(ctx context.Context, step *scenarios.Step, round int, disc
 	}
 
 	r.mu.Lock()
-	if step.Phase != scenarios.PhaseRecoveredWhen && step.Phase != scenarios.PhaseGuard {
+	if !step.Phase.Polled() {
 		r.results[step.Name] = outcome.Result
 	}
 	r.seq++
@@ -361,7 +362,7 @@ func (r *run) runStep(ctx context.Context, step *scenarios.Step, round int, disc
 
 	r.recorder.add(func(ctx context.Context) error {
 		return r.opts.Store.RecordStep(ctx, store.Step{
-			RunID: r.result.RunID, Seq: seq, Phase: sr.Phase, Name: sr.Name, Kind: sr.Kind, Round: round,
+			RunID: r.result.RunID, Seq: seq, Phase: string(sr.Phase), Name: sr.Name, Kind: sr.Kind, Round: round,
 			StartedAt: sr.StartedAt, Duration: sr.Duration, Attempts: sr.Attempts, Passed: sr.Passed,
 			Message: sr.Message, Result: resultJSON(outcome.Result),
 		})
@@ -382,7 +383,7 @@ func (r *run) rollback() {
 		r.result.RollbackFailed = true
 		return
 	}
-	r.emit(Event{Type: EventPhase, Phase: string(scenarios.PhaseRollback)})
+	r.emit(Event{Type: EventPhase, Phase: phase.Rollback})
 	var failed []string
 	for _, step := range r.sc.Rollback {
 		if ctx.Err() != nil {

@@ -184,15 +184,9 @@ func newScheduler(set *scenarios.Set, opts SchedulerOptions, drills *drillPool) 
 		if sc.Schedule == nil {
 			continue
 		}
-		crontab := fmt.Sprintf("CRON_TZ=%s %s", sc.Schedule.Location, sc.Schedule.Cron)
-		ticks := gocron.NewDefaultCron(true)
-		if err := ticks.IsValid(crontab, time.UTC, opts.Clock.Now()); err != nil {
-			_ = scheduler.Shutdown()
-			return nil, fmt.Errorf("schedule %s: %w", sc.Name, err)
-		}
 		_, err := scheduler.NewJob(
-			gocron.CronJob(crontab, true),
-			gocron.NewTask(func() { s.tick(sc, ticks) }),
+			sc.Schedule.Ticks.Job(),
+			gocron.NewTask(func() { s.tick(sc) }),
 			gocron.WithName(sc.Name),
 			// A drill never overlaps itself: a tick that comes while it
 			// runs is skipped.
@@ -282,8 +276,8 @@ func (s *Scheduler) observe(e Event) {
 func gameDayJob(name string) string { return "gameday/" + name }
 
 // tick runs one scheduled drill if this runner claims the tick.
-func (s *Scheduler) tick(sc *scenarios.Scenario, ticks gocron.Cron) {
-	scheduledAt := scheduledTick(ticks, s.opts.Clock.Now())
+func (s *Scheduler) tick(sc *scenarios.Scenario) {
+	scheduledAt := sc.Schedule.Ticks.TickAt(s.opts.Clock.Now())
 	if !s.drills.enter(sc.Name) {
 		s.opts.Logger.Info("tick skipped: the drill is still running or serve is stopping", "scenario", sc.Name, "scheduled_at", scheduledAt)
 		return
@@ -366,20 +360,4 @@ func (s *Scheduler) runningElsewhere(scenario string, scheduledAt time.Time) boo
 		return true
 	}
 	return false
-}
-
-// scheduledTick is the time of the tick that fired at now: the latest
-// cron time at or before it. Every runner names a tick the same way even
-// when one of them fires it late, which truncating now would not.
-func scheduledTick(ticks gocron.Cron, now time.Time) time.Time {
-	const lateness = 10 * time.Minute
-	tick := ticks.Next(now.Add(-lateness))
-	if tick.IsZero() || tick.After(now) {
-		// Later than lateness: name it by its whole second.
-		return now.UTC().Truncate(time.Second)
-	}
-	for next := ticks.Next(tick); !next.IsZero() && !next.After(now); next = ticks.Next(next) {
-		tick = next
-	}
-	return tick.UTC()
 }

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-co-op/gocron/v2"
 	"github.com/jonboulle/clockwork"
 
 	"github.com/redrill/redrill/scenarios"
@@ -113,40 +112,6 @@ func TestGameDayRunsOnceAtItsStart(t *testing.T) {
 	}
 	if len(runs) != 2 || !names["db"] || !names["web"] {
 		t.Errorf("%d runs (%v), want one of db and one of web", len(runs), names)
-	}
-}
-
-// Every runner names a tick by its scheduled time, even when it fires late.
-func TestScheduledTick(t *testing.T) {
-	at := func(clock string) time.Time {
-		parsed, err := time.Parse(time.RFC3339Nano, "2026-11-25T"+clock+"Z")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return parsed
-	}
-	tests := []struct {
-		name, cron string
-		firedAt    time.Time
-		want       time.Time
-	}{
-		{"on time", "* * * * * *", at("03:00:00"), at("03:00:00")},
-		{"late into the next second", "*/5 * * * * *", at("03:00:01.2"), at("03:00:00")},
-		{"a minute late", "0 * * * * *", at("03:01:00.5"), at("03:01:00")},
-		{"daily, seconds late", "0 0 3 * * *", at("03:00:07"), at("03:00:00")},
-		{"later than ten minutes: its second", "0 0 3 * * *", at("03:30:07.4"), at("03:30:07")},
-		{"in a time zone", "CRON_TZ=Europe/Paris 0 0 4 * * *", at("03:00:02"), at("03:00:00")},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ticks := gocron.NewDefaultCron(true)
-			if err := ticks.IsValid(tt.cron, time.UTC, tt.firedAt); err != nil {
-				t.Fatal(err)
-			}
-			if got := scheduledTick(ticks, tt.firedAt); !got.Equal(tt.want) {
-				t.Errorf("tick fired at %s named %s, want %s", tt.firedAt.Format(time.RFC3339Nano), got.Format(time.RFC3339Nano), tt.want.Format(time.RFC3339Nano))
-			}
-		})
 	}
 }
 

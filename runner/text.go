@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redrill/redrill/scenarios/phase"
 	"github.com/redrill/redrill/store"
 )
 
@@ -47,7 +48,7 @@ func (t *TextOutput) Observe(e Event) {
 	case EventStart:
 		fmt.Fprintf(t.w, "▶ %s   run %s\n", e.Scenario, e.RunID)
 	case EventPhase:
-		if e.Phase == "rollback" || e.Phase == "data_loss" {
+		if !e.Phase.Clocked() {
 			t.stopTicker() // the clock stopped without recovery
 			t.clock = false
 		}
@@ -87,8 +88,8 @@ func (t *TextOutput) step(e Event) {
 	if !s.Passed {
 		mark = "✗"
 	}
-	polled := e.Phase == "recovered_when" || e.Phase == "guard"
-	if polled && s.Passed && e.Phase == "guard" {
+	polled := e.Phase.Polled()
+	if s.Passed && e.Phase == phase.Guard {
 		return // a guard that holds is news only when it fails
 	}
 	if polled && !s.Passed && e.Round > 1 && e.Round%10 != 0 {

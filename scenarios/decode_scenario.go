@@ -10,12 +10,16 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-co-op/gocron/v2"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/redrill/redrill/scenarios/cron"
+	"github.com/redrill/redrill/scenarios/phase"
 )
 
-var scenarioSchema = &hcl.BodySchema{
+// scenarioSchema is the body of a scenario block: its attributes, its
+// blocks, and a block per phase.
+var scenarioSchema = withPhaseBlocks(&hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "description"},
 		{Name: "owner"},
@@ -26,14 +30,14 @@ var scenarioSchema = &hcl.BodySchema{
 		{Type: "postmortem"},
 		{Type: "objective"},
 		{Type: "schedule"},
-		{Type: string(PhaseSteadyState)},
-		{Type: string(PhaseDisrupt)},
-		{Type: string(PhaseRecover)},
-		{Type: string(PhaseRecoveredWhen)},
-		{Type: string(PhaseGuard)},
-		{Type: string(PhaseDataLoss)},
-		{Type: string(PhaseRollback)},
 	},
+})
+
+func withPhaseBlocks(schema *hcl.BodySchema) *hcl.BodySchema {
+	for _, stage := range phase.All() {
+		schema.Blocks = append(schema.Blocks, hcl.BlockHeaderSchema{Type: string(stage)})
+	}
+	return schema
 }
 
 var postmortemSchema = &hcl.BodySchema{
@@ -220,7 +224,8 @@ func (l *loader) decodeSchedule(block *hcl.Block, ctx *hcl.EvalContext) (*Schedu
 	return schedule, diags
 }
 
-// checkCron validates the expression with the parser the scheduler uses.
+// checkCron parses the expression as the scheduler reads it into
+// schedule.Ticks.
 func checkCron(attr *hcl.Attribute, schedule *Schedule) *hcl.Diagnostic {
 	if strings.HasPrefix(schedule.Cron, "TZ=") || strings.HasPrefix(schedule.Cron, "CRON_TZ=") {
 		return &hcl.Diagnostic{
@@ -230,7 +235,8 @@ func checkCron(attr *hcl.Attribute, schedule *Schedule) *hcl.Diagnostic {
 			Subject:  attr.Expr.Range().Ptr(),
 		}
 	}
-	if err := gocron.NewDefaultCron(true).IsValid(schedule.Cron, schedule.Location, time.Now()); err != nil {
+	ticks, err := cron.Parse(schedule.Cron, schedule.Location, time.Now())
+	if err != nil {
 		return &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid cron expression",
@@ -239,6 +245,7 @@ func checkCron(attr *hcl.Attribute, schedule *Schedule) *hcl.Diagnostic {
 			Subject: attr.Expr.Range().Ptr(),
 		}
 	}
+	schedule.Ticks = ticks
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/redrill/redrill/checks"
+	"github.com/redrill/redrill/scenarios/phase"
 )
 
 // checkKindBlocks finds the one check-kind block of a step body.
@@ -47,18 +48,16 @@ func (l *loader) checkKindBlocks(h *stepHeader) hcl.Diagnostics {
 }
 
 func (h *stepHeader) describe() string {
-	switch h.phase {
-	case PhaseDataLoss:
+	if h.phase == phase.DataLoss {
 		return "The data_loss block"
-	case PhaseSteadyState, PhaseRecoveredWhen, PhaseGuard:
-		return fmt.Sprintf("Check %q", h.name)
 	}
-	return fmt.Sprintf("Step %q", h.name)
+	word := h.phase.StepWord()
+	return fmt.Sprintf("%s%s %q", strings.ToUpper(word[:1]), word[1:], h.name)
 }
 
 // decodeStep evaluates a step's expressions with every earlier result
 // unknown, which checks types and references without running anything.
-func (l *loader) decodeStep(h *stepHeader, names map[string]Phase, kinds map[string]checks.Kind, steps cty.Value) (*Step, hcl.Diagnostics) {
+func (l *loader) decodeStep(h *stepHeader, names map[string]phase.Phase, kinds map[string]checks.Kind, steps cty.Value) (*Step, hcl.Diagnostics) {
 	base := l.set.evalContext
 	step := &Step{Name: h.name, Phase: h.phase, Kind: h.kind, Body: h.kindBlock.Body, Range: h.defRange, RetryEvery: defaultRetryEvery}
 	content := h.content
@@ -152,13 +151,13 @@ func checkExpr(attr *hcl.Attribute, sc scope, ctx *hcl.EvalContext, want cty.Typ
 const defaultRetryEvery = time.Second
 
 // decodePoll reads every and timeout of recovered_when and guard.
-func (l *loader) decodePoll(poll *Poll, content *hcl.BodyContent, defaultEvery string, scenarioTimeout time.Duration) hcl.Diagnostics {
+func (l *loader) decodePoll(poll *Poll, content *hcl.BodyContent, polled phase.Phase, scenarioTimeout time.Duration) hcl.Diagnostics {
 	base := l.set.evalContext
 	var diags hcl.Diagnostics
-	poll.Every, _ = checks.ParseDuration(defaultEvery)
+	poll.Every = polled.DefaultEvery()
 	diags = append(diags, decodeDuration(content.Attributes["every"], base, &poll.Every)...)
 	diags = append(diags, decodeDuration(content.Attributes["timeout"], base, &poll.Timeout)...)
-	if _, hasTimeout := content.Attributes["timeout"]; !hasTimeout && scenarioTimeout == 0 && defaultEvery == defaultRecoveredEvery {
+	if _, hasTimeout := content.Attributes["timeout"]; !hasTimeout && scenarioTimeout == 0 && polled.MustEnd() {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "recovered_when without a timeout",

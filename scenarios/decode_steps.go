@@ -7,6 +7,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/redrill/redrill/checks"
+	"github.com/redrill/redrill/scenarios/phase"
 )
 
 // Phase blocks and what they hold.
@@ -30,18 +31,12 @@ var (
 	}
 )
 
-// Polling intervals when a block gives none.
-const (
-	defaultRecoveredEvery = "1s"
-	defaultGuardEvery     = "5s"
-)
-
 // stepHeader is a step or check whose structure is known but whose
 // expressions are not evaluated yet: every name and kind of a scenario must
 // be known before any step can be checked for the steps it reads.
 type stepHeader struct {
 	name      string
-	phase     Phase
+	phase     phase.Phase
 	defRange  hcl.Range
 	content   *hcl.BodyContent
 	kind      checks.Kind
@@ -55,12 +50,12 @@ type stepHeader struct {
 
 // stepSchema is the body of a step or check: one kind block, asserts, and
 // retry settings. data_loss adds newest_record.
-func stepSchema(kinds *checks.Registry, phase Phase) *hcl.BodySchema {
+func stepSchema(kinds *checks.Registry, stage phase.Phase) *hcl.BodySchema {
 	schema := &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{{Name: "timeout"}, {Name: "retries"}, {Name: "retry_every"}},
 		Blocks:     []hcl.BlockHeaderSchema{{Type: "assert"}},
 	}
-	if phase == PhaseDataLoss {
+	if stage == phase.DataLoss {
 		schema.Attributes = append(schema.Attributes, hcl.AttributeSchema{Name: "newest_record", Required: true})
 	}
 	for _, name := range kinds.Names() {
@@ -70,10 +65,10 @@ func stepSchema(kinds *checks.Registry, phase Phase) *hcl.BodySchema {
 }
 
 // stepSchemas builds the step body schema of every phase.
-func stepSchemas(kinds *checks.Registry) map[Phase]*hcl.BodySchema {
-	schemas := map[Phase]*hcl.BodySchema{}
-	for _, phase := range []Phase{PhaseSteadyState, PhaseDisrupt, PhaseRecover, PhaseRecoveredWhen, PhaseGuard, PhaseDataLoss, PhaseRollback} {
-		schemas[phase] = stepSchema(kinds, phase)
+func stepSchemas(kinds *checks.Registry) map[phase.Phase]*hcl.BodySchema {
+	schemas := map[phase.Phase]*hcl.BodySchema{}
+	for _, stage := range phase.All() {
+		schemas[stage] = stepSchema(kinds, stage)
 	}
 	return schemas
 }
@@ -82,19 +77,19 @@ func stepSchemas(kinds *checks.Registry) map[Phase]*hcl.BodySchema {
 func (l *loader) decodePhases(sc *Scenario, byType map[string]hcl.Blocks) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	var headers []*stepHeader
-	names := map[string]Phase{}
+	names := map[string]phase.Phase{}
 	nameRanges := map[string]hcl.Range{}
 	var ran []string // names of steps that have run, in order
 	var steadyState []string
 
-	addListed := func(phase Phase, body hcl.Body, schema *hcl.BodySchema, readable func() []string, attach func(*Step)) *hcl.BodyContent {
+	addListed := func(stage phase.Phase, body hcl.Body, schema *hcl.BodySchema, readable func() []string, attach func(*Step)) *hcl.BodyContent {
 		content, contentDiags := body.Content(schema)
 		diags = append(diags, contentDiags...)
 		if len(content.Blocks) == 0 && !contentDiags.HasErrors() {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
-				Summary:  fmt.Sprintf("Empty %s block", phase),
-				Detail:   fmt.Sprintf("The %s block has no %s; add one, or remove the block.", phase, schema.Blocks[0].Type),
+				Summary:  fmt.Sprintf("Empty %s block", stage),
+				Detail:   fmt.Sprintf("The %s block has no %s; add one, or remove the block.", stage, schema.Blocks[0].Type),
 				Subject:  body.MissingItemRange().Ptr(),
 			})
 		}
@@ -112,14 +107,14 @@ func (l *loader) decodePhases(sc *Scenario, byType map[string]hcl.Blocks) hcl.Di
 			if d := checkName(block.Type, block); d != nil {
 				diags = append(diags, d)
 			}
-			names[name] = phase
+			names[name] = stage
 			nameRanges[name] = block.DefRange
-			h := l.stepHeader(name, phase, block.DefRange, block.Body, readable())
+			h := l.stepHeader(name, stage, block.DefRange, block.Body, readable())
 			h.attach = attach
 			diags = append(diags, h.contentDiags...)
 			diags = append(diags, l.checkKindBlocks(h)...)
 			headers = append(headers, h)
-			if phase != PhaseRecoveredWhen && phase != PhaseGuard {
+			if !stage.Polled() {
 				ran = append(ran, name)
 			}
 		}
@@ -127,39 +122,39 @@ func (l *loader) decodePhases(sc *Scenario, byType map[string]hcl.Blocks) hcl.Di
 	}
 	snapshot := func() []string { return append([]string(nil), ran...) }
 
-	if b := first(byType[string(PhaseSteadyState)]); b != nil {
-		addListed(PhaseSteadyState, b.Body, checkListSchema, snapshot, func(s *Step) { sc.SteadyState = append(sc.SteadyState, s) })
+	if b := first(byType[string(phase.SteadyState)]); b != nil {
+		addListed(phase.SteadyState, b.Body, checkListSchema, snapshot, func(s *Step) { sc.SteadyState = append(sc.SteadyState, s) })
 		steadyState = snapshot()
 	}
-	if b := first(byType[string(PhaseDisrupt)]); b != nil {
-		addListed(PhaseDisrupt, b.Body, stepListSchema, snapshot, func(s *Step) { sc.Disrupt = append(sc.Disrupt, s) })
+	if b := first(byType[string(phase.Disrupt)]); b != nil {
+		addListed(phase.Disrupt, b.Body, stepListSchema, snapshot, func(s *Step) { sc.Disrupt = append(sc.Disrupt, s) })
 	}
-	if b := first(byType[string(PhaseRecover)]); b != nil {
-		addListed(PhaseRecover, b.Body, stepListSchema, snapshot, func(s *Step) { sc.Recover = append(sc.Recover, s) })
+	if b := first(byType[string(phase.Recover)]); b != nil {
+		addListed(phase.Recover, b.Body, stepListSchema, snapshot, func(s *Step) { sc.Recover = append(sc.Recover, s) })
 	}
 	afterRecovery := snapshot()
-	if b := first(byType[string(PhaseRecoveredWhen)]); b != nil {
+	if b := first(byType[string(phase.RecoveredWhen)]); b != nil {
 		poll := &Poll{Range: b.DefRange}
 		sc.RecoveredWhen = poll
-		content := addListed(PhaseRecoveredWhen, b.Body, recoveredWhenSchema, func() []string { return afterRecovery }, func(s *Step) { poll.Checks = append(poll.Checks, s) })
-		diags = append(diags, l.decodePoll(poll, content, defaultRecoveredEvery, sc.Timeout)...)
+		content := addListed(phase.RecoveredWhen, b.Body, recoveredWhenSchema, func() []string { return afterRecovery }, func(s *Step) { poll.Checks = append(poll.Checks, s) })
+		diags = append(diags, l.decodePoll(poll, content, phase.RecoveredWhen, sc.Timeout)...)
 	}
-	if b := first(byType[string(PhaseGuard)]); b != nil {
+	if b := first(byType[string(phase.Guard)]); b != nil {
 		poll := &Poll{Range: b.DefRange}
 		sc.Guard = poll
-		content := addListed(PhaseGuard, b.Body, guardSchema, func() []string { return steadyState }, func(s *Step) { poll.Checks = append(poll.Checks, s) })
-		diags = append(diags, l.decodePoll(poll, content, defaultGuardEvery, 0)...)
+		content := addListed(phase.Guard, b.Body, guardSchema, func() []string { return steadyState }, func(s *Step) { poll.Checks = append(poll.Checks, s) })
+		diags = append(diags, l.decodePoll(poll, content, phase.Guard, 0)...)
 	}
-	if b := first(byType[string(PhaseDataLoss)]); b != nil {
-		h := l.stepHeader(string(PhaseDataLoss), PhaseDataLoss, b.DefRange, b.Body, afterRecovery)
+	if b := first(byType[string(phase.DataLoss)]); b != nil {
+		h := l.stepHeader(string(phase.DataLoss), phase.DataLoss, b.DefRange, b.Body, afterRecovery)
 		sc.DataLoss = &DataLoss{Range: b.DefRange}
 		h.attach = func(s *Step) { sc.DataLoss.Check = s }
 		diags = append(diags, h.contentDiags...)
 		diags = append(diags, l.checkKindBlocks(h)...)
 		headers = append(headers, h)
 	}
-	if b := first(byType[string(PhaseRollback)]); b != nil {
-		addListed(PhaseRollback, b.Body, stepListSchema, snapshot, func(s *Step) { sc.Rollback = append(sc.Rollback, s) })
+	if b := first(byType[string(phase.Rollback)]); b != nil {
+		addListed(phase.Rollback, b.Body, stepListSchema, snapshot, func(s *Step) { sc.Rollback = append(sc.Rollback, s) })
 	}
 
 	// Before the drill runs, every step's result is unknown but typed, so
@@ -167,7 +162,7 @@ func (l *loader) decodePhases(sc *Scenario, byType map[string]hcl.Blocks) hcl.Di
 	unknownResults := map[string]cty.Value{}
 	kinds := map[string]checks.Kind{}
 	for _, h := range headers {
-		if h.kind != nil && h.phase != PhaseDataLoss {
+		if h.kind != nil && h.phase != phase.DataLoss {
 			unknownResults[h.name] = cty.UnknownVal(h.kind.ResultType())
 			kinds[h.name] = h.kind
 		}
@@ -182,7 +177,7 @@ func (l *loader) decodePhases(sc *Scenario, byType map[string]hcl.Blocks) hcl.Di
 		}
 		step, stepDiags := l.decodeStep(h, names, kinds, steps)
 		diags = append(diags, stepDiags...)
-		if h.phase == PhaseDataLoss && h.content != nil {
+		if h.phase == phase.DataLoss && h.content != nil {
 			sc.DataLoss.NewestRecord = newestRecordExpr(h.content)
 		}
 		h.attach(step)
@@ -191,12 +186,12 @@ func (l *loader) decodePhases(sc *Scenario, byType map[string]hcl.Blocks) hcl.Di
 }
 
 // stepHeader reads the structure of a step body.
-func (l *loader) stepHeader(name string, phase Phase, defRange hcl.Range, body hcl.Body, readable []string) *stepHeader {
-	h := &stepHeader{name: name, phase: phase, defRange: defRange, readable: map[string]bool{}}
+func (l *loader) stepHeader(name string, stage phase.Phase, defRange hcl.Range, body hcl.Body, readable []string) *stepHeader {
+	h := &stepHeader{name: name, phase: stage, defRange: defRange, readable: map[string]bool{}}
 	for _, r := range readable {
 		h.readable[r] = true
 	}
-	content, diags := body.Content(l.schemas[phase])
+	content, diags := body.Content(l.schemas[stage])
 	h.content = content
 	h.contentDiags = diags
 	return h

@@ -16,6 +16,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/redrill/redrill/checks"
+	"github.com/redrill/redrill/scenarios/phase"
 )
 
 // Options are the inputs of a load besides the files themselves.
@@ -54,7 +55,7 @@ type loader struct {
 	set     *Set
 	// Built once per load, used by every scenario; scenarios are decoded
 	// concurrently, so zones is guarded by mu and schemas is read-only.
-	schemas map[Phase]*hcl.BodySchema
+	schemas map[phase.Phase]*hcl.BodySchema
 	mu      sync.Mutex
 	zones   map[string]*time.Location
 	// names are the declared variables and locals, known after pass one.

@@ -7,12 +7,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-co-op/gocron/v2"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/redrill/redrill/checks"
+	"github.com/redrill/redrill/scenarios/phase"
 )
 
 // PlanOptions select what WritePlan shows.
@@ -113,7 +113,7 @@ func (p *planWriter) scenario(sc *Scenario, now time.Time) {
 	}
 
 	number := 0
-	phase := func(title, note string) {
+	stage := func(title, note string) {
 		number++
 		p.line(0, "")
 		if note != "" {
@@ -122,17 +122,17 @@ func (p *planWriter) scenario(sc *Scenario, now time.Time) {
 		p.line(1, "%d. %s", number, title)
 	}
 	if len(sc.SteadyState) > 0 {
-		phase("steady_state", "must all pass before anything is touched")
+		stage("steady_state", "must all pass before anything is touched")
 		p.steps(sc.SteadyState)
 	}
 	clockNote := "the recovery clock starts with the first step"
 	if len(sc.Disrupt) > 0 {
-		phase("disrupt", clockNote)
+		stage("disrupt", clockNote)
 		p.steps(sc.Disrupt)
 		clockNote = ""
 	}
 	if sc.Guard != nil {
-		phase(fmt.Sprintf("guard every %s", formatDuration(sc.Guard.Every)), "polled from clock start until recovery; one failure aborts")
+		stage(fmt.Sprintf("guard every %s", formatDuration(sc.Guard.Every)), "polled from clock start until recovery; one failure aborts")
 		p.steps(sc.Guard.Checks)
 	}
 	if len(sc.Recover) > 0 {
@@ -140,7 +140,7 @@ func (p *planWriter) scenario(sc *Scenario, now time.Time) {
 		if sc.RecoveredWhen == nil {
 			note = strings.TrimPrefix(note+"; ", "; ") + "the clock stops at the end of the last step"
 		}
-		phase("recover", note)
+		stage("recover", note)
 		p.steps(sc.Recover)
 	}
 	if rw := sc.RecoveredWhen; rw != nil {
@@ -148,16 +148,16 @@ func (p *planWriter) scenario(sc *Scenario, now time.Time) {
 		if rw.Timeout == 0 {
 			timeout = "the drill's " + formatDuration(sc.Timeout)
 		}
-		phase(fmt.Sprintf("recovered_when every %s, timeout %s", formatDuration(rw.Every), timeout), "the clock stops at the first round where all pass")
+		stage(fmt.Sprintf("recovered_when every %s, timeout %s", formatDuration(rw.Every), timeout), "the clock stops at the first round where all pass")
 		p.steps(rw.Checks)
 	}
 	if sc.DataLoss != nil && sc.DataLoss.Check != nil {
-		phase("data_loss", "RPO measured = clock start - newest_record")
+		stage("data_loss", "RPO measured = clock start - newest_record")
 		p.steps([]*Step{sc.DataLoss.Check})
 		p.line(3, "newest_record = %s", p.source(sc.DataLoss.NewestRecord.Range()))
 	}
 	if len(sc.Rollback) > 0 {
-		phase("rollback", "always runs once the drill got past steady_state")
+		stage("rollback", "always runs once the drill got past steady_state")
 		p.steps(sc.Rollback)
 	}
 	p.line(0, "")
@@ -168,8 +168,8 @@ func (p *planWriter) steps(steps []*Step) {
 		if step == nil {
 			continue
 		}
-		header := fmt.Sprintf("%s %q: %s", stepWord(step.Phase), step.Name, step.Kind.Name())
-		if step.Phase == PhaseDataLoss {
+		header := fmt.Sprintf("%s %q: %s", step.Phase.StepWord(), step.Name, step.Kind.Name())
+		if step.Phase == phase.DataLoss {
 			header = step.Kind.Name()
 		}
 		var extras []string
@@ -260,20 +260,12 @@ func renderValue(v cty.Value) string {
 	return strings.TrimSpace(string(hclwrite.TokensForValue(v).Bytes()))
 }
 
-func stepWord(phase Phase) string {
-	switch phase {
-	case PhaseSteadyState, PhaseRecoveredWhen, PhaseGuard:
-		return "check"
-	}
-	return "step"
-}
-
 func nextRun(schedule *Schedule, now time.Time) string {
-	cron := gocron.NewDefaultCron(true)
-	if err := cron.IsValid(schedule.Cron, schedule.Location, now); err != nil {
+	next := schedule.Ticks.Next(now)
+	if next.IsZero() {
 		return "never"
 	}
-	return cron.Next(now).In(schedule.Location).Format(time.RFC3339)
+	return next.In(schedule.Location).Format(time.RFC3339)
 }
 
 func durationOrNone(d time.Duration) string {

@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/redrill/redrill/checks"
+	"github.com/redrill/redrill/scenarios/phase"
 )
 
 // scope says which names an expression may refer to. References are
@@ -28,7 +29,7 @@ type scope struct {
 // stepScope describes the steps of a scenario as seen from one step.
 type stepScope struct {
 	// all maps every step and check name of the scenario to its phase.
-	all map[string]Phase
+	all map[string]phase.Phase
 	// readable are the names that have run before the current step and
 	// have one result.
 	readable map[string]bool
@@ -105,7 +106,7 @@ func (s scope) checkStep(traversal hcl.Traversal) *hcl.Diagnostic {
 			Subject:  traversal.SourceRange().Ptr(),
 		}
 	}
-	phase, exists := s.steps.all[name]
+	stage, exists := s.steps.all[name]
 	switch {
 	case !exists:
 		return &hcl.Diagnostic{
@@ -121,18 +122,18 @@ func (s scope) checkStep(traversal hcl.Traversal) *hcl.Diagnostic {
 			Detail:   fmt.Sprintf("%q cannot read its own result through steps; in an assert, use result instead.", name),
 			Subject:  attrRange.Ptr(),
 		}
-	case phase == PhaseRecoveredWhen || phase == PhaseGuard:
+	case stage.Polled():
 		return &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Reference to a polled check",
-			Detail:   fmt.Sprintf("%q is a %s check: it is polled many times and has no single result to read. Only steady_state checks and disrupt, recover and rollback steps can be read with steps.NAME.", name, phase),
+			Detail:   fmt.Sprintf("%q is a %s check: it is polled many times and has no single result to read. Only steady_state checks and disrupt, recover and rollback steps can be read with steps.NAME.", name, stage),
 			Subject:  attrRange.Ptr(),
 		}
 	case !s.steps.readable[name]:
 		return &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Reference to a later step",
-			Detail:   fmt.Sprintf("%q (in %s) has not run yet when %q runs, so its result is not known. A step can read only steps that run before it.", name, phase, s.steps.current),
+			Detail:   fmt.Sprintf("%q (in %s) has not run yet when %q runs, so its result is not known. A step can read only steps that run before it.", name, stage, s.steps.current),
 			Subject:  attrRange.Ptr(),
 		}
 	}

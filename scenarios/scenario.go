@@ -13,6 +13,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/redrill/redrill/checks"
+	"github.com/redrill/redrill/scenarios/cron"
+	"github.com/redrill/redrill/scenarios/phase"
 )
 
 // Set is a loaded scenario set: one file, or every scenario file of a folder.
@@ -127,29 +129,17 @@ type Objective struct {
 type Schedule struct {
 	Cron     string
 	Location *time.Location
-	Range    hcl.Range
+	// Ticks is Cron parsed in Location.
+	Ticks cron.Schedule
+	Range hcl.Range
 }
-
-// Phase names a part of a drill.
-type Phase string
-
-// The phases, in the order they run.
-const (
-	PhaseSteadyState   Phase = "steady_state"
-	PhaseDisrupt       Phase = "disrupt"
-	PhaseRecover       Phase = "recover"
-	PhaseRecoveredWhen Phase = "recovered_when"
-	PhaseGuard         Phase = "guard"
-	PhaseDataLoss      Phase = "data_loss"
-	PhaseRollback      Phase = "rollback"
-)
 
 // Step is a step or a check: one check kind with its attributes, asserts and
 // retry settings. Attributes may refer to earlier steps (steps.NAME) and are
 // decoded again when the step runs.
 type Step struct {
 	Name  string
-	Phase Phase
+	Phase phase.Phase
 	Kind  checks.Kind
 	// Body is the kind block's body; see Set.DecodeStep.
 	Body hcl.Body

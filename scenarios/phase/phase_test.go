@@ -1,0 +1,51 @@
+package phase
+
+import (
+	"testing"
+	"time"
+)
+
+func TestWhatEachPhaseIs(t *testing.T) {
+	tests := []struct {
+		phase                              Phase
+		polled, observes, clocked, mustEnd bool
+		every                              time.Duration
+		word                               string
+	}{
+		{SteadyState, false, true, false, false, 0, "check"},
+		{Disrupt, false, false, true, false, 0, "step"},
+		{Recover, false, false, true, false, 0, "step"},
+		{RecoveredWhen, true, true, true, true, time.Second, "check"},
+		{Guard, true, true, true, false, 5 * time.Second, "check"},
+		{DataLoss, false, false, false, false, 0, "step"},
+		{Rollback, false, false, false, false, 0, "step"},
+	}
+	if len(tests) != len(All()) {
+		t.Fatalf("the table covers %d phases, All has %d", len(tests), len(All()))
+	}
+	for i, tt := range tests {
+		t.Run(string(tt.phase), func(t *testing.T) {
+			if All()[i] != tt.phase {
+				t.Errorf("All()[%d] = %s, want %s (the order they run)", i, All()[i], tt.phase)
+			}
+			if got := tt.phase.Polled(); got != tt.polled {
+				t.Errorf("Polled() = %v", got)
+			}
+			if got := tt.phase.Observes(); got != tt.observes {
+				t.Errorf("Observes() = %v", got)
+			}
+			if got := tt.phase.Clocked(); got != tt.clocked {
+				t.Errorf("Clocked() = %v", got)
+			}
+			if got := tt.phase.MustEnd(); got != tt.mustEnd {
+				t.Errorf("MustEnd() = %v", got)
+			}
+			if got := tt.phase.DefaultEvery(); got != tt.every {
+				t.Errorf("DefaultEvery() = %s", got)
+			}
+			if got := tt.phase.StepWord(); got != tt.word {
+				t.Errorf("StepWord() = %q", got)
+			}
+		})
+	}
+}
