@@ -251,8 +251,8 @@ func (s *spooled) Run(ctx context.Context, id string) (Run, []Step, error) {
 	return s.backend.Run(ctx, id)
 }
 func (s *spooled) LatestRuns(ctx context.Context) ([]Run, error) { return s.backend.LatestRuns(ctx) }
-func (s *spooled) Aggregates(ctx context.Context, since time.Time) ([]Aggregate, error) {
-	return s.backend.Aggregates(ctx, since)
+func (s *spooled) LatestRun(ctx context.Context, scenario string) (Run, bool, error) {
+	return s.backend.LatestRun(ctx, scenario)
 }
 func (s *spooled) Measurements(ctx context.Context, since time.Time) ([]Measurement, error) {
 	return s.backend.Measurements(ctx, since)

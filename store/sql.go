@@ -243,6 +243,22 @@ JOIN (SELECT scenario AS newest_scenario, MAX(started_at) AS newest_start FROM r
 	ON r.scenario = newest.newest_scenario AND r.started_at = newest.newest_start
 ORDER BY r.scenario, r.id DESC`
 
+// latestRun is the newest run of one scenario, on the (scenario,
+// started_at) index.
+const latestRun = `SELECT ` + runColumns + ` FROM runs WHERE scenario = ? ORDER BY started_at DESC, id DESC LIMIT 1`
+
+func (s *sqlStore) LatestRun(ctx context.Context, scenario string) (Run, bool, error) {
+	var row runRow
+	err := s.db.GetContext(ctx, &row, s.db.Rebind(latestRun), scenario)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Run{}, false, nil
+	}
+	if err != nil {
+		return Run{}, false, fmt.Errorf("latest run of %s: %w", scenario, err)
+	}
+	return row.run(), true, nil
+}
+
 func (s *sqlStore) LatestRuns(ctx context.Context) ([]Run, error) {
 	var rows []runRow
 	if err := s.db.SelectContext(ctx, &rows, latestRuns); err != nil {
@@ -257,86 +273,6 @@ func (s *sqlStore) LatestRuns(ctx context.Context) ([]Run, error) {
 		runs = append(runs, row.run())
 	}
 	return runs, nil
-}
-
-// aggregates counts verdicts and takes nearest-rank percentiles of the
-// measured RTO with window functions, which both databases have. The
-// window is materialized once: SQLite would otherwise scan the table twice.
-const aggregates = `WITH window_runs AS MATERIALIZED (
-	SELECT scenario, verdict, rto_seconds FROM runs WHERE started_at >= ?
-), ranked AS (
-	SELECT scenario, rto_seconds,
-		ROW_NUMBER() OVER (PARTITION BY scenario ORDER BY rto_seconds) AS rank,
-		COUNT(*) OVER (PARTITION BY scenario) AS measured
-	FROM window_runs WHERE rto_seconds IS NOT NULL
-), percentiles AS (
-	SELECT scenario,
-		MIN(CASE WHEN rank >= 0.50 * measured THEN rto_seconds END) AS rto_p50,
-		MIN(CASE WHEN rank >= 0.95 * measured THEN rto_seconds END) AS rto_p95,
-		MAX(rto_seconds) AS rto_max
-	FROM ranked GROUP BY scenario
-), counts AS (
-	SELECT scenario, COUNT(*) AS runs,
-		SUM(CASE WHEN verdict = 'met' THEN 1 ELSE 0 END) AS met,
-		SUM(CASE WHEN verdict = 'missed' THEN 1 ELSE 0 END) AS missed,
-		SUM(CASE WHEN verdict = 'failed' THEN 1 ELSE 0 END) AS failed,
-		SUM(CASE WHEN verdict = 'aborted' THEN 1 ELSE 0 END) AS aborted,
-		SUM(CASE WHEN verdict = 'interrupted' THEN 1 ELSE 0 END) AS interrupted,
-		SUM(CASE WHEN verdict = '' THEN 1 ELSE 0 END) AS running
-	FROM window_runs GROUP BY scenario
-)
-SELECT c.scenario, c.runs, c.met, c.missed, c.failed, c.aborted, c.interrupted, c.running,
-	p.rto_p50, p.rto_p95, p.rto_max
-FROM counts c LEFT JOIN percentiles p ON p.scenario = c.scenario
-ORDER BY c.scenario`
-
-// aggregatesPostgres is the same in one pass: PostgreSQL has
-// percentile_disc, the nearest-rank percentile (4x faster on a million runs).
-const aggregatesPostgres = `SELECT scenario, COUNT(*) AS runs,
-	COUNT(*) FILTER (WHERE verdict = 'met') AS met,
-	COUNT(*) FILTER (WHERE verdict = 'missed') AS missed,
-	COUNT(*) FILTER (WHERE verdict = 'failed') AS failed,
-	COUNT(*) FILTER (WHERE verdict = 'aborted') AS aborted,
-	COUNT(*) FILTER (WHERE verdict = 'interrupted') AS interrupted,
-	COUNT(*) FILTER (WHERE verdict = '') AS running,
-	percentile_disc(0.50) WITHIN GROUP (ORDER BY rto_seconds) AS rto_p50,
-	percentile_disc(0.95) WITHIN GROUP (ORDER BY rto_seconds) AS rto_p95,
-	MAX(rto_seconds) AS rto_max
-FROM runs WHERE started_at >= $1 GROUP BY scenario ORDER BY scenario`
-
-func (s *sqlStore) Aggregates(ctx context.Context, since time.Time) ([]Aggregate, error) {
-	query := s.db.Rebind(aggregates)
-	if s.postgres {
-		query = aggregatesPostgres
-	}
-	var rows []struct {
-		Scenario    string          `db:"scenario"`
-		Runs        int             `db:"runs"`
-		Met         int             `db:"met"`
-		Missed      int             `db:"missed"`
-		Failed      int             `db:"failed"`
-		Aborted     int             `db:"aborted"`
-		Interrupted int             `db:"interrupted"`
-		Running     int             `db:"running"`
-		P50         sql.NullFloat64 `db:"rto_p50"`
-		P95         sql.NullFloat64 `db:"rto_p95"`
-		Max         sql.NullFloat64 `db:"rto_max"`
-	}
-	if err := s.db.SelectContext(ctx, &rows, query, micros(since)); err != nil {
-		return nil, fmt.Errorf("aggregate runs: %w", err)
-	}
-	out := make([]Aggregate, len(rows))
-	for i, r := range rows {
-		out[i] = Aggregate{
-			Scenario: r.Scenario, Runs: r.Runs,
-			Verdicts: map[string]int{
-				VerdictMet: r.Met, VerdictMissed: r.Missed, VerdictFailed: r.Failed,
-				VerdictAborted: r.Aborted, VerdictInterrupted: r.Interrupted, StatusRunning: r.Running,
-			},
-			RTOMedian: durationOf(r.P50), RTOP95: durationOf(r.P95), RTOMax: durationOf(r.Max),
-		}
-	}
-	return out, nil
 }
 
 func (s *sqlStore) Claim(ctx context.Context, scenario string, scheduledAt time.Time, owner string) (bool, error) {

@@ -101,17 +101,6 @@ type RunQuery struct {
 	GameDays bool
 }
 
-// Aggregate summarises the runs of one scenario in a window.
-type Aggregate struct {
-	Scenario string
-	Runs     int
-	Verdicts map[string]int
-	// Recovery time over the runs that measured it; nil when none did.
-	RTOMedian *time.Duration
-	RTOP95    *time.Duration
-	RTOMax    *time.Duration
-}
-
 // Measurement is one run's verdict and measured recovery time.
 type Measurement struct {
 	Scenario  string
@@ -120,8 +109,8 @@ type Measurement struct {
 	Verdict   string
 }
 
-// Store is the run history.
-type Store interface {
+// Recorder is what a drill writes as it runs.
+type Recorder interface {
 	// StartRun records a run as running, before its first step.
 	StartRun(ctx context.Context, run Run) error
 	// RecordStep records one finished step.
@@ -130,30 +119,42 @@ type Store interface {
 	FinishRun(ctx context.Context, runID string, finish Finish) error
 	// Heartbeat tells other runners that a run is still alive.
 	Heartbeat(ctx context.Context, runID string, at time.Time) error
-	// MarkInterrupted ends, as interrupted, the running runs whose runner
-	// is gone: its heartbeat is older than staleBefore, or it ran on this
-	// host under a process that no longer exists.
-	MarkInterrupted(ctx context.Context, staleBefore time.Time) (int, error)
+	// Flush writes the events kept while the store was unreachable, in
+	// order; it fails, keeping them, while the store is still away.
+	Flush(ctx context.Context) error
+}
 
+// Reader is what reports and commands read.
+type Reader interface {
 	// Runs lists runs, newest first.
 	Runs(ctx context.Context, query RunQuery) ([]Run, error)
 	// Run returns one run with its steps in order.
 	Run(ctx context.Context, id string) (Run, []Step, error)
 	// LatestRuns returns the newest run of every scenario.
 	LatestRuns(ctx context.Context) ([]Run, error)
-	// Aggregates summarises every scenario's runs started since since.
-	Aggregates(ctx context.Context, since time.Time) ([]Aggregate, error)
 	// Measurements lists the runs started since since, by scenario and
 	// oldest first, with only what trends and charts need.
 	Measurements(ctx context.Context, since time.Time) ([]Measurement, error)
+}
 
+// Claimer is what a scheduler asks before it starts a scheduled drill.
+type Claimer interface {
 	// Claim takes the run of a scenario's scheduled tick for owner; it
 	// reports false when another runner claimed that tick first.
 	Claim(ctx context.Context, scenario string, scheduledAt time.Time, owner string) (bool, error)
+	// MarkInterrupted ends, as interrupted, the running runs whose runner
+	// is gone: its heartbeat is older than staleBefore, or it ran on this
+	// host under a process that no longer exists.
+	MarkInterrupted(ctx context.Context, staleBefore time.Time) (int, error)
+	// LatestRun is the newest run of a scenario; false when it never ran.
+	LatestRun(ctx context.Context, scenario string) (Run, bool, error)
+}
 
-	// Flush writes the events kept while the store was unreachable, in
-	// order; it fails, keeping them, while the store is still away.
-	Flush(ctx context.Context) error
+// Store is the whole history, as Open returns it.
+type Store interface {
+	Recorder
+	Reader
+	Claimer
 	// Where says where the history is kept, for messages (no password).
 	Where() string
 	Close() error

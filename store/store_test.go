@@ -128,20 +128,13 @@ func TestQueries(t *testing.T) {
 		if len(latest) != 2 || latest[0].ID != "api-2" || latest[1].ID != "orders-10" {
 			t.Errorf("latest = %v", ids(latest))
 		}
-		aggregates, err := s.Aggregates(ctx, base)
+		newest, ran, err := s.LatestRun(ctx, "orders")
 		mustDo(t, err)
-		if len(aggregates) != 2 {
-			t.Fatalf("aggregates = %+v", aggregates)
+		if !ran || newest.ID != "orders-10" {
+			t.Errorf("latest run of orders = %q (ran %v), want orders-10", newest.ID, ran)
 		}
-		api, orders := aggregates[0], aggregates[1]
-		if api.Runs != 2 || api.Verdicts[VerdictFailed] != 1 || api.Verdicts[StatusRunning] != 1 || api.RTOMedian != nil {
-			t.Errorf("api = %+v", api)
-		}
-		if orders.Runs != 10 || orders.Verdicts[VerdictMet] != 8 || orders.Verdicts[VerdictMissed] != 2 {
-			t.Errorf("orders counts = %+v", orders.Verdicts)
-		}
-		if *orders.RTOMedian != 5*time.Minute || *orders.RTOP95 != 10*time.Minute || *orders.RTOMax != 10*time.Minute {
-			t.Errorf("orders RTO p50=%v p95=%v max=%v, want 5m 10m 10m", *orders.RTOMedian, *orders.RTOP95, *orders.RTOMax)
+		if _, ran, err := s.LatestRun(ctx, "never-ran"); err != nil || ran {
+			t.Errorf("a scenario that never ran has a latest run: %v %v", ran, err)
 		}
 	})
 }
