@@ -14,7 +14,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 
 	// The two databases the history can live in.
 	_ "github.com/lib/pq"
@@ -77,10 +76,11 @@ func Open(ctx context.Context, target string, opts Options) (Store, error) {
 		}
 		target = path
 	}
+	d := dialectOf(target)
 	if opts.SpoolDir == "" {
 		// Next to an SQLite file; for PostgreSQL, in the state folder.
 		path := target
-		if isPostgres(target) {
+		if !d.file {
 			var err error
 			if path, err = DefaultPath(); err != nil {
 				return nil, err
@@ -88,7 +88,7 @@ func Open(ctx context.Context, target string, opts Options) (Store, error) {
 		}
 		opts.SpoolDir = filepath.Join(filepath.Dir(path), "spool")
 	}
-	backend, err := openSQL(ctx, target, opts.Now)
+	backend, err := openSQL(ctx, d, target, opts.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -111,47 +111,29 @@ func isPostgres(target string) bool {
 	return strings.HasPrefix(target, "postgres://") || strings.HasPrefix(target, "postgresql://")
 }
 
-func openSQL(ctx context.Context, target string, now func() time.Time) (*sqlStore, error) {
+func openSQL(ctx context.Context, d dialect, target string, now func() time.Time) (*sqlStore, error) {
 	host, _ := os.Hostname()
-	s := &sqlStore{now: now, host: host, pid: os.Getpid()}
-	var dialect goose.Dialect
-	var options []goose.ProviderOption
-	if isPostgres(target) {
-		db, err := sqlx.Open("postgres", target)
-		if err != nil {
-			return nil, fmt.Errorf("open store: %w", err)
-		}
-		s.db, s.where, dialect, s.postgres = db, redactURL(target), goose.DialectPostgres, true
-		// Several runners starting at once migrate one at a time.
-		locker, err := lock.NewPostgresSessionLocker()
-		if err != nil {
-			return nil, err
-		}
-		options = append(options, goose.WithSessionLocker(locker))
-	} else {
+	s := &sqlStore{now: now, host: host, pid: os.Getpid(), where: redactURL(target)}
+	if d.file {
+		s.where = target
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 			return nil, fmt.Errorf("create the store's folder: %w", err)
 		}
-		dsn := "file:" + target + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
-		db, err := sqlx.Open("sqlite", dsn)
-		if err != nil {
-			return nil, fmt.Errorf("open store %s: %w", target, err)
-		}
-		// SQLite has one writer; one connection per process keeps writes in
-		// order, and WAL lets other processes read meanwhile.
-		db.SetMaxOpenConns(1)
-		s.db, s.where, dialect = db, target, goose.DialectSQLite3
 	}
+	db, err := sqlx.Open(d.driver, d.dsn(target))
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", s.where, err)
+	}
+	if d.maxOpenConns > 0 {
+		db.SetMaxOpenConns(d.maxOpenConns)
+	}
+	s.db = db
 	if err := s.db.PingContext(ctx); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("connect to store %s: %w", s.where, redactErr(err, target))
 	}
-	migrateAll := func() error { return migrate(ctx, s.db.DB, dialect, options) }
-	if !s.postgres {
-		locked := migrateAll
-		migrateAll = func() error { return withFileLock(target+".migrate.lock", locked) }
-	}
-	if err := migrateAll(); err != nil {
+	err = d.lockMigrations(target, func(options ...goose.ProviderOption) error { return migrate(ctx, s.db.DB, d, options) })
+	if err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("migrate store %s: %w", s.where, redactErr(err, target))
 	}
@@ -159,16 +141,12 @@ func openSQL(ctx context.Context, target string, now func() time.Time) (*sqlStor
 }
 
 // migrate applies the embedded migrations of the dialect.
-func migrate(ctx context.Context, db *sql.DB, dialect goose.Dialect, options []goose.ProviderOption) error {
-	dir := "migrations/sqlite"
-	if dialect == goose.DialectPostgres {
-		dir = "migrations/postgres"
-	}
-	fsys, err := fs.Sub(migrations, dir)
+func migrate(ctx context.Context, db *sql.DB, d dialect, options []goose.ProviderOption) error {
+	fsys, err := fs.Sub(migrations, d.migrations)
 	if err != nil {
 		return err
 	}
-	provider, err := goose.NewProvider(dialect, db, fsys, append(options, goose.WithTableName("redrill_migrations"))...)
+	provider, err := goose.NewProvider(d.goose, db, fsys, append(options, goose.WithTableName("redrill_migrations"))...)
 	if err != nil {
 		return err
 	}

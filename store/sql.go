@@ -18,12 +18,11 @@ import (
 // both but for placeholders, which sqlx rebinds. This file holds the
 // writes and the claims; queries.go holds the reads.
 type sqlStore struct {
-	db       *sqlx.DB
-	postgres bool
-	where    string
-	now      func() time.Time
-	host     string
-	pid      int
+	db    *sqlx.DB
+	where string
+	now   func() time.Time
+	host  string
+	pid   int
 }
 
 func (s *sqlStore) Where() string { return s.where }
