@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -49,6 +50,9 @@ type Options struct {
 	SpoolDir string
 	// Now is the clock, for heartbeat expiry; nil means time.Now.
 	Now func() time.Time
+	// Logger receives the warnings of Open that do not stop it: spooled
+	// events that could not be replayed yet. Nil means slog.Default().
+	Logger *slog.Logger
 	// WriteTimeout bounds each write; a store that takes longer is
 	// treated as unreachable and the event is spooled. Zero means
 	// DefaultWriteTimeout.
@@ -62,9 +66,16 @@ const DefaultWriteTimeout = 5 * time.Second
 // Open opens the history named by target: a postgres:// URL, or an SQLite
 // file path; empty means DefaultPath. It applies migrations, replays any
 // spooled events and marks runs whose runner is gone as interrupted.
+//
+// Spooled events that cannot be replayed do not fail Open: they stay in
+// the spool for the next Open or Flush, and Open logs why as a warning on
+// opts.Logger.
 func Open(ctx context.Context, target string, opts Options) (Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
 	}
 	if opts.WriteTimeout == 0 {
 		opts.WriteTimeout = DefaultWriteTimeout
@@ -99,7 +110,10 @@ func Open(ctx context.Context, target string, opts Options) (Store, error) {
 	}
 	// Leftovers of a run that lost its store are replayed as soon as the
 	// store is back; if it is still away, they wait for the next open.
-	_ = spooled.ReplayAll(ctx)
+	if err := spooled.ReplayAll(ctx); err != nil {
+		opts.Logger.Warn("spooled events of an earlier run could not be written to the store yet; they stay in the spool",
+			"store", backend.Where(), "spool", opts.SpoolDir, "error", err)
+	}
 	if _, err := backend.MarkInterrupted(ctx, opts.Now().Add(-StaleAfter)); err != nil {
 		spooled.Close()
 		return nil, fmt.Errorf("mark stale runs in %s: %w", backend.Where(), err)
@@ -166,6 +180,20 @@ func redactURL(target string) string {
 	return u.String()
 }
 
+// redactedError is an error whose message hides the store's password; its
+// cause stays reachable with errors.Is and errors.As.
+type redactedError struct {
+	err      error
+	password string
+}
+
+func (e redactedError) Error() string {
+	return strings.ReplaceAll(e.err.Error(), e.password, "(sensitive)")
+}
+
+func (e redactedError) Unwrap() error { return e.err }
+
+// redactErr hides the password of target in err's message, if it is there.
 func redactErr(err error, target string) error {
 	u, parseErr := url.Parse(target)
 	if parseErr != nil {
@@ -175,5 +203,5 @@ func redactErr(err error, target string) error {
 	if !ok || password == "" || !strings.Contains(err.Error(), password) {
 		return err
 	}
-	return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), password, "(sensitive)"))
+	return redactedError{err: err, password: password}
 }

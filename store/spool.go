@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -169,7 +170,11 @@ func (s *spooled) ReplayAll(ctx context.Context) error {
 			continue
 		}
 		file, err := os.OpenFile(name, os.O_RDWR, 0)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // replayed meanwhile by another process
+		}
 		if err != nil {
+			errs = append(errs, fmt.Errorf("open spool: %w", err))
 			continue
 		}
 		if syscall.Flock(int(file.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {

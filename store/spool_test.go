@@ -1,9 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -223,5 +226,27 @@ func spoolReplayedByNextOpen(t *testing.T, o outage) {
 	}
 	if files := spoolFiles(t, spoolDir); len(files) != 0 {
 		t.Errorf("spool not removed: %v", files)
+	}
+}
+
+// A spool that cannot be replayed does not stop Open, and is not dropped
+// in silence: it stays, and Open says why.
+func TestOpenWarnsOfASpoolItCannotReplay(t *testing.T) {
+	spoolDir := t.TempDir()
+	leftover := filepath.Join(spoolDir, "other-host-1-1.jsonl")
+	start, err := json.Marshal(event{Op: "start", Run: &Run{ID: "run-1", Scenario: "orders", StartedAt: base}})
+	mustDo(t, err)
+	mustDo(t, os.WriteFile(leftover, []byte("{\"op\": \"st\n"+string(start)+"\n"), 0o600))
+
+	var logged bytes.Buffer
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "history.db"),
+		Options{SpoolDir: spoolDir, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	mustDo(t, err)
+	defer s.Close()
+	if want := "line 1 is unreadable and events follow it"; !strings.Contains(logged.String(), "level=WARN") || !strings.Contains(logged.String(), want) {
+		t.Errorf("Open logged %q, want a warning saying %q", logged.String(), want)
+	}
+	if files := spoolFiles(t, spoolDir); len(files) != 1 {
+		t.Errorf("spool files after Open = %v, want the leftover kept", files)
 	}
 }
