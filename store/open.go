@@ -48,8 +48,15 @@ type Options struct {
 	// empty means a "spool" folder next to the SQLite file, or in the
 	// state folder for PostgreSQL.
 	SpoolDir string
-	// Now is the clock, for heartbeat expiry; nil means time.Now.
+	// Now is the clock, for heartbeat expiry, claims and spool names; nil
+	// means time.Now.
 	Now func() time.Time
+	// Host and PID say which runner this is: a run started without a host
+	// is recorded as this runner's, a spool file is named after it, and a
+	// running run of this host whose process is gone is interrupted. Empty
+	// and zero mean this machine's hostname and this process's id.
+	Host string
+	PID  int
 	// Logger receives the warnings of Open that do not stop it: spooled
 	// events that could not be replayed yet. Nil means slog.Default().
 	Logger *slog.Logger
@@ -77,6 +84,12 @@ func Open(ctx context.Context, target string, opts Options) (Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Host == "" {
+		opts.Host, _ = os.Hostname()
+	}
+	if opts.PID == 0 {
+		opts.PID = os.Getpid()
+	}
 	if opts.WriteTimeout == 0 {
 		opts.WriteTimeout = DefaultWriteTimeout
 	}
@@ -99,11 +112,11 @@ func Open(ctx context.Context, target string, opts Options) (Store, error) {
 		}
 		opts.SpoolDir = filepath.Join(filepath.Dir(path), "spool")
 	}
-	backend, err := openSQL(ctx, d, target, opts.Now)
+	backend, err := openSQL(ctx, d, target, opts)
 	if err != nil {
 		return nil, err
 	}
-	spooled, err := newSpooled(backend, opts.SpoolDir, opts.WriteTimeout)
+	spooled, err := newSpooled(backend, opts)
 	if err != nil {
 		backend.Close()
 		return nil, err
@@ -125,9 +138,9 @@ func isPostgres(target string) bool {
 	return strings.HasPrefix(target, "postgres://") || strings.HasPrefix(target, "postgresql://")
 }
 
-func openSQL(ctx context.Context, d dialect, target string, now func() time.Time) (*sqlStore, error) {
-	host, _ := os.Hostname()
-	s := &sqlStore{now: now, host: host, pid: os.Getpid(), where: redactURL(target)}
+// openSQL opens and migrates the database; opts are filled in by Open.
+func openSQL(ctx context.Context, d dialect, target string, opts Options) (*sqlStore, error) {
+	s := &sqlStore{now: opts.Now, host: opts.Host, pid: opts.PID, where: redactURL(target)}
 	if d.file {
 		s.where = target
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -248,5 +250,35 @@ func TestOpenWarnsOfASpoolItCannotReplay(t *testing.T) {
 	}
 	if files := spoolFiles(t, spoolDir); len(files) != 1 {
 		t.Errorf("spool files after Open = %v, want the leftover kept", files)
+	}
+}
+
+// unreachable is a store that refuses every write.
+type unreachable struct{ Store }
+
+func (unreachable) StartRun(context.Context, Run) error { return errors.New("connection refused") }
+func (unreachable) Where() string                       { return "nowhere" }
+
+// A spool is named after the runner and the clock it is given; a clock
+// that stands still names a second spool apart instead of replacing the
+// first, which still waits to be replayed.
+func TestSpoolNamesComeFromOptions(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{SpoolDir: dir, WriteTimeout: time.Second, Host: "runner-a", PID: 4242, Now: func() time.Time { return base }}
+	for _, id := range []string{"run-1", "run-2"} {
+		s, err := newSpooled(unreachable{}, opts)
+		mustDo(t, err)
+		mustDo(t, s.StartRun(context.Background(), newRun(id, "orders", base)))
+		s.file.Close() // the process ends with the store still away
+	}
+	stem := filepath.Join(dir, fmt.Sprintf("runner-a-4242-%d", base.UnixNano()))
+	files := spoolFiles(t, dir)
+	if len(files) != 2 || files[0] != stem+"-2.jsonl" || files[1] != stem+".jsonl" {
+		t.Fatalf("spool files = %v, want %s.jsonl and %s-2.jsonl", files, stem, stem)
+	}
+	for _, name := range files {
+		if content, _ := os.ReadFile(name); strings.Count(string(content), "\n") != 1 {
+			t.Errorf("%s holds %q, want one start", name, content)
+		}
 	}
 }

@@ -328,3 +328,35 @@ func TestDurationsRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// A run started without a host is recorded as the runner's that Open was
+// given; a running run of that runner's host whose process is gone is
+// interrupted at the next Open.
+func TestHostAndPIDAreOptions(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		dead := exec.Command("true")
+		mustDo(t, dead.Run())
+		runner := Options{SpoolDir: t.TempDir(), Now: func() time.Time { return base }, Host: "runner-a", PID: dead.Process.Pid}
+		s, err := Open(ctx, target, runner)
+		mustDo(t, err)
+		mustDo(t, s.StartRun(ctx, newRun("run-1", "orders", base)))
+		run, _, err := s.Run(ctx, "run-1")
+		mustDo(t, err)
+		if run.Host != "runner-a" || run.PID != dead.Process.Pid {
+			t.Errorf("recorded on %s process %d, want runner-a process %d", run.Host, run.PID, dead.Process.Pid)
+		}
+		mustDo(t, s.Close())
+
+		// Another process of runner-a opens the history.
+		next := Options{SpoolDir: t.TempDir(), Now: func() time.Time { return base }, Host: "runner-a", PID: os.Getpid()}
+		s, err = Open(ctx, target, next)
+		mustDo(t, err)
+		defer s.Close()
+		run, _, err = s.Run(ctx, "run-1")
+		mustDo(t, err)
+		if run.Verdict != VerdictInterrupted {
+			t.Errorf("verdict %q (%s), want interrupted", run.Verdict, run.Reason)
+		}
+	})
+}
