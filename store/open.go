@@ -167,13 +167,16 @@ func openSQL(ctx context.Context, d dialect, target string, opts Options) (*sqlS
 	return s, nil
 }
 
+// migrationsTable records which migrations a history has had.
+const migrationsTable = "redrill_migrations"
+
 // migrate applies the embedded migrations of the dialect.
 func migrate(ctx context.Context, db *sql.DB, d dialect, options []goose.ProviderOption) error {
 	fsys, err := fs.Sub(migrations, d.migrations)
 	if err != nil {
 		return err
 	}
-	provider, err := goose.NewProvider(d.goose, db, fsys, append(options, goose.WithTableName("redrill_migrations"))...)
+	provider, err := goose.NewProvider(d.goose, db, fsys, append(options, goose.WithTableName(migrationsTable))...)
 	if err != nil {
 		return err
 	}

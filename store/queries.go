@@ -32,13 +32,28 @@ type runRow struct {
 	RPOSeconds          sql.NullFloat64 `db:"rpo_seconds"`
 	ObjectiveRTOSeconds sql.NullFloat64 `db:"objective_rto_seconds"`
 	ObjectiveRPOSeconds sql.NullFloat64 `db:"objective_rpo_seconds"`
+	ScheduledAt         sql.NullInt64   `db:"scheduled_at"`
+	Schedule            string          `db:"schedule"`
+	ScheduleTimezone    string          `db:"schedule_timezone"`
+	Owner               string          `db:"owner"`
+	Tags                string          `db:"tags"`
+	Postmortems         string          `db:"postmortems"`
 }
 
 const runColumns = `id, scenario, scenario_hash, scenario_source, trigger, gameday, host, pid, status, verdict, reason,
 	started_at, ended_at, heartbeat_at, clock_start, clock_stop, rto_seconds, rpo_seconds,
-	objective_rto_seconds, objective_rpo_seconds`
+	objective_rto_seconds, objective_rpo_seconds,
+	scheduled_at, schedule, schedule_timezone, owner, tags, postmortems`
 
-func (r runRow) run() Run {
+func (r runRow) run() (Run, error) {
+	tags, err := fromJSONList[string](r.Tags)
+	if err != nil {
+		return Run{}, fmt.Errorf("tags of run %s: %w", r.ID, err)
+	}
+	postmortems, err := fromJSONList[Postmortem](r.Postmortems)
+	if err != nil {
+		return Run{}, fmt.Errorf("postmortems of run %s: %w", r.ID, err)
+	}
 	return Run{
 		ID: r.ID, Scenario: r.Scenario, ScenarioHash: r.ScenarioHash, ScenarioSource: r.ScenarioSource,
 		Trigger: r.Trigger, GameDay: r.GameDay, Host: r.Host, PID: r.PID,
@@ -47,7 +62,21 @@ func (r runRow) run() Run {
 		ClockStart: fromNullMicros(r.ClockStart), ClockStop: fromNullMicros(r.ClockStop),
 		RTO: durationOf(r.RTOSeconds), RPO: durationOf(r.RPOSeconds),
 		ObjectiveRTO: durationOf(r.ObjectiveRTOSeconds), ObjectiveRPO: durationOf(r.ObjectiveRPOSeconds),
+		ScheduledAt: fromNullMicros(r.ScheduledAt), Schedule: r.Schedule, ScheduleTimezone: r.ScheduleTimezone,
+		Owner: r.Owner, Tags: tags, Postmortems: postmortems,
+	}, nil
+}
+
+// runsOf converts the rows of a query.
+func runsOf(rows []runRow) ([]Run, error) {
+	runs := make([]Run, len(rows))
+	for i, row := range rows {
+		var err error
+		if runs[i], err = row.run(); err != nil {
+			return nil, err
+		}
 	}
+	return runs, nil
 }
 
 func (s *sqlStore) Runs(ctx context.Context, q RunQuery) ([]Run, error) {
@@ -76,9 +105,9 @@ func (s *sqlStore) Runs(ctx context.Context, q RunQuery) ([]Run, error) {
 	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(query), args...); err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)
 	}
-	runs := make([]Run, len(rows))
-	for i, row := range rows {
-		runs[i] = row.run()
+	runs, err := runsOf(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
 	}
 	return runs, nil
 }
@@ -89,6 +118,10 @@ func (s *sqlStore) Run(ctx context.Context, id string) (Run, []Step, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return Run{}, nil, fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
+	if err != nil {
+		return Run{}, nil, fmt.Errorf("read run %s: %w", id, err)
+	}
+	run, err := row.run()
 	if err != nil {
 		return Run{}, nil, fmt.Errorf("read run %s: %w", id, err)
 	}
@@ -116,7 +149,7 @@ func (s *sqlStore) Run(ctx context.Context, id string) (Run, []Step, error) {
 			StartedAt: fromMicros(r.StartedAt), Duration: time.Duration(r.DurationSeconds * float64(time.Second)),
 			Attempts: r.Attempts, Passed: r.Passed, Message: r.Message, Result: r.Result}
 	}
-	return row.run(), steps, nil
+	return run, steps, nil
 }
 
 // latestRuns finds each scenario's newest start on the (scenario,
@@ -139,7 +172,11 @@ func (s *sqlStore) LatestRun(ctx context.Context, scenario string) (Run, bool, e
 	if err != nil {
 		return Run{}, false, fmt.Errorf("latest run of %s: %w", scenario, err)
 	}
-	return row.run(), true, nil
+	run, err := row.run()
+	if err != nil {
+		return Run{}, false, fmt.Errorf("latest run of %s: %w", scenario, err)
+	}
+	return run, true, nil
 }
 
 func (s *sqlStore) LatestRuns(ctx context.Context) ([]Run, error) {
@@ -147,13 +184,17 @@ func (s *sqlStore) LatestRuns(ctx context.Context) ([]Run, error) {
 	if err := s.db.SelectContext(ctx, &rows, latestRuns); err != nil {
 		return nil, fmt.Errorf("latest runs: %w", err)
 	}
-	runs := make([]Run, 0, len(rows))
+	newest := make([]runRow, 0, len(rows))
 	for _, row := range rows {
 		// Two runs started in the same microsecond: keep the larger id.
-		if len(runs) > 0 && runs[len(runs)-1].Scenario == row.Scenario {
+		if len(newest) > 0 && newest[len(newest)-1].Scenario == row.Scenario {
 			continue
 		}
-		runs = append(runs, row.run())
+		newest = append(newest, row)
+	}
+	runs, err := runsOf(newest)
+	if err != nil {
+		return nil, fmt.Errorf("latest runs: %w", err)
 	}
 	return runs, nil
 }

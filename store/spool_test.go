@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -280,5 +281,40 @@ func TestSpoolNamesComeFromOptions(t *testing.T) {
 		if content, _ := os.ReadFile(name); strings.Count(string(content), "\n") != 1 {
 			t.Errorf("%s holds %q, want one start", name, content)
 		}
+	}
+}
+
+// A run started while the store is away keeps, through the spool, what it
+// records of its scenario.
+func TestSpoolKeepsRunMetadata(t *testing.T) {
+	for _, o := range outages {
+		t.Run(o.name, func(t *testing.T) {
+			ctx := context.Background()
+			through, direct, down, up := o.setUp(t)
+			spoolDir := t.TempDir()
+			s, err := Open(ctx, through, Options{SpoolDir: spoolDir, WriteTimeout: 300 * time.Millisecond})
+			mustDo(t, err)
+			defer s.Close()
+			want := scheduledRun("scheduled")
+			down()
+			mustDo(t, s.StartRun(ctx, want))
+			files := spoolFiles(t, spoolDir)
+			if len(files) != 1 {
+				t.Fatalf("spool files = %v, want the start spooled", files)
+			}
+			content, _ := os.ReadFile(files[0])
+			for _, field := range []string{`"ScheduleTimezone":"Europe/Paris"`, `"finding":"backups were never restored"`} {
+				if !strings.Contains(string(content), field) {
+					t.Errorf("spool holds %s, without %s", content, field)
+				}
+			}
+			up()
+			mustDo(t, s.Flush(ctx))
+			got, _, err := open(t, direct, base).Run(ctx, "scheduled")
+			mustDo(t, err)
+			if !reflect.DeepEqual(metadataOf(got), metadataOf(want)) {
+				t.Errorf("after replay: %+v, want %+v", metadataOf(got), metadataOf(want))
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -32,17 +33,27 @@ func (s *sqlStore) Close() error  { return s.db.Close() }
 func (s *sqlStore) Flush(context.Context) error { return nil }
 
 const insertRun = `INSERT INTO runs (id, scenario, scenario_hash, scenario_source, trigger, gameday, host, pid,
-	status, started_at, heartbeat_at, objective_rto_seconds, objective_rpo_seconds)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	status, started_at, heartbeat_at, objective_rto_seconds, objective_rpo_seconds,
+	scheduled_at, schedule, schedule_timezone, owner, tags, postmortems)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO NOTHING`
 
 func (s *sqlStore) StartRun(ctx context.Context, run Run) error {
 	if run.Host == "" {
 		run.Host, run.PID = s.host, s.pid
 	}
-	_, err := s.db.ExecContext(ctx, s.db.Rebind(insertRun),
+	tags, err := jsonList(run.Tags)
+	if err != nil {
+		return fmt.Errorf("record start of run %s: tags: %w", run.ID, err)
+	}
+	postmortems, err := jsonList(run.Postmortems)
+	if err != nil {
+		return fmt.Errorf("record start of run %s: postmortems: %w", run.ID, err)
+	}
+	_, err = s.db.ExecContext(ctx, s.db.Rebind(insertRun),
 		run.ID, text(run.Scenario), run.ScenarioHash, text(run.ScenarioSource), run.Trigger, text(run.GameDay), text(run.Host), run.PID,
-		StatusRunning, micros(run.StartedAt), micros(run.StartedAt), secondsOf(run.ObjectiveRTO), secondsOf(run.ObjectiveRPO))
+		StatusRunning, micros(run.StartedAt), micros(run.StartedAt), secondsOf(run.ObjectiveRTO), secondsOf(run.ObjectiveRPO),
+		nullMicros(run.ScheduledAt), text(run.Schedule), text(run.ScheduleTimezone), text(run.Owner), tags, postmortems)
 	if err != nil {
 		return fmt.Errorf("record start of run %s: %w", run.ID, err)
 	}
@@ -147,6 +158,33 @@ func text(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\\0")
+}
+
+// jsonList stores a list as a JSON array; none is "[]". JSON escapes NUL
+// and replaces invalid UTF-8, so the text is storable in both databases.
+func jsonList[T any](list []T) (string, error) {
+	if len(list) == 0 {
+		return "[]", nil
+	}
+	encoded, err := json.Marshal(list)
+	return string(encoded), err
+}
+
+// fromJSONList reads a list stored by jsonList; a run recorded before the
+// column existed has an empty string there. None is an empty list, never
+// nil.
+func fromJSONList[T any](stored string) ([]T, error) {
+	list := []T{}
+	if stored == "" {
+		return list, nil
+	}
+	if err := json.Unmarshal([]byte(stored), &list); err != nil {
+		return nil, err
+	}
+	if list == nil { // a stored null
+		list = []T{}
+	}
+	return list, nil
 }
 
 func micros(t time.Time) int64 { return t.UTC().UnixMicro() }

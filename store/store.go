@@ -58,6 +58,30 @@ type Run struct {
 	// The objectives in force when the run started; nil when not set.
 	ObjectiveRTO *time.Duration
 	ObjectiveRPO *time.Duration
+
+	// What the scenario said when the run started, for reports: they need
+	// not parse ScenarioSource.
+	//
+	// ScheduledAt is the scheduled tick the run was started for; zero
+	// when the run was not a scheduled tick.
+	ScheduledAt time.Time
+	// Schedule is the scenario's cron expression and ScheduleTimezone its
+	// IANA timezone (empty for UTC); both empty without a schedule.
+	Schedule         string
+	ScheduleTimezone string
+	Owner            string
+	// Tags and Postmortems read back as empty, never nil, when none.
+	Tags        []string
+	Postmortems []Postmortem
+}
+
+// Postmortem is an incident a drill was derived from, as its scenario says.
+type Postmortem struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	Date    string `json:"date"`
+	URL     string `json:"url"`
+	Finding string `json:"finding"`
 }
 
 // Finish is what a run adds when it ends.
