@@ -149,7 +149,7 @@ func openSQL(ctx context.Context, d dialect, target string, opts Options) (*sqlS
 	}
 	db, err := sqlx.Open(d.driver, d.dsn(target))
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", s.where, err)
+		return nil, fmt.Errorf("open store %s: %w", s.where, redactErr(err, target))
 	}
 	if d.maxOpenConns > 0 {
 		db.SetMaxOpenConns(d.maxOpenConns)
