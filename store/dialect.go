@@ -12,7 +12,7 @@ import (
 // the driver); what is left is how to reach the database, migrate it and
 // take turns migrating it. Open chooses one dialect, from the target.
 type dialect struct {
-	name   string // for messages
+	name   string // "sqlite" or "postgres", for messages
 	driver string // the database/sql driver
 	goose  goose.Dialect
 	// migrations is the folder of the dialect's embedded migrations.

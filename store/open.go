@@ -174,11 +174,11 @@ const migrationsTable = "redrill_migrations"
 func migrate(ctx context.Context, db *sql.DB, d dialect, options []goose.ProviderOption) error {
 	fsys, err := fs.Sub(migrations, d.migrations)
 	if err != nil {
-		return err
+		return fmt.Errorf("read the %s migrations: %w", d.name, err)
 	}
 	provider, err := goose.NewProvider(d.goose, db, fsys, append(options, goose.WithTableName(migrationsTable))...)
 	if err != nil {
-		return err
+		return fmt.Errorf("read the %s migrations: %w", d.name, err)
 	}
 	_, err = provider.Up(ctx)
 	return err
