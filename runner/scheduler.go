@@ -349,14 +349,14 @@ func (s *Scheduler) runningElsewhere(scenario string, scheduledAt time.Time) boo
 	if _, err := s.opts.Store.MarkInterrupted(ctx, time.Now().Add(-store.StaleAfter)); err != nil {
 		s.opts.Logger.Warn("cannot mark the runs of stopped runners as interrupted", "error", err)
 	}
-	runs, err := s.opts.Store.Runs(ctx, store.RunQuery{Scenario: scenario, Limit: 1})
+	latest, ran, err := s.opts.Store.LatestRun(ctx, scenario)
 	if err != nil {
 		s.opts.Logger.Error("scheduled drill skipped: cannot tell whether it still runs elsewhere", "scenario", scenario, "scheduled_at", scheduledAt, "error", err)
 		return true
 	}
 	// Heartbeats are on the real clock, whatever drives the schedule.
-	if len(runs) == 1 && runs[0].Status == store.StatusRunning && runs[0].HeartbeatAt.After(time.Now().Add(-store.StaleAfter)) {
-		s.opts.Logger.Info("tick skipped: the drill is still running on another runner", "scenario", scenario, "scheduled_at", scheduledAt, "run_id", runs[0].ID, "host", runs[0].Host)
+	if ran && latest.Status == store.StatusRunning && latest.HeartbeatAt.After(time.Now().Add(-store.StaleAfter)) {
+		s.opts.Logger.Info("tick skipped: the drill is still running on another runner", "scenario", scenario, "scheduled_at", scheduledAt, "run_id", latest.ID, "host", latest.Host)
 		return true
 	}
 	return false

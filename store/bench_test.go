@@ -215,29 +215,11 @@ func BenchmarkQueriesWith1MRuns(b *testing.B) {
 			s := openBench(b, backend.target(b))
 			db := rawDB(b, s)
 			loadRuns(b, backend.name, db)
-			since := benchNewest.Add(-90 * 24 * time.Hour)
 			last100 := RunQuery{Scenario: "scenario-07", Limit: 100}
 			if *explainQueries {
-				explainBench(b, backend.name, db, since, last100)
+				explainBench(b, backend.name, db, last100)
 			}
 
-			b.Run("aggregates", func(b *testing.B) {
-				var aggregates []Aggregate
-				for b.Loop() {
-					var err error
-					if aggregates, err = s.Aggregates(ctx, since); err != nil {
-						b.Fatal(err)
-					}
-				}
-				// About 90/365 of a million runs, in 50 scenarios.
-				total := 0
-				for _, a := range aggregates {
-					total += a.Runs
-				}
-				if len(aggregates) != benchScenarios || total < 240_000 || total > 255_000 || aggregates[7].RTOP95 == nil {
-					b.Fatalf("%d aggregates of %d runs: %+v", len(aggregates), total, aggregates)
-				}
-			})
 			b.Run("last100", func(b *testing.B) {
 				var runs []Run
 				for b.Loop() {
@@ -255,9 +237,9 @@ func BenchmarkQueriesWith1MRuns(b *testing.B) {
 	}
 }
 
-// explainBench logs the plans of the measured queries; the SQL mirrors
-// sqlStore.Aggregates and sqlStore.Runs.
-func explainBench(b *testing.B, backend string, db *sqlx.DB, since time.Time, q RunQuery) {
+// explainBench logs the plan of the measured query; the SQL mirrors
+// sqlStore.Runs.
+func explainBench(b *testing.B, backend string, db *sqlx.DB, q RunQuery) {
 	b.Helper()
 	explain := `EXPLAIN QUERY PLAN `
 	if backend == "postgres" {
@@ -268,7 +250,6 @@ func explainBench(b *testing.B, backend string, db *sqlx.DB, since time.Time, q 
 		name, sql string
 		args      []any
 	}{
-		{"aggregates", aggregates, []any{micros(since)}},
 		{"last100", runsQuery, []any{q.Scenario}},
 	} {
 		rows, err := db.QueryxContext(context.Background(), db.Rebind(explain+query.sql), query.args...)

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -14,7 +15,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 
 	// The two databases the history can live in.
 	_ "github.com/lib/pq"
@@ -48,8 +48,18 @@ type Options struct {
 	// empty means a "spool" folder next to the SQLite file, or in the
 	// state folder for PostgreSQL.
 	SpoolDir string
-	// Now is the clock, for heartbeat expiry; nil means time.Now.
+	// Now is the clock, for heartbeat expiry, claims and spool names; nil
+	// means time.Now.
 	Now func() time.Time
+	// Host and PID say which runner this is: a run started without a host
+	// is recorded as this runner's, a spool file is named after it, and a
+	// running run of this host whose process is gone is interrupted. Empty
+	// and zero mean this machine's hostname and this process's id.
+	Host string
+	PID  int
+	// Logger receives the warnings of Open that do not stop it: spooled
+	// events that could not be replayed yet. Nil means slog.Default().
+	Logger *slog.Logger
 	// WriteTimeout bounds each write; a store that takes longer is
 	// treated as unreachable and the event is spooled. Zero means
 	// DefaultWriteTimeout.
@@ -63,9 +73,22 @@ const DefaultWriteTimeout = 5 * time.Second
 // Open opens the history named by target: a postgres:// URL, or an SQLite
 // file path; empty means DefaultPath. It applies migrations, replays any
 // spooled events and marks runs whose runner is gone as interrupted.
+//
+// Spooled events that cannot be replayed do not fail Open: they stay in
+// the spool for the next Open or Flush, and Open logs why as a warning on
+// opts.Logger.
 func Open(ctx context.Context, target string, opts Options) (Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Host == "" {
+		opts.Host, _ = os.Hostname()
+	}
+	if opts.PID == 0 {
+		opts.PID = os.Getpid()
 	}
 	if opts.WriteTimeout == 0 {
 		opts.WriteTimeout = DefaultWriteTimeout
@@ -77,10 +100,11 @@ func Open(ctx context.Context, target string, opts Options) (Store, error) {
 		}
 		target = path
 	}
+	d := dialectOf(target)
 	if opts.SpoolDir == "" {
 		// Next to an SQLite file; for PostgreSQL, in the state folder.
 		path := target
-		if isPostgres(target) {
+		if !d.file {
 			var err error
 			if path, err = DefaultPath(); err != nil {
 				return nil, err
@@ -88,18 +112,21 @@ func Open(ctx context.Context, target string, opts Options) (Store, error) {
 		}
 		opts.SpoolDir = filepath.Join(filepath.Dir(path), "spool")
 	}
-	backend, err := openSQL(ctx, target, opts.Now)
+	backend, err := openSQL(ctx, d, target, opts)
 	if err != nil {
 		return nil, err
 	}
-	spooled, err := newSpooled(backend, opts.SpoolDir, opts.WriteTimeout)
+	spooled, err := newSpooled(backend, opts)
 	if err != nil {
 		backend.Close()
 		return nil, err
 	}
 	// Leftovers of a run that lost its store are replayed as soon as the
 	// store is back; if it is still away, they wait for the next open.
-	_ = spooled.ReplayAll(ctx)
+	if err := spooled.ReplayAll(ctx); err != nil {
+		opts.Logger.Warn("spooled events of an earlier run could not be written to the store yet; they stay in the spool",
+			"store", backend.Where(), "spool", opts.SpoolDir, "error", err)
+	}
 	if _, err := backend.MarkInterrupted(ctx, opts.Now().Add(-StaleAfter)); err != nil {
 		spooled.Close()
 		return nil, fmt.Errorf("mark stale runs in %s: %w", backend.Where(), err)
@@ -111,66 +138,47 @@ func isPostgres(target string) bool {
 	return strings.HasPrefix(target, "postgres://") || strings.HasPrefix(target, "postgresql://")
 }
 
-func openSQL(ctx context.Context, target string, now func() time.Time) (*sqlStore, error) {
-	host, _ := os.Hostname()
-	s := &sqlStore{now: now, host: host, pid: os.Getpid()}
-	var dialect goose.Dialect
-	var options []goose.ProviderOption
-	if isPostgres(target) {
-		db, err := sqlx.Open("postgres", target)
-		if err != nil {
-			return nil, fmt.Errorf("open store: %w", err)
-		}
-		s.db, s.where, dialect, s.postgres = db, redactURL(target), goose.DialectPostgres, true
-		// Several runners starting at once migrate one at a time.
-		locker, err := lock.NewPostgresSessionLocker()
-		if err != nil {
-			return nil, err
-		}
-		options = append(options, goose.WithSessionLocker(locker))
-	} else {
+// openSQL opens and migrates the database; opts are filled in by Open.
+func openSQL(ctx context.Context, d dialect, target string, opts Options) (*sqlStore, error) {
+	s := &sqlStore{now: opts.Now, host: opts.Host, pid: opts.PID, where: redactURL(target)}
+	if d.file {
+		s.where = target
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 			return nil, fmt.Errorf("create the store's folder: %w", err)
 		}
-		dsn := "file:" + target + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
-		db, err := sqlx.Open("sqlite", dsn)
-		if err != nil {
-			return nil, fmt.Errorf("open store %s: %w", target, err)
-		}
-		// SQLite has one writer; one connection per process keeps writes in
-		// order, and WAL lets other processes read meanwhile.
-		db.SetMaxOpenConns(1)
-		s.db, s.where, dialect = db, target, goose.DialectSQLite3
 	}
+	db, err := sqlx.Open(d.driver, d.dsn(target))
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", s.where, redactErr(err, target))
+	}
+	if d.maxOpenConns > 0 {
+		db.SetMaxOpenConns(d.maxOpenConns)
+	}
+	s.db = db
 	if err := s.db.PingContext(ctx); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("connect to store %s: %w", s.where, redactErr(err, target))
 	}
-	migrateAll := func() error { return migrate(ctx, s.db.DB, dialect, options) }
-	if !s.postgres {
-		locked := migrateAll
-		migrateAll = func() error { return withFileLock(target+".migrate.lock", locked) }
-	}
-	if err := migrateAll(); err != nil {
+	err = d.lockMigrations(target, func(options ...goose.ProviderOption) error { return migrate(ctx, s.db.DB, d, options) })
+	if err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("migrate store %s: %w", s.where, redactErr(err, target))
 	}
 	return s, nil
 }
 
+// migrationsTable records which migrations a history has had.
+const migrationsTable = "redrill_migrations"
+
 // migrate applies the embedded migrations of the dialect.
-func migrate(ctx context.Context, db *sql.DB, dialect goose.Dialect, options []goose.ProviderOption) error {
-	dir := "migrations/sqlite"
-	if dialect == goose.DialectPostgres {
-		dir = "migrations/postgres"
-	}
-	fsys, err := fs.Sub(migrations, dir)
+func migrate(ctx context.Context, db *sql.DB, d dialect, options []goose.ProviderOption) error {
+	fsys, err := fs.Sub(migrations, d.migrations)
 	if err != nil {
-		return err
+		return fmt.Errorf("read the %s migrations: %w", d.name, err)
 	}
-	provider, err := goose.NewProvider(dialect, db, fsys, append(options, goose.WithTableName("redrill_migrations"))...)
+	provider, err := goose.NewProvider(d.goose, db, fsys, append(options, goose.WithTableName(migrationsTable))...)
 	if err != nil {
-		return err
+		return fmt.Errorf("read the %s migrations: %w", d.name, err)
 	}
 	_, err = provider.Up(ctx)
 	return err
@@ -188,6 +196,20 @@ func redactURL(target string) string {
 	return u.String()
 }
 
+// redactedError is an error whose message hides the store's password; its
+// cause stays reachable with errors.Is and errors.As.
+type redactedError struct {
+	err      error
+	password string
+}
+
+func (e redactedError) Error() string {
+	return strings.ReplaceAll(e.err.Error(), e.password, "(sensitive)")
+}
+
+func (e redactedError) Unwrap() error { return e.err }
+
+// redactErr hides the password of target in err's message, if it is there.
 func redactErr(err error, target string) error {
 	u, parseErr := url.Parse(target)
 	if parseErr != nil {
@@ -197,5 +219,5 @@ func redactErr(err error, target string) error {
 	if !ok || password == "" || !strings.Contains(err.Error(), password) {
 		return err
 	}
-	return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), password, "(sensitive)"))
+	return redactedError{err: err, password: password}
 }

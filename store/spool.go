@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -27,6 +28,10 @@ type spooled struct {
 	// writeTimeout bounds each write: a store that hangs rather than
 	// refuses is treated as unreachable.
 	writeTimeout time.Duration
+	// host, pid and now name this process's spool file.
+	host string
+	pid  int
+	now  func() time.Time
 
 	mu       sync.Mutex
 	spooling bool
@@ -44,11 +49,14 @@ type event struct {
 	Finish *Finish `json:"finish,omitempty"`
 }
 
-func newSpooled(backend Store, dir string, writeTimeout time.Duration) (*spooled, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+// newSpooled spools the writes to backend in opts.SpoolDir; opts are
+// filled in by Open.
+func newSpooled(backend Store, opts Options) (*spooled, error) {
+	if err := os.MkdirAll(opts.SpoolDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create spool folder: %w", err)
 	}
-	return &spooled{backend: backend, dir: dir, writeTimeout: writeTimeout}, nil
+	return &spooled{backend: backend, dir: opts.SpoolDir, writeTimeout: opts.WriteTimeout,
+		host: opts.Host, pid: opts.PID, now: opts.Now}, nil
 }
 
 // within runs a store call for at most limit. A server that stopped
@@ -105,37 +113,63 @@ func (s *spooled) write(ctx context.Context, e event) error {
 // append adds an event to this process's spool file and syncs it.
 func (s *spooled) append(e event) error {
 	if s.file == nil {
-		host, _ := os.Hostname()
-		name := filepath.Join(s.dir, fmt.Sprintf("%s-%d-%d.jsonl", host, os.Getpid(), time.Now().UnixNano()))
-		// Created under another name and locked before it is renamed, so
-		// no other process's ReplayAll can take it for an abandoned spool.
-		file, err := os.OpenFile(name+".new", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-		if err != nil {
-			return fmt.Errorf("store unreachable (%v) and spool not writable: %w", s.reason, err)
+		if err := s.create(); err != nil {
+			return err
 		}
-		// The lock tells other processes this spool is still being written.
-		if err := syscall.Flock(int(file.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-			file.Close()
-			return fmt.Errorf("lock spool %s: %w", file.Name(), err)
-		}
-		if err := os.Rename(name+".new", name); err != nil {
-			file.Close()
-			return fmt.Errorf("spool %s: %w", name, err)
-		}
-		s.file = file
-		s.fileName = name
 	}
 	line, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
 	if _, err := s.file.Write(append(line, '\n')); err != nil {
-		return fmt.Errorf("write spool %s: %w", s.file.Name(), err)
+		return fmt.Errorf("write spool %s: %w", s.fileName, err)
 	}
 	if err := s.file.Sync(); err != nil {
-		return fmt.Errorf("sync spool %s: %w", s.file.Name(), err)
+		return fmt.Errorf("sync spool %s: %w", s.fileName, err)
 	}
 	return nil
+}
+
+// create creates and locks this process's spool file, named after the
+// host, the process and the time. A clock that stands still (a test's)
+// can name two spools alike: the second gets a numbered name rather than
+// replacing the first.
+func (s *spooled) create() error {
+	stem := filepath.Join(s.dir, fmt.Sprintf("%s-%d-%d", s.host, s.pid, s.now().UnixNano()))
+	for attempt := 1; ; attempt++ {
+		name := stem + ".jsonl"
+		if attempt > 1 {
+			name = fmt.Sprintf("%s-%d.jsonl", stem, attempt)
+		}
+		// Created under another name and locked before it is linked to
+		// its own, so no other process's ReplayAll can take it for an
+		// abandoned spool; linking, unlike renaming, keeps an existing one.
+		file, err := os.OpenFile(name+".new", os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("store unreachable (%v) and spool not writable: %w", s.reason, err)
+		}
+		// The lock tells other processes this spool is still being written.
+		if err := syscall.Flock(int(file.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			file.Close()
+			os.Remove(name + ".new")
+			return fmt.Errorf("lock spool %s: %w", file.Name(), err)
+		}
+		err = os.Link(name+".new", name)
+		os.Remove(name + ".new")
+		if errors.Is(err, fs.ErrExist) {
+			file.Close()
+			continue
+		}
+		if err != nil {
+			file.Close()
+			return fmt.Errorf("spool %s: %w", name, err)
+		}
+		s.file, s.fileName = file, name
+		return nil
+	}
 }
 
 // Flush replays this process's spool into the store.
@@ -169,7 +203,11 @@ func (s *spooled) ReplayAll(ctx context.Context) error {
 			continue
 		}
 		file, err := os.OpenFile(name, os.O_RDWR, 0)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // replayed meanwhile by another process
+		}
 		if err != nil {
+			errs = append(errs, fmt.Errorf("open spool: %w", err))
 			continue
 		}
 		if syscall.Flock(int(file.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
@@ -251,8 +289,8 @@ func (s *spooled) Run(ctx context.Context, id string) (Run, []Step, error) {
 	return s.backend.Run(ctx, id)
 }
 func (s *spooled) LatestRuns(ctx context.Context) ([]Run, error) { return s.backend.LatestRuns(ctx) }
-func (s *spooled) Aggregates(ctx context.Context, since time.Time) ([]Aggregate, error) {
-	return s.backend.Aggregates(ctx, since)
+func (s *spooled) LatestRun(ctx context.Context, scenario string) (Run, bool, error) {
+	return s.backend.LatestRun(ctx, scenario)
 }
 func (s *spooled) Measurements(ctx context.Context, since time.Time) ([]Measurement, error) {
 	return s.backend.Measurements(ctx, since)

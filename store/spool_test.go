@@ -1,13 +1,19 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -223,5 +229,92 @@ func spoolReplayedByNextOpen(t *testing.T, o outage) {
 	}
 	if files := spoolFiles(t, spoolDir); len(files) != 0 {
 		t.Errorf("spool not removed: %v", files)
+	}
+}
+
+// A spool that cannot be replayed does not stop Open, and is not dropped
+// in silence: it stays, and Open says why.
+func TestOpenWarnsOfASpoolItCannotReplay(t *testing.T) {
+	spoolDir := t.TempDir()
+	leftover := filepath.Join(spoolDir, "other-host-1-1.jsonl")
+	start, err := json.Marshal(event{Op: "start", Run: &Run{ID: "run-1", Scenario: "orders", StartedAt: base}})
+	mustDo(t, err)
+	mustDo(t, os.WriteFile(leftover, []byte("{\"op\": \"st\n"+string(start)+"\n"), 0o600))
+
+	var logged bytes.Buffer
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "history.db"),
+		Options{SpoolDir: spoolDir, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	mustDo(t, err)
+	defer s.Close()
+	if want := "line 1 is unreadable and events follow it"; !strings.Contains(logged.String(), "level=WARN") || !strings.Contains(logged.String(), want) {
+		t.Errorf("Open logged %q, want a warning saying %q", logged.String(), want)
+	}
+	if files := spoolFiles(t, spoolDir); len(files) != 1 {
+		t.Errorf("spool files after Open = %v, want the leftover kept", files)
+	}
+}
+
+// unreachable is a store that refuses every write.
+type unreachable struct{ Store }
+
+func (unreachable) StartRun(context.Context, Run) error { return errors.New("connection refused") }
+func (unreachable) Where() string                       { return "nowhere" }
+
+// A spool is named after the runner and the clock it is given; a clock
+// that stands still names a second spool apart instead of replacing the
+// first, which still waits to be replayed.
+func TestSpoolNamesComeFromOptions(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{SpoolDir: dir, WriteTimeout: time.Second, Host: "runner-a", PID: 4242, Now: func() time.Time { return base }}
+	for _, id := range []string{"run-1", "run-2"} {
+		s, err := newSpooled(unreachable{}, opts)
+		mustDo(t, err)
+		mustDo(t, s.StartRun(context.Background(), newRun(id, "orders", base)))
+		s.file.Close() // the process ends with the store still away
+	}
+	stem := filepath.Join(dir, fmt.Sprintf("runner-a-4242-%d", base.UnixNano()))
+	files := spoolFiles(t, dir)
+	if len(files) != 2 || files[0] != stem+"-2.jsonl" || files[1] != stem+".jsonl" {
+		t.Fatalf("spool files = %v, want %s.jsonl and %s-2.jsonl", files, stem, stem)
+	}
+	for _, name := range files {
+		if content, _ := os.ReadFile(name); strings.Count(string(content), "\n") != 1 {
+			t.Errorf("%s holds %q, want one start", name, content)
+		}
+	}
+}
+
+// A run started while the store is away keeps, through the spool, what it
+// records of its scenario.
+func TestSpoolKeepsRunMetadata(t *testing.T) {
+	for _, o := range outages {
+		t.Run(o.name, func(t *testing.T) {
+			ctx := context.Background()
+			through, direct, down, up := o.setUp(t)
+			spoolDir := t.TempDir()
+			s, err := Open(ctx, through, Options{SpoolDir: spoolDir, WriteTimeout: 300 * time.Millisecond})
+			mustDo(t, err)
+			defer s.Close()
+			want := scheduledRun("scheduled")
+			down()
+			mustDo(t, s.StartRun(ctx, want))
+			files := spoolFiles(t, spoolDir)
+			if len(files) != 1 {
+				t.Fatalf("spool files = %v, want the start spooled", files)
+			}
+			content, _ := os.ReadFile(files[0])
+			for _, field := range []string{`"ScheduleTimezone":"Europe/Paris"`, `"finding":"backups were never restored"`} {
+				if !strings.Contains(string(content), field) {
+					t.Errorf("spool holds %s, without %s", content, field)
+				}
+			}
+			up()
+			mustDo(t, s.Flush(ctx))
+			got, _, err := open(t, direct, base).Run(ctx, "scheduled")
+			mustDo(t, err)
+			if !reflect.DeepEqual(metadataOf(got), metadataOf(want)) {
+				t.Errorf("after replay: %+v, want %+v", metadataOf(got), metadataOf(want))
+			}
+		})
 	}
 }

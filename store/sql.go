@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -15,14 +16,14 @@ import (
 )
 
 // sqlStore is the history in PostgreSQL or SQLite; the SQL is the same for
-// both but for placeholders, which sqlx rebinds.
+// both but for placeholders, which sqlx rebinds. This file holds the
+// writes and the claims; queries.go holds the reads.
 type sqlStore struct {
-	db       *sqlx.DB
-	postgres bool
-	where    string
-	now      func() time.Time
-	host     string
-	pid      int
+	db    *sqlx.DB
+	where string
+	now   func() time.Time
+	host  string
+	pid   int
 }
 
 func (s *sqlStore) Where() string { return s.where }
@@ -32,17 +33,27 @@ func (s *sqlStore) Close() error  { return s.db.Close() }
 func (s *sqlStore) Flush(context.Context) error { return nil }
 
 const insertRun = `INSERT INTO runs (id, scenario, scenario_hash, scenario_source, trigger, gameday, host, pid,
-	status, started_at, heartbeat_at, objective_rto_seconds, objective_rpo_seconds)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	status, started_at, heartbeat_at, objective_rto_seconds, objective_rpo_seconds,
+	scheduled_at, schedule, schedule_timezone, owner, tags, postmortems)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO NOTHING`
 
 func (s *sqlStore) StartRun(ctx context.Context, run Run) error {
 	if run.Host == "" {
 		run.Host, run.PID = s.host, s.pid
 	}
-	_, err := s.db.ExecContext(ctx, s.db.Rebind(insertRun),
+	tags, err := jsonList(run.Tags)
+	if err != nil {
+		return fmt.Errorf("record start of run %s: tags: %w", run.ID, err)
+	}
+	postmortems, err := jsonList(run.Postmortems)
+	if err != nil {
+		return fmt.Errorf("record start of run %s: postmortems: %w", run.ID, err)
+	}
+	_, err = s.db.ExecContext(ctx, s.db.Rebind(insertRun),
 		run.ID, text(run.Scenario), run.ScenarioHash, text(run.ScenarioSource), run.Trigger, text(run.GameDay), text(run.Host), run.PID,
-		StatusRunning, micros(run.StartedAt), micros(run.StartedAt), secondsOf(run.ObjectiveRTO), secondsOf(run.ObjectiveRPO))
+		StatusRunning, micros(run.StartedAt), micros(run.StartedAt), secondsOf(run.ObjectiveRTO), secondsOf(run.ObjectiveRPO),
+		nullMicros(run.ScheduledAt), text(run.Schedule), text(run.ScheduleTimezone), text(run.Owner), tags, postmortems)
 	if err != nil {
 		return fmt.Errorf("record start of run %s: %w", run.ID, err)
 	}
@@ -127,218 +138,6 @@ func processAlive(pid int) bool {
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
-// runRow is a runs row as stored.
-type runRow struct {
-	ID                  string          `db:"id"`
-	Scenario            string          `db:"scenario"`
-	ScenarioHash        string          `db:"scenario_hash"`
-	ScenarioSource      string          `db:"scenario_source"`
-	Trigger             string          `db:"trigger"`
-	GameDay             string          `db:"gameday"`
-	Host                string          `db:"host"`
-	PID                 int             `db:"pid"`
-	Status              string          `db:"status"`
-	Verdict             string          `db:"verdict"`
-	Reason              string          `db:"reason"`
-	StartedAt           int64           `db:"started_at"`
-	EndedAt             sql.NullInt64   `db:"ended_at"`
-	HeartbeatAt         int64           `db:"heartbeat_at"`
-	ClockStart          sql.NullInt64   `db:"clock_start"`
-	ClockStop           sql.NullInt64   `db:"clock_stop"`
-	RTOSeconds          sql.NullFloat64 `db:"rto_seconds"`
-	RPOSeconds          sql.NullFloat64 `db:"rpo_seconds"`
-	ObjectiveRTOSeconds sql.NullFloat64 `db:"objective_rto_seconds"`
-	ObjectiveRPOSeconds sql.NullFloat64 `db:"objective_rpo_seconds"`
-}
-
-const runColumns = `id, scenario, scenario_hash, scenario_source, trigger, gameday, host, pid, status, verdict, reason,
-	started_at, ended_at, heartbeat_at, clock_start, clock_stop, rto_seconds, rpo_seconds,
-	objective_rto_seconds, objective_rpo_seconds`
-
-func (r runRow) run() Run {
-	return Run{
-		ID: r.ID, Scenario: r.Scenario, ScenarioHash: r.ScenarioHash, ScenarioSource: r.ScenarioSource,
-		Trigger: r.Trigger, GameDay: r.GameDay, Host: r.Host, PID: r.PID,
-		Status: r.Status, Verdict: r.Verdict, Reason: r.Reason,
-		StartedAt: fromMicros(r.StartedAt), EndedAt: fromNullMicros(r.EndedAt), HeartbeatAt: fromMicros(r.HeartbeatAt),
-		ClockStart: fromNullMicros(r.ClockStart), ClockStop: fromNullMicros(r.ClockStop),
-		RTO: durationOf(r.RTOSeconds), RPO: durationOf(r.RPOSeconds),
-		ObjectiveRTO: durationOf(r.ObjectiveRTOSeconds), ObjectiveRPO: durationOf(r.ObjectiveRPOSeconds),
-	}
-}
-
-func (s *sqlStore) Runs(ctx context.Context, q RunQuery) ([]Run, error) {
-	query := `SELECT ` + runColumns + ` FROM runs WHERE 1 = 1`
-	var args []any
-	if q.Scenario != "" {
-		query += ` AND scenario = ?`
-		args = append(args, q.Scenario)
-	}
-	if q.GameDays {
-		query += ` AND gameday <> ''`
-	}
-	if !q.Since.IsZero() {
-		query += ` AND started_at >= ?`
-		args = append(args, micros(q.Since))
-	}
-	if !q.Until.IsZero() {
-		query += ` AND started_at < ?`
-		args = append(args, micros(q.Until))
-	}
-	query += ` ORDER BY started_at DESC, id DESC`
-	if q.Limit > 0 {
-		query += fmt.Sprintf(` LIMIT %d`, q.Limit)
-	}
-	var rows []runRow
-	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(query), args...); err != nil {
-		return nil, fmt.Errorf("list runs: %w", err)
-	}
-	runs := make([]Run, len(rows))
-	for i, row := range rows {
-		runs[i] = row.run()
-	}
-	return runs, nil
-}
-
-func (s *sqlStore) Run(ctx context.Context, id string) (Run, []Step, error) {
-	var row runRow
-	err := s.db.GetContext(ctx, &row, s.db.Rebind(`SELECT `+runColumns+` FROM runs WHERE id = ?`), id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Run{}, nil, fmt.Errorf("%w: %s", ErrNotFound, id)
-	}
-	if err != nil {
-		return Run{}, nil, fmt.Errorf("read run %s: %w", id, err)
-	}
-	var stepRows []struct {
-		RunID           string  `db:"run_id"`
-		Seq             int     `db:"seq"`
-		Phase           string  `db:"phase"`
-		Name            string  `db:"name"`
-		Kind            string  `db:"kind"`
-		Round           int     `db:"round"`
-		StartedAt       int64   `db:"started_at"`
-		DurationSeconds float64 `db:"duration_seconds"`
-		Attempts        int     `db:"attempts"`
-		Passed          bool    `db:"passed"`
-		Message         string  `db:"message"`
-		Result          string  `db:"result"`
-	}
-	if err := s.db.SelectContext(ctx, &stepRows, s.db.Rebind(`SELECT run_id, seq, phase, name, kind, round, started_at,
-		duration_seconds, attempts, passed, message, result FROM steps WHERE run_id = ? ORDER BY seq`), id); err != nil {
-		return Run{}, nil, fmt.Errorf("read steps of run %s: %w", id, err)
-	}
-	steps := make([]Step, len(stepRows))
-	for i, r := range stepRows {
-		steps[i] = Step{RunID: r.RunID, Seq: r.Seq, Phase: r.Phase, Name: r.Name, Kind: r.Kind, Round: r.Round,
-			StartedAt: fromMicros(r.StartedAt), Duration: time.Duration(r.DurationSeconds * float64(time.Second)),
-			Attempts: r.Attempts, Passed: r.Passed, Message: r.Message, Result: r.Result}
-	}
-	return row.run(), steps, nil
-}
-
-// latestRuns finds each scenario's newest start on the (scenario,
-// started_at) index, then reads those rows only.
-const latestRuns = `SELECT ` + runColumns + ` FROM runs r
-JOIN (SELECT scenario AS newest_scenario, MAX(started_at) AS newest_start FROM runs GROUP BY scenario) newest
-	ON r.scenario = newest.newest_scenario AND r.started_at = newest.newest_start
-ORDER BY r.scenario, r.id DESC`
-
-func (s *sqlStore) LatestRuns(ctx context.Context) ([]Run, error) {
-	var rows []runRow
-	if err := s.db.SelectContext(ctx, &rows, latestRuns); err != nil {
-		return nil, fmt.Errorf("latest runs: %w", err)
-	}
-	runs := make([]Run, 0, len(rows))
-	for _, row := range rows {
-		// Two runs started in the same microsecond: keep the larger id.
-		if len(runs) > 0 && runs[len(runs)-1].Scenario == row.Scenario {
-			continue
-		}
-		runs = append(runs, row.run())
-	}
-	return runs, nil
-}
-
-// aggregates counts verdicts and takes nearest-rank percentiles of the
-// measured RTO with window functions, which both databases have. The
-// window is materialized once: SQLite would otherwise scan the table twice.
-const aggregates = `WITH window_runs AS MATERIALIZED (
-	SELECT scenario, verdict, rto_seconds FROM runs WHERE started_at >= ?
-), ranked AS (
-	SELECT scenario, rto_seconds,
-		ROW_NUMBER() OVER (PARTITION BY scenario ORDER BY rto_seconds) AS rank,
-		COUNT(*) OVER (PARTITION BY scenario) AS measured
-	FROM window_runs WHERE rto_seconds IS NOT NULL
-), percentiles AS (
-	SELECT scenario,
-		MIN(CASE WHEN rank >= 0.50 * measured THEN rto_seconds END) AS rto_p50,
-		MIN(CASE WHEN rank >= 0.95 * measured THEN rto_seconds END) AS rto_p95,
-		MAX(rto_seconds) AS rto_max
-	FROM ranked GROUP BY scenario
-), counts AS (
-	SELECT scenario, COUNT(*) AS runs,
-		SUM(CASE WHEN verdict = 'met' THEN 1 ELSE 0 END) AS met,
-		SUM(CASE WHEN verdict = 'missed' THEN 1 ELSE 0 END) AS missed,
-		SUM(CASE WHEN verdict = 'failed' THEN 1 ELSE 0 END) AS failed,
-		SUM(CASE WHEN verdict = 'aborted' THEN 1 ELSE 0 END) AS aborted,
-		SUM(CASE WHEN verdict = 'interrupted' THEN 1 ELSE 0 END) AS interrupted,
-		SUM(CASE WHEN verdict = '' THEN 1 ELSE 0 END) AS running
-	FROM window_runs GROUP BY scenario
-)
-SELECT c.scenario, c.runs, c.met, c.missed, c.failed, c.aborted, c.interrupted, c.running,
-	p.rto_p50, p.rto_p95, p.rto_max
-FROM counts c LEFT JOIN percentiles p ON p.scenario = c.scenario
-ORDER BY c.scenario`
-
-// aggregatesPostgres is the same in one pass: PostgreSQL has
-// percentile_disc, the nearest-rank percentile (4x faster on a million runs).
-const aggregatesPostgres = `SELECT scenario, COUNT(*) AS runs,
-	COUNT(*) FILTER (WHERE verdict = 'met') AS met,
-	COUNT(*) FILTER (WHERE verdict = 'missed') AS missed,
-	COUNT(*) FILTER (WHERE verdict = 'failed') AS failed,
-	COUNT(*) FILTER (WHERE verdict = 'aborted') AS aborted,
-	COUNT(*) FILTER (WHERE verdict = 'interrupted') AS interrupted,
-	COUNT(*) FILTER (WHERE verdict = '') AS running,
-	percentile_disc(0.50) WITHIN GROUP (ORDER BY rto_seconds) AS rto_p50,
-	percentile_disc(0.95) WITHIN GROUP (ORDER BY rto_seconds) AS rto_p95,
-	MAX(rto_seconds) AS rto_max
-FROM runs WHERE started_at >= $1 GROUP BY scenario ORDER BY scenario`
-
-func (s *sqlStore) Aggregates(ctx context.Context, since time.Time) ([]Aggregate, error) {
-	query := s.db.Rebind(aggregates)
-	if s.postgres {
-		query = aggregatesPostgres
-	}
-	var rows []struct {
-		Scenario    string          `db:"scenario"`
-		Runs        int             `db:"runs"`
-		Met         int             `db:"met"`
-		Missed      int             `db:"missed"`
-		Failed      int             `db:"failed"`
-		Aborted     int             `db:"aborted"`
-		Interrupted int             `db:"interrupted"`
-		Running     int             `db:"running"`
-		P50         sql.NullFloat64 `db:"rto_p50"`
-		P95         sql.NullFloat64 `db:"rto_p95"`
-		Max         sql.NullFloat64 `db:"rto_max"`
-	}
-	if err := s.db.SelectContext(ctx, &rows, query, micros(since)); err != nil {
-		return nil, fmt.Errorf("aggregate runs: %w", err)
-	}
-	out := make([]Aggregate, len(rows))
-	for i, r := range rows {
-		out[i] = Aggregate{
-			Scenario: r.Scenario, Runs: r.Runs,
-			Verdicts: map[string]int{
-				VerdictMet: r.Met, VerdictMissed: r.Missed, VerdictFailed: r.Failed,
-				VerdictAborted: r.Aborted, VerdictInterrupted: r.Interrupted, StatusRunning: r.Running,
-			},
-			RTOMedian: durationOf(r.P50), RTOP95: durationOf(r.P95), RTOMax: durationOf(r.Max),
-		}
-	}
-	return out, nil
-}
-
 func (s *sqlStore) Claim(ctx context.Context, scenario string, scheduledAt time.Time, owner string) (bool, error) {
 	result, err := s.db.ExecContext(ctx, s.db.Rebind(`INSERT INTO claims (scenario, scheduled_at, claimed_by, claimed_at)
 		VALUES (?, ?, ?, ?) ON CONFLICT (scenario, scheduled_at) DO NOTHING`),
@@ -350,27 +149,6 @@ func (s *sqlStore) Claim(ctx context.Context, scenario string, scheduledAt time.
 	return n == 1, err
 }
 
-func (s *sqlStore) Measurements(ctx context.Context, since time.Time) ([]Measurement, error) {
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT scenario, started_at, rto_seconds, verdict FROM runs
-		WHERE started_at >= ? ORDER BY scenario, started_at`), micros(since))
-	if err != nil {
-		return nil, fmt.Errorf("read measurements: %w", err)
-	}
-	defer rows.Close()
-	var out []Measurement
-	for rows.Next() {
-		var m Measurement
-		var started int64
-		var rto sql.NullFloat64
-		if err := rows.Scan(&m.Scenario, &started, &rto, &m.Verdict); err != nil {
-			return nil, fmt.Errorf("read measurements: %w", err)
-		}
-		m.StartedAt, m.RTO = fromMicros(started), durationOf(rto)
-		out = append(out, m)
-	}
-	return out, rows.Err()
-}
-
 // Conversions between Go values and stored columns.
 
 // text makes a string storable in both databases: PostgreSQL's text
@@ -380,6 +158,33 @@ func text(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\\0")
+}
+
+// jsonList stores a list as a JSON array; none is "[]". JSON escapes NUL
+// and replaces invalid UTF-8, so the text is storable in both databases.
+func jsonList[T any](list []T) (string, error) {
+	if len(list) == 0 {
+		return "[]", nil
+	}
+	encoded, err := json.Marshal(list)
+	return string(encoded), err
+}
+
+// fromJSONList reads a list stored by jsonList; a run recorded before the
+// column existed has an empty string there. None is an empty list, never
+// nil.
+func fromJSONList[T any](stored string) ([]T, error) {
+	list := []T{}
+	if stored == "" {
+		return list, nil
+	}
+	if err := json.Unmarshal([]byte(stored), &list); err != nil {
+		return nil, err
+	}
+	if list == nil { // a stored null
+		list = []T{}
+	}
+	return list, nil
 }
 
 func micros(t time.Time) int64 { return t.UTC().UnixMicro() }

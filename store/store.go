@@ -58,6 +58,30 @@ type Run struct {
 	// The objectives in force when the run started; nil when not set.
 	ObjectiveRTO *time.Duration
 	ObjectiveRPO *time.Duration
+
+	// What the scenario said when the run started, for reports: they need
+	// not parse ScenarioSource.
+	//
+	// ScheduledAt is the scheduled tick the run was started for; zero
+	// when the run was not a scheduled tick.
+	ScheduledAt time.Time
+	// Schedule is the scenario's cron expression and ScheduleTimezone its
+	// IANA timezone (empty for UTC); both empty without a schedule.
+	Schedule         string
+	ScheduleTimezone string
+	Owner            string
+	// Tags and Postmortems read back as empty, never nil, when none.
+	Tags        []string
+	Postmortems []Postmortem
+}
+
+// Postmortem is an incident a drill was derived from, as its scenario says.
+type Postmortem struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	Date    string `json:"date"`
+	URL     string `json:"url"`
+	Finding string `json:"finding"`
 }
 
 // Finish is what a run adds when it ends.
@@ -101,17 +125,6 @@ type RunQuery struct {
 	GameDays bool
 }
 
-// Aggregate summarises the runs of one scenario in a window.
-type Aggregate struct {
-	Scenario string
-	Runs     int
-	Verdicts map[string]int
-	// Recovery time over the runs that measured it; nil when none did.
-	RTOMedian *time.Duration
-	RTOP95    *time.Duration
-	RTOMax    *time.Duration
-}
-
 // Measurement is one run's verdict and measured recovery time.
 type Measurement struct {
 	Scenario  string
@@ -120,8 +133,8 @@ type Measurement struct {
 	Verdict   string
 }
 
-// Store is the run history.
-type Store interface {
+// Recorder is what a drill writes as it runs.
+type Recorder interface {
 	// StartRun records a run as running, before its first step.
 	StartRun(ctx context.Context, run Run) error
 	// RecordStep records one finished step.
@@ -130,30 +143,42 @@ type Store interface {
 	FinishRun(ctx context.Context, runID string, finish Finish) error
 	// Heartbeat tells other runners that a run is still alive.
 	Heartbeat(ctx context.Context, runID string, at time.Time) error
-	// MarkInterrupted ends, as interrupted, the running runs whose runner
-	// is gone: its heartbeat is older than staleBefore, or it ran on this
-	// host under a process that no longer exists.
-	MarkInterrupted(ctx context.Context, staleBefore time.Time) (int, error)
+	// Flush writes the events kept while the store was unreachable, in
+	// order; it fails, keeping them, while the store is still away.
+	Flush(ctx context.Context) error
+}
 
+// Reader is what reports and commands read.
+type Reader interface {
 	// Runs lists runs, newest first.
 	Runs(ctx context.Context, query RunQuery) ([]Run, error)
 	// Run returns one run with its steps in order.
 	Run(ctx context.Context, id string) (Run, []Step, error)
 	// LatestRuns returns the newest run of every scenario.
 	LatestRuns(ctx context.Context) ([]Run, error)
-	// Aggregates summarises every scenario's runs started since since.
-	Aggregates(ctx context.Context, since time.Time) ([]Aggregate, error)
 	// Measurements lists the runs started since since, by scenario and
 	// oldest first, with only what trends and charts need.
 	Measurements(ctx context.Context, since time.Time) ([]Measurement, error)
+}
 
+// Claimer is what a scheduler asks before it starts a scheduled drill.
+type Claimer interface {
 	// Claim takes the run of a scenario's scheduled tick for owner; it
 	// reports false when another runner claimed that tick first.
 	Claim(ctx context.Context, scenario string, scheduledAt time.Time, owner string) (bool, error)
+	// MarkInterrupted ends, as interrupted, the running runs whose runner
+	// is gone: its heartbeat is older than staleBefore, or it ran on this
+	// host under a process that no longer exists.
+	MarkInterrupted(ctx context.Context, staleBefore time.Time) (int, error)
+	// LatestRun is the newest run of a scenario; false when it never ran.
+	LatestRun(ctx context.Context, scenario string) (Run, bool, error)
+}
 
-	// Flush writes the events kept while the store was unreachable, in
-	// order; it fails, keeping them, while the store is still away.
-	Flush(ctx context.Context) error
+// Store is the whole history, as Open returns it.
+type Store interface {
+	Recorder
+	Reader
+	Claimer
 	// Where says where the history is kept, for messages (no password).
 	Where() string
 	Close() error

@@ -128,20 +128,13 @@ func TestQueries(t *testing.T) {
 		if len(latest) != 2 || latest[0].ID != "api-2" || latest[1].ID != "orders-10" {
 			t.Errorf("latest = %v", ids(latest))
 		}
-		aggregates, err := s.Aggregates(ctx, base)
+		newest, ran, err := s.LatestRun(ctx, "orders")
 		mustDo(t, err)
-		if len(aggregates) != 2 {
-			t.Fatalf("aggregates = %+v", aggregates)
+		if !ran || newest.ID != "orders-10" {
+			t.Errorf("latest run of orders = %q (ran %v), want orders-10", newest.ID, ran)
 		}
-		api, orders := aggregates[0], aggregates[1]
-		if api.Runs != 2 || api.Verdicts[VerdictFailed] != 1 || api.Verdicts[StatusRunning] != 1 || api.RTOMedian != nil {
-			t.Errorf("api = %+v", api)
-		}
-		if orders.Runs != 10 || orders.Verdicts[VerdictMet] != 8 || orders.Verdicts[VerdictMissed] != 2 {
-			t.Errorf("orders counts = %+v", orders.Verdicts)
-		}
-		if *orders.RTOMedian != 5*time.Minute || *orders.RTOP95 != 10*time.Minute || *orders.RTOMax != 10*time.Minute {
-			t.Errorf("orders RTO p50=%v p95=%v max=%v, want 5m 10m 10m", *orders.RTOMedian, *orders.RTOP95, *orders.RTOMax)
+		if _, ran, err := s.LatestRun(ctx, "never-ran"); err != nil || ran {
+			t.Errorf("a scenario that never ran has a latest run: %v %v", ran, err)
 		}
 	})
 }
@@ -334,4 +327,36 @@ func TestDurationsRoundTrip(t *testing.T) {
 			t.Errorf("%d ns read back as %v", d, got)
 		}
 	}
+}
+
+// A run started without a host is recorded as the runner's that Open was
+// given; a running run of that runner's host whose process is gone is
+// interrupted at the next Open.
+func TestHostAndPIDAreOptions(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		dead := exec.Command("true")
+		mustDo(t, dead.Run())
+		runner := Options{SpoolDir: t.TempDir(), Now: func() time.Time { return base }, Host: "runner-a", PID: dead.Process.Pid}
+		s, err := Open(ctx, target, runner)
+		mustDo(t, err)
+		mustDo(t, s.StartRun(ctx, newRun("run-1", "orders", base)))
+		run, _, err := s.Run(ctx, "run-1")
+		mustDo(t, err)
+		if run.Host != "runner-a" || run.PID != dead.Process.Pid {
+			t.Errorf("recorded on %s process %d, want runner-a process %d", run.Host, run.PID, dead.Process.Pid)
+		}
+		mustDo(t, s.Close())
+
+		// Another process of runner-a opens the history.
+		next := Options{SpoolDir: t.TempDir(), Now: func() time.Time { return base }, Host: "runner-a", PID: os.Getpid()}
+		s, err = Open(ctx, target, next)
+		mustDo(t, err)
+		defer s.Close()
+		run, _, err = s.Run(ctx, "run-1")
+		mustDo(t, err)
+		if run.Verdict != VerdictInterrupted {
+			t.Errorf("verdict %q (%s), want interrupted", run.Verdict, run.Reason)
+		}
+	})
 }

@@ -1,0 +1,74 @@
+package store
+
+import (
+	"fmt"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+// dialect is what differs between the two databases a history can live
+// in. The SQL of the store is shared (sqlx rebinds its placeholders for
+// the driver); what is left is how to reach the database, migrate it and
+// take turns migrating it. Open chooses one dialect, from the target.
+type dialect struct {
+	name   string // "sqlite" or "postgres", for messages
+	driver string // the database/sql driver
+	goose  goose.Dialect
+	// migrations is the folder of the dialect's embedded migrations.
+	migrations string
+	// file says the target is a file path, not a URL: its folder is
+	// created, it is shown as it is, and the spool goes next to it.
+	file bool
+	// dsn turns a target into the driver's data source name.
+	dsn func(target string) string
+	// maxOpenConns bounds the connection pool; zero is no bound.
+	maxOpenConns int
+	// lockMigrations runs migrate while no other process migrates the
+	// same history, passing migrate the options that take the lock in the
+	// database when the database has such a lock.
+	lockMigrations func(target string, migrate func(options ...goose.ProviderOption) error) error
+}
+
+// sqlitePragmas make an SQLite history safe for several processes: wait
+// for the write lock rather than fail, let readers read during a write
+// (WAL), check foreign keys, and sync every commit (a run must survive a
+// power loss between two steps).
+const sqlitePragmas = "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
+
+var sqliteDialect = dialect{
+	name: "sqlite", driver: "sqlite", goose: goose.DialectSQLite3, migrations: "migrations/sqlite",
+	file: true,
+	dsn:  func(target string) string { return "file:" + target + sqlitePragmas },
+	// SQLite has one writer; one connection per process keeps writes in
+	// order, and WAL lets other processes read meanwhile.
+	maxOpenConns: 1,
+	// SQLite has no session lock: without a lock file, processes opening
+	// a new history file at the same moment would each create its tables.
+	lockMigrations: func(target string, migrate func(...goose.ProviderOption) error) error {
+		return withFileLock(target+".migrate.lock", func() error { return migrate() })
+	},
+}
+
+var postgresDialect = dialect{
+	name: "postgres", driver: "postgres", goose: goose.DialectPostgres, migrations: "migrations/postgres",
+	dsn: func(target string) string { return target },
+	// Several runners starting at once migrate one at a time, on a
+	// session advisory lock.
+	lockMigrations: func(_ string, migrate func(...goose.ProviderOption) error) error {
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return fmt.Errorf("create the migration lock: %w", err)
+		}
+		return migrate(goose.WithSessionLocker(locker))
+	},
+}
+
+// dialectOf is the dialect of a target: a postgres:// URL, else an SQLite
+// file path.
+func dialectOf(target string) dialect {
+	if isPostgres(target) {
+		return postgresDialect
+	}
+	return sqliteDialect
+}

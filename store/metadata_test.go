@@ -1,0 +1,137 @@
+package store
+
+import (
+	"context"
+	"io/fs"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/pressly/goose/v3"
+)
+
+// metadata is what a run records of its scenario for reports.
+type metadata struct {
+	ScheduledAt      time.Time
+	Schedule         string
+	ScheduleTimezone string
+	Owner            string
+	Tags             []string
+	Postmortems      []Postmortem
+}
+
+func metadataOf(run Run) metadata {
+	return metadata{run.ScheduledAt, run.Schedule, run.ScheduleTimezone, run.Owner, run.Tags, run.Postmortems}
+}
+
+// scheduledRun is a run of a scheduled tick with everything a scenario
+// can say about itself.
+func scheduledRun(id string) Run {
+	run := newRun(id, "orders", base.Add(2*time.Second))
+	run.Trigger = TriggerSchedule
+	run.ScheduledAt = base
+	run.Schedule, run.ScheduleTimezone = "0 3 * * *", "Europe/Paris"
+	run.Owner = "team-payments"
+	run.Tags = []string{"tier-1", "postgres"}
+	run.Postmortems = []Postmortem{
+		{ID: "PM-2024-031", Title: "Orders lost after failover", Date: "2024-03-12", URL: "https://wiki.example/pm/31", Finding: "backups were never restored"},
+		{ID: "PM-2025-007", Title: "Restore took 4 hours"},
+	}
+	return run
+}
+
+// everyRead reads a run of "orders" through every read of the store.
+func everyRead(t *testing.T, s Store, id string) map[string]Run {
+	t.Helper()
+	ctx := context.Background()
+	read := map[string]Run{}
+	run, _, err := s.Run(ctx, id)
+	mustDo(t, err)
+	read["Run"] = run
+	runs, err := s.Runs(ctx, RunQuery{Scenario: "orders"})
+	mustDo(t, err)
+	if len(runs) != 1 {
+		t.Fatalf("Runs = %v, want %s", ids(runs), id)
+	}
+	read["Runs"] = runs[0]
+	latest, err := s.LatestRuns(ctx)
+	mustDo(t, err)
+	if len(latest) != 1 {
+		t.Fatalf("LatestRuns = %v, want %s", ids(latest), id)
+	}
+	read["LatestRuns"] = latest[0]
+	newest, ran, err := s.LatestRun(ctx, "orders")
+	mustDo(t, err)
+	if !ran {
+		t.Fatal("LatestRun found no run of orders")
+	}
+	read["LatestRun"] = newest
+	return read
+}
+
+func TestRunMetadataRoundTrips(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, target string) {
+		s := open(t, target, base)
+		want := scheduledRun("scheduled")
+		mustDo(t, s.StartRun(context.Background(), want))
+		for read, got := range everyRead(t, s, "scheduled") {
+			if !reflect.DeepEqual(metadataOf(got), metadataOf(want)) {
+				t.Errorf("%s read back %+v, want %+v", read, metadataOf(got), metadataOf(want))
+			}
+		}
+	})
+}
+
+// What a run of no schedule, owner, tags or postmortems reads back as.
+var noMetadata = metadata{Tags: []string{}, Postmortems: []Postmortem{}}
+
+func TestRunWithoutMetadataReadsBackEmpty(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, target string) {
+		s := open(t, target, base)
+		mustDo(t, s.StartRun(context.Background(), newRun("on-demand", "orders", base)))
+		for read, got := range everyRead(t, s, "on-demand") {
+			if !reflect.DeepEqual(metadataOf(got), noMetadata) {
+				t.Errorf("%s read back %#v, want %#v", read, metadataOf(got), noMetadata)
+			}
+		}
+	})
+}
+
+// A history written before migration 00004 reads back with empty values
+// once Open has migrated it.
+func TestHistoryBeforeRunMetadataReadsBackEmpty(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		d := dialectOf(target)
+		db, err := sqlx.Open(d.driver, d.dsn(target))
+		mustDo(t, err)
+		defer db.Close()
+		fsys, err := fs.Sub(migrations, d.migrations)
+		mustDo(t, err)
+		provider, err := goose.NewProvider(d.goose, db.DB, fsys, goose.WithTableName(migrationsTable))
+		mustDo(t, err)
+		_, err = provider.UpTo(ctx, 3)
+		mustDo(t, err)
+		if version, err := provider.GetDBVersion(ctx); err != nil || version >= 4 {
+			t.Fatalf("history at version %d (%v), want one before 00004_run_metadata", version, err)
+		}
+		_, err = db.ExecContext(ctx, db.Rebind(`INSERT INTO runs (id, scenario, scenario_hash, scenario_source, trigger, gameday,
+			host, pid, status, verdict, reason, started_at, ended_at, heartbeat_at, rto_seconds, objective_rto_seconds)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			"old", "orders", "abc", `scenario "orders" {}`, TriggerSchedule, "", "old-host", 1, StatusFinished,
+			VerdictMet, "recovered within RTO", micros(base), micros(base.Add(time.Hour)), micros(base.Add(time.Hour)), 600.0, 1800.0)
+		mustDo(t, err)
+		db.Close()
+
+		s := open(t, target, base)
+		for read, got := range everyRead(t, s, "old") {
+			if !reflect.DeepEqual(metadataOf(got), noMetadata) {
+				t.Errorf("%s read back %#v, want %#v", read, metadataOf(got), noMetadata)
+			}
+			if got.Verdict != VerdictMet || got.RTO == nil || *got.RTO != 10*time.Minute {
+				t.Errorf("%s read back verdict %q, RTO %v; want met in 10m", read, got.Verdict, got.RTO)
+			}
+		}
+	})
+}

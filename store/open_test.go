@@ -1,0 +1,29 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+)
+
+// An error that quotes the store URL hides its password and keeps its
+// cause, so callers can still tell a timeout from a refusal.
+func TestRedactedErrorsKeepTheirCause(t *testing.T) {
+	target := "postgres://redrill:hunter2@db.example:5432/history"
+	cause := fmt.Errorf("dial %s: %w", target, os.ErrDeadlineExceeded)
+	err := fmt.Errorf("connect to store %s: %w", redactURL(target), redactErr(cause, target))
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("the password shows in %q", err)
+	}
+	if !strings.Contains(err.Error(), "redrill:(sensitive)@db.example") {
+		t.Errorf("message %q does not say where the store is", err)
+	}
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("%q lost its cause", err)
+	}
+	if plain := errors.New("no such host"); redactErr(plain, target) != plain {
+		t.Error("an error without the password was rewrapped")
+	}
+}
