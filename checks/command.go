@@ -31,6 +31,12 @@ func (commandKind) Spec() hcldec.ObjectSpec {
 
 func (commandKind) ResultType() cty.Type { return commandResultType }
 
+func (commandKind) Timeout(config cty.Value) time.Duration { return timeoutAttr(config) }
+
+// DefaultTimeout is none: a restore takes as long as it takes, and the step
+// says how long that may be.
+func (commandKind) DefaultTimeout() time.Duration { return 0 }
+
 // commandResultType is built once: results are built on every poll.
 var commandResultType = resultType(map[string]cty.Type{
 	"exit_code": cty.Number,

@@ -77,12 +77,14 @@ func (e *Env) Execute(ctx context.Context, call Call) Outcome {
 }
 
 func (e *Env) attempt(ctx context.Context, call Call) (cty.Value, bool, string) {
+	// The step's timeout holds unless the block asks for a shorter one; the
+	// kind's default applies only when neither says anything.
 	timeout := call.Timeout
-	if kindTimeout, ok := durationAttr(call.Config, "timeout"); ok && (timeout == 0 || kindTimeout < timeout) {
-		timeout = kindTimeout
+	if blockTimeout := call.Kind.Timeout(call.Config); blockTimeout > 0 && (timeout == 0 || blockTimeout < timeout) {
+		timeout = blockTimeout
 	}
-	if defaulted, ok := call.Kind.(interface{ DefaultTimeout() time.Duration }); ok && timeout == 0 {
-		timeout = defaulted.DefaultTimeout()
+	if timeout == 0 {
+		timeout = call.Kind.DefaultTimeout()
 	}
 	attemptCtx := ctx
 	if timeout > 0 {
@@ -187,6 +189,13 @@ func stringMapAttr(config cty.Value, name string) map[string]string {
 		}
 	}
 	return m
+}
+
+// timeoutAttr is Kind.Timeout for a kind whose block has a timeout
+// attribute (declared with optionalDuration).
+func timeoutAttr(config cty.Value) time.Duration {
+	d, _ := durationAttr(config, "timeout")
+	return d
 }
 
 func durationAttr(config cty.Value, name string) (time.Duration, bool) {

@@ -26,6 +26,12 @@ func (fileKind) Spec() hcldec.ObjectSpec {
 
 func (fileKind) ResultType() cty.Type { return fileResultType }
 
+// Timeout is zero: the block has no timeout attribute.
+func (fileKind) Timeout(cty.Value) time.Duration { return 0 }
+
+// DefaultTimeout is none: only the step's timeout bounds a stat.
+func (fileKind) DefaultTimeout() time.Duration { return 0 }
+
 // fileResultType is built once: results are built on every poll.
 var fileResultType = resultType(map[string]cty.Type{
 	"exists":   cty.Bool,

@@ -34,6 +34,8 @@ func (httpKind) Spec() hcldec.ObjectSpec {
 
 func (httpKind) ResultType() cty.Type { return httpResultType }
 
+func (httpKind) Timeout(config cty.Value) time.Duration { return timeoutAttr(config) }
+
 // httpResultType is built once: results are built on every poll.
 var httpResultType = resultType(map[string]cty.Type{
 	"status":   cty.Number,

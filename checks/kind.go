@@ -7,6 +7,7 @@ package checks
 import (
 	"context"
 	"sort"
+	"time"
 
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
@@ -21,6 +22,12 @@ type Kind interface {
 	Spec() hcldec.ObjectSpec
 	// ResultType is the object type of `result` in an assert.
 	ResultType() cty.Type
+	// Timeout is the bound on one attempt that the kind's block sets (its
+	// timeout attribute); zero when it sets none.
+	Timeout(config cty.Value) time.Duration
+	// DefaultTimeout bounds an attempt when neither the block nor the step
+	// sets a timeout; zero means none.
+	DefaultTimeout() time.Duration
 	// Run performs the check once. config holds the kind's attributes,
 	// decoded and unmarked. It returns the result fields it measured; an
 	// error means the check could not run (bad address, unknown driver),

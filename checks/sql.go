@@ -46,6 +46,11 @@ func (sqlKind) Spec() hcldec.ObjectSpec {
 
 func (sqlKind) ResultType() cty.Type { return sqlResultType }
 
+func (sqlKind) Timeout(config cty.Value) time.Duration { return timeoutAttr(config) }
+
+// DefaultTimeout is none: a query may check a restore that takes hours.
+func (sqlKind) DefaultTimeout() time.Duration { return 0 }
+
 // sqlResultType is built once: results are built on every poll.
 var sqlResultType = resultType(map[string]cty.Type{
 	// The shape of rows and value depends on the query.

@@ -25,6 +25,8 @@ func (tcpKind) Spec() hcldec.ObjectSpec {
 
 func (tcpKind) ResultType() cty.Type { return tcpResultType }
 
+func (tcpKind) Timeout(config cty.Value) time.Duration { return timeoutAttr(config) }
+
 // tcpResultType is built once: results are built on every poll.
 var tcpResultType = resultType(map[string]cty.Type{
 	"connected": cty.Bool,
@@ -35,10 +37,10 @@ var tcpResultType = resultType(map[string]cty.Type{
 // packets, when the step gives no timeout.
 const defaultTCPTimeout = 10 * time.Second
 
-// Run reports connected = false, not an error, when the connection is
-// refused or times out: a closed port is a result a drill may expect.
 func (tcpKind) DefaultTimeout() time.Duration { return defaultTCPTimeout }
 
+// Run reports connected = false, not an error, when the connection is
+// refused or times out: a closed port is a result a drill may expect.
 func (tcpKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]cty.Value, error) {
 	address := stringAttr(config, "address")
 	if _, _, err := net.SplitHostPort(address); err != nil {
