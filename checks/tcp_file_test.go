@@ -69,8 +69,7 @@ func TestFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := kind(t, "file")
-	env := NewEnv()
-	env.Now = func() time.Time { return modified.Add(26 * time.Hour) }
+	env := NewEnv(Deps{Now: func() time.Time { return modified.Add(26 * time.Hour) }})
 	t.Cleanup(func() { env.Close() })
 
 	present := env.Execute(t.Context(), Call{Kind: file, Config: config(t, file, map[string]cty.Value{"path": cty.StringVal(dump)})})
