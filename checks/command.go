@@ -159,12 +159,5 @@ func lastLine(v cty.Value) string {
 		return ""
 	}
 	lines := strings.Split(strings.TrimSpace(v.AsString()), "\n")
-	return truncateText(strings.TrimSpace(lines[len(lines)-1]), 300)
-}
-
-func truncateText(text string, limit int) string {
-	if len(text) <= limit {
-		return text
-	}
-	return text[:limit] + "…"
+	return Truncate(strings.TrimSpace(lines[len(lines)-1]), 300)
 }
