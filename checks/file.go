@@ -40,9 +40,9 @@ var fileResultType = resultType(map[string]cty.Type{
 	"age":      cty.Number,
 })
 
-func (fileKind) Run(_ context.Context, env *Env, config cty.Value) (map[string]cty.Value, error) {
+func (fileKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]cty.Value, error) {
 	path := stringAttr(config, "path")
-	info, err := os.Stat(path)
+	info, err := statContext(ctx, path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]cty.Value{"exists": cty.False}, nil
 	}
@@ -56,6 +56,27 @@ func (fileKind) Run(_ context.Context, env *Env, config cty.Value) (map[string]c
 		"modified": cty.StringVal(modified.UTC().Format(time.RFC3339Nano)),
 		"age":      seconds(env.Now().Sub(modified)),
 	}, nil
+}
+
+// statContext is os.Stat that gives up when ctx ends. A stat on a hung
+// network mount blocks in the kernel, where no cancellation reaches it; the
+// drill goes on, and the abandoned stat ends whenever the mount answers.
+func statContext(ctx context.Context, path string) (fs.FileInfo, error) {
+	type stat struct {
+		info fs.FileInfo
+		err  error
+	}
+	done := make(chan stat, 1)
+	go func() {
+		info, err := os.Stat(path)
+		done <- stat{info, err}
+	}()
+	select {
+	case s := <-done:
+		return s.info, s.err
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
 }
 
 func (fileKind) Succeeded(result cty.Value) (bool, string) {
