@@ -112,6 +112,11 @@ func (e *Env) attempt(ctx context.Context, call Call) (cty.Value, bool, string) 
 		judge = call.Kind.Succeeded
 	}
 	passed, message := judge(result)
+	if !passed && attemptCtx.Err() != nil && ctx.Err() == nil {
+		// A kind that reports a timeout as a result, not an error (tcp:
+		// not connected), still says that the attempt ran out of time.
+		message = fmt.Sprintf("%s (%v)", message, context.Cause(attemptCtx))
+	}
 	return result, passed, e.Redactor.String(message)
 }
 

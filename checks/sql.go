@@ -135,7 +135,11 @@ func (sqlKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]
 }
 
 func (sqlKind) Succeeded(result cty.Value) (bool, string) {
-	// A query that ran is a success; errors never reach here.
+	// A query that ran is a success; errors never reach here. A query that
+	// ran counted its rows, so a result without a count holds no query.
+	if result.GetAttr("row_count").IsNull() {
+		return false, "the query did not run"
+	}
 	return true, ""
 }
 
