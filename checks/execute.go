@@ -87,9 +87,13 @@ func (e *Env) attempt(ctx context.Context, call Call) (cty.Value, bool, string) 
 		timeout = call.Kind.DefaultTimeout()
 	}
 	attemptCtx := ctx
+	// deadline is on the real clock, as a context's is; zero when no
+	// timeout bounds the attempt.
+	var deadline time.Time
 	if timeout > 0 {
+		deadline = time.Now().Add(timeout)
 		var cancel context.CancelFunc
-		attemptCtx, cancel = context.WithTimeoutCause(ctx, timeout, fmt.Errorf("timed out after %s", timeout))
+		attemptCtx, cancel = context.WithDeadlineCause(ctx, deadline, fmt.Errorf("timed out after %s", timeout))
 		defer cancel()
 	}
 
@@ -112,10 +116,12 @@ func (e *Env) attempt(ctx context.Context, call Call) (cty.Value, bool, string) 
 		judge = call.Kind.Succeeded
 	}
 	passed, message := judge(result)
-	if !passed && attemptCtx.Err() != nil && ctx.Err() == nil {
-		// A kind that reports a timeout as a result, not an error (tcp:
-		// not connected), still says that the attempt ran out of time.
-		message = fmt.Sprintf("%s (%v)", message, context.Cause(attemptCtx))
+	// A kind that reports a timeout as a result, not an error (tcp: not
+	// connected), still says that the attempt ran out of time. The clock,
+	// not attemptCtx.Err(), says so: a dialer can see the deadline pass a
+	// moment before the context does.
+	if !passed && !deadline.IsZero() && !time.Now().Before(deadline) && ctx.Err() == nil {
+		message = fmt.Sprintf("%s (timed out after %s)", message, timeout)
 	}
 	return result, passed, e.Redactor.String(message)
 }
