@@ -16,34 +16,27 @@ import (
 
 // commandKind runs a program: `command { run = ["pg_restore", ...] }`.
 // The argv is executed directly, never through a shell.
-type commandKind struct{}
+type commandKind struct{ declaration }
 
-func (commandKind) Name() string { return "command" }
-
-func (commandKind) Spec() hcldec.ObjectSpec {
-	return hcldec.ObjectSpec{
-		"run":     required("run", cty.List(cty.String)),
-		"dir":     optional("dir", cty.String),
-		"env":     optional("env", cty.Map(cty.String)),
-		"timeout": optionalDuration("timeout"),
-	}
+func newCommandKind() commandKind {
+	return commandKind{declaration{
+		name: "command",
+		spec: hcldec.ObjectSpec{
+			"run":     required("run", cty.List(cty.String)),
+			"dir":     optional("dir", cty.String),
+			"env":     optional("env", cty.Map(cty.String)),
+			"timeout": optionalDuration("timeout"),
+		},
+		result: resultType(map[string]cty.Type{
+			"exit_code": cty.Number,
+			"stdout":    cty.String,
+			"stderr":    cty.String,
+			"duration":  cty.Number,
+		}),
+		// No default timeout: a restore takes as long as it takes, and the
+		// step says how long that may be.
+	}}
 }
-
-func (commandKind) ResultType() cty.Type { return commandResultType }
-
-func (commandKind) Timeout(config cty.Value) time.Duration { return timeoutAttr(config) }
-
-// DefaultTimeout is none: a restore takes as long as it takes, and the step
-// says how long that may be.
-func (commandKind) DefaultTimeout() time.Duration { return 0 }
-
-// commandResultType is built once: results are built on every poll.
-var commandResultType = resultType(map[string]cty.Type{
-	"exit_code": cty.Number,
-	"stdout":    cty.String,
-	"stderr":    cty.String,
-	"duration":  cty.Number,
-})
 
 // killGrace is how long output pipes may stay open after the command
 // exited or was killed (held by a process it started) before they are

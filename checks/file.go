@@ -14,31 +14,24 @@ import (
 
 // fileKind looks at a file: `file { path = "/var/backups/latest.dump" }`.
 // A missing file is a result (exists = false), not an error.
-type fileKind struct{}
+type fileKind struct{ declaration }
 
-func (fileKind) Name() string { return "file" }
-
-func (fileKind) Spec() hcldec.ObjectSpec {
-	return hcldec.ObjectSpec{
-		"path": required("path", cty.String),
-	}
+func newFileKind() fileKind {
+	return fileKind{declaration{
+		name: "file",
+		spec: hcldec.ObjectSpec{
+			"path": required("path", cty.String),
+		},
+		result: resultType(map[string]cty.Type{
+			"exists":   cty.Bool,
+			"size":     cty.Number,
+			"modified": cty.String,
+			"age":      cty.Number,
+		}),
+		// No timeout attribute and no default timeout: a stat is quick,
+		// and only the step's timeout bounds one on a hung mount.
+	}}
 }
-
-func (fileKind) ResultType() cty.Type { return fileResultType }
-
-// Timeout is zero: the block has no timeout attribute.
-func (fileKind) Timeout(cty.Value) time.Duration { return 0 }
-
-// DefaultTimeout is none: only the step's timeout bounds a stat.
-func (fileKind) DefaultTimeout() time.Duration { return 0 }
-
-// fileResultType is built once: results are built on every poll.
-var fileResultType = resultType(map[string]cty.Type{
-	"exists":   cty.Bool,
-	"size":     cty.Number,
-	"modified": cty.String,
-	"age":      cty.Number,
-})
 
 func (fileKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]cty.Value, error) {
 	path := stringAttr(config, "path")

@@ -38,6 +38,31 @@ type Kind interface {
 	Succeeded(result cty.Value) (ok bool, message string)
 }
 
+// declaration is the part of a Kind that is data rather than behaviour: a
+// kind embeds it and adds Run and Succeeded. Results are built on every
+// poll, so the result type is built once, with the kind.
+type declaration struct {
+	name   string
+	spec   hcldec.ObjectSpec
+	result cty.Type // built by resultType
+	// defaultTimeout is DefaultTimeout: zero means none.
+	defaultTimeout time.Duration
+}
+
+func (d declaration) Name() string                  { return d.name }
+func (d declaration) Spec() hcldec.ObjectSpec       { return d.spec }
+func (d declaration) ResultType() cty.Type          { return d.result }
+func (d declaration) DefaultTimeout() time.Duration { return d.defaultTimeout }
+
+// Timeout reads the block's timeout attribute when the kind declares one,
+// so that no kind can accept the attribute and then ignore it.
+func (d declaration) Timeout(config cty.Value) time.Duration {
+	if _, declared := d.spec["timeout"]; !declared {
+		return 0
+	}
+	return timeoutAttr(config)
+}
+
 // Registry maps block type names to kinds.
 type Registry struct {
 	kinds map[string]Kind
@@ -55,11 +80,11 @@ func NewRegistry(kinds ...Kind) *Registry {
 // Builtin returns the registry of the kinds redrill ships with.
 func Builtin() *Registry {
 	return NewRegistry(
-		commandKind{},
-		httpKind{},
-		tcpKind{},
-		sqlKind{},
-		fileKind{},
+		newCommandKind(),
+		newHTTPKind(),
+		newTCPKind(),
+		newSQLKind(),
+		newFileKind(),
 	)
 }
 
