@@ -16,28 +16,27 @@ import (
 
 // commandKind runs a program: `command { run = ["pg_restore", ...] }`.
 // The argv is executed directly, never through a shell.
-type commandKind struct{}
+type commandKind struct{ declaration }
 
-func (commandKind) Name() string { return "command" }
-
-func (commandKind) Spec() hcldec.ObjectSpec {
-	return hcldec.ObjectSpec{
-		"run":     required("run", cty.List(cty.String)),
-		"dir":     optional("dir", cty.String),
-		"env":     optional("env", cty.Map(cty.String)),
-		"timeout": optionalDuration("timeout"),
-	}
+func newCommandKind() commandKind {
+	return commandKind{declaration{
+		name: "command",
+		spec: hcldec.ObjectSpec{
+			"run":     required("run", cty.List(cty.String)),
+			"dir":     optional("dir", cty.String),
+			"env":     optional("env", cty.Map(cty.String)),
+			"timeout": optionalDuration("timeout"),
+		},
+		result: resultType(map[string]cty.Type{
+			"exit_code": cty.Number,
+			"stdout":    cty.String,
+			"stderr":    cty.String,
+			"duration":  cty.Number,
+		}),
+		// No default timeout: a restore takes as long as it takes, and the
+		// step says how long that may be.
+	}}
 }
-
-func (commandKind) ResultType() cty.Type { return commandResultType }
-
-// commandResultType is built once: results are built on every poll.
-var commandResultType = resultType(map[string]cty.Type{
-	"exit_code": cty.Number,
-	"stdout":    cty.String,
-	"stderr":    cty.String,
-	"duration":  cty.Number,
-})
 
 // killGrace is how long output pipes may stay open after the command
 // exited or was killed (held by a process it started) before they are
@@ -153,12 +152,5 @@ func lastLine(v cty.Value) string {
 		return ""
 	}
 	lines := strings.Split(strings.TrimSpace(v.AsString()), "\n")
-	return truncateText(strings.TrimSpace(lines[len(lines)-1]), 300)
-}
-
-func truncateText(text string, limit int) string {
-	if len(text) <= limit {
-		return text
-	}
-	return text[:limit] + "…"
+	return Truncate(strings.TrimSpace(lines[len(lines)-1]), 300)
 }

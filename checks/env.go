@@ -15,7 +15,8 @@ import (
 // the drill ends.
 type Env struct {
 	Redactor *Redactor
-	// Now is the clock used for ages and durations of results.
+	// Now is the clock used for ages and durations of results: Deps.Now,
+	// or time.Now.
 	Now func() time.Time
 
 	mu         sync.Mutex
@@ -23,11 +24,22 @@ type Env struct {
 	transports map[bool]*http.Transport
 }
 
-// NewEnv returns an environment whose results hide the given secrets.
-func NewEnv(secrets ...string) *Env {
+// Deps are what the caller hands to every check of a drill.
+type Deps struct {
+	// Now is the clock for ages and durations of results; nil means time.Now.
+	Now func() time.Time
+}
+
+// NewEnv returns an environment for the checks of one drill, built on what
+// the caller supplies, whose results hide the given secrets.
+func NewEnv(deps Deps, secrets ...string) *Env {
+	now := deps.Now
+	if now == nil {
+		now = time.Now
+	}
 	return &Env{
 		Redactor:   NewRedactor(secrets...),
-		Now:        time.Now,
+		Now:        now,
 		pools:      map[string]*sqlx.DB{},
 		transports: map[bool]*http.Transport{},
 	}

@@ -77,17 +77,23 @@ func (e *Env) Execute(ctx context.Context, call Call) Outcome {
 }
 
 func (e *Env) attempt(ctx context.Context, call Call) (cty.Value, bool, string) {
+	// The step's timeout holds unless the block asks for a shorter one; the
+	// kind's default applies only when neither says anything.
 	timeout := call.Timeout
-	if kindTimeout, ok := durationAttr(call.Config, "timeout"); ok && (timeout == 0 || kindTimeout < timeout) {
-		timeout = kindTimeout
+	if blockTimeout := call.Kind.Timeout(call.Config); blockTimeout > 0 && (timeout == 0 || blockTimeout < timeout) {
+		timeout = blockTimeout
 	}
-	if defaulted, ok := call.Kind.(interface{ DefaultTimeout() time.Duration }); ok && timeout == 0 {
-		timeout = defaulted.DefaultTimeout()
+	if timeout == 0 {
+		timeout = call.Kind.DefaultTimeout()
 	}
 	attemptCtx := ctx
+	// deadline is on the real clock, as a context's is; zero when no
+	// timeout bounds the attempt.
+	var deadline time.Time
 	if timeout > 0 {
+		deadline = time.Now().Add(timeout)
 		var cancel context.CancelFunc
-		attemptCtx, cancel = context.WithTimeoutCause(ctx, timeout, fmt.Errorf("timed out after %s", timeout))
+		attemptCtx, cancel = context.WithDeadlineCause(ctx, deadline, fmt.Errorf("timed out after %s", timeout))
 		defer cancel()
 	}
 
@@ -110,6 +116,13 @@ func (e *Env) attempt(ctx context.Context, call Call) (cty.Value, bool, string) 
 		judge = call.Kind.Succeeded
 	}
 	passed, message := judge(result)
+	// A kind that reports a timeout as a result, not an error (tcp: not
+	// connected), still says that the attempt ran out of time. The clock,
+	// not attemptCtx.Err(), says so: a dialer can see the deadline pass a
+	// moment before the context does.
+	if !passed && !deadline.IsZero() && !time.Now().Before(deadline) && ctx.Err() == nil {
+		message = fmt.Sprintf("%s (timed out after %s)", message, timeout)
+	}
 	return result, passed, e.Redactor.String(message)
 }
 
@@ -187,6 +200,13 @@ func stringMapAttr(config cty.Value, name string) map[string]string {
 		}
 	}
 	return m
+}
+
+// timeoutAttr is Kind.Timeout for a kind whose block has a timeout
+// attribute (declared with optionalDuration).
+func timeoutAttr(config cty.Value) time.Duration {
+	d, _ := durationAttr(config, "timeout")
+	return d
 }
 
 func durationAttr(config cty.Value, name string) (time.Duration, bool) {

@@ -14,29 +14,28 @@ import (
 
 // fileKind looks at a file: `file { path = "/var/backups/latest.dump" }`.
 // A missing file is a result (exists = false), not an error.
-type fileKind struct{}
+type fileKind struct{ declaration }
 
-func (fileKind) Name() string { return "file" }
-
-func (fileKind) Spec() hcldec.ObjectSpec {
-	return hcldec.ObjectSpec{
-		"path": required("path", cty.String),
-	}
+func newFileKind() fileKind {
+	return fileKind{declaration{
+		name: "file",
+		spec: hcldec.ObjectSpec{
+			"path": required("path", cty.String),
+		},
+		result: resultType(map[string]cty.Type{
+			"exists":   cty.Bool,
+			"size":     cty.Number,
+			"modified": cty.String,
+			"age":      cty.Number,
+		}),
+		// No timeout attribute and no default timeout: a stat is quick,
+		// and only the step's timeout bounds one on a hung mount.
+	}}
 }
 
-func (fileKind) ResultType() cty.Type { return fileResultType }
-
-// fileResultType is built once: results are built on every poll.
-var fileResultType = resultType(map[string]cty.Type{
-	"exists":   cty.Bool,
-	"size":     cty.Number,
-	"modified": cty.String,
-	"age":      cty.Number,
-})
-
-func (fileKind) Run(_ context.Context, env *Env, config cty.Value) (map[string]cty.Value, error) {
+func (fileKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]cty.Value, error) {
 	path := stringAttr(config, "path")
-	info, err := os.Stat(path)
+	info, err := statContext(ctx, path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]cty.Value{"exists": cty.False}, nil
 	}
@@ -50,6 +49,27 @@ func (fileKind) Run(_ context.Context, env *Env, config cty.Value) (map[string]c
 		"modified": cty.StringVal(modified.UTC().Format(time.RFC3339Nano)),
 		"age":      seconds(env.Now().Sub(modified)),
 	}, nil
+}
+
+// statContext is os.Stat that gives up when ctx ends. A stat on a hung
+// network mount blocks in the kernel, where no cancellation reaches it; the
+// drill goes on, and the abandoned stat ends whenever the mount answers.
+func statContext(ctx context.Context, path string) (fs.FileInfo, error) {
+	type stat struct {
+		info fs.FileInfo
+		err  error
+	}
+	done := make(chan stat, 1)
+	go func() {
+		info, err := os.Stat(path)
+		done <- stat{info, err}
+	}()
+	select {
+	case s := <-done:
+		return s.info, s.err
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
 }
 
 func (fileKind) Succeeded(result cty.Value) (bool, string) {

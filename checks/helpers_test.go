@@ -39,7 +39,7 @@ func kind(t *testing.T, name string) Kind {
 // execute runs one call with a fresh Env and returns the outcome.
 func execute(t *testing.T, call Call, secrets ...string) Outcome {
 	t.Helper()
-	env := NewEnv(secrets...)
+	env := NewEnv(Deps{}, secrets...)
 	t.Cleanup(func() { _ = env.Close() })
 	return env.Execute(context.Background(), call)
 }

@@ -16,38 +16,31 @@ import (
 )
 
 // httpKind sends one HTTP request: `http { url = "https://..." }`.
-type httpKind struct{}
+type httpKind struct{ declaration }
 
-func (httpKind) Name() string { return "http" }
-
-func (httpKind) Spec() hcldec.ObjectSpec {
-	return hcldec.ObjectSpec{
-		"url":                  required("url", cty.String),
-		"method":               oneOf("method", "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"),
-		"headers":              optional("headers", cty.Map(cty.String)),
-		"body":                 optional("body", cty.String),
-		"timeout":              optionalDuration("timeout"),
-		"insecure_skip_verify": optional("insecure_skip_verify", cty.Bool),
-		"follow_redirects":     optional("follow_redirects", cty.Bool),
-	}
+func newHTTPKind() httpKind {
+	return httpKind{declaration{
+		name: "http",
+		spec: hcldec.ObjectSpec{
+			"url":                  required("url", cty.String),
+			"method":               oneOf("method", "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"),
+			"headers":              optional("headers", cty.Map(cty.String)),
+			"body":                 optional("body", cty.String),
+			"timeout":              optionalDuration("timeout"),
+			"insecure_skip_verify": optional("insecure_skip_verify", cty.Bool),
+			"follow_redirects":     optional("follow_redirects", cty.Bool),
+		},
+		result: resultType(map[string]cty.Type{
+			"status":   cty.Number,
+			"headers":  cty.Map(cty.String),
+			"body":     cty.String,
+			"json":     cty.DynamicPseudoType,
+			"duration": cty.Number,
+		}),
+		// A server that hangs must not hang a step that gives no timeout.
+		defaultTimeout: 30 * time.Second,
+	}}
 }
-
-func (httpKind) ResultType() cty.Type { return httpResultType }
-
-// httpResultType is built once: results are built on every poll.
-var httpResultType = resultType(map[string]cty.Type{
-	"status":   cty.Number,
-	"headers":  cty.Map(cty.String),
-	"body":     cty.String,
-	"json":     cty.DynamicPseudoType,
-	"duration": cty.Number,
-})
-
-// defaultHTTPTimeout bounds a request whose step gives no timeout: a server
-// that hangs must not hang the drill.
-const defaultHTTPTimeout = 30 * time.Second
-
-func (httpKind) DefaultTimeout() time.Duration { return defaultHTTPTimeout }
 
 func (httpKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]cty.Value, error) {
 	method := stringAttr(config, "method")

@@ -82,7 +82,7 @@ func BenchmarkHTTPBare(b *testing.B) {
 func BenchmarkHTTPCheck(b *testing.B) {
 	server := benchmarkServer(b)
 	httpKind, _ := Builtin().Lookup("http")
-	env := NewEnv("unrelated-secret")
+	env := NewEnv(Deps{}, "unrelated-secret")
 	b.Cleanup(func() { env.Close() })
 	call := Call{Kind: httpKind, Config: benchConfig(httpKind, map[string]cty.Value{"url": cty.StringVal(server.URL + "/health")})}
 	ctx := context.Background()

@@ -7,6 +7,7 @@ package checks
 import (
 	"context"
 	"sort"
+	"time"
 
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
@@ -21,6 +22,12 @@ type Kind interface {
 	Spec() hcldec.ObjectSpec
 	// ResultType is the object type of `result` in an assert.
 	ResultType() cty.Type
+	// Timeout is the bound on one attempt that the kind's block sets (its
+	// timeout attribute); zero when it sets none.
+	Timeout(config cty.Value) time.Duration
+	// DefaultTimeout bounds an attempt when neither the block nor the step
+	// sets a timeout; zero means none.
+	DefaultTimeout() time.Duration
 	// Run performs the check once. config holds the kind's attributes,
 	// decoded and unmarked. It returns the result fields it measured; an
 	// error means the check could not run (bad address, unknown driver),
@@ -29,6 +36,31 @@ type Kind interface {
 	// Succeeded is the default success condition, used when a step has no
 	// assert. The message says why a result failed.
 	Succeeded(result cty.Value) (ok bool, message string)
+}
+
+// declaration is the part of a Kind that is data rather than behaviour: a
+// kind embeds it and adds Run and Succeeded. Results are built on every
+// poll, so the result type is built once, with the kind.
+type declaration struct {
+	name   string
+	spec   hcldec.ObjectSpec
+	result cty.Type // built by resultType
+	// defaultTimeout is DefaultTimeout: zero means none.
+	defaultTimeout time.Duration
+}
+
+func (d declaration) Name() string                  { return d.name }
+func (d declaration) Spec() hcldec.ObjectSpec       { return d.spec }
+func (d declaration) ResultType() cty.Type          { return d.result }
+func (d declaration) DefaultTimeout() time.Duration { return d.defaultTimeout }
+
+// Timeout reads the block's timeout attribute when the kind declares one,
+// so that no kind can accept the attribute and then ignore it.
+func (d declaration) Timeout(config cty.Value) time.Duration {
+	if _, declared := d.spec["timeout"]; !declared {
+		return 0
+	}
+	return timeoutAttr(config)
 }
 
 // Registry maps block type names to kinds.
@@ -48,11 +80,11 @@ func NewRegistry(kinds ...Kind) *Registry {
 // Builtin returns the registry of the kinds redrill ships with.
 func Builtin() *Registry {
 	return NewRegistry(
-		commandKind{},
-		httpKind{},
-		tcpKind{},
-		sqlKind{},
-		fileKind{},
+		newCommandKind(),
+		newHTTPKind(),
+		newTCPKind(),
+		newSQLKind(),
+		newFileKind(),
 	)
 }
 

@@ -20,9 +20,28 @@ import (
 )
 
 // sqlKind runs one statement: `sql { dsn = "...", query = "SELECT ..." }`.
-type sqlKind struct{}
+type sqlKind struct{ declaration }
 
-func (sqlKind) Name() string { return "sql" }
+func newSQLKind() sqlKind {
+	return sqlKind{declaration{
+		name: "sql",
+		spec: hcldec.ObjectSpec{
+			"driver":  oneOf("driver", sqlDrivers...),
+			"dsn":     required("dsn", cty.String),
+			"query":   required("query", cty.String),
+			"args":    queryArgsSpec(),
+			"timeout": optionalDuration("timeout"),
+		},
+		result: resultType(map[string]cty.Type{
+			// The shape of rows and value depends on the query.
+			"rows":      cty.DynamicPseudoType,
+			"row_count": cty.Number,
+			"value":     cty.DynamicPseudoType,
+			"duration":  cty.Number,
+		}),
+		// No default timeout: a query may check a restore that takes hours.
+	}}
+}
 
 // SQL drivers a scenario may name, and the database/sql driver of each; the
 // first is the default.
@@ -33,27 +52,6 @@ var (
 
 // maxRows bounds the rows kept in a result; row_count still counts all.
 const maxRows = 1000
-
-func (sqlKind) Spec() hcldec.ObjectSpec {
-	return hcldec.ObjectSpec{
-		"driver":  oneOf("driver", sqlDrivers...),
-		"dsn":     required("dsn", cty.String),
-		"query":   required("query", cty.String),
-		"args":    queryArgsSpec(),
-		"timeout": optionalDuration("timeout"),
-	}
-}
-
-func (sqlKind) ResultType() cty.Type { return sqlResultType }
-
-// sqlResultType is built once: results are built on every poll.
-var sqlResultType = resultType(map[string]cty.Type{
-	// The shape of rows and value depends on the query.
-	"rows":      cty.DynamicPseudoType,
-	"row_count": cty.Number,
-	"value":     cty.DynamicPseudoType,
-	"duration":  cty.Number,
-})
 
 func (sqlKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]cty.Value, error) {
 	driver := stringAttr(config, "driver")
@@ -130,7 +128,11 @@ func (sqlKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]
 }
 
 func (sqlKind) Succeeded(result cty.Value) (bool, string) {
-	// A query that ran is a success; errors never reach here.
+	// A query that ran is a success; errors never reach here. A query that
+	// ran counted its rows, so a result without a count holds no query.
+	if result.GetAttr("row_count").IsNull() {
+		return false, "the query did not run"
+	}
 	return true, ""
 }
 

@@ -33,7 +33,7 @@ func mustPass(t *testing.T, outcome Outcome) Outcome {
 }
 
 func TestSQLite(t *testing.T) {
-	env := NewEnv()
+	env := NewEnv(Deps{})
 	t.Cleanup(func() { env.Close() })
 	dsn := filepath.Join(t.TempDir(), "orders.db")
 
@@ -76,7 +76,7 @@ func TestSQLite(t *testing.T) {
 
 func TestPostgres(t *testing.T) {
 	dsn := pgtest.NewDatabase(t)
-	env := NewEnv()
+	env := NewEnv(Deps{})
 	t.Cleanup(func() { env.Close() })
 
 	mustPass(t, sqlCall(t, env, "postgres", dsn, "CREATE TABLE orders (id serial PRIMARY KEY, total numeric(10,2), note text, created_at timestamptz NOT NULL)"))
@@ -109,7 +109,7 @@ func TestPostgres(t *testing.T) {
 
 func TestPostgresWrongCredentialsHideThePassword(t *testing.T) {
 	dsn := pgtest.NewDatabase(t)
-	env := NewEnv()
+	env := NewEnv(Deps{})
 	t.Cleanup(func() { env.Close() })
 	wrong := strings.Replace(dsn, "://postgres@", "://no_such_role:Tr0ub4dor@", 1)
 
@@ -126,7 +126,7 @@ func TestPostgresWrongCredentialsHideThePassword(t *testing.T) {
 // abandoned by the client.
 func TestPostgresTimeoutCancelsTheQuery(t *testing.T) {
 	dsn := pgtest.NewDatabase(t)
-	env := NewEnv()
+	env := NewEnv(Deps{})
 	t.Cleanup(func() { env.Close() })
 	sqlKind := kind(t, "sql")
 
@@ -158,7 +158,7 @@ func TestPostgresTimeoutCancelsTheQuery(t *testing.T) {
 // SQLite has no time type: timestamps computed by an expression come back
 // as text, which must read as RFC 3339 like any other time in a result.
 func TestSQLiteTimestampsAreRFC3339(t *testing.T) {
-	env := NewEnv()
+	env := NewEnv(Deps{})
 	t.Cleanup(func() { env.Close() })
 	dsn := filepath.Join(t.TempDir(), "orders.db")
 	mustPass(t, sqlCall(t, env, "sqlite", dsn, "CREATE TABLE orders (id INTEGER PRIMARY KEY, created_at TEXT)"))
@@ -198,7 +198,7 @@ func TestSQLiteTimestampsAreRFC3339(t *testing.T) {
 // PostgreSQL has time types; text that looks like a timestamp is text.
 func TestPostgresTextIsNotATime(t *testing.T) {
 	dsn := pgtest.NewDatabase(t)
-	env := NewEnv()
+	env := NewEnv(Deps{})
 	t.Cleanup(func() { env.Close() })
 	outcome := mustPass(t, sqlCall(t, env, "postgres", dsn, "SELECT '2026-11-25 03:00:00'::text"))
 	if got := field(t, outcome.Result, "value"); got != "2026-11-25 03:00:00" {

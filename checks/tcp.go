@@ -12,33 +12,27 @@ import (
 )
 
 // tcpKind opens a TCP connection: `tcp { address = "db:5432" }`.
-type tcpKind struct{}
+type tcpKind struct{ declaration }
 
-func (tcpKind) Name() string { return "tcp" }
-
-func (tcpKind) Spec() hcldec.ObjectSpec {
-	return hcldec.ObjectSpec{
-		"address": required("address", cty.String),
-		"timeout": optionalDuration("timeout"),
-	}
+func newTCPKind() tcpKind {
+	return tcpKind{declaration{
+		name: "tcp",
+		spec: hcldec.ObjectSpec{
+			"address": required("address", cty.String),
+			"timeout": optionalDuration("timeout"),
+		},
+		result: resultType(map[string]cty.Type{
+			"connected": cty.Bool,
+			"duration":  cty.Number,
+		}),
+		// A host that drops packets must not hang a step that gives no
+		// timeout.
+		defaultTimeout: 10 * time.Second,
+	}}
 }
-
-func (tcpKind) ResultType() cty.Type { return tcpResultType }
-
-// tcpResultType is built once: results are built on every poll.
-var tcpResultType = resultType(map[string]cty.Type{
-	"connected": cty.Bool,
-	"duration":  cty.Number,
-})
-
-// defaultTCPTimeout bounds a connection attempt to a host that drops
-// packets, when the step gives no timeout.
-const defaultTCPTimeout = 10 * time.Second
 
 // Run reports connected = false, not an error, when the connection is
 // refused or times out: a closed port is a result a drill may expect.
-func (tcpKind) DefaultTimeout() time.Duration { return defaultTCPTimeout }
-
 func (tcpKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]cty.Value, error) {
 	address := stringAttr(config, "address")
 	if _, _, err := net.SplitHostPort(address); err != nil {

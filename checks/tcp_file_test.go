@@ -69,8 +69,7 @@ func TestFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := kind(t, "file")
-	env := NewEnv()
-	env.Now = func() time.Time { return modified.Add(26 * time.Hour) }
+	env := NewEnv(Deps{Now: func() time.Time { return modified.Add(26 * time.Hour) }})
 	t.Cleanup(func() { env.Close() })
 
 	present := env.Execute(t.Context(), Call{Kind: file, Config: config(t, file, map[string]cty.Value{"path": cty.StringVal(dump)})})
@@ -106,5 +105,21 @@ func TestFile(t *testing.T) {
 	}
 	if !strings.HasPrefix(field(t, judged, "modified").(string), "2026-11-24") {
 		t.Errorf("the judge did not see the result")
+	}
+}
+
+// A stat that hangs in the kernel (a network mount that stopped answering)
+// ends with the step's timeout.
+func TestFileOnHungMountTimesOut(t *testing.T) {
+	path := filepath.Join(hangingMount(t), "latest.dump")
+	file := kind(t, "file")
+
+	started := time.Now()
+	outcome := execute(t, Call{Kind: file, Config: config(t, file, map[string]cty.Value{"path": cty.StringVal(path)}), Timeout: 300 * time.Millisecond})
+	if outcome.Passed || !strings.HasPrefix(outcome.Message, "timed out after 300ms") {
+		t.Errorf("passed=%v message=%q, want a timeout", outcome.Passed, outcome.Message)
+	}
+	if elapsed := time.Since(started); elapsed > 2*time.Second {
+		t.Errorf("the check returned after %s; its timeout was 300ms", elapsed)
 	}
 }

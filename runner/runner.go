@@ -104,7 +104,7 @@ func Run(ctx context.Context, set *scenarios.Set, sc *scenarios.Scenario, opts O
 	}
 	r := &run{
 		set: set, sc: sc, opts: opts,
-		env:     checks.NewEnv(set.SecretValues()...),
+		env:     checks.NewEnv(checks.Deps{}, set.SecretValues()...),
 		results: scenarios.Results{},
 		result: &Result{
 			RunID: id.String(), Scenario: sc.Name, StartedAt: time.Now(),

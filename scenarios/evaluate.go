@@ -8,6 +8,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/redrill/redrill/checks"
 )
 
 // Results holds the results of the steps that have run, by step name.
@@ -84,7 +86,7 @@ func (s *Set) failureMessage(a *Assert, ctx *hcl.EvalContext) string {
 		if diags.HasErrors() {
 			continue
 		}
-		compared = append(compared, fmt.Sprintf("%s = %s", name, truncate(renderValue(value), 200)))
+		compared = append(compared, fmt.Sprintf("%s = %s", name, checks.Truncate(renderValue(value), 200)))
 	}
 	if len(compared) > 0 {
 		message += " (" + strings.Join(compared, ", ") + ")"
@@ -121,11 +123,4 @@ func diagnosticSentence(diags hcl.Diagnostics) string {
 		}
 	}
 	return diags.Error()
-}
-
-func truncate(text string, limit int) string {
-	if len(text) <= limit {
-		return text
-	}
-	return text[:limit] + "…"
 }

@@ -1,0 +1,4 @@
+run     = ["pg_restore", "--list", "/var/backups/latest.dump"]
+dir     = "/var/backups"
+env     = { PGPASSFILE = "/etc/redrill/pgpass" }
+timeout = "20m"

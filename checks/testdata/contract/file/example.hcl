@@ -1,0 +1,1 @@
+path = "/var/backups/latest.dump"

@@ -1,0 +1,2 @@
+# A stat below a mount that never answers blocks, as on a hung NFS mount.
+path = "{{hangingMount}}/latest.dump"

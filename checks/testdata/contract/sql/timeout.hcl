@@ -1,0 +1,2 @@
+dsn   = "{{postgres}}"
+query = "SELECT pg_sleep(30)"
