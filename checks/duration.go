@@ -18,6 +18,19 @@ const longestDuration = "106751d (about 292 years)"
 // lets the messages tell a typo from a number too large to hold.
 var durationSyntax = regexp.MustCompile(`^(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)d)?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))*$`)
 
+// FormatDuration writes a duration as a scenario would: 30m rather than
+// Go's 30m0s, 3h rather than 3h0m0s. ParseDuration reads it back.
+func FormatDuration(d time.Duration) string {
+	text := d.String()
+	if strings.HasSuffix(text, "m0s") {
+		text = strings.TrimSuffix(text, "0s")
+	}
+	if strings.HasSuffix(text, "h0m") {
+		text = strings.TrimSuffix(text, "0m")
+	}
+	return text
+}
+
 // ParseDuration reads a duration as written in a scenario: Go's syntax
 // ("90m", "1h30m", "500ms") plus days ("2d", "1d12h"), because recovery
 // objectives and schedules are often counted in days. Negative durations

@@ -87,11 +87,11 @@ func loadBenchRuns(b *testing.B, driver, dsn string, now time.Time) {
 	spacing := (90 * 24 * time.Hour / benchRuns).Microseconds()
 	query := `INSERT INTO runs (id, scenario, scenario_hash, scenario_source, trigger, gameday, host, pid, status,
 	verdict, reason, started_at, ended_at, heartbeat_at, clock_start, clock_stop, rto_seconds, rpo_seconds,
-	objective_rto_seconds, objective_rpo_seconds) ` + series + fmt.Sprintf(`SELECT
+	objective_rto_seconds, objective_rpo_seconds, schedule, postmortems) ` + series + fmt.Sprintf(`SELECT
 	'run-' || i, 'scenario-' || (i %% %[1]d), 'hash', '%[2]s', 'schedule', '', 'bench', 1, 'finished',
 	CASE WHEN rto > 1800 THEN 'missed' ELSE 'met' END, 'as measured',
 	started_at, started_at + 600000000, started_at + 600000000, started_at, started_at + CAST(rto * 1000000 AS BIGINT),
-	rto, 60, 1800, 3600
+	rto, 60, 1800, 3600, '0 3 * * *', '[{"title": "A restore that ran hours past plan"}]'
 FROM (SELECT i, %[3]d - i * %[4]d AS started_at,
 	CAST(300 + (i * 7919) %% 1600 + (i %% %[1]d) * 2 AS DOUBLE PRECISION) AS rto FROM series) generated`,
 		benchScenarios, source, now.UnixMicro(), spacing)

@@ -138,7 +138,7 @@ func runCounts(s ScenarioReport) string {
 	return text
 }
 
-func postmortemLine(pm Postmortem) string {
+func postmortemLine(pm store.Postmortem) string {
 	parts := []string{}
 	for _, p := range []string{pm.ID, pm.Date, pm.Title} {
 		if p != "" {

@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -31,7 +30,8 @@ func WriteHistory(w io.Writer, runs []store.Run) error {
 }
 
 // WriteRun shows one run step by step, with the clock.
-func WriteRun(w io.Writer, r store.Run, steps []store.Step) error {
+func WriteRun(w io.Writer, record store.Record) error {
+	r, steps := record.Run, record.Steps
 	fmt.Fprintf(w, "run %s of %s\n", r.ID, r.Scenario)
 	trigger := r.Trigger
 	if r.GameDay != "" {
@@ -85,87 +85,6 @@ func WriteRun(w io.Writer, r store.Run, steps []store.Step) error {
 		fmt.Fprintf(w, "\n#%d %s %s failed:\n    %s\n", s.Seq, s.Phase, s.Name, strings.ReplaceAll(strings.TrimRight(s.Message, "\n"), "\n", "\n    "))
 	}
 	return nil
-}
-
-// WriteRunJSON writes one run and its steps; durations are seconds.
-func WriteRunJSON(w io.Writer, r store.Run, steps []store.Step) error {
-	type jsonStep struct {
-		Seq             int             `json:"seq"`
-		Phase           string          `json:"phase"`
-		Name            string          `json:"name"`
-		Kind            string          `json:"kind"`
-		Round           int             `json:"round"`
-		StartedAt       time.Time       `json:"started_at"`
-		DurationSeconds float64         `json:"duration_seconds"`
-		Attempts        int             `json:"attempts"`
-		Passed          bool            `json:"passed"`
-		Message         string          `json:"message"`
-		Result          json.RawMessage `json:"result"`
-	}
-	out := struct {
-		runJSON
-		Steps []jsonStep `json:"steps"`
-	}{runJSON: toRunJSON(r), Steps: []jsonStep{}}
-	for _, s := range steps {
-		result := json.RawMessage("null")
-		if json.Valid([]byte(s.Result)) {
-			result = json.RawMessage(s.Result)
-		}
-		out.Steps = append(out.Steps, jsonStep{s.Seq, s.Phase, s.Name, s.Kind, s.Round, s.StartedAt, s.Duration.Seconds(), s.Attempts, s.Passed, s.Message, result})
-	}
-	encoder := json.NewEncoder(w)
-	encoder.SetIndent("", "  ")
-	return encoder.Encode(out)
-}
-
-// WriteHistoryJSON writes runs as a JSON list.
-func WriteHistoryJSON(w io.Writer, runs []store.Run) error {
-	out := make([]runJSON, 0, len(runs))
-	for _, r := range runs {
-		out = append(out, toRunJSON(r))
-	}
-	encoder := json.NewEncoder(w)
-	encoder.SetIndent("", "  ")
-	return encoder.Encode(struct {
-		Runs []runJSON `json:"runs"`
-	}{out})
-}
-
-type runJSON struct {
-	ID                  string     `json:"run_id"`
-	Scenario            string     `json:"scenario"`
-	ScenarioHash        string     `json:"scenario_hash"`
-	Trigger             string     `json:"trigger"`
-	GameDay             string     `json:"gameday,omitempty"`
-	Host                string     `json:"host"`
-	Status              string     `json:"status"`
-	Verdict             string     `json:"verdict"`
-	Reason              string     `json:"reason"`
-	StartedAt           time.Time  `json:"started_at"`
-	EndedAt             *time.Time `json:"ended_at"`
-	ClockStart          *time.Time `json:"clock_start"`
-	ClockStop           *time.Time `json:"clock_stop"`
-	RTOSeconds          *float64   `json:"rto_seconds"`
-	RPOSeconds          *float64   `json:"rpo_seconds"`
-	ObjectiveRTOSeconds *float64   `json:"objective_rto_seconds"`
-	ObjectiveRPOSeconds *float64   `json:"objective_rpo_seconds"`
-}
-
-func toRunJSON(r store.Run) runJSON {
-	return runJSON{
-		ID: r.ID, Scenario: r.Scenario, ScenarioHash: r.ScenarioHash, Trigger: r.Trigger, GameDay: r.GameDay, Host: r.Host,
-		Status: r.Status, Verdict: r.Verdict, Reason: r.Reason, StartedAt: r.StartedAt,
-		EndedAt: timeOrNil(r.EndedAt), ClockStart: timeOrNil(r.ClockStart), ClockStop: timeOrNil(r.ClockStop),
-		RTOSeconds: seconds(r.RTO), RPOSeconds: seconds(r.RPO),
-		ObjectiveRTOSeconds: seconds(r.ObjectiveRTO), ObjectiveRPOSeconds: seconds(r.ObjectiveRPO),
-	}
-}
-
-func timeOrNil(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
 }
 
 // formatTime is a time as RFC 3339 in UTC, so that the text reads the

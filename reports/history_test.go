@@ -129,11 +129,11 @@ func TestHistoryAndShowGoldens(t *testing.T) {
 		}
 		t.Run("show "+id, func(t *testing.T) {
 			var text, json bytes.Buffer
-			if err := WriteRun(&text, run, steps); err != nil {
+			if err := WriteRun(&text, store.Record{Run: run, Steps: steps}); err != nil {
 				t.Fatal(err)
 			}
 			golden(t, "show-"+id+".txt", text.Bytes())
-			if err := WriteRunJSON(&json, run, steps); err != nil {
+			if err := WriteRunJSON(&json, store.Record{Run: run, Steps: steps}); err != nil {
 				t.Fatal(err)
 			}
 			golden(t, "show-"+id+".json", json.Bytes())

@@ -22,15 +22,15 @@ type HandlerOptions struct {
 	Token string
 	// NextRuns reports each scheduled scenario's next run, for /metrics.
 	NextRuns func() map[string]time.Time
-	// Window is the report's window; zero means 90 days.
+	// Window is the report's window; zero means DefaultWindow.
 	Window time.Duration
 }
 
 // Handler serves the dashboard from the store, live: / (the HTML report),
 // /runs/{id}, /api/report, /api/runs, /metrics and /healthz.
-func Handler(history store.Store, opts HandlerOptions) http.Handler {
+func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 	if opts.Window == 0 {
-		opts.Window = 90 * 24 * time.Hour
+		opts.Window = DefaultWindow
 	}
 	build := func(r *http.Request) (Report, error) {
 		now := time.Now()
@@ -79,11 +79,11 @@ func Handler(history store.Store, opts HandlerOptions) http.Handler {
 		}
 		if strings.Contains(r.Header.Get("Accept"), "application/json") {
 			w.Header().Set("Content-Type", "application/json")
-			_ = WriteRunJSON(w, run, steps)
+			_ = WriteRunJSON(w, store.Record{Run: run, Steps: steps})
 			return
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_ = WriteRun(w, run, steps)
+		_ = WriteRun(w, store.Record{Run: run, Steps: steps})
 	})
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(&collector{history: history, opts: opts})
@@ -108,7 +108,7 @@ func requireToken(token string, next http.Handler) http.Handler {
 
 // collector reads the store at each scrape, so the metrics are never stale.
 type collector struct {
-	history store.Store
+	history store.Reader
 	opts    HandlerOptions
 }
 
@@ -132,7 +132,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	window := c.opts.Window
 	if window == 0 {
-		window = 90 * 24 * time.Hour
+		window = DefaultWindow
 	}
 	now := time.Now()
 	// A scrape that waits on the store is bounded.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/redrill/redrill/store"
 )
 
 // WriteMarkdown writes the report for a wiki page or a postmortem. Text
@@ -40,7 +42,7 @@ func WriteMarkdown(w io.Writer, r Report) error {
 
 // markdownPostmortem is a postmortem line with its title linked to its
 // URL: "PM-1 2026-03-14 [title](url): finding".
-func markdownPostmortem(pm Postmortem) string {
+func markdownPostmortem(pm store.Postmortem) string {
 	var parts []string
 	for _, p := range []string{pm.ID, pm.Date} {
 		if p != "" {

@@ -41,16 +41,16 @@ func TestMarkdownURL(t *testing.T) {
 func TestMarkdownPostmortemLine(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		pm   Postmortem
+		pm   store.Postmortem
 		want string
 	}{
-		{"the title links to the url", Postmortem{ID: "PM-1", Date: "2026-03-14", Title: "Disk full", URL: "https://wiki.example.com/pm/1", Finding: "No alert."},
+		{"the title links to the url", store.Postmortem{ID: "PM-1", Date: "2026-03-14", Title: "Disk full", URL: "https://wiki.example.com/pm/1", Finding: "No alert."},
 			`PM\-1 2026\-03\-14 [Disk full](https://wiki.example.com/pm/1): No alert\.`},
-		{"without a title the link says postmortem", Postmortem{ID: "PM-1", URL: "https://wiki.example.com/pm/1"},
+		{"without a title the link says postmortem", store.Postmortem{ID: "PM-1", URL: "https://wiki.example.com/pm/1"},
 			`PM\-1 [postmortem](https://wiki.example.com/pm/1)`},
-		{"a url that is not http stays escaped text", Postmortem{Title: "Disk full", URL: "javascript:alert(1)"},
+		{"a url that is not http stays escaped text", store.Postmortem{Title: "Disk full", URL: "javascript:alert(1)"},
 			`Disk full \(javascript\:alert\(1\)\)`},
-		{"no url, no link", Postmortem{Title: "Disk full", Finding: "No alert"}, `Disk full: No alert`},
+		{"no url, no link", store.Postmortem{Title: "Disk full", Finding: "No alert"}, `Disk full: No alert`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := markdownPostmortem(tc.pm); got != tc.want {
@@ -191,8 +191,14 @@ func hostileHistory(t *testing.T) store.Store {
 }`
 	objective := 5 * time.Minute
 	started := now.Add(-3 * 24 * time.Hour)
+	// What the runner records of that source.
+	postmortems := []store.Postmortem{{
+		ID: "PM-1 ~~x~~", Title: "Title [click](https://evil.example) **now** | pipe", Date: "2026-01-02 <i>",
+		URL:     "https://wiki.example.com/Post mortem (1)",
+		Finding: "Finding\n# not a heading\n| not | a row |\n<img src=x onerror=alert(1)> &copy; _x_ @team :fire:",
+	}, {Title: "Second ![img](x.png)", URL: "javascript:alert(1)"}}
 	if err := history.StartRun(context.Background(), store.Run{ID: "hostile-1", Scenario: hostileName, ScenarioHash: "h", ScenarioSource: source,
-		Trigger: store.TriggerOnDemand, Host: "runner-1", PID: 1, StartedAt: started, ObjectiveRTO: &objective}); err != nil {
+		Trigger: store.TriggerOnDemand, Host: "runner-1", PID: 1, StartedAt: started, ObjectiveRTO: &objective, Postmortems: postmortems}); err != nil {
 		t.Fatal(err)
 	}
 	if err := history.FinishRun(context.Background(), "hostile-1", store.Finish{EndedAt: started.Add(time.Minute),

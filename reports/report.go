@@ -13,6 +13,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/redrill/redrill/scenarios/cron"
 	"github.com/redrill/redrill/store"
 )
 
@@ -30,9 +31,12 @@ const (
 
 var riskOrder = map[Risk]int{RiskNotMet: 0, RiskForecast: 1, RiskStale: 2, RiskAtRisk: 3, RiskHealthy: 4}
 
+// DefaultWindow is how far back a report looks when it is not told.
+const DefaultWindow = 90 * 24 * time.Hour
+
 // Options choose the report's window.
 type Options struct {
-	// Since starts the window; zero means 90 days before Now.
+	// Since starts the window; zero means DefaultWindow before Now.
 	Since time.Time
 	// Now is the report's time; zero means time.Now().
 	Now time.Time
@@ -73,10 +77,10 @@ type ScenarioReport struct {
 	DaysSinceLastRun   float64        `json:"days_since_last_run"`
 	// Stale is set when the last run is older than StaleAfter, whatever
 	// the risk: a scenario can be both not met and stale.
-	Stale       bool          `json:"stale"`
-	StaleAfter  time.Duration `json:"-"`
-	Schedule    string        `json:"schedule,omitempty"`
-	Postmortems []Postmortem  `json:"postmortems"`
+	Stale       bool               `json:"stale"`
+	StaleAfter  time.Duration      `json:"-"`
+	Schedule    string             `json:"schedule,omitempty"`
+	Postmortems []store.Postmortem `json:"postmortems"`
 	// Points are the measured RTOs of the window, oldest first, for charts.
 	Points []Point `json:"-"`
 }
@@ -93,16 +97,14 @@ type Point struct {
 const staleWithoutSchedule = 30 * 24 * time.Hour
 
 // Build reads the history and ranks every scenario that has ever run.
-func Build(ctx context.Context, history store.Store, opts Options) (Report, error) {
+// It only reads: runs whose runner is gone are marked interrupted by the
+// store when it opens and by the scheduler as it goes.
+func Build(ctx context.Context, history store.Reader, opts Options) (Report, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
 	if opts.Since.IsZero() {
-		opts.Since = opts.Now.Add(-90 * 24 * time.Hour)
-	}
-	// A report never shows a run as running whose runner is gone.
-	if _, err := history.MarkInterrupted(ctx, opts.Now.Add(-store.StaleAfter)); err != nil {
-		return Report{}, err
+		opts.Since = opts.Now.Add(-DefaultWindow)
 	}
 	latest, err := history.LatestRuns(ctx)
 	if err != nil {
@@ -140,23 +142,23 @@ func Build(ctx context.Context, history store.Store, opts Options) (Report, erro
 	return report, nil
 }
 
+// scenarioReport ranks one scenario by its last run, which recorded what
+// its scenario said when it started (schedule, postmortems, objectives).
 func scenarioReport(last store.Run, runs []store.Measurement, now time.Time) ScenarioReport {
-	meta := readSource(last.ScenarioSource)
 	r := ScenarioReport{
 		Scenario: last.Scenario, LastRun: last,
 		ObjectiveRTO: last.ObjectiveRTO, ObjectiveRPO: last.ObjectiveRPO,
-		Runs: len(runs), Postmortems: []Postmortem{},
+		Runs: len(runs), Postmortems: append([]store.Postmortem{}, last.Postmortems...),
 		Verdicts: map[string]int{
 			store.VerdictMet: 0, store.VerdictMissed: 0, store.VerdictFailed: 0,
 			store.VerdictAborted: 0, store.VerdictInterrupted: 0, store.StatusRunning: 0,
 		},
 		DaysSinceLastRun: now.Sub(last.StartedAt).Hours() / 24,
-		Schedule:         meta.schedule,
+		Schedule:         last.Schedule,
 		StaleAfter:       staleWithoutSchedule,
 	}
-	r.Postmortems = append(r.Postmortems, meta.postmortems...)
-	if meta.interval > 0 {
-		r.StaleAfter = 2 * meta.interval
+	if interval := scheduleInterval(last, now); interval > 0 {
+		r.StaleAfter = 2 * interval
 	}
 	r.Stale = now.Sub(last.StartedAt) > r.StaleAfter
 	var points []point
@@ -198,6 +200,27 @@ func scenarioReport(last store.Run, runs []store.Measurement, now time.Time) Sce
 		r.Risk, r.RiskReason = RiskHealthy, "last run met its objectives"
 	}
 	return r
+}
+
+// scheduleInterval is how often the scenario of a run was scheduled to
+// run; zero when it had no schedule (or one that no longer reads).
+func scheduleInterval(run store.Run, now time.Time) time.Duration {
+	if run.Schedule == "" {
+		return 0
+	}
+	location := time.UTC
+	if run.ScheduleTimezone != "" {
+		zone, err := time.LoadLocation(run.ScheduleTimezone)
+		if err != nil {
+			return 0
+		}
+		location = zone
+	}
+	schedule, err := cron.Parse(run.Schedule, location, now)
+	if err != nil {
+		return 0
+	}
+	return schedule.Interval(now)
 }
 
 // groupGameDays groups runs (newest first) by game day, newest game day

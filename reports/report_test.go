@@ -50,6 +50,12 @@ func history(t *testing.T) store.Store {
 		o := objective
 		run := store.Run{ID: id, Scenario: scenario, ScenarioHash: "h", ScenarioSource: source, Trigger: store.TriggerSchedule,
 			Host: "runner-1", PID: 1, StartedAt: started, ObjectiveRTO: &o}
+		if source == ordersSource { // what the runner records of it
+			run.Schedule, run.Postmortems = "0 3 * * SAT", []store.Postmortem{{
+				ID: "PM-2041", Title: "Primary database corrupted; restore ran 9 hours past plan", Date: "2026-03-14",
+				URL: "https://wiki.example.com/pm/2041", Finding: "Restore time was never measured <on the new hardware>.",
+			}}
+		}
 		if daysAgo <= 2 {
 			run.Trigger, run.GameDay = store.TriggerGameDay, "q4-resilience"
 		}

@@ -13,7 +13,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redrill/redrill/reports"
 	"github.com/redrill/redrill/scenarios"
+	"github.com/redrill/redrill/store"
 )
 
 // Webhook delivery: each post is bounded, retried, and never fails or
@@ -42,12 +44,12 @@ func NewNotifier(targets []*scenarios.Notifier, logger *slog.Logger) *Notifier {
 }
 
 // Observe is a runner Options.Observe; combine it with output by calling both.
-func (n *Notifier) Observe(e Event) {
+func (n *Notifier) Observe(e store.Event) {
 	var event string
 	switch e.Type {
-	case EventStart:
+	case store.EventStart:
 		event = "start"
-	case EventEnd:
+	case store.EventEnd:
 		event = "finish"
 	default:
 		return
@@ -56,7 +58,7 @@ func (n *Notifier) Observe(e Event) {
 		if !slices.Contains(target.On, event) {
 			continue
 		}
-		body, err := payload(target.Format, event, e, n.runURL(e.RunID))
+		body, err := payload(target.Format, event, e.Record, n.runURL(e.Record.ID))
 		if err != nil {
 			n.logger.Error("notify: build payload", "notifier", target.Name, "error", err)
 			continue
@@ -113,12 +115,11 @@ func (n *Notifier) runURL(id string) string {
 
 // payload builds the body of a post: the run's JSON form, or a Slack
 // message; both link to the run when there is a dashboard.
-func payload(format, event string, e Event, runURL string) ([]byte, error) {
-	run := NewReport([]Result{*e.Run}).Runs[0]
+func payload(format, event string, record store.Record, runURL string) ([]byte, error) {
 	if format == "slack" {
-		text := fmt.Sprintf("redrill: drill *%s* started (run %s)", e.Scenario, e.RunID)
+		text := fmt.Sprintf("redrill: drill *%s* started (run %s)", record.Scenario, record.ID)
 		if event == "finish" {
-			text = "redrill: " + strings.ReplaceAll(Summary(*e.Run), "\n  ", "\n")
+			text = "redrill: " + strings.ReplaceAll(reports.Summary(record), "\n  ", "\n")
 		}
 		if runURL != "" {
 			text += "\n" + runURL
@@ -126,8 +127,8 @@ func payload(format, event string, e Event, runURL string) ([]byte, error) {
 		return json.Marshal(map[string]string{"text": text})
 	}
 	return json.Marshal(struct {
-		Event string    `json:"event"`
-		Run   RunReport `json:"run"`
-		URL   string    `json:"url,omitempty"`
-	}{event, run, runURL})
+		Event string          `json:"event"`
+		Run   reports.RunJSON `json:"run"`
+		URL   string          `json:"url,omitempty"`
+	}{event, reports.NewRunJSON(record), runURL})
 }

@@ -118,7 +118,7 @@ func TestWebhooks(t *testing.T) {
 			_ = json.Unmarshal([]byte(body), &slack)
 		}
 	}
-	runURL := "http://drills.example:8080/runs/" + result.RunID
+	runURL := "http://drills.example:8080/runs/" + result.ID
 	if finish.Run.Verdict != "met" || finish.URL != runURL || !strings.Contains(slack.Text, "notified: MET") || !strings.Contains(slack.Text, runURL) {
 		t.Errorf("finish %+v, slack %q", finish, slack.Text)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/redrill/redrill/scenarios/phase"
+	"github.com/redrill/redrill/store"
 )
 
 var errGuardTripped = errors.New("guard tripped")
@@ -24,16 +25,16 @@ func (r *run) pollRecovered(ctx context.Context) (time.Time, bool) {
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	r.emit(Event{Type: EventPhase, Phase: phase.RecoveredWhen})
+	r.emit(store.Event{Type: store.EventPhase, Phase: phase.RecoveredWhen})
 	for round := 1; ; round++ {
-		roundStart := time.Now()
+		roundStart := r.clock.Now()
 		// A check that passed only on a retry saw the recovery at that
 		// attempt, not at the round's start.
 		recoveredAt := roundStart
 		passed := true
 		for _, check := range rw.Checks {
-			sr, attemptStarted := r.runStep(ctx, check, round, false)
-			if !sr.Passed {
+			done, attemptStarted := r.runStep(ctx, check, round, false)
+			if !done.Passed {
 				passed = false
 				break
 			}
@@ -44,7 +45,7 @@ func (r *run) pollRecovered(ctx context.Context) (time.Time, bool) {
 		if passed && ctx.Err() == nil {
 			return recoveredAt, true
 		}
-		if !sleepUntil(ctx, roundStart.Add(rw.Every)) {
+		if !r.sleepUntil(ctx, roundStart.Add(rw.Every)) {
 			return time.Time{}, false
 		}
 	}
@@ -62,31 +63,32 @@ func (r *run) recoveredTimeout() time.Duration {
 func (r *run) guard(ctx context.Context, abort context.CancelCauseFunc) {
 	g := r.sc.Guard
 	for round := 1; ; round++ {
-		roundStart := time.Now()
+		roundStart := r.clock.Now()
 		for _, check := range g.Checks {
-			sr, _ := r.runStep(ctx, check, round, true)
+			done, _ := r.runStep(ctx, check, round, true)
 			if ctx.Err() != nil {
 				return // stopped at recovery, not tripped
 			}
-			if !sr.Passed {
-				abort(fmt.Errorf("%w: check %q: %s", errGuardTripped, sr.Name, sr.Message))
+			if !done.Passed {
+				abort(fmt.Errorf("%w: check %q: %s", errGuardTripped, done.Name, done.Message))
 				return
 			}
 		}
-		if !sleepUntil(ctx, roundStart.Add(g.Every)) {
+		if !r.sleepUntil(ctx, roundStart.Add(g.Every)) {
 			return
 		}
 	}
 }
 
-// sleepUntil waits for a time; false when ctx ended first.
-func sleepUntil(ctx context.Context, at time.Time) bool {
-	timer := time.NewTimer(time.Until(at))
+// sleepUntil waits for a time on the run's clock; false when ctx ended
+// first.
+func (r *run) sleepUntil(ctx context.Context, at time.Time) bool {
+	timer := r.clock.NewTimer(at.Sub(r.clock.Now()))
 	defer timer.Stop()
 	select {
 	case <-ctx.Done():
 		return false
-	case <-timer.C:
+	case <-timer.Chan():
 		return true
 	}
 }
@@ -95,9 +97,9 @@ func sleepUntil(ctx context.Context, at time.Time) bool {
 // minus the newest record that survived.
 func (r *run) measureDataLoss(ctx context.Context) error {
 	dl := r.sc.DataLoss
-	r.emit(Event{Type: EventPhase, Phase: phase.DataLoss})
-	if sr := r.step(ctx, dl.Check, 0); !sr.Passed {
-		return errors.New(sr.Message)
+	r.emit(store.Event{Type: store.EventPhase, Phase: phase.DataLoss})
+	if done := r.step(ctx, dl.Check, 0); !done.Passed {
+		return errors.New(done.Message)
 	}
 	r.mu.Lock()
 	result := r.results[dl.Check.Name]
@@ -114,16 +116,18 @@ func (r *run) measureDataLoss(ctx context.Context) error {
 	// A record from after the measurement is not a record: milliseconds
 	// read as seconds, or a wrong time zone. A minute allows clock skew
 	// between redrill and the database.
-	if measured := time.Now(); newest.After(measured.Add(time.Minute)) {
+	if measured := r.clock.Now(); newest.After(measured.Add(time.Minute)) {
 		return fmt.Errorf("newest_record %s is later than now (%s): check its unit (Unix seconds) and time zone", newest.Format(time.RFC3339), measured.UTC().Format(time.RFC3339))
 	}
-	rpo := r.result.ClockStart.Sub(newest)
-	if rpo < 0 {
-		// The newest record was written after the clock started: nothing
-		// before it was lost.
-		rpo = 0
-	}
-	r.result.RPO = &rpo
+	r.update(func(run *store.Run) {
+		rpo := run.ClockStart.Sub(newest)
+		if rpo < 0 {
+			// The newest record was written after the clock started:
+			// nothing before it was lost.
+			rpo = 0
+		}
+		run.RPO = &rpo
+	})
 	return nil
 }
 

@@ -1,11 +1,12 @@
-// Package runner executes one drill scenario: its phases in order, the
+// Package runner executes drills: the phases of a scenario in order, the
 // recovery clock, the guard, timeouts, rollback and the verdict, writing
-// every step to the store as it ends.
+// every step to the store as it ends; the scheduler that runs drills on
+// their schedules and game days at their start; and the webhooks that
+// tell people about them. How a run is shown is the reports package's.
 package runner
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -14,8 +15,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/zclconf/go-cty/cty"
-	ctyjson "github.com/zclconf/go-cty/cty/json"
+	"github.com/jonboulle/clockwork"
 
 	"github.com/redrill/redrill/checks"
 	"github.com/redrill/redrill/scenarios"
@@ -25,64 +25,86 @@ import (
 
 // Options are what a run needs besides the scenario.
 type Options struct {
-	Store   store.Store
+	Store   store.Recorder
 	Trigger string // store.TriggerOnDemand when empty
 	GameDay string
+	// ScheduledAt is the scheduled tick the run is for; zero when it was
+	// not scheduled.
+	ScheduledAt time.Time
 	// Observe receives every event as it happens, for live output; nil
-	// means none.
-	Observe func(Event)
+	// means none. The guard's goroutine calls it too, possibly while the
+	// drill's does.
+	Observe func(store.Event)
 	// RollbackContext bounds rollback; it is separate from the drill's
 	// context so rollback still runs after an interrupt. Nil means
 	// context.Background().
 	RollbackContext context.Context
+	// Clock measures the run and paces its polling; nil means the real
+	// clock.
+	Clock clockwork.Clock
+	// Identity is the runner, as the record names it; zero means this
+	// process (LocalIdentity).
+	Identity Identity
+	// Checks are handed to every check of the drill; their clock is Clock
+	// unless they say otherwise.
+	Checks checks.Deps
 }
 
-// Result is the outcome of one run.
+// Identity names a runner in the record of its runs and in its claims.
+type Identity struct {
+	Host string
+	PID  int
+}
+
+// LocalIdentity is this process on this machine.
+func LocalIdentity() Identity {
+	host, _ := os.Hostname()
+	return Identity{Host: host, PID: os.Getpid()}
+}
+
+// String is how claims name the runner: host:pid.
+func (id Identity) String() string { return fmt.Sprintf("%s:%d", id.Host, id.PID) }
+
+func (o Options) withDefaults() Options {
+	if o.Trigger == "" {
+		o.Trigger = store.TriggerOnDemand
+	}
+	if o.RollbackContext == nil {
+		o.RollbackContext = context.Background()
+	}
+	if o.Clock == nil {
+		o.Clock = clockwork.NewRealClock()
+	}
+	if o.Identity == (Identity{}) {
+		o.Identity = LocalIdentity()
+	}
+	if o.Checks.Now == nil {
+		o.Checks.Now = o.Clock.Now
+	}
+	return o
+}
+
+// Result is the outcome of one run: its record, and whether it could be
+// stored.
 type Result struct {
-	RunID        string
-	Scenario     string
-	Verdict      string
-	Reason       string
-	StartedAt    time.Time
-	EndedAt      time.Time
-	ClockStart   time.Time
-	ClockStop    time.Time
-	RTO          *time.Duration
-	RPO          *time.Duration
-	ObjectiveRTO time.Duration
-	ObjectiveRPO time.Duration
-	Steps        []StepResult
-	// RollbackFailed is set when a rollback step failed or was skipped:
-	// the system may be left disrupted whatever the verdict.
-	RollbackFailed bool
+	store.Record
 	// StoreError is set when the run could not be recorded (it was then
 	// kept in the spool).
 	StoreError error
 }
 
-// StepResult is one step or check round as it ran.
-type StepResult struct {
-	Phase     phase.Phase
-	Name      string
-	Kind      string
-	Round     int
-	StartedAt time.Time
-	Duration  time.Duration
-	Attempts  int
-	Passed    bool
-	Message   string
-}
-
 // run is the state of one drill in progress.
 type run struct {
-	set      *scenarios.Set
-	sc       *scenarios.Scenario
-	opts     Options
-	env      *checks.Env
-	result   *Result
-	mu       sync.Mutex // guards results, seq, result.Steps, storeErr
+	set   *scenarios.Set
+	sc    *scenarios.Scenario
+	opts  Options
+	clock clockwork.Clock
+	env   *checks.Env
+	// mu guards result, results and storeErr: the guard's goroutine runs
+	// steps while the drill does.
+	mu       sync.Mutex
+	result   Result
 	results  scenarios.Results
-	seq      int
 	storeErr error
 	// recorder writes steps and the end of the run; the start is written
 	// before the first step, directly.
@@ -92,41 +114,19 @@ type run struct {
 // Run executes a scenario. ctx ends the drill early (a signal): the
 // running step is cancelled, rollback runs, the verdict is interrupted.
 func Run(ctx context.Context, set *scenarios.Set, sc *scenarios.Scenario, opts Options) Result {
-	if opts.Trigger == "" {
-		opts.Trigger = store.TriggerOnDemand
-	}
-	if opts.RollbackContext == nil {
-		opts.RollbackContext = context.Background()
-	}
-	id, err := uuid.NewV7()
-	if err != nil {
-		id = uuid.New()
-	}
+	opts = opts.withDefaults()
 	r := &run{
-		set: set, sc: sc, opts: opts,
-		env:     checks.NewEnv(checks.Deps{}, set.SecretValues()...),
+		set: set, sc: sc, opts: opts, clock: opts.Clock,
+		env:     checks.NewEnv(opts.Checks, set.SecretValues()...),
 		results: scenarios.Results{},
-		result: &Result{
-			RunID: id.String(), Scenario: sc.Name, StartedAt: time.Now(),
-			ObjectiveRTO: sc.Objective.RTO, ObjectiveRPO: sc.Objective.RPO,
-		},
 	}
 	defer r.env.Close()
+	r.result.Run = r.startRecord()
+	r.result.Steps = []store.Step{}
 
-	// The source is kept for reports; its secrets are not.
-	source := checks.NewRedactor(set.SecretValues()...)
-	source.AddCredentials(string(sc.Source.Text))
-	host, _ := os.Hostname()
-	r.record(func(ctx context.Context) error {
-		return opts.Store.StartRun(ctx, store.Run{
-			ID: r.result.RunID, Scenario: sc.Name, ScenarioHash: sc.Hash, ScenarioSource: source.String(string(sc.Source.Text)),
-			Host: host, PID: os.Getpid(),
-			Trigger: opts.Trigger, GameDay: opts.GameDay, StartedAt: r.result.StartedAt,
-			ObjectiveRTO: optional(sc.Objective.RTO), ObjectiveRPO: optional(sc.Objective.RPO),
-		})
-	})
+	r.record(func(ctx context.Context) error { return opts.Store.StartRun(ctx, r.result.Run) })
 	r.recorder = startRecorder(r.setStoreErr)
-	r.emit(Event{Type: EventStart})
+	r.emit(store.Event{Type: store.EventStart})
 	stopHeartbeat := r.heartbeat()
 
 	drillCtx, cancelDrill := context.WithCancelCause(ctx)
@@ -137,46 +137,73 @@ func Run(ctx context.Context, set *scenarios.Set, sc *scenarios.Scenario, opts O
 		defer cancel()
 	}
 
-	pastSteadyState := r.drillRecovered(drillCtx, ctx)
-	if pastSteadyState {
-		r.rollbackRecovered()
+	if r.drillCatchingPanic(drillCtx, ctx) {
+		r.rollbackCatchingPanic()
 	}
 	stopHeartbeat()
 	r.finish()
-	return *r.result
+	return r.snapshot()
+}
+
+// startRecord is the record of the run as it starts: what it runs, for
+// whom, and what the reports need of its scenario.
+func (r *run) startRecord() store.Run {
+	id, err := uuid.NewV7()
+	if err != nil {
+		id = uuid.New()
+	}
+	sc := r.sc
+	// The source is kept for reports; its secrets are not.
+	source := checks.NewRedactor(r.set.SecretValues()...)
+	source.AddCredentials(string(sc.Source.Text))
+	run := store.Run{
+		ID: id.String(), Scenario: sc.Name, ScenarioHash: sc.Hash, ScenarioSource: source.String(string(sc.Source.Text)),
+		Trigger: r.opts.Trigger, GameDay: r.opts.GameDay, ScheduledAt: r.opts.ScheduledAt,
+		Host: r.opts.Identity.Host, PID: r.opts.Identity.PID,
+		Status: store.StatusRunning, StartedAt: r.clock.Now(),
+		ObjectiveRTO: optional(sc.Objective.RTO), ObjectiveRPO: optional(sc.Objective.RPO),
+		Owner: sc.Owner, Tags: append([]string{}, sc.Tags...), Postmortems: append([]store.Postmortem{}, sc.Postmortems...),
+	}
+	if sc.Schedule != nil {
+		run.Schedule = sc.Schedule.Cron
+		if sc.Schedule.Location != time.UTC {
+			run.ScheduleTimezone = sc.Schedule.Location.String()
+		}
+	}
+	return run
 }
 
 var errDrillTimeout = errors.New("drill timeout reached")
 
-// drillRecovered runs drill and turns a panic into a failed run, so that
-// the run is recorded and rollback still runs rather than the process
-// dying with the system disrupted.
-func (r *run) drillRecovered(ctx, parent context.Context) (pastSteadyState bool) {
+// drillCatchingPanic runs drill and turns a panic into a failed run, so
+// that the run is recorded and rollback still runs rather than the process
+// dying with the system disrupted. It reports whether the drill got past
+// steady_state, so that rollback must run.
+func (r *run) drillCatchingPanic(ctx, parent context.Context) (pastSteadyState bool) {
 	defer func() {
-		if recovered := recover(); recovered != nil {
-			r.result.Verdict, r.result.Reason = store.VerdictFailed, "redrill failed: "+r.panicText(recovered)
+		if caught := recover(); caught != nil {
+			r.end(store.VerdictFailed, "redrill failed: "+r.panicText(caught))
 			// Nothing was touched before the clock started.
-			pastSteadyState = !r.result.ClockStart.IsZero()
+			pastSteadyState = !r.clockStart().IsZero()
 		}
 	}()
 	return r.drill(ctx, parent)
 }
 
-// rollbackRecovered runs rollback; a panic in it is reported as a failed
-// rollback, and the run is still finished and recorded.
-func (r *run) rollbackRecovered() {
+// rollbackCatchingPanic runs rollback; a panic in it is reported as a
+// failed rollback, and the run is still finished and recorded.
+func (r *run) rollbackCatchingPanic() {
 	defer func() {
-		if recovered := recover(); recovered != nil {
-			r.result.Reason += "; rollback failed: redrill " + r.panicText(recovered)
-			r.result.RollbackFailed = true
+		if caught := recover(); caught != nil {
+			r.rollbackFailed("rollback failed: redrill " + r.panicText(caught))
 		}
 	}()
 	r.rollback()
 }
 
-// panicText describes a recovered panic, with secrets hidden.
-func (r *run) panicText(recovered any) string {
-	return r.env.Redactor.String(fmt.Sprintf("panic: %v", recovered))
+// panicText describes a caught panic, with secrets hidden.
+func (r *run) panicText(caught any) string {
+	return r.env.Redactor.String(fmt.Sprintf("panic: %v", caught))
 }
 
 // drill runs every phase before rollback and sets the verdict. It reports
@@ -196,11 +223,11 @@ func (r *run) drill(ctx, parent context.Context) bool {
 	defer cancelPhase(nil)
 	var guardDone sync.WaitGroup
 	startClock := func() {
-		if !r.result.ClockStart.IsZero() {
+		if !r.clockStart().IsZero() {
 			return
 		}
-		r.result.ClockStart = time.Now()
-		r.emit(Event{Type: EventClockStart})
+		r.update(func(run *store.Run) { run.ClockStart = r.clock.Now() })
+		r.emit(store.Event{Type: store.EventClockStart})
 		if sc.Guard != nil {
 			guardDone.Go(func() { r.guard(guardCtx, cancelPhase) })
 		}
@@ -222,6 +249,7 @@ func (r *run) drill(ctx, parent context.Context) bool {
 			return true
 		}
 	}
+	clockStop := r.clock.Now()
 	if sc.RecoveredWhen != nil {
 		startClock()
 		recoveredAt, ok := r.pollRecovered(phaseCtx)
@@ -229,9 +257,7 @@ func (r *run) drill(ctx, parent context.Context) bool {
 			r.endWith(phaseCtx, parent, store.VerdictFailed, fmt.Sprintf("not recovered within %s: %s", r.recoveredTimeout(), r.lastFailure()))
 			return true
 		}
-		r.result.ClockStop = recoveredAt
-	} else {
-		r.result.ClockStop = time.Now()
+		clockStop = recoveredAt
 	}
 	stopGuard()
 	guardDone.Wait()
@@ -239,9 +265,12 @@ func (r *run) drill(ctx, parent context.Context) bool {
 		r.endWith(phaseCtx, parent, store.VerdictAborted, cause.Error())
 		return true
 	}
-	rto := r.result.ClockStop.Sub(r.result.ClockStart)
-	r.result.RTO = &rto
-	r.emit(Event{Type: EventClockStop})
+	r.update(func(run *store.Run) {
+		run.ClockStop = clockStop
+		rto := clockStop.Sub(run.ClockStart)
+		run.RTO = &rto
+	})
+	r.emit(store.Event{Type: store.EventClockStop})
 
 	if sc.DataLoss != nil {
 		if err := r.measureDataLoss(ctx); err != nil {
@@ -258,30 +287,42 @@ func (r *run) drill(ctx, parent context.Context) bool {
 func (r *run) endWith(ctx, parent context.Context, verdict, reason string) {
 	switch cause := context.Cause(ctx); {
 	case parent.Err() != nil:
-		r.result.Verdict, r.result.Reason = store.VerdictInterrupted, "interrupted: "+context.Cause(parent).Error()
-	case errors.Is(cause, errDrillTimeout):
-		r.result.Verdict, r.result.Reason = store.VerdictAborted, cause.Error()
-	case errors.Is(cause, errGuardTripped):
-		r.result.Verdict, r.result.Reason = store.VerdictAborted, cause.Error()
+		r.end(store.VerdictInterrupted, "interrupted: "+context.Cause(parent).Error())
+	case errors.Is(cause, errDrillTimeout), errors.Is(cause, errGuardTripped):
+		r.end(store.VerdictAborted, cause.Error())
 	default:
-		r.result.Verdict, r.result.Reason = verdict, reason
+		r.end(verdict, reason)
 	}
 }
 
 // verdict compares the measurements with the objectives.
 func (r *run) verdict() {
+	measured := r.snapshot().Run
 	var missed []string
-	if objective := r.sc.Objective.RTO; objective > 0 && *r.result.RTO > objective {
-		missed = append(missed, fmt.Sprintf("RTO %s exceeds the objective %s", round(*r.result.RTO), objective))
+	if objective := r.sc.Objective.RTO; objective > 0 && *measured.RTO > objective {
+		missed = append(missed, fmt.Sprintf("RTO %s exceeds the objective %s", round(*measured.RTO), objective))
 	}
-	if objective := r.sc.Objective.RPO; objective > 0 && r.result.RPO != nil && *r.result.RPO > objective {
-		missed = append(missed, fmt.Sprintf("RPO %s exceeds the objective %s", round(*r.result.RPO), objective))
+	if objective := r.sc.Objective.RPO; objective > 0 && measured.RPO != nil && *measured.RPO > objective {
+		missed = append(missed, fmt.Sprintf("RPO %s exceeds the objective %s", round(*measured.RPO), objective))
 	}
 	if len(missed) > 0 {
-		r.result.Verdict, r.result.Reason = store.VerdictMissed, strings.Join(missed, "; ")
+		r.end(store.VerdictMissed, strings.Join(missed, "; "))
 		return
 	}
-	r.result.Verdict, r.result.Reason = store.VerdictMet, "recovered within the objectives"
+	r.end(store.VerdictMet, "recovered within the objectives")
+}
+
+// end sets the verdict and its reason.
+func (r *run) end(verdict, reason string) {
+	r.update(func(run *store.Run) { run.Verdict, run.Reason = verdict, reason })
+}
+
+// rollbackFailed adds why rollback did not complete to the reason.
+func (r *run) rollbackFailed(why string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.result.Reason += "; " + why
+	r.result.RollbackFailed = true
 }
 
 // phase runs steps in order and reports whether they all passed.
@@ -289,7 +330,7 @@ func (r *run) phase(ctx context.Context, stage phase.Phase, steps []*scenarios.S
 	if len(steps) == 0 {
 		return true
 	}
-	r.emit(Event{Type: EventPhase, Phase: stage})
+	r.emit(store.Event{Type: store.EventPhase, Phase: stage})
 	for _, step := range steps {
 		if ctx.Err() != nil {
 			return false
@@ -301,76 +342,6 @@ func (r *run) phase(ctx context.Context, stage phase.Phase, steps []*scenarios.S
 	return true
 }
 
-// step runs one step or check and records it.
-func (r *run) step(ctx context.Context, step *scenarios.Step, round int) StepResult {
-	sr, _ := r.runStep(ctx, step, round, false)
-	return sr
-}
-
-// runStep runs a step and records it, unless discardIfCancelled is set and
-// ctx ended meanwhile (a guard check cut short by the recovery it guards
-// is no failure). It also returns when the deciding attempt started.
-func (r *run) runStep(ctx context.Context, step *scenarios.Step, round int, discardIfCancelled bool) (StepResult, time.Time) {
-	r.emit(Event{Type: EventStepStart, Phase: step.Phase, Step: step.Name, Kind: step.Kind.Name(), Round: round})
-	r.mu.Lock()
-	results := make(scenarios.Results, len(r.results))
-	for name, value := range r.results {
-		results[name] = value
-	}
-	r.mu.Unlock()
-
-	started := time.Now()
-	var outcome checks.Outcome
-	config, diags := r.set.StepConfig(step, results)
-	if diags.HasErrors() {
-		outcome = checks.Outcome{Started: started, Message: r.env.Redactor.String(diags.Error()), Result: cty.NullVal(step.Kind.ResultType())}
-	} else {
-		plain, _ := config.UnmarkDeep()
-		call := checks.Call{Kind: step.Kind, Config: plain, Timeout: step.Timeout, Retries: step.Retries, RetryEvery: step.RetryEvery}
-		if len(step.Asserts) > 0 {
-			call.Judge = func(result cty.Value) (bool, string) {
-				failures := r.set.CheckAsserts(step, result, results)
-				var messages []string
-				for _, f := range failures {
-					messages = append(messages, f.Message)
-				}
-				return len(failures) == 0, strings.Join(messages, "; ")
-			}
-		}
-		outcome = r.env.Execute(ctx, call)
-	}
-	if discardIfCancelled && ctx.Err() != nil {
-		return StepResult{Name: step.Name}, time.Time{}
-	}
-	sr := StepResult{
-		Phase: step.Phase, Name: step.Name, Kind: step.Kind.Name(), Round: round,
-		StartedAt: outcome.Started, Duration: outcome.Duration, Attempts: outcome.Attempts,
-		Passed: outcome.Passed, Message: r.env.Redactor.String(outcome.Message),
-	}
-	if sr.StartedAt.IsZero() {
-		sr.StartedAt = started
-	}
-
-	r.mu.Lock()
-	if !step.Phase.Polled() {
-		r.results[step.Name] = outcome.Result
-	}
-	r.seq++
-	seq := r.seq
-	r.result.Steps = append(r.result.Steps, sr)
-	r.mu.Unlock()
-
-	r.recorder.add(func(ctx context.Context) error {
-		return r.opts.Store.RecordStep(ctx, store.Step{
-			RunID: r.result.RunID, Seq: seq, Phase: string(sr.Phase), Name: sr.Name, Kind: sr.Kind, Round: round,
-			StartedAt: sr.StartedAt, Duration: sr.Duration, Attempts: sr.Attempts, Passed: sr.Passed,
-			Message: sr.Message, Result: resultJSON(outcome.Result),
-		})
-	})
-	r.emit(Event{Type: EventStepEnd, Phase: sr.Phase, Step: sr.Name, Kind: sr.Kind, Round: round, Result: &sr})
-	return sr, outcome.LastAttemptStarted
-}
-
 // rollback runs every rollback step, even after one fails.
 func (r *run) rollback() {
 	if len(r.sc.Rollback) == 0 {
@@ -378,49 +349,54 @@ func (r *run) rollback() {
 	}
 	ctx := r.opts.RollbackContext
 	if ctx.Err() != nil {
-		r.emit(Event{Type: EventRollbackSkipped})
-		r.result.Reason += "; rollback skipped by a second interrupt"
-		r.result.RollbackFailed = true
+		r.emit(store.Event{Type: store.EventRollbackSkipped})
+		r.rollbackFailed("rollback skipped by a second interrupt")
 		return
 	}
-	r.emit(Event{Type: EventPhase, Phase: phase.Rollback})
+	r.emit(store.Event{Type: store.EventPhase, Phase: phase.Rollback})
 	var failed []string
 	for _, step := range r.sc.Rollback {
 		if ctx.Err() != nil {
 			failed = append(failed, step.Name+" (skipped by a second interrupt)")
 			continue
 		}
-		if sr := r.step(ctx, step, 0); !sr.Passed {
-			failed = append(failed, fmt.Sprintf("%s: %s", step.Name, sr.Message))
+		if done := r.step(ctx, step, 0); !done.Passed {
+			failed = append(failed, fmt.Sprintf("%s: %s", step.Name, done.Message))
 		}
 	}
 	if len(failed) > 0 {
-		r.result.Reason += "; rollback failed: " + strings.Join(failed, "; ")
-		r.result.RollbackFailed = true
+		r.rollbackFailed("rollback failed: " + strings.Join(failed, "; "))
 	}
 }
 
 func (r *run) finish() {
-	r.result.EndedAt = time.Now()
+	r.update(func(run *store.Run) { run.EndedAt, run.Status = r.clock.Now(), store.StatusFinished })
+	ended := r.snapshot().Run
 	finish := store.Finish{
-		EndedAt: r.result.EndedAt, ClockStart: r.result.ClockStart, ClockStop: r.result.ClockStop,
-		RTO: r.result.RTO, RPO: r.result.RPO, Verdict: r.result.Verdict, Reason: r.result.Reason,
+		EndedAt: ended.EndedAt, ClockStart: ended.ClockStart, ClockStop: ended.ClockStop,
+		RTO: ended.RTO, RPO: ended.RPO, Verdict: ended.Verdict, Reason: ended.Reason,
 	}
-	r.recorder.add(func(ctx context.Context) error { return r.opts.Store.FinishRun(ctx, r.result.RunID, finish) })
+	r.recorder.add(func(ctx context.Context) error { return r.opts.Store.FinishRun(ctx, ended.ID, finish) })
 	r.recorder.close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), storeWriteLimit)
 	defer cancel()
 	if err := r.opts.Store.Flush(ctx); err != nil {
 		r.setStoreErr(err)
 	}
+	r.mu.Lock()
 	r.result.StoreError = r.storeErr
-	r.emit(Event{Type: EventEnd})
+	r.mu.Unlock()
+	r.emit(store.Event{Type: store.EventEnd})
 }
+
+// storeWriteLimit bounds a write to the store from the runner; the store
+// bounds each of its own writes more tightly and spools what is late.
+const storeWriteLimit = 30 * time.Second
 
 // record writes to the store; the store spools what it cannot write, so
 // an error here is reported, never fatal to the drill.
 func (r *run) record(write func(ctx context.Context) error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), storeWriteLimit)
 	defer cancel()
 	if err := write(ctx); err != nil {
 		r.setStoreErr(err)
@@ -435,20 +411,24 @@ func (r *run) setStoreErr(err error) {
 	}
 }
 
-// heartbeat renews the run's heartbeat until stopped.
+// heartbeat renews the run's heartbeat until stopped. A heartbeat that
+// cannot be written is reported with the run's store error: other runners
+// may take the run for dead.
 func (r *run) heartbeat() (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		ticker := time.NewTicker(store.HeartbeatInterval)
+		ticker := r.clock.NewTicker(store.HeartbeatInterval)
 		defer ticker.Stop()
 		for {
 			select {
 			case <-done:
 				return
-			case now := <-ticker.C:
+			case now := <-ticker.Chan():
 				ctx, cancel := context.WithTimeout(context.Background(), store.HeartbeatInterval)
-				_ = r.opts.Store.Heartbeat(ctx, r.result.RunID, now)
+				if err := r.opts.Store.Heartbeat(ctx, r.result.ID, now); err != nil {
+					r.setStoreErr(fmt.Errorf("heartbeat of run %s: %w", r.result.ID, err))
+				}
 				cancel()
 			}
 		}
@@ -467,31 +447,35 @@ func (r *run) lastFailure() string {
 	return "no step failed"
 }
 
-func (r *run) emit(e Event) {
+// update changes the record under the lock.
+func (r *run) update(change func(run *store.Run)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	change(&r.result.Run)
+}
+
+func (r *run) clockStart() time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.result.ClockStart
+}
+
+// snapshot is a copy of the result so far: the guard's goroutine appends
+// steps meanwhile.
+func (r *run) snapshot() Result {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	copied := r.result
+	copied.Steps = append([]store.Step{}, r.result.Steps...)
+	return copied
+}
+
+func (r *run) emit(e store.Event) {
 	if r.opts.Observe == nil {
 		return
 	}
-	e.RunID, e.Scenario, e.At = r.result.RunID, r.sc.Name, time.Now()
-	// Observers get a copy: the guard goroutine appends steps meanwhile.
-	r.mu.Lock()
-	snapshot := *r.result
-	snapshot.Steps = append([]StepResult(nil), r.result.Steps...)
-	r.mu.Unlock()
-	e.Run = &snapshot
+	e.At, e.Record = r.clock.Now(), r.snapshot().Record
 	r.opts.Observe(e)
-}
-
-// resultJSON stores a result as JSON; results are already bounded and
-// redacted by checks.
-func resultJSON(v cty.Value) string {
-	if v == cty.NilVal || v.IsNull() {
-		return ""
-	}
-	content, err := ctyjson.Marshal(v, v.Type())
-	if err != nil {
-		content, _ = json.Marshal(map[string]string{"error": "result not storable: " + err.Error()})
-	}
-	return string(content)
 }
 
 func optional(d time.Duration) *time.Duration {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redrill/redrill/reports"
 	"github.com/redrill/redrill/scenarios"
 	"github.com/redrill/redrill/store"
 )
@@ -69,7 +70,7 @@ func TestQuickstartDrillIsMet(t *testing.T) {
 	if exists(filepath.Join(tmp, "redrill-quickstart-orders.db")) || exists(filepath.Join(tmp, "redrill-quickstart-backup.db")) {
 		t.Error("rollback left the quick start's files behind")
 	}
-	stored, steps, err := history.Run(context.Background(), result.RunID)
+	stored, steps, err := history.Run(context.Background(), result.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +223,7 @@ func TestVerdicts(t *testing.T) {
 					t.Errorf("file %s exists: %v, want %v", name, got, want)
 				}
 			}
-			stored, _, err := history.Run(context.Background(), result.RunID)
+			stored, _, err := history.Run(context.Background(), result.ID)
 			if err != nil || stored.Verdict != tt.wantVerdict || stored.Status != store.StatusFinished {
 				t.Errorf("stored: %+v, %v", stored, err)
 			}
@@ -353,7 +354,7 @@ func TestGuardCutShortAtRecoveryIsNoFailure(t *testing.T) {
 	if result.Verdict != store.VerdictMet {
 		t.Fatalf("verdict %s: %s", result.Verdict, result.Reason)
 	}
-	_, steps, err := history.Run(context.Background(), result.RunID)
+	_, steps, err := history.Run(context.Background(), result.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,7 +378,7 @@ func TestFailedRollbackIsReported(t *testing.T) {
 			}
 		}
 	}`)
-	if !result.RollbackFailed || !strings.Contains(Summary(result), "rollback did not complete") {
+	if !result.RollbackFailed || !strings.Contains(reports.Summary(result.Record), "rollback did not complete") {
 		t.Errorf("rollback failure not reported: %+v", result)
 	}
 }
@@ -394,7 +395,7 @@ func TestSecretsAreNotStoredWithTheSource(t *testing.T) {
 			}
 		}
 	}`)
-	stored, steps, err := history.Run(context.Background(), result.RunID)
+	stored, steps, err := history.Run(context.Background(), result.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -419,8 +420,8 @@ func TestPanicIsRecordedAsFailedRun(t *testing.T) {
 			}
 		}
 	}`, func(o *Options) {
-		o.Observe = func(e Event) {
-			if e.Type == EventStepEnd && e.Step == "break" {
+		o.Observe = func(e store.Event) {
+			if e.Type == store.EventStepEnd && e.Step.Name == "break" {
 				panic("output broke")
 			}
 		}
@@ -431,7 +432,7 @@ func TestPanicIsRecordedAsFailedRun(t *testing.T) {
 	if exists(filepath.Join(dir, "disrupted")) {
 		t.Error("rollback did not run after the panic")
 	}
-	stored, _, err := history.Run(context.Background(), result.RunID)
+	stored, _, err := history.Run(context.Background(), result.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -455,8 +456,8 @@ func TestPanicInRollbackIsRecorded(t *testing.T) {
 			}
 		}
 	}`, func(o *Options) {
-		o.Observe = func(e Event) {
-			if e.Type == EventStepEnd && e.Step == "clean" {
+		o.Observe = func(e store.Event) {
+			if e.Type == store.EventStepEnd && e.Step.Name == "clean" {
 				panic("output broke")
 			}
 		}
@@ -464,7 +465,7 @@ func TestPanicInRollbackIsRecorded(t *testing.T) {
 	if !result.RollbackFailed || !strings.Contains(result.Reason, "rollback failed: redrill panic: output broke") {
 		t.Errorf("rollback failed %v, reason %q", result.RollbackFailed, result.Reason)
 	}
-	stored, _, err := history.Run(context.Background(), result.RunID)
+	stored, _, err := history.Run(context.Background(), result.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

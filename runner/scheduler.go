@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -17,18 +16,31 @@ import (
 	"github.com/redrill/redrill/store"
 )
 
+// ScheduleStore is what a scheduler needs of the history: it claims
+// ticks, tells whether a drill still runs elsewhere, and records the runs
+// it starts.
+type ScheduleStore interface {
+	store.Recorder
+	store.Claimer
+}
+
 // SchedulerOptions configure scheduled drills.
 type SchedulerOptions struct {
-	Store store.Store
+	Store ScheduleStore
 	// Clock drives the schedules; nil means the real clock. Tests pass a
-	// fake one.
+	// fake one. Runs and heartbeats are on RunClock.
 	Clock clockwork.Clock
-	// Owner names this runner in claims; empty means host and pid.
-	Owner  string
-	Logger *slog.Logger
+	// RunClock measures the runs the scheduler starts and dates their
+	// heartbeats, which runners sharing a store compare; nil means the
+	// real clock.
+	RunClock clockwork.Clock
+	// Identity names this runner in claims and in the runs it records;
+	// zero means this process (LocalIdentity).
+	Identity Identity
+	Logger   *slog.Logger
 	// Observe, when set, receives every event of every scheduled run,
 	// besides the set's notify webhooks.
-	Observe func(Event)
+	Observe func(store.Event)
 	// DashboardURL is where runs are shown; notifications link to them.
 	DashboardURL string
 }
@@ -41,103 +53,9 @@ type Scheduler struct {
 	scheduler gocron.Scheduler
 	notifier  *Notifier
 	drills    *drillPool
-}
-
-// drillPool is what outlives a reload: the drills under way, so that a
-// reload neither cancels one nor starts it a second time, a game day waits
-// for its scenarios' scheduled runs to end, and shutdown cancels and waits
-// for all of them.
-type drillPool struct {
-	ctx     context.Context
-	cancel  context.CancelFunc
-	running sync.WaitGroup
-	mu      sync.Mutex
-	freed   *sync.Cond      // signalled when names leave active, and at shutdown
-	active  map[string]bool // scenario and game-day names
-	// waited counts game days waiting for a name: no new drill of it
-	// starts meanwhile, so a frequent schedule cannot keep one waiting.
-	waited map[string]int
-	// notifiers of every schedule since start: a drill started before a
-	// reload posts its finish through the notifier of its schedule.
-	notifiers []*Notifier
-}
-
-func newDrillPool() *drillPool {
-	ctx, cancel := context.WithCancel(context.Background())
-	p := &drillPool{ctx: ctx, cancel: cancel, active: map[string]bool{}, waited: map[string]int{}}
-	p.freed = sync.NewCond(&p.mu)
-	return p
-}
-
-// enter marks a name as running; false when it already is, or when serve
-// is stopping.
-func (p *drillPool) enter(name string) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.active[name] || p.waited[name] > 0 || p.ctx.Err() != nil {
-		return false
-	}
-	p.active[name] = true
-	p.running.Add(1)
-	return true
-}
-
-// enterAll waits until none of names is running, then marks them all as
-// running; false when serve is stopping.
-func (p *drillPool) enterAll(names []string) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, name := range names {
-		p.waited[name]++
-	}
-	for p.ctx.Err() == nil && slices.ContainsFunc(names, func(name string) bool { return p.active[name] }) {
-		p.freed.Wait()
-	}
-	for _, name := range names {
-		if p.waited[name]--; p.waited[name] == 0 {
-			delete(p.waited, name)
-		}
-	}
-	if p.ctx.Err() != nil {
-		return false
-	}
-	for _, name := range names {
-		p.active[name] = true
-	}
-	p.running.Add(1)
-	return true
-}
-
-// busy lists those of names that are running.
-func (p *drillPool) busy(names []string) []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var running []string
-	for _, name := range names {
-		if p.active[name] {
-			running = append(running, name)
-		}
-	}
-	return running
-}
-
-// leave ends what enter or enterAll began.
-func (p *drillPool) leave(names ...string) {
-	p.mu.Lock()
-	for _, name := range names {
-		delete(p.active, name)
-	}
-	p.mu.Unlock()
-	p.freed.Broadcast()
-	p.running.Done()
-}
-
-// stop cancels the drills under way and wakes whatever waits to start one.
-func (p *drillPool) stop() {
-	p.mu.Lock()
-	p.cancel()
-	p.mu.Unlock()
-	p.freed.Broadcast()
+	// housekeeping marks the runs of stopped runners until stopped.
+	housekeeping     sync.WaitGroup
+	stopHousekeeping func()
 }
 
 // NewScheduler creates a job per scheduled scenario, named after it, and
@@ -155,6 +73,7 @@ func (s *Scheduler) Reload(set *scenarios.Set) (*Scheduler, error) {
 		return nil, err
 	}
 	// gocron waits for the old jobs under way; the pool already does.
+	s.stopHousekeeping()
 	go func() { _ = s.scheduler.Shutdown() }()
 	next.Start()
 	return next, nil
@@ -167,15 +86,17 @@ func newScheduler(set *scenarios.Set, opts SchedulerOptions, drills *drillPool) 
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.Owner == "" {
-		host, _ := os.Hostname()
-		opts.Owner = fmt.Sprintf("%s:%d", host, os.Getpid())
+	if opts.RunClock == nil {
+		opts.RunClock = clockwork.NewRealClock()
+	}
+	if opts.Identity == (Identity{}) {
+		opts.Identity = LocalIdentity()
 	}
 	scheduler, err := gocron.NewScheduler(gocron.WithClock(opts.Clock), gocron.WithLocation(time.UTC), gocron.WithStopTimeout(time.Second))
 	if err != nil {
 		return nil, err
 	}
-	s := &Scheduler{set: set, opts: opts, scheduler: scheduler, notifier: NewNotifier(set.Notifiers, opts.Logger), drills: drills}
+	s := &Scheduler{set: set, opts: opts, scheduler: scheduler, notifier: NewNotifier(set.Notifiers, opts.Logger), drills: drills, stopHousekeeping: func() {}}
 	s.notifier.DashboardURL = opts.DashboardURL
 	drills.mu.Lock()
 	drills.notifiers = append(drills.notifiers, s.notifier)
@@ -215,8 +136,14 @@ func newScheduler(set *scenarios.Set, opts SchedulerOptions, drills *drillPool) 
 	return s, nil
 }
 
-// Start starts the schedules.
-func (s *Scheduler) Start() { s.scheduler.Start() }
+// Start starts the schedules, and the marking of runs whose runner
+// stopped.
+func (s *Scheduler) Start() {
+	stop := make(chan struct{})
+	s.housekeeping.Go(func() { s.keepMarkingStoppedRunners(stop) })
+	s.stopHousekeeping = sync.OnceFunc(func() { close(stop); s.housekeeping.Wait() })
+	s.scheduler.Start()
+}
 
 // Jobs lists the scheduled scenarios and game days and their next run.
 func (s *Scheduler) Jobs() map[string]time.Time {
@@ -245,6 +172,7 @@ func (s *Scheduler) NextScenarioRuns() map[string]time.Time {
 // rollback runs) and waits for them and their notifications, at most
 // until ctx ends.
 func (s *Scheduler) Shutdown(ctx context.Context) error {
+	s.stopHousekeeping()
 	s.drills.stop()
 	_ = s.scheduler.Shutdown()
 	done := make(chan struct{})
@@ -264,7 +192,7 @@ func (s *Scheduler) Shutdown(ctx context.Context) error {
 }
 
 // observe passes a run's events to the webhooks and to Options.Observe.
-func (s *Scheduler) observe(e Event) {
+func (s *Scheduler) observe(e store.Event) {
 	s.notifier.Observe(e)
 	if s.opts.Observe != nil {
 		s.opts.Observe(e)
@@ -286,8 +214,10 @@ func (s *Scheduler) tick(sc *scenarios.Scenario) {
 	if !s.claim(sc.Name, scheduledAt) || s.runningElsewhere(sc.Name, scheduledAt) {
 		return
 	}
-	result := Run(s.drills.ctx, s.set, sc, Options{Store: s.opts.Store, Trigger: store.TriggerSchedule, Observe: s.observe})
-	s.opts.Logger.Info("scheduled drill finished", "scenario", sc.Name, "run_id", result.RunID, "verdict", result.Verdict)
+	run := s.runOptions()
+	run.Trigger, run.ScheduledAt = store.TriggerSchedule, scheduledAt
+	result := Run(s.drills.ctx, s.set, sc, run)
+	s.opts.Logger.Info("scheduled drill finished", "scenario", sc.Name, "run_id", result.ID, "verdict", result.Verdict)
 }
 
 // gameDay runs a game day at its start if this runner claims it.
@@ -310,7 +240,7 @@ func (s *Scheduler) gameDay(gd *scenarios.GameDay) {
 	}
 	defer s.drills.leave(gd.Scenarios...)
 	s.opts.Logger.Info("game day started", "gameday", gd.Name, "scenarios", gd.Scenarios, "parallel", gd.Parallel)
-	results, err := RunGameDay(s.drills.ctx, s.set, gd, Options{Store: s.opts.Store, Observe: s.observe})
+	results, err := RunGameDay(s.drills.ctx, s.set, gd, s.runOptions())
 	if err != nil {
 		s.opts.Logger.Error("game day not run", "gameday", gd.Name, "error", err)
 		return
@@ -322,12 +252,17 @@ func (s *Scheduler) gameDay(gd *scenarios.GameDay) {
 	s.opts.Logger.Info("game day finished", "gameday", gd.Name, "runs", len(results), "verdicts", verdicts)
 }
 
+// runOptions are what every run the scheduler starts gets.
+func (s *Scheduler) runOptions() Options {
+	return Options{Store: s.opts.Store, Observe: s.observe, Clock: s.opts.RunClock, Identity: s.opts.Identity}
+}
+
 // claim records in the store that this runner takes the job's tick, and
 // tells whether it won it.
 func (s *Scheduler) claim(job string, scheduledAt time.Time) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	won, err := s.opts.Store.Claim(ctx, job, scheduledAt, s.opts.Owner)
+	won, err := s.opts.Store.Claim(ctx, job, scheduledAt, s.opts.Identity.String())
 	if err != nil {
 		s.opts.Logger.Error("scheduled drill skipped: cannot claim its tick", "job", job, "scheduled_at", scheduledAt, "error", err)
 		return false
@@ -344,20 +279,48 @@ func (s *Scheduler) claim(job string, scheduledAt time.Time) bool {
 // of this host, or a heartbeat gone stale) is marked interrupted first and
 // does not count.
 func (s *Scheduler) runningElsewhere(scenario string, scheduledAt time.Time) bool {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	s.markStoppedRunners()
+	ctx, cancel := context.WithTimeout(context.Background(), storeWriteLimit)
 	defer cancel()
-	if _, err := s.opts.Store.MarkInterrupted(ctx, time.Now().Add(-store.StaleAfter)); err != nil {
-		s.opts.Logger.Warn("cannot mark the runs of stopped runners as interrupted", "error", err)
-	}
-	latest, ran, err := s.opts.Store.LatestRun(ctx, scenario)
+	last, ran, err := s.opts.Store.LatestRun(ctx, scenario)
 	if err != nil {
 		s.opts.Logger.Error("scheduled drill skipped: cannot tell whether it still runs elsewhere", "scenario", scenario, "scheduled_at", scheduledAt, "error", err)
 		return true
 	}
-	// Heartbeats are on the real clock, whatever drives the schedule.
-	if ran && latest.Status == store.StatusRunning && latest.HeartbeatAt.After(time.Now().Add(-store.StaleAfter)) {
-		s.opts.Logger.Info("tick skipped: the drill is still running on another runner", "scenario", scenario, "scheduled_at", scheduledAt, "run_id", latest.ID, "host", latest.Host)
+	// Heartbeats are on the run clock, whatever drives the schedule.
+	if ran && last.Status == store.StatusRunning && last.HeartbeatAt.After(s.opts.RunClock.Now().Add(-store.StaleAfter)) {
+		s.opts.Logger.Info("tick skipped: the drill is still running on another runner", "scenario", scenario, "scheduled_at", scheduledAt, "run_id", last.ID, "host", last.Host)
 		return true
 	}
 	return false
+}
+
+// markStoppedRunners ends, as interrupted, the runs whose runner is gone,
+// so that neither the scheduler nor a report takes them for running.
+func (s *Scheduler) markStoppedRunners() {
+	ctx, cancel := context.WithTimeout(context.Background(), storeWriteLimit)
+	defer cancel()
+	marked, err := s.opts.Store.MarkInterrupted(ctx, s.opts.RunClock.Now().Add(-store.StaleAfter))
+	if err != nil {
+		s.opts.Logger.Warn("cannot mark the runs of stopped runners as interrupted", "error", err)
+		return
+	}
+	if marked > 0 {
+		s.opts.Logger.Info("runs of stopped runners marked interrupted", "runs", marked)
+	}
+}
+
+// keepMarkingStoppedRunners marks the runs of stopped runners every
+// heartbeat interval until stop is closed.
+func (s *Scheduler) keepMarkingStoppedRunners(stop <-chan struct{}) {
+	ticker := s.opts.RunClock.NewTicker(store.HeartbeatInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-ticker.Chan():
+			s.markStoppedRunners()
+		}
+	}
 }

@@ -314,7 +314,7 @@ func startSchedulers(t *testing.T, set *scenarios.Set, opts SchedulerOptions, ow
 	t.Helper()
 	var schedulers []*Scheduler
 	for _, owner := range owners {
-		opts.Owner = owner
+		opts.Identity = Identity{Host: owner, PID: os.Getpid()}
 		s, err := NewScheduler(set, opts)
 		if err != nil {
 			t.Fatal(err)

@@ -105,8 +105,8 @@ func TestHangingStoreDoesNotInflateRTO(t *testing.T) {
 		t.Fatal(diags.Error())
 	}
 	frozen := false
-	result := Run(context.Background(), set, set.Scenarios[0], Options{Store: history, Observe: func(e Event) {
-		if e.Type == EventClockStart {
+	result := Run(context.Background(), set, set.Scenarios[0], Options{Store: history, Observe: func(e store.Event) {
+		if e.Type == store.EventClockStart {
 			proxy.freeze()
 			frozen = true
 		}
@@ -136,7 +136,7 @@ func TestHangingStoreDoesNotInflateRTO(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer reopened.Close()
-	stored, steps, err := reopened.Run(context.Background(), result.RunID)
+	stored, steps, err := reopened.Run(context.Background(), result.ID)
 	if err != nil {
 		t.Fatalf("the spooled run did not reach the store: %v", err)
 	}

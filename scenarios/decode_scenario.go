@@ -15,6 +15,7 @@ import (
 
 	"github.com/redrill/redrill/scenarios/cron"
 	"github.com/redrill/redrill/scenarios/phase"
+	"github.com/redrill/redrill/store"
 )
 
 // scenarioSchema is the body of a scenario block: its attributes, its
@@ -168,8 +169,8 @@ func (l *loader) decodeScenario(block *hcl.Block) (*Scenario, hcl.Diagnostics) {
 	return sc, diags
 }
 
-func decodePostmortem(block *hcl.Block, ctx *hcl.EvalContext) (Postmortem, hcl.Diagnostics) {
-	pm := Postmortem{Range: block.DefRange}
+func decodePostmortem(block *hcl.Block, ctx *hcl.EvalContext) (store.Postmortem, hcl.Diagnostics) {
+	var pm store.Postmortem
 	content, diags := block.Body.Content(postmortemSchema)
 	diags = append(diags, decodeString(content.Attributes["id"], ctx, &pm.ID)...)
 	diags = append(diags, decodeString(content.Attributes["title"], ctx, &pm.Title)...)

@@ -100,7 +100,7 @@ func (p *planWriter) scenario(sc *Scenario, now time.Time) {
 		p.line(1, "schedule:  %q in %s, next run %s", sc.Schedule.Cron, sc.Schedule.Location, nextRun(sc.Schedule, now))
 	}
 	if sc.Timeout > 0 {
-		p.line(1, "timeout:   %s", formatDuration(sc.Timeout))
+		p.line(1, "timeout:   %s", checks.FormatDuration(sc.Timeout))
 	}
 	for _, pm := range sc.Postmortems {
 		p.line(1, "postmortem %s", strings.TrimSpace(strings.Join([]string{pm.ID, pm.Date, pm.Title}, " ")))
@@ -132,7 +132,7 @@ func (p *planWriter) scenario(sc *Scenario, now time.Time) {
 		clockNote = ""
 	}
 	if sc.Guard != nil {
-		stage(fmt.Sprintf("guard every %s", formatDuration(sc.Guard.Every)), "polled from clock start until recovery; one failure aborts")
+		stage(fmt.Sprintf("guard every %s", checks.FormatDuration(sc.Guard.Every)), "polled from clock start until recovery; one failure aborts")
 		p.steps(sc.Guard.Checks)
 	}
 	if len(sc.Recover) > 0 {
@@ -144,11 +144,11 @@ func (p *planWriter) scenario(sc *Scenario, now time.Time) {
 		p.steps(sc.Recover)
 	}
 	if rw := sc.RecoveredWhen; rw != nil {
-		timeout := formatDuration(rw.Timeout)
+		timeout := checks.FormatDuration(rw.Timeout)
 		if rw.Timeout == 0 {
-			timeout = "the drill's " + formatDuration(sc.Timeout)
+			timeout = "the drill's " + checks.FormatDuration(sc.Timeout)
 		}
-		stage(fmt.Sprintf("recovered_when every %s, timeout %s", formatDuration(rw.Every), timeout), "the clock stops at the first round where all pass")
+		stage(fmt.Sprintf("recovered_when every %s, timeout %s", checks.FormatDuration(rw.Every), timeout), "the clock stops at the first round where all pass")
 		p.steps(rw.Checks)
 	}
 	if sc.DataLoss != nil && sc.DataLoss.Check != nil {
@@ -174,10 +174,10 @@ func (p *planWriter) steps(steps []*Step) {
 		}
 		var extras []string
 		if step.Timeout > 0 {
-			extras = append(extras, "timeout "+formatDuration(step.Timeout))
+			extras = append(extras, "timeout "+checks.FormatDuration(step.Timeout))
 		}
 		if step.Retries > 0 {
-			extras = append(extras, fmt.Sprintf("retries %d every %s", step.Retries, formatDuration(step.RetryEvery)))
+			extras = append(extras, fmt.Sprintf("retries %d every %s", step.Retries, checks.FormatDuration(step.RetryEvery)))
 		}
 		if len(extras) > 0 {
 			header += "   (" + strings.Join(extras, ", ") + ")"
@@ -272,17 +272,5 @@ func durationOrNone(d time.Duration) string {
 	if d == 0 {
 		return "not set"
 	}
-	return formatDuration(d)
-}
-
-// formatDuration writes 30m rather than Go's 30m0s.
-func formatDuration(d time.Duration) string {
-	text := d.String()
-	if strings.HasSuffix(text, "m0s") {
-		text = strings.TrimSuffix(text, "0s")
-	}
-	if strings.HasSuffix(text, "h0m") {
-		text = strings.TrimSuffix(text, "0m")
-	}
-	return text
+	return checks.FormatDuration(d)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/redrill/redrill/checks"
 	"github.com/redrill/redrill/scenarios/cron"
 	"github.com/redrill/redrill/scenarios/phase"
+	"github.com/redrill/redrill/store"
 )
 
 // Set is a loaded scenario set: one file, or every scenario file of a folder.
@@ -88,7 +89,9 @@ type Scenario struct {
 	Description string
 	Owner       string
 	Tags        []string
-	Postmortems []Postmortem
+	// Postmortems are the incidents the drill was derived from, in the
+	// type the record of its runs and the reports share.
+	Postmortems []store.Postmortem
 	Objective   Objective
 	Schedule    *Schedule
 	// Timeout caps the whole drill; zero means no cap.
@@ -106,16 +109,6 @@ type Scenario struct {
 	// Hash is a stable SHA-256 of the scenario's source text, so reports can
 	// tell runs of different versions of a drill apart.
 	Hash string
-}
-
-// Postmortem is an incident a drill was derived from.
-type Postmortem struct {
-	ID      string
-	Title   string
-	URL     string
-	Date    string
-	Finding string
-	Range   hcl.Range
 }
 
 // Objective holds the recovery objectives; zero means not set.

@@ -19,6 +19,8 @@ func storeFlag(cmd *cobra.Command, target *string) {
 	cmd.Flags().StringVar(target, "store", os.Getenv(store.EnvStore), "history: a postgres:// URL or an SQLite file (default $"+store.EnvStore+", else the state folder)")
 }
 
+// openStore opens the history; an error is printed and ends the command
+// with exit code 2.
 func openStore(cmd *cobra.Command, target string) (store.Store, error) {
 	history, err := store.Open(cmd.Context(), target, store.Options{})
 	if err != nil {
@@ -28,83 +30,97 @@ func openStore(cmd *cobra.Command, target string) (store.Store, error) {
 	return history, nil
 }
 
+// reportFormats are the writers of redrill report, by --format.
+var reportFormats = map[string]func(io.Writer, reports.Report) error{
+	"text": reports.WriteText, "markdown": reports.WriteMarkdown, "json": reports.WriteJSON, "html": reports.WriteHTML,
+}
+
+// reportOptions are the flags of redrill report.
+type reportOptions struct {
+	format, since, output, storeTarget string
+}
+
 func newReportCommand() *cobra.Command {
-	var format, since, output, storeTarget string
+	var opts reportOptions
 	cmd := &cobra.Command{
 		Use:   "report",
 		Short: "Recovery-time report: which systems meet their objectives, which are at risk",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			window, err := checks.ParseDuration(since)
-			if err != nil {
-				return usageError(cmd, fmt.Errorf("--since: %v", err))
-			}
-			write := map[string]func(io.Writer, reports.Report) error{
-				"text": reports.WriteText, "markdown": reports.WriteMarkdown, "json": reports.WriteJSON, "html": reports.WriteHTML,
-			}[format]
-			if write == nil {
-				return usageError(cmd, fmt.Errorf("--format %q: use text, markdown, json or html", format))
-			}
-			history, err := openStore(cmd, storeTarget)
-			if err != nil {
-				return err
-			}
-			defer history.Close()
-			now := time.Now()
-			report, err := reports.Build(cmd.Context(), history, reports.Options{Since: now.Add(-window), Now: now})
-			if err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			if output != "" {
-				file, err := os.Create(output)
-				if err != nil {
-					return usageError(cmd, err)
-				}
-				defer file.Close()
-				w = file
-			}
-			return write(w, report)
-		},
+		RunE:  func(cmd *cobra.Command, args []string) error { return report(cmd, opts) },
 	}
-	cmd.Flags().StringVar(&format, "format", "text", "text, markdown, json or html (one self-contained file)")
-	cmd.Flags().StringVar(&since, "since", "90d", "window of runs the statistics cover")
-	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of stdout")
-	storeFlag(cmd, &storeTarget)
+	cmd.Flags().StringVar(&opts.format, "format", "text", "text, markdown, json or html (one self-contained file)")
+	cmd.Flags().StringVar(&opts.since, "since", fmt.Sprintf("%.0fd", reports.DefaultWindow.Hours()/24), "window of runs the statistics cover")
+	cmd.Flags().StringVarP(&opts.output, "output", "o", "", "write to this file instead of stdout")
+	storeFlag(cmd, &opts.storeTarget)
 	return cmd
 }
 
+func report(cmd *cobra.Command, opts reportOptions) error {
+	window, err := checks.ParseDuration(opts.since)
+	if err != nil {
+		return usageError(cmd, fmt.Errorf("--since: %v", err))
+	}
+	write := reportFormats[opts.format]
+	if write == nil {
+		return usageError(cmd, fmt.Errorf("--format %q: use text, markdown, json or html", opts.format))
+	}
+	history, err := openStore(cmd, opts.storeTarget)
+	if err != nil {
+		return err
+	}
+	defer history.Close()
+	now := time.Now()
+	built, err := reports.Build(cmd.Context(), history, reports.Options{Since: now.Add(-window), Now: now})
+	if err != nil {
+		return err
+	}
+	if opts.output == "" {
+		return write(cmd.OutOrStdout(), built)
+	}
+	if err := createFile(opts.output, func(file *os.File) error { return write(file, built) }); err != nil {
+		return usageError(cmd, err)
+	}
+	return nil
+}
+
+// listOptions are the flags of redrill history.
+type listOptions struct {
+	scenario, format, storeTarget string
+	limit                         int
+}
+
 func newHistoryCommand() *cobra.Command {
-	var scenario, format, storeTarget string
-	var limit int
+	var opts listOptions
 	cmd := &cobra.Command{
 		Use:   "history",
 		Short: "Past runs, newest first",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return usageError(cmd, fmt.Errorf("--format %q: use text or json", format))
-			}
-			history, err := openStore(cmd, storeTarget)
-			if err != nil {
-				return err
-			}
-			defer history.Close()
-			runs, err := history.Runs(cmd.Context(), store.RunQuery{Scenario: scenario, Limit: limit})
-			if err != nil {
-				return err
-			}
-			if format == "json" {
-				return reports.WriteHistoryJSON(cmd.OutOrStdout(), runs)
-			}
-			return reports.WriteHistory(cmd.OutOrStdout(), runs)
-		},
+		RunE:  func(cmd *cobra.Command, args []string) error { return listRuns(cmd, opts) },
 	}
-	cmd.Flags().StringVar(&scenario, "scenario", "", "only this scenario's runs")
-	cmd.Flags().IntVar(&limit, "limit", 20, "at most this many runs (0: all)")
-	cmd.Flags().StringVar(&format, "format", "text", "text or json")
-	storeFlag(cmd, &storeTarget)
+	cmd.Flags().StringVar(&opts.scenario, "scenario", "", "only this scenario's runs")
+	cmd.Flags().IntVar(&opts.limit, "limit", 20, "at most this many runs (0: all)")
+	cmd.Flags().StringVar(&opts.format, "format", "text", "text or json")
+	storeFlag(cmd, &opts.storeTarget)
 	return cmd
+}
+
+func listRuns(cmd *cobra.Command, opts listOptions) error {
+	if err := checkTextOrJSON(cmd, opts.format); err != nil {
+		return err
+	}
+	history, err := openStore(cmd, opts.storeTarget)
+	if err != nil {
+		return err
+	}
+	defer history.Close()
+	runs, err := history.Runs(cmd.Context(), store.RunQuery{Scenario: opts.scenario, Limit: opts.limit})
+	if err != nil {
+		return err
+	}
+	if opts.format == "json" {
+		return reports.WriteHistoryJSON(cmd.OutOrStdout(), runs)
+	}
+	return reports.WriteHistory(cmd.OutOrStdout(), runs)
 }
 
 func newShowCommand() *cobra.Command {
@@ -113,29 +129,39 @@ func newShowCommand() *cobra.Command {
 		Use:   "show RUN",
 		Short: "One run, step by step, with the recovery clock",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return usageError(cmd, fmt.Errorf("--format %q: use text or json", format))
-			}
-			history, err := openStore(cmd, storeTarget)
-			if err != nil {
-				return err
-			}
-			defer history.Close()
-			run, steps, err := history.Run(cmd.Context(), args[0])
-			if errors.Is(err, store.ErrNotFound) {
-				return usageError(cmd, fmt.Errorf("no run %s in %s; redrill history lists them", args[0], history.Where()))
-			}
-			if err != nil {
-				return err
-			}
-			if format == "json" {
-				return reports.WriteRunJSON(cmd.OutOrStdout(), run, steps)
-			}
-			return reports.WriteRun(cmd.OutOrStdout(), run, steps)
-		},
+		RunE:  func(cmd *cobra.Command, args []string) error { return showRun(cmd, args[0], format, storeTarget) },
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "text or json")
 	storeFlag(cmd, &storeTarget)
 	return cmd
+}
+
+func showRun(cmd *cobra.Command, id, format, storeTarget string) error {
+	if err := checkTextOrJSON(cmd, format); err != nil {
+		return err
+	}
+	history, err := openStore(cmd, storeTarget)
+	if err != nil {
+		return err
+	}
+	defer history.Close()
+	run, steps, err := history.Run(cmd.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return usageError(cmd, fmt.Errorf("no run %s in %s; redrill history lists them", id, history.Where()))
+	}
+	if err != nil {
+		return err
+	}
+	record := store.Record{Run: run, Steps: steps}
+	if format == "json" {
+		return reports.WriteRunJSON(cmd.OutOrStdout(), record)
+	}
+	return reports.WriteRun(cmd.OutOrStdout(), record)
+}
+
+func checkTextOrJSON(cmd *cobra.Command, format string) error {
+	if format != "text" && format != "json" {
+		return usageError(cmd, fmt.Errorf("--format %q: use text or json", format))
+	}
+	return nil
 }

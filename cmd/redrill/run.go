@@ -2,26 +2,32 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/redrill/redrill/reports"
 	"github.com/redrill/redrill/runner"
-	"github.com/redrill/redrill/scenarios"
 	"github.com/redrill/redrill/store"
 )
 
+// runOptions are the flags of redrill run.
+type runOptions struct {
+	vars        varFlags
+	names       []string
+	gameDay     string
+	parallel    int
+	format      string
+	junitPath   string
+	storeTarget string
+}
+
 func newRunCommand() *cobra.Command {
-	var flags varFlags
-	var names []string
-	var format, storeTarget, junitPath, gameDay string
-	var parallel int
+	var opts runOptions
 	cmd := &cobra.Command{
 		Use:   "run PATH",
 		Short: "Run drills now and record their results",
@@ -32,125 +38,93 @@ not, 2 on invalid input (nothing runs), 130 when interrupted. The first
 SIGINT or SIGTERM cancels the running step and runs rollback; a second one
 skips rollback.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return usageError(cmd, fmt.Errorf("--format %q: use text or json", format))
-			}
-			if parallel < 1 {
-				return usageError(cmd, fmt.Errorf("--parallel %d: give 1 or more", parallel))
-			}
-			set, err := loadSet(cmd, args[0], flags)
-			if err != nil {
-				return err
-			}
-			if gameDay != "" && len(names) > 0 {
-				return usageError(cmd, fmt.Errorf("--gameday runs the game day's own scenarios: drop --scenario"))
-			}
-			var gd *scenarios.GameDay
-			if gameDay != "" {
-				if gd, err = set.GameDay(gameDay); err != nil {
-					return usageError(cmd, err)
-				}
-				names = gd.Scenarios
-			}
-			selected, err := set.Select(names)
-			if err != nil {
-				return usageError(cmd, err)
-			}
-			drillCtx, rollbackCtx, stop := interruptContexts(cmd)
-			defer stop()
-
-			history, err := store.Open(drillCtx, storeTarget, store.Options{})
-			if err != nil {
-				fmt.Fprintf(cmd.ErrOrStderr(), "Error: %v\n", err)
-				return exitError{code: exitInvalid}
-			}
-			defer history.Close()
-
-			opts := runner.Options{Store: history, RollbackContext: rollbackCtx}
-			if format == "text" {
-				output := runner.NewTextOutput(cmd.OutOrStdout(), isTerminal(cmd.OutOrStdout()))
-				concurrent := parallel > 1
-				if gd != nil {
-					concurrent = gd.Parallel // a game day says how it runs
-				}
-				output.Prefixed = concurrent && len(selected) > 1
-				opts.Observe = output.Observe
-			}
-			var notifier *runner.Notifier
-			if len(set.Notifiers) > 0 {
-				notifier = runner.NewNotifier(set.Notifiers, slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)))
-				output := opts.Observe
-				opts.Observe = func(e runner.Event) {
-					if output != nil {
-						output(e)
-					}
-					notifier.Observe(e)
-				}
-			}
-			var results []runner.Result
-			if gd != nil {
-				// Validation checked the game day's scenario names.
-				results, _ = runner.RunGameDay(drillCtx, set, gd, opts)
-			} else {
-				results = runner.RunAll(drillCtx, set, selected, opts, parallel)
-			}
-			if notifier != nil {
-				// Webhooks get a bounded time to finish; they never hold a result.
-				waitCtx, cancel := context.WithTimeout(context.Background(), 35*time.Second)
-				notifier.Wait(waitCtx)
-				cancel()
-			}
-
-			if format == "json" {
-				encoder := json.NewEncoder(cmd.OutOrStdout())
-				encoder.SetIndent("", "  ")
-				if err := encoder.Encode(runner.NewReport(results)); err != nil {
-					return err
-				}
-			}
-			if junitPath != "" {
-				if err := writeJUnit(junitPath, results); err != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "Error: write JUnit report: %v\n", err)
-					return exitError{code: exitNotMet}
-				}
-			}
-			code := exitMet
-			for _, r := range results {
-				if r.StoreError != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "warning: run %s not fully recorded in %s: %v\n", r.RunID, history.Where(), r.StoreError)
-				}
-				if r.RollbackFailed && code == exitMet {
-					code = exitNotMet
-				}
-				switch r.Verdict {
-				case store.VerdictMet:
-				case store.VerdictInterrupted:
-					code = exitInterrupted
-				default:
-					if code == exitMet {
-						code = exitNotMet
-					}
-				}
-			}
-			if drillCtx.Err() != nil {
-				code = exitInterrupted
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "results recorded in %s\n", history.Where())
-			if code != exitMet {
-				return exitError{code: code}
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return runDrills(cmd, args[0], opts) },
 	}
-	flags.register(cmd)
-	cmd.Flags().StringArrayVar(&names, "scenario", nil, "run only this scenario (repeatable)")
-	cmd.Flags().StringVar(&format, "format", "text", "output: text or json (one document on stdout)")
-	cmd.Flags().IntVar(&parallel, "parallel", 1, "run up to N drills at once")
-	cmd.Flags().StringVar(&gameDay, "gameday", "", "run this game day's scenarios now, grouped under its name (in parallel if it says so)")
-	cmd.Flags().StringVar(&junitPath, "junit", "", "also write a JUnit XML report to this file")
-	storeFlag(cmd, &storeTarget)
+	opts.vars.register(cmd)
+	cmd.Flags().StringArrayVar(&opts.names, "scenario", nil, "run only this scenario (repeatable)")
+	cmd.Flags().StringVar(&opts.format, "format", "text", "output: text or json (one document on stdout)")
+	cmd.Flags().IntVar(&opts.parallel, "parallel", 1, "run up to N drills at once")
+	cmd.Flags().StringVar(&opts.gameDay, "gameday", "", "run this game day's scenarios now, grouped under its name (in parallel if it says so)")
+	cmd.Flags().StringVar(&opts.junitPath, "junit", "", "also write a JUnit XML report to this file")
+	storeFlag(cmd, &opts.storeTarget)
 	return cmd
+}
+
+func runDrills(cmd *cobra.Command, path string, opts runOptions) error {
+	if err := checkTextOrJSON(cmd, opts.format); err != nil {
+		return err
+	}
+	set, err := loadSet(cmd, path, opts.vars)
+	if err != nil {
+		return err
+	}
+	batch, err := runner.ChooseBatch(set, opts.names, opts.gameDay, opts.parallel)
+	if err != nil {
+		return usageError(cmd, err)
+	}
+	drillCtx, rollbackCtx, stop := interruptContexts(cmd)
+	defer stop()
+	history, err := openStore(cmd, opts.storeTarget)
+	if err != nil {
+		return err
+	}
+	defer history.Close()
+
+	run := runner.Options{Store: history, RollbackContext: rollbackCtx}
+	if opts.format == "text" {
+		live := reports.NewLiveText(cmd.OutOrStdout(), isTerminal(cmd.OutOrStdout()))
+		live.Prefixed = batch.Concurrent()
+		run.Observe = live.Observe
+	}
+	results := runner.RunBatch(drillCtx, set, batch, run, slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)))
+	if err := writeRunOutputs(cmd, opts, runner.Records(results)); err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "Error: %v\n", err)
+		return exitError{code: exitNotMet}
+	}
+	for _, r := range results {
+		if r.StoreError != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "warning: run %s not fully recorded in %s: %v\n", r.ID, history.Where(), r.StoreError)
+		}
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "results recorded in %s\n", history.Where())
+	return exitCodeOf(results, drillCtx.Err() != nil)
+}
+
+// writeRunOutputs writes the JSON document and the JUnit file asked for.
+func writeRunOutputs(cmd *cobra.Command, opts runOptions, records []store.Record) error {
+	if opts.format == "json" {
+		if err := reports.WriteRunsJSON(cmd.OutOrStdout(), records); err != nil {
+			return fmt.Errorf("write JSON: %w", err)
+		}
+	}
+	if opts.junitPath == "" {
+		return nil
+	}
+	if err := createFile(opts.junitPath, func(file *os.File) error { return reports.WriteJUnit(file, records) }); err != nil {
+		return fmt.Errorf("write JUnit report: %w", err)
+	}
+	return nil
+}
+
+// exitCodeOf is the exit code of runs: 130 when interrupted, 1 when one
+// did not meet its objectives or left its rollback failed, else 0.
+func exitCodeOf(results []runner.Result, interrupted bool) error {
+	code := exitMet
+	for _, r := range results {
+		switch {
+		case r.Verdict == store.VerdictInterrupted:
+			code = exitInterrupted
+		case (r.Verdict != store.VerdictMet || r.RollbackFailed) && code == exitMet:
+			code = exitNotMet
+		}
+	}
+	if interrupted {
+		code = exitInterrupted
+	}
+	if code != exitMet {
+		return exitError{code: code}
+	}
+	return nil
 }
 
 // interruptContexts returns the drill's context, cancelled by the first
@@ -196,12 +170,14 @@ func isTerminal(w any) bool {
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
 
-func writeJUnit(path string, results []runner.Result) error {
+// createFile creates path and writes it with write; the file is closed,
+// and its error reported, either way.
+func createFile(path string, write func(*os.File) error) error {
 	file, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	if err := runner.WriteJUnit(file, results); err != nil {
+	if err := write(file); err != nil {
 		file.Close()
 		return err
 	}

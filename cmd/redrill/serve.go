@@ -6,23 +6,25 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
-	"sync/atomic"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/redrill/redrill/reports"
 	"github.com/redrill/redrill/runner"
+	"github.com/redrill/redrill/scenarios"
 	"github.com/redrill/redrill/store"
 )
 
+// serveOptions are the flags of redrill serve.
+type serveOptions struct {
+	vars                                     varFlags
+	listen, token, storeTarget, dashboardURL string
+}
+
 func newServeCommand() *cobra.Command {
-	var flags varFlags
-	var listen, token, storeTarget, dashboardURL string
+	var opts serveOptions
 	cmd := &cobra.Command{
 		Use:   "serve PATH",
 		Short: "Run drills on their schedules and serve the dashboard and /metrics",
@@ -33,119 +35,92 @@ one PostgreSQL store: each scheduled tick runs once. SIGHUP reloads PATH (an
 invalid set is refused and the running schedule kept); SIGTERM or SIGINT stop
 the schedule, let running drills roll back, then exit.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkListen(listen, token); err != nil {
-				return usageError(cmd, err)
-			}
-			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-			set, err := loadSet(cmd, args[0], flags)
-			if err != nil {
-				return err
-			}
-			release, err := store.LockExclusive(storeTarget)
-			if err != nil {
-				return usageError(cmd, err)
-			}
-			defer release()
-			history, err := openStore(cmd, storeTarget)
-			if err != nil {
-				return err
-			}
-			defer history.Close()
-
-			listener, err := net.Listen("tcp", listen)
-			if err != nil {
-				return usageError(cmd, err)
-			}
-			if dashboardURL == "" {
-				dashboardURL = "http://" + listener.Addr().String()
-			}
-			scheduler, err := runner.NewScheduler(set, runner.SchedulerOptions{Store: history, Logger: logger, DashboardURL: dashboardURL})
-			if err != nil {
-				return usageError(cmd, err)
-			}
-			scheduler.Start()
-			// The dashboard reads the schedule while SIGHUP may replace it.
-			var current atomic.Pointer[runner.Scheduler]
-			current.Store(scheduler)
-			server := &http.Server{
-				Handler: reports.Handler(history, reports.HandlerOptions{
-					Token:    token,
-					NextRuns: func() map[string]time.Time { return current.Load().NextScenarioRuns() },
-				}),
-				ReadHeaderTimeout: 10 * time.Second,
-			}
-			go func() {
-				if err := server.Serve(listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
-					logger.Error("dashboard stopped", "error", err)
-				}
-			}()
-			logger.Info("serving", "dashboard", "http://"+listener.Addr().String()+"/", "store", history.Where(), "scheduled", len(scheduler.Jobs()))
-
-			// Events spooled while the store was away reach it once it is
-			// back, without waiting for the next drill to end.
-			flushing := time.NewTicker(time.Minute)
-			defer flushing.Stop()
-
-			signals := make(chan os.Signal, 2)
-			signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-			defer signal.Stop(signals)
-		wait:
-			for {
-				select {
-				case <-flushing.C:
-					flushCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-					if err := history.Flush(flushCtx); err != nil {
-						logger.Warn("spooled events still wait for the store", "error", err)
-					}
-					cancel()
-				case sig := <-signals:
-					if sig == syscall.SIGHUP {
-						current.Store(reload(cmd, args[0], flags, logger, current.Load()))
-						continue
-					}
-					logger.Info("stopping: running drills roll back first (signal again to exit at once)", "signal", sig.String())
-					break wait
-				}
-			}
-			go func() {
-				sig := <-signals
-				logger.Error("stopped at once: rollback of drills under way skipped", "signal", sig.String())
-				os.Exit(exitInterrupted)
-			}()
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-			defer cancel()
-			_ = server.Shutdown(ctx)
-			if err := current.Load().Shutdown(ctx); err != nil {
-				logger.Error("shutdown", "error", err)
-				return exitError{code: exitNotMet}
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return serve(cmd, args[0], opts) },
 	}
-	flags.register(cmd)
-	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address of the dashboard and /metrics")
-	cmd.Flags().StringVar(&dashboardURL, "url", "", "address people reach the dashboard at, for the links in notifications (default http://LISTEN)")
-	cmd.Flags().StringVar(&token, "token", os.Getenv("REDRILL_TOKEN"), "bearer token required on every path but /healthz (required off loopback; default $REDRILL_TOKEN)")
-	storeFlag(cmd, &storeTarget)
+	opts.vars.register(cmd)
+	cmd.Flags().StringVar(&opts.listen, "listen", "127.0.0.1:8080", "address of the dashboard and /metrics")
+	cmd.Flags().StringVar(&opts.dashboardURL, "url", "", "address people reach the dashboard at, for the links in notifications (default http://LISTEN)")
+	cmd.Flags().StringVar(&opts.token, "token", os.Getenv("REDRILL_TOKEN"), "bearer token required on every path but /healthz (required off loopback; default $REDRILL_TOKEN)")
+	storeFlag(cmd, &opts.storeTarget)
 	return cmd
 }
 
-// reload re-reads the scenarios; an invalid set keeps the old schedule,
-// and drills under way go on.
-func reload(cmd *cobra.Command, path string, flags varFlags, logger *slog.Logger, current *runner.Scheduler) *runner.Scheduler {
-	set, err := loadSet(cmd, path, flags)
-	if err != nil {
-		logger.Error("reload refused: the scenarios have errors; the previous schedule keeps running", "path", path)
-		return current
+func serve(cmd *cobra.Command, path string, opts serveOptions) error {
+	if err := checkListen(opts.listen, opts.token); err != nil {
+		return usageError(cmd, err)
 	}
-	next, err := current.Reload(set)
+	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+	set, err := loadSet(cmd, path, opts.vars)
 	if err != nil {
-		logger.Error("reload refused; the previous schedule keeps running", "error", err)
-		return current
+		return err
 	}
-	logger.Info("reloaded", "path", path, "scheduled", len(next.Jobs()))
-	return next
+	release, err := store.LockExclusive(opts.storeTarget)
+	if err != nil {
+		return usageError(cmd, err)
+	}
+	defer release()
+	history, err := openStore(cmd, opts.storeTarget)
+	if err != nil {
+		return err
+	}
+	defer history.Close()
+	listener, err := net.Listen("tcp", opts.listen)
+	if err != nil {
+		return usageError(cmd, err)
+	}
+	ctx, reloads, stop := serveSignals(logger)
+	defer stop()
+	err = runner.Serve(ctx, runner.ServeOptions{
+		Set: set, Reload: reloadSet(cmd, path, opts.vars), Reloads: reloads, Store: history,
+		Listener: listener, Token: opts.token, DashboardURL: opts.dashboardURL, Logger: logger,
+	})
+	switch {
+	case errors.Is(err, runner.ErrDrillsOutlivedShutdown):
+		logger.Error("shutdown", "error", err)
+		return exitError{code: exitNotMet}
+	case err != nil:
+		return usageError(cmd, err)
+	}
+	return nil
+}
+
+// reloadSet reads the scenarios again for a reload, printing their
+// diagnostics.
+func reloadSet(cmd *cobra.Command, path string, vars varFlags) func() (*scenarios.Set, error) {
+	return func() (*scenarios.Set, error) {
+		set, err := loadSet(cmd, path, vars)
+		if err != nil {
+			return nil, fmt.Errorf("the scenarios of %s have errors", path)
+		}
+		return set, nil
+	}
+}
+
+// serveSignals turns SIGHUP into a reload and the first SIGINT or SIGTERM
+// into the end of ctx; a second one exits at once, skipping rollback.
+func serveSignals(logger *slog.Logger) (ctx context.Context, reloads <-chan struct{}, stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	reload := make(chan struct{}, 1)
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		for sig := range signals {
+			switch {
+			case sig == syscall.SIGHUP:
+				select {
+				case reload <- struct{}{}:
+				default: // a reload is already waiting
+				}
+			case ctx.Err() == nil:
+				logger.Info("stopping: running drills roll back first (signal again to exit at once)", "signal", sig.String())
+				cancel()
+			default:
+				logger.Error("stopped at once: rollback of drills under way skipped", "signal", sig.String())
+				os.Exit(exitInterrupted)
+			}
+		}
+	}()
+	return ctx, reload, func() { signal.Stop(signals); cancel() }
 }
 
 // checkListen requires a token when the dashboard is reachable off this

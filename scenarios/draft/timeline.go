@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redrill/redrill/checks"
 )
 
 // Timestamps a timeline may use, most specific first.
@@ -117,14 +119,5 @@ func clockText(m []string) string {
 	return text
 }
 
-// shortDuration writes 9h12m0s as 9h12m and 3h0m0s as 3h.
-func shortDuration(d time.Duration) string {
-	text := d.Round(time.Second).String()
-	if strings.HasSuffix(text, "m0s") {
-		text = strings.TrimSuffix(text, "0s")
-	}
-	if strings.HasSuffix(text, "h0m") {
-		text = strings.TrimSuffix(text, "0m")
-	}
-	return text
-}
+// shortDuration writes 9h12m0s as 9h12m and 3h0m0s as 3h, to the second.
+func shortDuration(d time.Duration) string { return checks.FormatDuration(d.Round(time.Second)) }

@@ -1,4 +1,4 @@
-package runner
+package reports
 
 import (
 	"fmt"
@@ -11,12 +11,12 @@ import (
 	"github.com/redrill/redrill/store"
 )
 
-// TextOutput prints a run as it happens, for a person: each phase and
-// step, and a live line: while the recovery clock runs, the time elapsed
-// against the RTO; outside it, while a step runs, the step's time. The
-// line is rewritten in place on a terminal and repeated every ten seconds
+// LiveText prints runs as they happen, for a person: each phase and step,
+// and a live line: while the recovery clock runs, the time elapsed against
+// the RTO; outside it, while a step runs, the step's time. The line is
+// rewritten in place on a terminal and repeated every ten seconds
 // otherwise.
-type TextOutput struct {
+type LiveText struct {
 	// Prefixed starts every line with the scenario's name, for drills
 	// that run in parallel; the live line is then off.
 	Prefixed bool
@@ -29,61 +29,61 @@ type TextOutput struct {
 	live     bool // a live line is on screen and must be cleared
 }
 
-// NewTextOutput writes to w; terminal says whether w is a terminal.
-func NewTextOutput(w io.Writer, terminal bool) *TextOutput {
-	return &TextOutput{w: w, terminal: terminal}
+// NewLiveText writes to w; terminal says whether w is a terminal.
+func NewLiveText(w io.Writer, terminal bool) *LiveText {
+	return &LiveText{w: w, terminal: terminal}
 }
 
 // Observe is the runner's Options.Observe.
-func (t *TextOutput) Observe(e Event) {
+func (t *LiveText) Observe(e store.Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.clearLive()
 	if t.Prefixed {
 		w := t.w
-		t.w = &prefixWriter{w: w, prefix: "[" + e.Scenario + "] "}
+		t.w = &prefixWriter{w: w, prefix: "[" + e.Record.Scenario + "] "}
 		defer func() { t.w = w }()
 	}
 	switch e.Type {
-	case EventStart:
-		fmt.Fprintf(t.w, "▶ %s   run %s\n", e.Scenario, e.RunID)
-	case EventPhase:
+	case store.EventStart:
+		fmt.Fprintf(t.w, "▶ %s   run %s\n", e.Record.Scenario, e.Record.ID)
+	case store.EventPhase:
 		if !e.Phase.Clocked() {
 			t.stopTicker() // the clock stopped without recovery
 			t.clock = false
 		}
 		fmt.Fprintf(t.w, "  %s\n", e.Phase)
-	case EventClockStart:
-		fmt.Fprintf(t.w, "  ⏱ recovery clock started%s\n", budget(e.Run.ObjectiveRTO))
+	case store.EventClockStart:
+		fmt.Fprintf(t.w, "  ⏱ recovery clock started%s\n", budget(e.Record.ObjectiveRTO))
 		t.stopTicker()
 		t.clock = true
-		objective := e.Run.ObjectiveRTO
-		t.startTicker(e.Run.ClockStart, func(elapsed time.Duration) string { return clockLine(elapsed, objective) })
-	case EventStepStart:
+		objective := e.Record.ObjectiveRTO
+		t.startTicker(e.Record.ClockStart, func(elapsed time.Duration) string { return clockLine(elapsed, objective) })
+	case store.EventStepStart:
 		if !t.clock {
 			t.stopTicker()
-			name := e.Step
+			name := e.Step.Name
 			t.startTicker(e.At, func(elapsed time.Duration) string { return stepLine(name, elapsed) })
 		}
-	case EventStepEnd:
+	case store.EventStepEnd:
 		if !t.clock {
 			t.stopTicker()
 		}
 		t.step(e)
-	case EventClockStop:
+	case store.EventClockStop:
 		t.stopTicker()
 		t.clock = false
-		fmt.Fprintf(t.w, "  ⏱ recovered after %s\n", formatDuration(*e.Run.RTO))
-	case EventRollbackSkipped:
+		fmt.Fprintf(t.w, "  ⏱ recovered after %s\n", duration(e.Record.RTO))
+	case store.EventRollbackSkipped:
 		fmt.Fprintln(t.w, "  rollback skipped: interrupted twice")
-	case EventEnd:
+	case store.EventEnd:
 		t.stopTicker()
-		fmt.Fprintln(t.w, Summary(*e.Run))
+		fmt.Fprintln(t.w, Summary(e.Record))
 	}
 }
 
-func (t *TextOutput) step(e Event) {
-	s := e.Result
+func (t *LiveText) step(e store.Event) {
+	s := e.Step
 	mark := "✓"
 	if !s.Passed {
 		mark = "✗"
@@ -92,12 +92,12 @@ func (t *TextOutput) step(e Event) {
 	if s.Passed && e.Phase == phase.Guard {
 		return // a guard that holds is news only when it fails
 	}
-	if polled && !s.Passed && e.Round > 1 && e.Round%10 != 0 {
+	if polled && !s.Passed && s.Round > 1 && s.Round%10 != 0 {
 		return // not every failed round: the live line shows progress
 	}
-	line := fmt.Sprintf("    %s %s (%s)  %s", mark, s.Name, s.Kind, formatDuration(s.Duration))
+	line := fmt.Sprintf("    %s %s (%s)  %s", mark, s.Name, s.Kind, duration(&s.Duration))
 	if polled {
-		line = fmt.Sprintf("    %s round %d: %s (%s)  %s", mark, e.Round, s.Name, s.Kind, formatDuration(s.Duration))
+		line = fmt.Sprintf("    %s round %d: %s (%s)  %s", mark, s.Round, s.Name, s.Kind, duration(&s.Duration))
 	}
 	if s.Attempts > 1 {
 		line += fmt.Sprintf(", %d attempts", s.Attempts)
@@ -109,7 +109,7 @@ func (t *TextOutput) step(e Event) {
 }
 
 // startTicker shows line(time since start) every tick until stopped.
-func (t *TextOutput) startTicker(start time.Time, line func(elapsed time.Duration) string) {
+func (t *LiveText) startTicker(start time.Time, line func(elapsed time.Duration) string) {
 	if t.Prefixed {
 		return
 	}
@@ -137,7 +137,7 @@ func (t *TextOutput) startTicker(start time.Time, line func(elapsed time.Duratio
 	}()
 }
 
-func (t *TextOutput) stopTicker() {
+func (t *LiveText) stopTicker() {
 	if t.stop != nil {
 		close(t.stop)
 		t.stop = nil
@@ -146,11 +146,11 @@ func (t *TextOutput) stopTicker() {
 
 // clockLine is the live line of the recovery clock: the elapsed time
 // against the RTO budget.
-func clockLine(elapsed, objective time.Duration) string {
+func clockLine(elapsed time.Duration, objective *time.Duration) string {
 	text := "    … " + formatElapsed(elapsed) + " elapsed"
-	if objective > 0 {
-		share := float64(elapsed) / float64(objective)
-		text += fmt.Sprintf(" of RTO %s %s %3.0f%%", formatDuration(objective), bar(share, 20), share*100)
+	if objective != nil && *objective > 0 {
+		share := float64(elapsed) / float64(*objective)
+		text += fmt.Sprintf(" of RTO %s %s %3.0f%%", duration(objective), bar(share, 20), share*100)
 	}
 	return text
 }
@@ -166,11 +166,11 @@ func formatElapsed(d time.Duration) string {
 	if d < time.Minute {
 		return fmt.Sprintf("%.1fs", d.Truncate(100*time.Millisecond).Seconds())
 	}
-	return formatDuration(d.Truncate(time.Second))
+	return strings.Replace(d.Truncate(time.Second).String(), "m0s", "m", 1)
 }
 
 // printLive shows a live line.
-func (t *TextOutput) printLive(text string) {
+func (t *LiveText) printLive(text string) {
 	if t.terminal {
 		fmt.Fprintf(t.w, "\r%s\033[K", text)
 		t.live = true
@@ -179,7 +179,7 @@ func (t *TextOutput) printLive(text string) {
 	fmt.Fprintln(t.w, text)
 }
 
-func (t *TextOutput) clearLive() {
+func (t *LiveText) clearLive() {
 	if t.live {
 		fmt.Fprint(t.w, "\r\033[K")
 		t.live = false
@@ -192,64 +192,11 @@ func bar(share float64, width int) string {
 	return "[" + strings.Repeat("#", filled) + strings.Repeat("-", width-filled) + "]"
 }
 
-func budget(objective time.Duration) string {
-	if objective == 0 {
+func budget(objective *time.Duration) string {
+	if objective == nil || *objective == 0 {
 		return " (no RTO objective)"
 	}
-	return " (RTO objective " + formatDuration(objective) + ")"
-}
-
-// Summary is the one-paragraph verdict of a run.
-func Summary(r Result) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s", r.Scenario, strings.ToUpper(r.Verdict))
-	if r.RTO != nil {
-		fmt.Fprintf(&b, "   RTO %s", formatDuration(*r.RTO))
-		if r.ObjectiveRTO > 0 {
-			fmt.Fprintf(&b, " (objective %s, %s)", formatDuration(r.ObjectiveRTO), margin(*r.RTO, r.ObjectiveRTO))
-		}
-	}
-	if r.RPO != nil {
-		fmt.Fprintf(&b, "   RPO %s", formatDuration(*r.RPO))
-		if r.ObjectiveRPO > 0 {
-			fmt.Fprintf(&b, " (objective %s, %s)", formatDuration(r.ObjectiveRPO), margin(*r.RPO, r.ObjectiveRPO))
-		}
-	}
-	fmt.Fprintf(&b, "\n  %s\n  run %s", r.Reason, r.RunID)
-	if r.RollbackFailed {
-		b.WriteString("\n  WARNING: rollback did not complete; the system may still be disrupted")
-	}
-	if r.Verdict != store.VerdictMet && r.RTO == nil && r.ObjectiveRTO > 0 {
-		fmt.Fprintf(&b, " (not recovered: no RTO measured)")
-	}
-	return b.String()
-}
-
-func margin(measured, objective time.Duration) string {
-	if measured <= objective {
-		return formatDuration(objective-measured) + " to spare"
-	}
-	return formatDuration(measured-objective) + " over"
-}
-
-// formatDuration rounds for reading: milliseconds under a minute.
-func formatDuration(d time.Duration) string {
-	switch {
-	case d >= time.Minute:
-		d = d.Round(time.Second)
-	case d >= time.Second:
-		d = d.Round(10 * time.Millisecond)
-	case d < time.Millisecond:
-		return "<1ms"
-	default:
-		d = d.Round(time.Millisecond)
-	}
-	text := d.String()
-	text = strings.Replace(text, "m0s", "m", 1)
-	if strings.HasSuffix(text, "h0m") {
-		text = strings.TrimSuffix(text, "0m")
-	}
-	return text
+	return " (RTO objective " + duration(objective) + ")"
 }
 
 // prefixWriter starts every line with a prefix.

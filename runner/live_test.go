@@ -5,29 +5,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
-)
 
-func TestLiveLines(t *testing.T) {
-	tests := []struct {
-		name string
-		got  string
-		want string
-	}{
-		{"half a second into the clock", clockLine(500*time.Millisecond, 10*time.Second), "    … 0.5s elapsed of RTO 10s [#-------------------]   5%"},
-		{"past the objective", clockLine(90*time.Second, time.Minute), "    … 1m30s elapsed of RTO 1m [####################] 150%"},
-		{"no objective", clockLine(3*time.Second, 0), "    … 3.0s elapsed"},
-		{"a long step before the clock", stepLine("dump-is-fresh", 12300*time.Millisecond), "    … dump-is-fresh: 12.3s elapsed"},
-		{"an hour-long step", stepLine("restore", time.Hour+2*time.Second+400*time.Millisecond), "    … restore: 1h0m2s elapsed"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.got != tt.want {
-				t.Errorf("got  %q\nwant %q", tt.got, tt.want)
-			}
-		})
-	}
-}
+	"github.com/redrill/redrill/reports"
+)
 
 // syncWriter collects output written from the ticker goroutine.
 type syncWriter struct {
@@ -51,7 +31,7 @@ func (w *syncWriter) String() string {
 // its own on a terminal.
 func TestLiveLineForLongStepOutsideTheClock(t *testing.T) {
 	out := &syncWriter{}
-	text := NewTextOutput(out, true)
+	text := reports.NewLiveText(out, true)
 	result, _, _ := drill(t, context.Background(), `scenario "slow-check" {
 		steady_state {
 			check "slow" {

@@ -1,0 +1,124 @@
+package reports
+
+import (
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/redrill/redrill/store"
+)
+
+// RunJSON is the one JSON shape of a run and its steps: `redrill run
+// --format json`, `redrill show --format json`, /runs/{id} and the
+// webhooks all write it (docs/reports.md). Durations are seconds, times
+// RFC 3339 in UTC to the microsecond, as the history keeps them.
+type RunJSON struct {
+	runJSON
+	Steps []StepJSON `json:"steps"`
+}
+
+// StepJSON is one step or check round of a run.
+type StepJSON struct {
+	Seq             int             `json:"seq"`
+	Phase           string          `json:"phase"`
+	Name            string          `json:"name"`
+	Kind            string          `json:"kind"`
+	Round           int             `json:"round"`
+	StartedAt       time.Time       `json:"started_at"`
+	DurationSeconds float64         `json:"duration_seconds"`
+	Attempts        int             `json:"attempts"`
+	Passed          bool            `json:"passed"`
+	Message         string          `json:"message"`
+	Result          json.RawMessage `json:"result"`
+}
+
+// NewRunJSON is the JSON form of a run and its steps.
+func NewRunJSON(r store.Record) RunJSON {
+	out := RunJSON{runJSON: toRunJSON(r.Run), Steps: []StepJSON{}}
+	for _, s := range r.Steps {
+		result := json.RawMessage("null")
+		if json.Valid([]byte(s.Result)) {
+			result = json.RawMessage(s.Result)
+		}
+		out.Steps = append(out.Steps, StepJSON{
+			Seq: s.Seq, Phase: s.Phase, Name: s.Name, Kind: s.Kind, Round: s.Round, StartedAt: stored(s.StartedAt),
+			DurationSeconds: s.Duration.Seconds(), Attempts: s.Attempts, Passed: s.Passed, Message: s.Message, Result: result,
+		})
+	}
+	return out
+}
+
+// WriteRunJSON writes one run and its steps.
+func WriteRunJSON(w io.Writer, r store.Record) error {
+	return writeJSON(w, NewRunJSON(r))
+}
+
+// WriteRunsJSON writes runs with their steps as {"runs": [...]}.
+func WriteRunsJSON(w io.Writer, records []store.Record) error {
+	runs := make([]RunJSON, 0, len(records))
+	for _, r := range records {
+		runs = append(runs, NewRunJSON(r))
+	}
+	return writeJSON(w, struct {
+		Runs []RunJSON `json:"runs"`
+	}{runs})
+}
+
+// WriteHistoryJSON writes runs, without their steps, as {"runs": [...]}.
+func WriteHistoryJSON(w io.Writer, runs []store.Run) error {
+	out := make([]runJSON, 0, len(runs))
+	for _, r := range runs {
+		out = append(out, toRunJSON(r))
+	}
+	return writeJSON(w, struct {
+		Runs []runJSON `json:"runs"`
+	}{out})
+}
+
+func writeJSON(w io.Writer, v any) error {
+	encoder := json.NewEncoder(w)
+	encoder.SetIndent("", "  ")
+	return encoder.Encode(v)
+}
+
+type runJSON struct {
+	ID                  string     `json:"run_id"`
+	Scenario            string     `json:"scenario"`
+	ScenarioHash        string     `json:"scenario_hash"`
+	Trigger             string     `json:"trigger"`
+	GameDay             string     `json:"gameday,omitempty"`
+	Host                string     `json:"host"`
+	Status              string     `json:"status"`
+	Verdict             string     `json:"verdict"`
+	Reason              string     `json:"reason"`
+	StartedAt           time.Time  `json:"started_at"`
+	EndedAt             *time.Time `json:"ended_at"`
+	ClockStart          *time.Time `json:"clock_start"`
+	ClockStop           *time.Time `json:"clock_stop"`
+	RTOSeconds          *float64   `json:"rto_seconds"`
+	RPOSeconds          *float64   `json:"rpo_seconds"`
+	ObjectiveRTOSeconds *float64   `json:"objective_rto_seconds"`
+	ObjectiveRPOSeconds *float64   `json:"objective_rpo_seconds"`
+}
+
+func toRunJSON(r store.Run) runJSON {
+	return runJSON{
+		ID: r.ID, Scenario: r.Scenario, ScenarioHash: r.ScenarioHash, Trigger: r.Trigger, GameDay: r.GameDay, Host: r.Host,
+		Status: r.Status, Verdict: r.Verdict, Reason: r.Reason, StartedAt: stored(r.StartedAt),
+		EndedAt: timeOrNil(r.EndedAt), ClockStart: timeOrNil(r.ClockStart), ClockStop: timeOrNil(r.ClockStop),
+		RTOSeconds: seconds(r.RTO), RPOSeconds: seconds(r.RPO),
+		ObjectiveRTOSeconds: seconds(r.ObjectiveRTO), ObjectiveRPOSeconds: seconds(r.ObjectiveRPO),
+	}
+}
+
+// stored is a time as the history keeps it: UTC, to the microsecond, so
+// that a run reads the same live and from the store.
+func stored(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	utc := stored(t)
+	return &utc
+}

@@ -1,0 +1,97 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/redrill/redrill/checks"
+	"github.com/redrill/redrill/scenarios"
+	"github.com/redrill/redrill/store"
+)
+
+// step runs one step or check and records it.
+func (r *run) step(ctx context.Context, step *scenarios.Step, round int) store.Step {
+	done, _ := r.runStep(ctx, step, round, false)
+	return done
+}
+
+// runStep runs a step and records it, unless discardIfCancelled is set and
+// ctx ended meanwhile (a guard check cut short by the recovery it guards
+// is no failure). It also returns when the deciding attempt started.
+func (r *run) runStep(ctx context.Context, step *scenarios.Step, round int, discardIfCancelled bool) (store.Step, time.Time) {
+	r.emit(store.Event{Type: store.EventStepStart, Phase: step.Phase, Step: &store.Step{
+		RunID: r.result.ID, Phase: string(step.Phase), Name: step.Name, Kind: step.Kind.Name(), Round: round,
+	}})
+	r.mu.Lock()
+	results := make(scenarios.Results, len(r.results))
+	for name, value := range r.results {
+		results[name] = value
+	}
+	r.mu.Unlock()
+
+	started := r.clock.Now()
+	outcome := r.execute(ctx, step, results, started)
+	if discardIfCancelled && ctx.Err() != nil {
+		return store.Step{Name: step.Name}, time.Time{}
+	}
+	done := store.Step{
+		RunID: r.result.ID, Phase: string(step.Phase), Name: step.Name, Kind: step.Kind.Name(), Round: round,
+		StartedAt: outcome.Started, Duration: outcome.Duration, Attempts: outcome.Attempts,
+		Passed: outcome.Passed, Message: r.env.Redactor.String(outcome.Message), Result: resultJSON(outcome.Result),
+	}
+	if done.StartedAt.IsZero() {
+		done.StartedAt = started
+	}
+
+	r.mu.Lock()
+	if !step.Phase.Polled() {
+		r.results[step.Name] = outcome.Result
+	}
+	done.Seq = len(r.result.Steps) + 1
+	r.result.Steps = append(r.result.Steps, done)
+	r.mu.Unlock()
+
+	r.recorder.add(func(ctx context.Context) error { return r.opts.Store.RecordStep(ctx, done) })
+	r.emit(store.Event{Type: store.EventStepEnd, Phase: step.Phase, Step: &done})
+	return done, outcome.LastAttemptStarted
+}
+
+// execute decodes a step's attributes with the results so far and runs
+// its check kind, judged by its asserts when it has any.
+func (r *run) execute(ctx context.Context, step *scenarios.Step, results scenarios.Results, started time.Time) checks.Outcome {
+	config, diags := r.set.StepConfig(step, results)
+	if diags.HasErrors() {
+		return checks.Outcome{Started: started, Message: r.env.Redactor.String(diags.Error()), Result: cty.NullVal(step.Kind.ResultType())}
+	}
+	plain, _ := config.UnmarkDeep()
+	call := checks.Call{Kind: step.Kind, Config: plain, Timeout: step.Timeout, Retries: step.Retries, RetryEvery: step.RetryEvery}
+	if len(step.Asserts) > 0 {
+		call.Judge = func(result cty.Value) (bool, string) {
+			failures := r.set.CheckAsserts(step, result, results)
+			var messages []string
+			for _, f := range failures {
+				messages = append(messages, f.Message)
+			}
+			return len(failures) == 0, strings.Join(messages, "; ")
+		}
+	}
+	return r.env.Execute(ctx, call)
+}
+
+// resultJSON stores a result as JSON; results are already bounded and
+// redacted by checks.
+func resultJSON(v cty.Value) string {
+	if v == cty.NilVal || v.IsNull() {
+		return ""
+	}
+	content, err := ctyjson.Marshal(v, v.Type())
+	if err != nil {
+		content, _ = json.Marshal(map[string]string{"error": "result not storable: " + err.Error()})
+	}
+	return string(content)
+}
