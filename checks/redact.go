@@ -2,16 +2,17 @@ package checks
 
 import (
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/redrill/redrill/internal/secret"
 )
 
 // Redacted is what a secret reads as in results, messages and logs.
-const Redacted = "(sensitive)"
+const Redacted = secret.Hidden
 
 // Redactor hides secrets in everything a check returns: the values of
 // sensitive variables, and passwords found in DSNs and URLs.
@@ -63,7 +64,7 @@ func (r *Redactor) hide(text string) string {
 			text = strings.ReplaceAll(text, escaped, Redacted)
 		}
 	}
-	return RedactCredentials(text)
+	return secret.HideCredentials(text)
 }
 
 // Value returns v with every string inside it redacted. Values without a
@@ -74,44 +75,6 @@ func (r *Redactor) Value(v cty.Value) cty.Value {
 	defer r.mu.RUnlock()
 	redacted, _ := r.redact(v)
 	return redacted
-}
-
-// RedactCredentials returns text with the password of every URL
-// (postgres://user:password@host/db) and key=value DSN (password=secret)
-// in it replaced by Redacted; the rest of the text is kept, so a reader
-// still sees which host and user were meant.
-func RedactCredentials(text string) string {
-	if strings.Contains(text, "://") && strings.Contains(text, "@") {
-		text = replaceSubmatch(urlCredentials, text, func(string) string { return Redacted })
-	}
-	if strings.Contains(text, "=") {
-		text = replaceSubmatch(keywordPassword, text, func(password string) string {
-			if len(password) >= 2 && strings.HasPrefix(password, "'") && strings.HasSuffix(password, "'") {
-				return "'" + Redacted + "'"
-			}
-			return Redacted
-		})
-	}
-	return text
-}
-
-// replaceSubmatch replaces the first group of every match of re in text.
-func replaceSubmatch(re *regexp.Regexp, text string, replace func(group string) string) string {
-	matches := re.FindAllStringSubmatchIndex(text, -1)
-	if len(matches) == 0 {
-		return text
-	}
-	var b strings.Builder
-	b.Grow(len(text))
-	last := 0
-	for _, m := range matches {
-		start, end := m[2], m[3]
-		b.WriteString(text[last:start])
-		b.WriteString(replace(text[start:end]))
-		last = end
-	}
-	b.WriteString(text[last:])
-	return b.String()
 }
 
 // redact returns v with secrets hidden and whether anything changed.
@@ -171,40 +134,9 @@ func rebuild(ty cty.Type, keys, elements []cty.Value) cty.Value {
 // (postgres://user:password@host/db) and of a key=value DSN
 // (password=secret).
 func (r *Redactor) AddCredentials(text string) {
-	if !strings.Contains(text, "@") && !containsPasswordWord(text) {
-		return
-	}
-	for _, match := range urlCredentials.FindAllStringSubmatch(text, -1) {
-		password := match[1]
-		if unescaped, err := url.PathUnescape(password); err == nil {
-			r.Add(unescaped)
-		}
+	for _, password := range secret.Credentials(text) {
 		r.Add(password)
 	}
-	for _, match := range keywordPassword.FindAllStringSubmatch(text, -1) {
-		password := match[1]
-		if strings.HasPrefix(password, "'") {
-			password = strings.Trim(password, "'")
-		}
-		r.Add(password)
-	}
-}
-
-// containsPasswordWord reports whether text holds "password" in any case,
-// without copying text: results are scanned on every poll.
-func containsPasswordWord(text string) bool {
-	for i := 0; i < len(text); {
-		j := strings.IndexAny(text[i:], "pP")
-		if j < 0 {
-			return false
-		}
-		i += j
-		if len(text)-i >= len("password") && strings.EqualFold(text[i:i+len("password")], "password") {
-			return true
-		}
-		i++
-	}
-	return false
 }
 
 // AddCredentialsIn hides the passwords found in every string of v.
@@ -223,10 +155,3 @@ func (r *Redactor) AddCredentialsIn(v cty.Value) {
 		}
 	}
 }
-
-var (
-	// scheme://user:password@host
-	urlCredentials = regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:([^@\s/]+)@`)
-	// password=secret or password='se cret' in a key=value DSN
-	keywordPassword = regexp.MustCompile(`(?i)\bpassword\s*=\s*('[^']*'|[^\s;&]+)`)
-)

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/redrill/redrill/internal/secret"
 )
 
 func TestRedactor(t *testing.T) {
@@ -95,8 +97,8 @@ func TestRedactCredentials(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := RedactCredentials(tt.text); got != tt.want {
-				t.Errorf("RedactCredentials(%q) = %q, want %q", tt.text, got, tt.want)
+			if got := secret.HideCredentials(tt.text); got != tt.want {
+				t.Errorf("secret.HideCredentials(%q) = %q, want %q", tt.text, got, tt.want)
 			}
 		})
 	}

@@ -12,10 +12,9 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/jmoiron/sqlx"
-	"github.com/zclconf/go-cty/cty"
-
 	// The drivers of the two databases redrill speaks.
 	_ "github.com/lib/pq"
+	"github.com/zclconf/go-cty/cty"
 	_ "modernc.org/sqlite"
 )
 

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redrill/redrill/internal/secret"
 	"github.com/redrill/redrill/reports"
 	"github.com/redrill/redrill/scenarios"
 	"github.com/redrill/redrill/store"
@@ -80,7 +81,7 @@ func (n *Notifier) Wait(ctx context.Context) {
 func (n *Notifier) post(target *scenarios.Notifier, body []byte) {
 	where := target.Webhook
 	if target.Sensitive {
-		where = "(sensitive)"
+		where = secret.Hidden
 	}
 	var lastErr error
 	for attempt := 1; attempt <= webhookAttempts; attempt++ {
@@ -100,7 +101,7 @@ func (n *Notifier) post(target *scenarios.Notifier, body []byte) {
 	}
 	message := lastErr.Error()
 	if target.Sensitive {
-		message = strings.ReplaceAll(message, target.Webhook, "(sensitive)")
+		message = strings.ReplaceAll(message, target.Webhook, secret.Hidden)
 	}
 	n.logger.Warn("notify: webhook failed; the drill is not affected", "notifier", target.Name, "webhook", where, "attempts", webhookAttempts, "error", message)
 }

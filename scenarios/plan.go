@@ -12,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/redrill/redrill/checks"
+	"github.com/redrill/redrill/internal/secret"
 	"github.com/redrill/redrill/scenarios/phase"
 )
 
@@ -53,7 +54,7 @@ func (s *Set) WritePlan(w io.Writer, opts PlanOptions) error {
 		p.line(0, "gameday %q at %s: %s, %s", gd.Name, gd.Start.Format(time.RFC3339), strings.Join(gd.Scenarios, ", "), mode)
 	}
 	for _, n := range s.Notifiers {
-		webhook := checks.RedactCredentials(n.Webhook)
+		webhook := secret.HideCredentials(n.Webhook)
 		if n.Sensitive {
 			webhook = sensitiveText
 		}
@@ -63,7 +64,7 @@ func (s *Set) WritePlan(w io.Writer, opts PlanOptions) error {
 }
 
 const (
-	sensitiveText = "(sensitive)"
+	sensitiveText = secret.Hidden
 	unknownText   = "(known when the drill runs)"
 )
 
@@ -108,7 +109,7 @@ func (p *planWriter) scenario(sc *Scenario, now time.Time) {
 			p.line(2, "finding: %s", pm.Finding)
 		}
 		if pm.URL != "" {
-			p.line(2, "%s", checks.RedactCredentials(pm.URL))
+			p.line(2, "%s", secret.HideCredentials(pm.URL))
 		}
 	}
 
@@ -223,7 +224,7 @@ func (p *planWriter) source(rng hcl.Range) string {
 	if file == nil || rng.End.Byte > len(file.Bytes) {
 		return "(expression)"
 	}
-	return checks.RedactCredentials(string(file.Bytes[rng.Start.Byte:rng.End.Byte]))
+	return secret.HideCredentials(string(file.Bytes[rng.Start.Byte:rng.End.Byte]))
 }
 
 // renderValue writes a value in HCL syntax, hiding sensitive parts and the
@@ -255,7 +256,7 @@ func renderValue(v cty.Value) string {
 		}
 		return "{ " + strings.Join(parts, ", ") + " }"
 	case ty == cty.String:
-		v = cty.StringVal(checks.RedactCredentials(v.AsString()))
+		v = cty.StringVal(secret.HideCredentials(v.AsString()))
 	}
 	return strings.TrimSpace(string(hclwrite.TokensForValue(v).Bytes()))
 }

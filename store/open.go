@@ -14,11 +14,12 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/pressly/goose/v3"
-
 	// The two databases the history can live in.
 	_ "github.com/lib/pq"
+	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite"
+
+	"github.com/redrill/redrill/internal/secret"
 )
 
 //go:embed migrations
@@ -140,7 +141,7 @@ func isPostgres(target string) bool {
 
 // openSQL opens and migrates the database; opts are filled in by Open.
 func openSQL(ctx context.Context, d dialect, target string, opts Options) (*sqlStore, error) {
-	s := &sqlStore{now: opts.Now, host: opts.Host, pid: opts.PID, where: redactURL(target)}
+	s := &sqlStore{now: opts.Now, host: opts.Host, pid: opts.PID, where: secret.HideURLPassword(target)}
 	if d.file {
 		s.where = target
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
@@ -184,18 +185,6 @@ func migrate(ctx context.Context, db *sql.DB, d dialect, options []goose.Provide
 	return err
 }
 
-// redactURL hides the password of a store URL.
-func redactURL(target string) string {
-	u, err := url.Parse(target)
-	if err != nil {
-		return "(store URL)"
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "(sensitive)")
-	}
-	return u.String()
-}
-
 // redactedError is an error whose message hides the store's password; its
 // cause stays reachable with errors.Is and errors.As.
 type redactedError struct {
@@ -204,7 +193,7 @@ type redactedError struct {
 }
 
 func (e redactedError) Error() string {
-	return strings.ReplaceAll(e.err.Error(), e.password, "(sensitive)")
+	return strings.ReplaceAll(e.err.Error(), e.password, secret.Hidden)
 }
 
 func (e redactedError) Unwrap() error { return e.err }

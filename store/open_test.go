@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/redrill/redrill/internal/secret"
 )
 
 // An error that quotes the store URL hides its password and keeps its
@@ -13,7 +15,7 @@ import (
 func TestRedactedErrorsKeepTheirCause(t *testing.T) {
 	target := "postgres://redrill:hunter2@db.example:5432/history"
 	cause := fmt.Errorf("dial %s: %w", target, os.ErrDeadlineExceeded)
-	err := fmt.Errorf("connect to store %s: %w", redactURL(target), redactErr(cause, target))
+	err := fmt.Errorf("connect to store %s: %w", secret.HideURLPassword(target), redactErr(cause, target))
 	if strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("the password shows in %q", err)
 	}
