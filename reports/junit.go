@@ -35,7 +35,7 @@ func WriteJUnit(w io.Writer, records []store.Record) error {
 			if s.Round > 0 {
 				name = fmt.Sprintf("%s (round %d)", s.Name, s.Round)
 			}
-			testcase := junit.Testcase{Name: name, Classname: r.Scenario + "." + s.Phase, Time: junitSeconds(s.Duration)}
+			testcase := junit.Testcase{Name: name, Classname: r.Scenario + "." + string(s.Phase), Time: junitSeconds(s.Duration)}
 			if !s.Passed {
 				testcase.Failure = &junit.Result{Message: s.Message, Type: s.Kind, Data: s.Message}
 			}

@@ -41,7 +41,7 @@ func NewRunJSON(r store.Record) RunJSON {
 			result = json.RawMessage(s.Result)
 		}
 		out.Steps = append(out.Steps, StepJSON{
-			Seq: s.Seq, Phase: s.Phase, Name: s.Name, Kind: s.Kind, Round: s.Round, StartedAt: stored(s.StartedAt),
+			Seq: s.Seq, Phase: string(s.Phase), Name: s.Name, Kind: s.Kind, Round: s.Round, StartedAt: stored(s.StartedAt),
 			DurationSeconds: s.Duration.Seconds(), Attempts: s.Attempts, Passed: s.Passed, Message: s.Message, Result: result,
 		})
 	}

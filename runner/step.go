@@ -25,7 +25,7 @@ func (r *run) step(ctx context.Context, step *scenarios.Step, round int) store.S
 // is no failure). It also returns when the deciding attempt started.
 func (r *run) runStep(ctx context.Context, step *scenarios.Step, round int, discardIfCancelled bool) (store.Step, time.Time) {
 	r.emit(store.Event{Type: store.EventStepStart, Phase: step.Phase, Step: &store.Step{
-		RunID: r.result.ID, Phase: string(step.Phase), Name: step.Name, Kind: step.Kind.Name(), Round: round,
+		RunID: r.result.ID, Phase: step.Phase, Name: step.Name, Kind: step.Kind.Name(), Round: round,
 	}})
 	r.mu.Lock()
 	results := make(scenarios.Results, len(r.results))
@@ -40,7 +40,7 @@ func (r *run) runStep(ctx context.Context, step *scenarios.Step, round int, disc
 		return store.Step{Name: step.Name}, time.Time{}
 	}
 	done := store.Step{
-		RunID: r.result.ID, Phase: string(step.Phase), Name: step.Name, Kind: step.Kind.Name(), Round: round,
+		RunID: r.result.ID, Phase: step.Phase, Name: step.Name, Kind: step.Kind.Name(), Round: round,
 		StartedAt: outcome.Started, Duration: outcome.Duration, Attempts: outcome.Attempts,
 		Passed: outcome.Passed, Message: r.env.Redactor.String(outcome.Message), Result: resultJSON(outcome.Result),
 	}

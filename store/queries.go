@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/redrill/redrill/scenarios/phase"
 )
 
 // The reads of the history: what reports and commands show.
@@ -145,7 +147,7 @@ func (s *sqlStore) Run(ctx context.Context, id string) (Run, []Step, error) {
 	}
 	steps := make([]Step, len(stepRows))
 	for i, r := range stepRows {
-		steps[i] = Step{RunID: r.RunID, Seq: r.Seq, Phase: r.Phase, Name: r.Name, Kind: r.Kind, Round: r.Round,
+		steps[i] = Step{RunID: r.RunID, Seq: r.Seq, Phase: phase.Phase(r.Phase), Name: r.Name, Kind: r.Kind, Round: r.Round,
 			StartedAt: fromMicros(r.StartedAt), Duration: time.Duration(r.DurationSeconds * float64(time.Second)),
 			Attempts: r.Attempts, Passed: r.Passed, Message: r.Message, Result: r.Result}
 	}

@@ -67,7 +67,7 @@ ON CONFLICT (run_id, seq) DO NOTHING`
 
 func (s *sqlStore) RecordStep(ctx context.Context, step Step) error {
 	_, err := s.db.ExecContext(ctx, s.db.Rebind(insertStep),
-		step.RunID, step.Seq, step.Phase, text(step.Name), step.Kind, step.Round, micros(step.StartedAt),
+		step.RunID, step.Seq, string(step.Phase), text(step.Name), step.Kind, step.Round, micros(step.StartedAt),
 		step.Duration.Seconds(), step.Attempts, step.Passed, text(step.Message), text(step.Result))
 	if err != nil {
 		return fmt.Errorf("record step %q of run %s: %w", step.Name, step.RunID, err)

@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/redrill/redrill/scenarios/phase"
 )
 
 // Run statuses.
@@ -101,7 +103,7 @@ type Step struct {
 	// Seq orders the steps of a run; (RunID, Seq) is unique, which makes
 	// writing a step twice harmless.
 	Seq       int
-	Phase     string
+	Phase     phase.Phase
 	Name      string
 	Kind      string
 	Round     int

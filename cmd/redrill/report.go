@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"time"
 
@@ -22,7 +23,10 @@ func storeFlag(cmd *cobra.Command, target *string) {
 // openStore opens the history; an error is printed and ends the command
 // with exit code 2.
 func openStore(cmd *cobra.Command, target string) (store.Store, error) {
-	history, err := store.Open(cmd.Context(), target, store.Options{})
+	// What Open can go on without (a spool it could not replay) is said
+	// on the command's own error output.
+	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+	history, err := store.Open(cmd.Context(), target, store.Options{Logger: logger})
 	if err != nil {
 		fmt.Fprintf(cmd.ErrOrStderr(), "Error: %v\n", err)
 		return nil, exitError{code: exitInvalid}
