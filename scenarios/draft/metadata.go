@@ -29,7 +29,7 @@ var metadataKeys = map[string]string{
 }
 
 // readFrontMatter reads flat "key: value" YAML front matter.
-func (pm *Postmortem) readFrontMatter(lines []string) []string {
+func (pm *Document) readFrontMatter(lines []string) []string {
 	if len(lines) == 0 || strings.TrimSpace(lines[0]) != "---" {
 		return lines
 	}
@@ -48,7 +48,7 @@ func (pm *Postmortem) readFrontMatter(lines []string) []string {
 // one a draft uses and the value looks like one (a date that parses, an
 // http(s) URL, an identifier without spaces). It reports whether the line
 // was metadata, so it is not read as the summary's first sentence too.
-func (pm *Postmortem) readMetadataLine(line string) bool {
+func (pm *Document) readMetadataLine(line string) bool {
 	m := metadataRow.FindStringSubmatch(line)
 	if m == nil {
 		m = metadataLine.FindStringSubmatch(line)
@@ -63,7 +63,7 @@ func (pm *Postmortem) readMetadataLine(line string) bool {
 // setMetadata sets a field that is still empty: front matter comes first,
 // then the first body line that names it. From the body, a value is taken
 // only when it looks like one.
-func (pm *Postmortem) setMetadata(key, value string, fromBody bool) bool {
+func (pm *Document) setMetadata(key, value string, fromBody bool) bool {
 	field := metadataKeys[strings.Join(strings.Fields(strings.ToLower(strings.NewReplacer("_", " ", "-", " ").Replace(key))), " ")]
 	if field == "" || value == "" {
 		return false

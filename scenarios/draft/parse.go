@@ -11,15 +11,14 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/redrill/redrill/store"
 )
 
-// Postmortem is what a draft reads from a document.
-type Postmortem struct {
-	Title    string
-	ID       string
-	Date     string
-	URL      string
-	Finding  string
+// Document is what a draft reads from a postmortem document: the
+// postmortem as a scenario refers to it, and what the drill is made of.
+type Document struct {
+	store.Postmortem
 	Actions  []string // recovery actions, in order
 	Observed time.Duration
 	// ObservedFrom and ObservedTo are the timeline's first and last
@@ -62,8 +61,8 @@ var (
 
 // Parse reads a Markdown postmortem. It fails, naming what is missing,
 // when the document has no title or no recovery actions.
-func Parse(doc string) (*Postmortem, error) {
-	pm := &Postmortem{sections: map[string][]mdLine{}}
+func Parse(doc string) (*Document, error) {
+	pm := &Document{sections: map[string][]mdLine{}}
 	lines := strings.Split(strings.ReplaceAll(doc, "\r\n", "\n"), "\n")
 	lines = pm.readFrontMatter(lines)
 
@@ -149,7 +148,7 @@ func Parse(doc string) (*Postmortem, error) {
 }
 
 // text is the prose of sections, joined.
-func (pm *Postmortem) text(kinds ...string) string {
+func (pm *Document) text(kinds ...string) string {
 	var all []string
 	for _, kind := range kinds {
 		all = append(all, prose(pm.sections[kind])...)
@@ -160,7 +159,7 @@ func (pm *Postmortem) text(kinds ...string) string {
 // confirmation is the first sentence of the recovery, detection or
 // response sections that says recovery was verified, confirmed or healthy,
 // else the first that says something was restored or back.
-func (pm *Postmortem) confirmation() string {
+func (pm *Document) confirmation() string {
 	var all []string
 	for _, kind := range []string{"recovery", "detection", "response"} {
 		for _, line := range prose(pm.sections[kind]) {

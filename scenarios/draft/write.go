@@ -12,7 +12,7 @@ import (
 )
 
 // Write returns the draft scenario, formatted as `redrill fmt` would.
-func Write(pm *Postmortem) []byte {
+func Write(pm *Document) []byte {
 	file := hclwrite.NewEmptyFile()
 	root := file.Body()
 	comment(root, fmt.Sprintf("Drafted by redrill from the postmortem %q.", pm.Title))
@@ -98,7 +98,7 @@ func attributeWithComment(body *hclwrite.Body, name string, value cty.Value, not
 }
 
 // observedText is the incident's recovery time for the rto comment.
-func observedText(pm *Postmortem) string {
+func observedText(pm *Document) string {
 	if pm.Observed <= 0 {
 		return "not found in the timeline"
 	}
@@ -106,7 +106,7 @@ func observedText(pm *Postmortem) string {
 }
 
 // dataLossNote is the incident's data loss for the rpo comment.
-func dataLossNote(pm *Postmortem) string {
+func dataLossNote(pm *Document) string {
 	switch {
 	case pm.DataLoss != "":
 		return "about " + pm.DataLoss + " (impact section)"
