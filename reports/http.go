@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -32,32 +33,25 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 	if opts.Window == 0 {
 		opts.Window = DefaultWindow
 	}
-	build := func(r *http.Request) (Report, error) {
-		now := time.Now()
-		return Build(r.Context(), history, Options{Now: now, Since: now.Add(-opts.Window)})
+	// serveReport answers with the report of the window, written by write.
+	serveReport := func(contentType string, write func(io.Writer, Report) error) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			now := time.Now()
+			report, err := Build(r.Context(), history, Options{Now: now, Since: now.Add(-opts.Window)})
+			if err != nil {
+				http.Error(w, "report: "+err.Error(), http.StatusInternalServerError)
+				return
+			}
+			w.Header().Set("Content-Type", contentType)
+			_ = write(w, report)
+		}
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		report, err := build(r)
-		if err != nil {
-			http.Error(w, "report: "+err.Error(), http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_ = WriteHTML(w, report)
-	})
-	mux.HandleFunc("GET /api/report", func(w http.ResponseWriter, r *http.Request) {
-		report, err := build(r)
-		if err != nil {
-			http.Error(w, "report: "+err.Error(), http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = WriteJSON(w, report)
-	})
+	mux.HandleFunc("GET /{$}", serveReport("text/html; charset=utf-8", WriteHTML))
+	mux.HandleFunc("GET /api/report", serveReport("application/json", WriteJSON))
 	mux.HandleFunc("GET /api/runs", func(w http.ResponseWriter, r *http.Request) {
 		runs, err := history.Runs(r.Context(), store.RunQuery{Scenario: r.URL.Query().Get("scenario"), Limit: 100})
 		if err != nil {
