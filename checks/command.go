@@ -18,6 +18,8 @@ import (
 // The argv is executed directly, never through a shell.
 type commandKind struct{ declaration }
 
+func init() { register(newCommandKind()) }
+
 func newCommandKind() commandKind {
 	return commandKind{declaration{
 		name: "command",

@@ -16,6 +16,8 @@ import (
 // A missing file is a result (exists = false), not an error.
 type fileKind struct{ declaration }
 
+func init() { register(newFileKind()) }
+
 func newFileKind() fileKind {
 	return fileKind{declaration{
 		name: "file",

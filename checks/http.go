@@ -18,6 +18,8 @@ import (
 // httpKind sends one HTTP request: `http { url = "https://..." }`.
 type httpKind struct{ declaration }
 
+func init() { register(newHTTPKind()) }
+
 func newHTTPKind() httpKind {
 	return httpKind{declaration{
 		name: "http",

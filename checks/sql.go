@@ -21,6 +21,8 @@ import (
 // sqlKind runs one statement: `sql { dsn = "...", query = "SELECT ..." }`.
 type sqlKind struct{ declaration }
 
+func init() { register(newSQLKind()) }
+
 func newSQLKind() sqlKind {
 	return sqlKind{declaration{
 		name: "sql",

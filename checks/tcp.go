@@ -14,6 +14,8 @@ import (
 // tcpKind opens a TCP connection: `tcp { address = "db:5432" }`.
 type tcpKind struct{ declaration }
 
+func init() { register(newTCPKind()) }
+
 func newTCPKind() tcpKind {
 	return tcpKind{declaration{
 		name: "tcp",
