@@ -1,7 +1,7 @@
 // Package checks holds the kinds of check a drill can run against a real
-// system (command, http, tcp, sql, file). Each kind lives in its own file and
-// declares the HCL attributes its block accepts and the fields of its result;
-// Builtin is the one table that lists them.
+// system. Each kind lives in its own file, declares the HCL attributes its
+// block accepts and the fields of its result, and registers itself;
+// Builtin lists every registered kind.
 package checks
 
 import (

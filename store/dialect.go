@@ -45,6 +45,10 @@ var sqliteDialect = dialect{
 	maxOpenConns: 1,
 	// SQLite has no session lock: without a lock file, processes opening
 	// a new history file at the same moment would each create its tables.
+	// The first connection is made under the lock too: it turns a new
+	// file to WAL, and two processes doing that at once fail with
+	// SQLITE_BUSY or SQLITE_IOERR_DELETE_NOENT (5898), each deleting the
+	// rollback journal the other is using.
 	lockMigrations: func(target string, migrate func(...goose.ProviderOption) error) error {
 		return withFileLock(target+".migrate.lock", func() error { return migrate() })
 	},

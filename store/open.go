@@ -156,12 +156,18 @@ func openSQL(ctx context.Context, d dialect, target string, opts Options) (*sqlS
 		db.SetMaxOpenConns(d.maxOpenConns)
 	}
 	s.db = db
-	if err := s.db.PingContext(ctx); err != nil {
+	var connectErr error
+	err = d.lockMigrations(target, func(options ...goose.ProviderOption) error {
+		if connectErr = s.db.PingContext(ctx); connectErr != nil {
+			return connectErr
+		}
+		return migrate(ctx, s.db.DB, d, options)
+	})
+	switch {
+	case connectErr != nil:
 		s.db.Close()
-		return nil, fmt.Errorf("connect to store %s: %w", s.where, redactErr(err, target))
-	}
-	err = d.lockMigrations(target, func(options ...goose.ProviderOption) error { return migrate(ctx, s.db.DB, d, options) })
-	if err != nil {
+		return nil, fmt.Errorf("connect to store %s: %w", s.where, redactErr(connectErr, target))
+	case err != nil:
 		s.db.Close()
 		return nil, fmt.Errorf("migrate store %s: %w", s.where, redactErr(err, target))
 	}
