@@ -22,7 +22,7 @@ func WriteText(w io.Writer, r Report) error {
 	fmt.Fprintln(table, "SCENARIO\tRISK\tLAST RUN\tRTO (OBJECTIVE)\tRPO (OBJECTIVE)\tRTO P50/P95/MAX\tTREND/30D\tBREACH FORECAST\tRUNS")
 	for _, s := range r.Scenarios {
 		fmt.Fprintf(table, "%s\t%s\t%s\t%s (%s)\t%s (%s)\t%s/%s/%s\t%s\t%s\t%s\n",
-			s.Scenario, s.Risk, lastRun(s),
+			s.Scenario, s.Risk.Label(), lastRun(s),
 			duration(s.LastRun.RTO), duration(s.ObjectiveRTO), duration(s.LastRun.RPO), duration(s.ObjectiveRPO),
 			duration(s.RTOMedian), duration(s.RTOP95), duration(s.RTOMax), signed(s.TrendPerThirtyDays),
 			forecast(s.BreachForecast), runCounts(s))

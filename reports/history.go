@@ -49,6 +49,9 @@ func WriteRun(w io.Writer, record store.Record) error {
 	} else {
 		fmt.Fprintf(w, "  verdict   %s: %s\n", orDash(r.Verdict), r.Reason)
 	}
+	if r.Rollback != "" {
+		fmt.Fprintf(w, "  rollback  %s\n", rollbackLine(r))
+	}
 	fmt.Fprintf(w, "  RTO       %s (objective %s)\n  RPO       %s (objective %s)\n\n",
 		duration(r.RTO), duration(r.ObjectiveRTO), duration(r.RPO), duration(r.ObjectiveRPO))
 	if len(steps) == 0 {
@@ -85,6 +88,20 @@ func WriteRun(w io.Writer, record store.Record) error {
 		fmt.Fprintf(w, "\n#%d %s %s failed:\n    %s\n", s.Seq, s.Phase, s.Name, strings.ReplaceAll(strings.TrimRight(s.Message, "\n"), "\n", "\n    "))
 	}
 	return nil
+}
+
+// rollbackLine says how a run's rollback went, and warns when the system
+// may still be disrupted.
+func rollbackLine(r store.Run) string {
+	switch r.Rollback {
+	case store.RollbackNone:
+		return "none: the scenario has no rollback steps"
+	case store.RollbackNotNeeded:
+		return "not needed: the drill ended before it touched the system"
+	case store.RollbackFailed, store.RollbackSkipped:
+		return r.Rollback + ": WARNING, the system may still be disrupted"
+	}
+	return r.Rollback
 }
 
 // formatTime is a time as RFC 3339 in UTC, so that the text reads the

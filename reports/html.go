@@ -18,7 +18,7 @@ var reportTemplate = template.Must(template.New("report.html").Funcs(template.Fu
 	"duration":  duration,
 	"signed":    signed,
 	"anchor":    anchor,
-	"riskClass": func(r Risk) string { return strings.ReplaceAll(string(r), " ", "-") },
+	"riskClass": func(r Risk) string { return strings.ReplaceAll(string(r), "_", "-") },
 	"chart":     chart,
 	"forecast":  forecast,
 	"runCounts": runCounts,

@@ -24,7 +24,7 @@ func WriteMarkdown(w io.Writer, r Report) error {
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
 	for _, s := range r.Scenarios {
 		fmt.Fprintf(w, "| %s | %s | %s | %s (%s) | %s (%s) | %s / %s / %s | %s | %s | %s |\n",
-			markdown(s.Scenario), s.Risk, lastRun(s),
+			markdown(s.Scenario), s.Risk.Label(), lastRun(s),
 			duration(s.LastRun.RTO), duration(s.ObjectiveRTO), duration(s.LastRun.RPO), duration(s.ObjectiveRPO),
 			duration(s.RTOMedian), duration(s.RTOP95), duration(s.RTOMax), signed(s.TrendPerThirtyDays),
 			forecast(s.BreachForecast), runCounts(s))

@@ -11,6 +11,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/redrill/redrill/scenarios/cron"
@@ -20,16 +21,21 @@ import (
 // Risk is where a scenario stands, worst first.
 type Risk string
 
-// The risks, in ranking order.
+// The risks, in ranking order. The values are identifiers (JSON, CSS
+// classes); Label is how people read them.
 const (
-	RiskNotMet   Risk = "not met"  // the last run missed, failed, aborted or was interrupted
-	RiskForecast Risk = "forecast" // the RTO trend crosses the objective soon
-	RiskStale    Risk = "stale"    // not drilled for too long
-	RiskAtRisk   Risk = "at risk"  // last RTO above 80% of the objective
-	RiskHealthy  Risk = "healthy"
+	RiskDisrupted Risk = "disrupted" // the last run's rollback failed or did not run
+	RiskNotMet    Risk = "not_met"   // the last run missed, failed, aborted or was interrupted
+	RiskForecast  Risk = "forecast"  // the RTO trend crosses the objective soon
+	RiskStale     Risk = "stale"     // not drilled for too long
+	RiskAtRisk    Risk = "at_risk"   // last RTO above 80% of the objective
+	RiskHealthy   Risk = "healthy"
 )
 
-var riskOrder = map[Risk]int{RiskNotMet: 0, RiskForecast: 1, RiskStale: 2, RiskAtRisk: 3, RiskHealthy: 4}
+var riskOrder = map[Risk]int{RiskDisrupted: 0, RiskNotMet: 1, RiskForecast: 2, RiskStale: 3, RiskAtRisk: 4, RiskHealthy: 5}
+
+// Label is the risk as people read it: "not met", "at risk".
+func (r Risk) Label() string { return strings.ReplaceAll(string(r), "_", " ") }
 
 // DefaultWindow is how far back a report looks when it is not told.
 const DefaultWindow = 90 * 24 * time.Hour
@@ -188,6 +194,8 @@ func scenarioReport(last store.Run, runs []store.Measurement, now time.Time) Sce
 	}
 
 	switch {
+	case last.LeftDisrupted():
+		r.Risk, r.RiskReason = RiskDisrupted, fmt.Sprintf("last run's rollback %s: the system may still be disrupted (%s)", last.Rollback, last.Reason)
 	case last.Verdict != store.VerdictMet && last.Status == store.StatusFinished:
 		r.Risk, r.RiskReason = RiskNotMet, fmt.Sprintf("last run %s: %s", last.Verdict, last.Reason)
 	case r.BreachForecast != nil:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,5 +140,65 @@ func TestReportFormats(t *testing.T) {
 			}
 			golden(t, format.name, buf.Bytes())
 		})
+	}
+}
+
+// A drill that met its objectives but whose rollback failed may have left
+// the system disrupted: no format shows it healthy.
+func TestFailedRollbackIsNeverHealthy(t *testing.T) {
+	dir := t.TempDir()
+	s, err := store.Open(context.Background(), filepath.Join(dir, "h.db"), store.Options{SpoolDir: dir, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	started, rto := now.Add(-time.Hour), time.Minute
+	if err := s.StartRun(context.Background(), store.Run{ID: "r1", Scenario: "orders", ScenarioHash: "h", Trigger: store.TriggerOnDemand,
+		Host: "runner-1", PID: 1, StartedAt: started}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishRun(context.Background(), "r1", store.Finish{EndedAt: started.Add(2 * time.Minute), ClockStart: started,
+		ClockStop: started.Add(rto), RTO: &rto, Verdict: store.VerdictMet, Rollback: store.RollbackFailed,
+		Reason: "recovered within the objectives; rollback failed: drop-scratch: database is being accessed"}); err != nil {
+		t.Fatal(err)
+	}
+	report, err := Build(context.Background(), s, Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := report.Scenarios[0].Risk; got != RiskDisrupted {
+		t.Fatalf("risk %s, want disrupted", got)
+	}
+	for name, write := range map[string]func(*bytes.Buffer) error{
+		"text":     func(b *bytes.Buffer) error { return WriteText(b, report) },
+		"markdown": func(b *bytes.Buffer) error { return WriteMarkdown(b, report) },
+		"html":     func(b *bytes.Buffer) error { return WriteHTML(b, report) },
+		"json":     func(b *bytes.Buffer) error { return WriteJSON(b, report) },
+	} {
+		var out bytes.Buffer
+		if err := write(&out); err != nil {
+			t.Fatal(err)
+		}
+		text := out.String()
+		if name == "html" { // the style sheet names every risk
+			text = text[strings.Index(text, "</style>"):]
+		}
+		if strings.Contains(text, "healthy") {
+			t.Errorf("%s report calls the scenario healthy:\n%s", name, text)
+		}
+		if !strings.Contains(text, "disrupted") {
+			t.Errorf("%s report does not say the system may be disrupted:\n%s", name, text)
+		}
+	}
+	run, steps, err := s.Run(context.Background(), "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var show bytes.Buffer
+	if err := WriteRun(&show, store.Record{Run: run, Steps: steps}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(show.String(), "rollback  failed: WARNING, the system may still be disrupted") {
+		t.Errorf("show does not warn of the failed rollback:\n%s", show.String())
 	}
 }

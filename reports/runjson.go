@@ -99,6 +99,12 @@ type runJSON struct {
 	RPOSeconds          *float64   `json:"rpo_seconds"`
 	ObjectiveRTOSeconds *float64   `json:"objective_rto_seconds"`
 	ObjectiveRPOSeconds *float64   `json:"objective_rpo_seconds"`
+	// Rollback is how the rollback went (store.Rollback values); empty
+	// while running and for runs recorded before it was kept.
+	Rollback string `json:"rollback"`
+	// LeftDisrupted is set when the rollback failed or did not run: the
+	// system may still be disrupted, whatever the verdict.
+	LeftDisrupted bool `json:"left_disrupted"`
 }
 
 func toRunJSON(r store.Run) runJSON {
@@ -108,6 +114,7 @@ func toRunJSON(r store.Run) runJSON {
 		EndedAt: timeOrNil(r.EndedAt), ClockStart: timeOrNil(r.ClockStart), ClockStop: timeOrNil(r.ClockStop),
 		RTOSeconds: seconds(r.RTO), RPOSeconds: seconds(r.RPO),
 		ObjectiveRTOSeconds: seconds(r.ObjectiveRTO), ObjectiveRPOSeconds: seconds(r.ObjectiveRPO),
+		Rollback: r.Rollback, LeftDisrupted: r.LeftDisrupted(),
 	}
 }
 

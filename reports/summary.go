@@ -25,7 +25,7 @@ func Summary(r store.Record) string {
 	measured("RTO", r.RTO, r.ObjectiveRTO)
 	measured("RPO", r.RPO, r.ObjectiveRPO)
 	fmt.Fprintf(&b, "\n  %s\n  run %s", r.Reason, r.ID)
-	if r.RollbackFailed {
+	if r.LeftDisrupted() {
 		b.WriteString("\n  WARNING: rollback did not complete; the system may still be disrupted")
 	}
 	if r.Verdict != store.VerdictMet && r.RTO == nil && r.ObjectiveRTO != nil {

@@ -139,6 +139,8 @@ func Run(ctx context.Context, set *scenarios.Set, sc *scenarios.Scenario, opts O
 
 	if r.drillCatchingPanic(drillCtx, ctx) {
 		r.rollbackCatchingPanic()
+	} else {
+		r.rollbackIs(store.RollbackNotNeeded, "")
 	}
 	stopHeartbeat()
 	r.finish()
@@ -163,6 +165,9 @@ func (r *run) startRecord() store.Run {
 		Status: store.StatusRunning, StartedAt: r.clock.Now(),
 		ObjectiveRTO: optional(sc.Objective.RTO), ObjectiveRPO: optional(sc.Objective.RPO),
 		Owner: sc.Owner, Tags: append([]string{}, sc.Tags...), Postmortems: append([]store.Postmortem{}, sc.Postmortems...),
+	}
+	for _, step := range sc.Steps() {
+		run.Plan = append(run.Plan, store.PlanStep{Phase: step.Phase, Name: step.Name, Kind: step.Kind.Name()})
 	}
 	if sc.Schedule != nil {
 		run.Schedule = sc.Schedule.Cron
@@ -195,7 +200,7 @@ func (r *run) drillCatchingPanic(ctx, parent context.Context) (pastSteadyState b
 func (r *run) rollbackCatchingPanic() {
 	defer func() {
 		if caught := recover(); caught != nil {
-			r.rollbackFailed("rollback failed: redrill " + r.panicText(caught))
+			r.rollbackIs(store.RollbackFailed, "rollback failed: redrill "+r.panicText(caught))
 		}
 	}()
 	r.rollback()
@@ -317,12 +322,15 @@ func (r *run) end(verdict, reason string) {
 	r.update(func(run *store.Run) { run.Verdict, run.Reason = verdict, reason })
 }
 
-// rollbackFailed adds why rollback did not complete to the reason.
-func (r *run) rollbackFailed(why string) {
+// rollbackIs records how rollback went and adds why, if it did not
+// complete, to the reason.
+func (r *run) rollbackIs(outcome, why string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.result.Reason += "; " + why
-	r.result.RollbackFailed = true
+	r.result.Rollback = outcome
+	if why != "" {
+		r.result.Reason += "; " + why
+	}
 }
 
 // phase runs steps in order and reports whether they all passed.
@@ -345,12 +353,13 @@ func (r *run) phase(ctx context.Context, stage phase.Phase, steps []*scenarios.S
 // rollback runs every rollback step, even after one fails.
 func (r *run) rollback() {
 	if len(r.sc.Rollback) == 0 {
+		r.rollbackIs(store.RollbackNone, "")
 		return
 	}
 	ctx := r.opts.RollbackContext
 	if ctx.Err() != nil {
+		r.rollbackIs(store.RollbackSkipped, "rollback skipped by a second interrupt")
 		r.emit(store.Event{Type: store.EventRollbackSkipped})
-		r.rollbackFailed("rollback skipped by a second interrupt")
 		return
 	}
 	r.emit(store.Event{Type: store.EventPhase, Phase: phase.Rollback})
@@ -365,8 +374,10 @@ func (r *run) rollback() {
 		}
 	}
 	if len(failed) > 0 {
-		r.rollbackFailed("rollback failed: " + strings.Join(failed, "; "))
+		r.rollbackIs(store.RollbackFailed, "rollback failed: "+strings.Join(failed, "; "))
+		return
 	}
+	r.rollbackIs(store.RollbackPassed, "")
 }
 
 func (r *run) finish() {
@@ -374,7 +385,7 @@ func (r *run) finish() {
 	ended := r.snapshot().Run
 	finish := store.Finish{
 		EndedAt: ended.EndedAt, ClockStart: ended.ClockStart, ClockStop: ended.ClockStop,
-		RTO: ended.RTO, RPO: ended.RPO, Verdict: ended.Verdict, Reason: ended.Reason,
+		RTO: ended.RTO, RPO: ended.RPO, Verdict: ended.Verdict, Reason: ended.Reason, Rollback: ended.Rollback,
 	}
 	r.recorder.add(func(ctx context.Context) error { return r.opts.Store.FinishRun(ctx, ended.ID, finish) })
 	r.recorder.close()

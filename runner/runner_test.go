@@ -366,7 +366,7 @@ func TestGuardCutShortAtRecoveryIsNoFailure(t *testing.T) {
 }
 
 func TestFailedRollbackIsReported(t *testing.T) {
-	result, _, _ := drill(t, context.Background(), `scenario "rb" {
+	result, _, history := drill(t, context.Background(), `scenario "rb" {
 		recover {
 			step "restore" {
 				command { run = ["true"] }
@@ -378,8 +378,78 @@ func TestFailedRollbackIsReported(t *testing.T) {
 			}
 		}
 	}`)
-	if !result.RollbackFailed || !strings.Contains(reports.Summary(result.Record), "rollback did not complete") {
+	if !result.LeftDisrupted() || !strings.Contains(reports.Summary(result.Record), "rollback did not complete") {
 		t.Errorf("rollback failure not reported: %+v", result)
+	}
+	stored, _, err := history.Run(context.Background(), result.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Verdict != store.VerdictMet || stored.Rollback != store.RollbackFailed || !stored.LeftDisrupted() {
+		t.Errorf("stored verdict %s, rollback %q: want met with the rollback failed", stored.Verdict, stored.Rollback)
+	}
+}
+
+// Every run records how its rollback went and the steps it would run.
+func TestRollbackOutcomeAndPlanAreRecorded(t *testing.T) {
+	tests := []struct {
+		name, src, rollback string
+	}{
+		{"rollback passed", `scenario "x" {
+			recover {
+				step "restore" {
+					command { run = ["true"] }
+				}
+			}
+			rollback {
+				step "clean" {
+					command { run = ["true"] }
+				}
+			}
+		}`, store.RollbackPassed},
+		{"no rollback steps", `scenario "x" {
+			recover {
+				step "restore" {
+					command { run = ["true"] }
+				}
+			}
+		}`, store.RollbackNone},
+		{"steady state did not hold: nothing to undo", `scenario "x" {
+			steady_state {
+				check "up" {
+					command { run = ["false"] }
+				}
+			}
+			recover {
+				step "restore" {
+					command { run = ["true"] }
+				}
+			}
+			rollback {
+				step "clean" {
+					command { run = ["true"] }
+				}
+			}
+		}`, store.RollbackNotNeeded},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			result, _, history := drill(t, context.Background(), tt.src)
+			stored, _, err := history.Run(context.Background(), result.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stored.Rollback != tt.rollback || stored.LeftDisrupted() {
+				t.Errorf("stored rollback %q, want %q", stored.Rollback, tt.rollback)
+			}
+			var planned []string
+			for _, step := range stored.Plan {
+				planned = append(planned, string(step.Phase)+"/"+step.Name+"/"+step.Kind)
+			}
+			if len(planned) == 0 || !strings.Contains(strings.Join(planned, " "), "recover/restore/command") {
+				t.Errorf("stored plan %v, want every step of the scenario", planned)
+			}
+		})
 	}
 }
 
@@ -462,8 +532,8 @@ func TestPanicInRollbackIsRecorded(t *testing.T) {
 			}
 		}
 	})
-	if !result.RollbackFailed || !strings.Contains(result.Reason, "rollback failed: redrill panic: output broke") {
-		t.Errorf("rollback failed %v, reason %q", result.RollbackFailed, result.Reason)
+	if !result.LeftDisrupted() || !strings.Contains(result.Reason, "rollback failed: redrill panic: output broke") {
+		t.Errorf("rollback %s, reason %q", result.Rollback, result.Reason)
 	}
 	stored, _, err := history.Run(context.Background(), result.ID)
 	if err != nil {

@@ -127,6 +127,25 @@ type Schedule struct {
 	Range hcl.Range
 }
 
+// Steps returns every step and check of the scenario, phase by phase in
+// the order of phase.All.
+func (sc *Scenario) Steps() []*Step {
+	var steps []*Step
+	steps = append(steps, sc.SteadyState...)
+	steps = append(steps, sc.Disrupt...)
+	steps = append(steps, sc.Recover...)
+	if sc.RecoveredWhen != nil {
+		steps = append(steps, sc.RecoveredWhen.Checks...)
+	}
+	if sc.Guard != nil {
+		steps = append(steps, sc.Guard.Checks...)
+	}
+	if sc.DataLoss != nil && sc.DataLoss.Check != nil {
+		steps = append(steps, sc.DataLoss.Check)
+	}
+	return append(steps, sc.Rollback...)
+}
+
 // Step is a step or a check: one check kind with its attributes, asserts and
 // retry settings. Attributes may refer to earlier steps (steps.NAME) and are
 // decoded again when the step runs.

@@ -38,8 +38,4 @@ type Event struct {
 type Record struct {
 	Run
 	Steps []Step
-	// RollbackFailed is set when a rollback step failed or was skipped:
-	// the system may be left disrupted whatever the verdict. The runner
-	// knows it; the history does not keep it yet.
-	RollbackFailed bool
 }

@@ -19,10 +19,11 @@ type metadata struct {
 	Owner            string
 	Tags             []string
 	Postmortems      []Postmortem
+	Plan             []PlanStep
 }
 
 func metadataOf(run Run) metadata {
-	return metadata{run.ScheduledAt, run.Schedule, run.ScheduleTimezone, run.Owner, run.Tags, run.Postmortems}
+	return metadata{run.ScheduledAt, run.Schedule, run.ScheduleTimezone, run.Owner, run.Tags, run.Postmortems, run.Plan}
 }
 
 // scheduledRun is a run of a scheduled tick with everything a scenario
@@ -38,6 +39,7 @@ func scheduledRun(id string) Run {
 		{ID: "PM-2024-031", Title: "Orders lost after failover", Date: "2024-03-12", URL: "https://wiki.example/pm/31", Finding: "backups were never restored"},
 		{ID: "PM-2025-007", Title: "Restore took 4 hours"},
 	}
+	run.Plan = []PlanStep{{Phase: "recover", Name: "restore", Kind: "command"}, {Phase: "rollback", Name: "clean", Kind: "sql"}}
 	return run
 }
 
@@ -84,7 +86,7 @@ func TestRunMetadataRoundTrips(t *testing.T) {
 }
 
 // What a run of no schedule, owner, tags or postmortems reads back as.
-var noMetadata = metadata{Tags: []string{}, Postmortems: []Postmortem{}}
+var noMetadata = metadata{Tags: []string{}, Postmortems: []Postmortem{}, Plan: []PlanStep{}}
 
 func TestRunWithoutMetadataReadsBackEmpty(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, target string) {
@@ -131,6 +133,22 @@ func TestHistoryBeforeRunMetadataReadsBackEmpty(t *testing.T) {
 			}
 			if got.Verdict != VerdictMet || got.RTO == nil || *got.RTO != 10*time.Minute {
 				t.Errorf("%s read back verdict %q, RTO %v; want met in 10m", read, got.Verdict, got.RTO)
+			}
+		}
+	})
+}
+
+// How the rollback went is recorded with the end of the run and read back
+// by every read; a run recorded before it was kept reads back empty.
+func TestRollbackOutcomeRoundTrips(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, target string) {
+		s := open(t, target, base)
+		ctx := context.Background()
+		mustDo(t, s.StartRun(ctx, newRun("rolled-back", "orders", base)))
+		mustDo(t, s.FinishRun(ctx, "rolled-back", Finish{EndedAt: base.Add(time.Minute), Verdict: VerdictMet, Rollback: RollbackFailed}))
+		for read, got := range everyRead(t, s, "rolled-back") {
+			if got.Rollback != RollbackFailed || !got.LeftDisrupted() {
+				t.Errorf("%s read back rollback %q", read, got.Rollback)
 			}
 		}
 	})

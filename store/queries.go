@@ -34,18 +34,20 @@ type runRow struct {
 	RPOSeconds          sql.NullFloat64 `db:"rpo_seconds"`
 	ObjectiveRTOSeconds sql.NullFloat64 `db:"objective_rto_seconds"`
 	ObjectiveRPOSeconds sql.NullFloat64 `db:"objective_rpo_seconds"`
+	Rollback            string          `db:"rollback"`
 	ScheduledAt         sql.NullInt64   `db:"scheduled_at"`
 	Schedule            string          `db:"schedule"`
 	ScheduleTimezone    string          `db:"schedule_timezone"`
 	Owner               string          `db:"owner"`
 	Tags                string          `db:"tags"`
 	Postmortems         string          `db:"postmortems"`
+	Plan                string          `db:"plan"`
 }
 
 const runColumns = `id, scenario, scenario_hash, scenario_source, trigger, gameday, host, pid, status, verdict, reason,
 	started_at, ended_at, heartbeat_at, clock_start, clock_stop, rto_seconds, rpo_seconds,
-	objective_rto_seconds, objective_rpo_seconds,
-	scheduled_at, schedule, schedule_timezone, owner, tags, postmortems`
+	objective_rto_seconds, objective_rpo_seconds, rollback,
+	scheduled_at, schedule, schedule_timezone, owner, tags, postmortems, plan`
 
 func (r runRow) run() (Run, error) {
 	tags, err := fromJSONList[string](r.Tags)
@@ -56,6 +58,10 @@ func (r runRow) run() (Run, error) {
 	if err != nil {
 		return Run{}, fmt.Errorf("postmortems of run %s: %w", r.ID, err)
 	}
+	plan, err := fromJSONList[PlanStep](r.Plan)
+	if err != nil {
+		return Run{}, fmt.Errorf("plan of run %s: %w", r.ID, err)
+	}
 	return Run{
 		ID: r.ID, Scenario: r.Scenario, ScenarioHash: r.ScenarioHash, ScenarioSource: r.ScenarioSource,
 		Trigger: r.Trigger, GameDay: r.GameDay, Host: r.Host, PID: r.PID,
@@ -64,8 +70,9 @@ func (r runRow) run() (Run, error) {
 		ClockStart: fromNullMicros(r.ClockStart), ClockStop: fromNullMicros(r.ClockStop),
 		RTO: durationOf(r.RTOSeconds), RPO: durationOf(r.RPOSeconds),
 		ObjectiveRTO: durationOf(r.ObjectiveRTOSeconds), ObjectiveRPO: durationOf(r.ObjectiveRPOSeconds),
+		Rollback:    r.Rollback,
 		ScheduledAt: fromNullMicros(r.ScheduledAt), Schedule: r.Schedule, ScheduleTimezone: r.ScheduleTimezone,
-		Owner: r.Owner, Tags: tags, Postmortems: postmortems,
+		Owner: r.Owner, Tags: tags, Postmortems: postmortems, Plan: plan,
 	}, nil
 }
 

@@ -34,8 +34,8 @@ func (s *sqlStore) Flush(context.Context) error { return nil }
 
 const insertRun = `INSERT INTO runs (id, scenario, scenario_hash, scenario_source, trigger, gameday, host, pid,
 	status, started_at, heartbeat_at, objective_rto_seconds, objective_rpo_seconds,
-	scheduled_at, schedule, schedule_timezone, owner, tags, postmortems)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	scheduled_at, schedule, schedule_timezone, owner, tags, postmortems, plan)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO NOTHING`
 
 func (s *sqlStore) StartRun(ctx context.Context, run Run) error {
@@ -50,10 +50,14 @@ func (s *sqlStore) StartRun(ctx context.Context, run Run) error {
 	if err != nil {
 		return fmt.Errorf("record start of run %s: postmortems: %w", run.ID, err)
 	}
+	plan, err := jsonList(run.Plan)
+	if err != nil {
+		return fmt.Errorf("record start of run %s: plan: %w", run.ID, err)
+	}
 	_, err = s.db.ExecContext(ctx, s.db.Rebind(insertRun),
 		run.ID, text(run.Scenario), run.ScenarioHash, text(run.ScenarioSource), run.Trigger, text(run.GameDay), text(run.Host), run.PID,
 		StatusRunning, micros(run.StartedAt), micros(run.StartedAt), secondsOf(run.ObjectiveRTO), secondsOf(run.ObjectiveRPO),
-		nullMicros(run.ScheduledAt), text(run.Schedule), text(run.ScheduleTimezone), text(run.Owner), tags, postmortems)
+		nullMicros(run.ScheduledAt), text(run.Schedule), text(run.ScheduleTimezone), text(run.Owner), tags, postmortems, plan)
 	if err != nil {
 		return fmt.Errorf("record start of run %s: %w", run.ID, err)
 	}
@@ -76,13 +80,13 @@ func (s *sqlStore) RecordStep(ctx context.Context, step Step) error {
 }
 
 const finishRun = `UPDATE runs SET status = ?, ended_at = ?, clock_start = ?, clock_stop = ?,
-	rto_seconds = ?, rpo_seconds = ?, verdict = ?, reason = ?
+	rto_seconds = ?, rpo_seconds = ?, verdict = ?, reason = ?, rollback = ?
 WHERE id = ?`
 
 func (s *sqlStore) FinishRun(ctx context.Context, runID string, f Finish) error {
 	_, err := s.db.ExecContext(ctx, s.db.Rebind(finishRun),
 		StatusFinished, micros(f.EndedAt), nullMicros(f.ClockStart), nullMicros(f.ClockStop),
-		secondsOf(f.RTO), secondsOf(f.RPO), f.Verdict, text(f.Reason), runID)
+		secondsOf(f.RTO), secondsOf(f.RPO), f.Verdict, text(f.Reason), f.Rollback, runID)
 	if err != nil {
 		return fmt.Errorf("record end of run %s: %w", runID, err)
 	}

@@ -60,6 +60,10 @@ type Run struct {
 	// The objectives in force when the run started; nil when not set.
 	ObjectiveRTO *time.Duration
 	ObjectiveRPO *time.Duration
+	// Rollback says how the rollback went: one of the Rollback values,
+	// empty while the run is running and for runs recorded before it was
+	// kept.
+	Rollback string
 
 	// What the scenario said when the run started, for reports: they need
 	// not parse ScenarioSource.
@@ -75,6 +79,17 @@ type Run struct {
 	// Tags and Postmortems read back as empty, never nil, when none.
 	Tags        []string
 	Postmortems []Postmortem
+	// Plan is every step and check the scenario would run, in order, so
+	// that what never ran shows; empty for runs recorded before it was
+	// kept.
+	Plan []PlanStep
+}
+
+// PlanStep is a step or check of a scenario, before it runs.
+type PlanStep struct {
+	Phase phase.Phase `json:"phase"`
+	Name  string      `json:"name"`
+	Kind  string      `json:"kind"`
 }
 
 // Postmortem is an incident a drill was derived from, as its scenario says.
@@ -95,6 +110,30 @@ type Finish struct {
 	RPO        *time.Duration
 	Verdict    string
 	Reason     string
+	Rollback   string
+}
+
+// How a run's rollback went.
+const (
+	// RollbackNone: the scenario has no rollback steps.
+	RollbackNone = "none"
+	// RollbackNotNeeded: the drill ended before it touched the system
+	// (its steady state did not hold), so there was nothing to undo.
+	RollbackNotNeeded = "not_needed"
+	RollbackPassed    = "passed"
+	// RollbackFailed: a rollback step failed; the system may be left
+	// disrupted.
+	RollbackFailed = "failed"
+	// RollbackSkipped: a second interrupt skipped the rollback, or its
+	// runner died before it; the system may be left disrupted.
+	RollbackSkipped = "skipped"
+)
+
+// LeftDisrupted tells whether the run's rollback failed or did not run
+// although the system was touched: the system may be left disrupted,
+// whatever the verdict.
+func (r Run) LeftDisrupted() bool {
+	return r.Rollback == RollbackFailed || r.Rollback == RollbackSkipped
 }
 
 // Step is one step, or one round of a polled check, of a run.

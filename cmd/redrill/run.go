@@ -114,7 +114,7 @@ func exitCodeOf(results []runner.Result, interrupted bool) error {
 		switch {
 		case r.Verdict == store.VerdictInterrupted:
 			code = exitInterrupted
-		case (r.Verdict != store.VerdictMet || r.RollbackFailed) && code == exitMet:
+		case (r.Verdict != store.VerdictMet || r.LeftDisrupted()) && code == exitMet:
 			code = exitNotMet
 		}
 	}
