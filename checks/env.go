@@ -61,7 +61,7 @@ func (e *Env) pool(driver, dsn string) (*sqlx.DB, error) {
 	// A drill runs few queries at a time; a small pool keeps a drill from
 	// crowding the database it is measuring.
 	db.SetMaxOpenConns(4)
-	db.SetMaxIdleConns(2)
+	db.SetMaxIdleConns(idleConnsPerPool)
 	db.SetConnMaxIdleTime(time.Minute)
 	e.pools[key] = db
 	return db, nil
@@ -83,6 +83,26 @@ func (e *Env) transport(insecureSkipVerify bool) *http.Transport {
 	}
 	e.transports[insecureSkipVerify] = t
 	return t
+}
+
+// idleConnsPerPool is how many idle connections a pool keeps between the
+// rounds of a polled check.
+const idleConnsPerPool = 2
+
+// ReleaseIdle closes the idle connections of every pool: a step must
+// never be blocked by the drill's own connections (a DROP DATABASE of the
+// scratch database a check polled is refused while they are open). The
+// pools stay usable and reconnect when next used.
+func (e *Env) ReleaseIdle() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, db := range e.pools {
+		db.SetMaxIdleConns(0) // closes the idle connections now
+		db.SetMaxIdleConns(idleConnsPerPool)
+	}
+	for _, t := range e.transports {
+		t.CloseIdleConnections()
+	}
 }
 
 // Close closes every pool and idle connection.

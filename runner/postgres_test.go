@@ -89,3 +89,74 @@ func postgresRestoreDrill(t *testing.T, scenarioSource func() ([]byte, error), e
 	}
 	t.Logf("restore of 300,000 orders: RTO %s", *result.RTO)
 }
+
+// The drill's own connections never block a step of the same drill: after
+// recovered_when and data_loss polled a scratch database, rollback drops it
+// with a plain DROP DATABASE, which PostgreSQL refuses while any other
+// session is connected to it.
+func TestRollbackDropsTheDatabaseTheDrillPolled(t *testing.T) {
+	scratch := pgtest.NewDatabase(t)
+	parsed, err := url.Parse(scratch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := strings.TrimPrefix(parsed.Path, "/")
+	admin := pgtest.ServerURL()
+	result, _, _ := drill(t, context.Background(), strings.NewReplacer("{{scratch}}", scratch, "{{admin}}", admin, "{{name}}", name).Replace(`scenario "scratch" {
+		objective {
+			rto = "1m"
+			rpo = "1h"
+		}
+		recover {
+			step "restore" {
+				sql {
+					dsn   = "{{scratch}}"
+					query = "CREATE TABLE orders (id int, created_at timestamptz DEFAULT now()); INSERT INTO orders (id) VALUES (1), (2)"
+				}
+			}
+		}
+		recovered_when {
+			every   = "100ms"
+			timeout = "30s"
+			check "orders-back" {
+				sql {
+					dsn   = "{{scratch}}"
+					query = "SELECT count(*) FROM orders"
+				}
+				assert {
+					condition = result.value == 2
+				}
+			}
+		}
+		data_loss {
+			sql {
+				dsn   = "{{scratch}}"
+				query = "SELECT max(created_at) FROM orders"
+			}
+			newest_record = result.value
+		}
+		rollback {
+			step "drop-scratch" {
+				sql {
+					dsn   = "{{admin}}"
+					query = "DROP DATABASE {{name}}"
+				}
+			}
+		}
+	}`))
+	if result.Verdict != store.VerdictMet || result.Rollback != store.RollbackPassed {
+		t.Fatalf("verdict %s, rollback %s: %s", result.Verdict, result.Rollback, result.Reason)
+	}
+	db, err := sql.Open("postgres", admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var left int
+	if err := db.QueryRow("SELECT count(*) FROM pg_database WHERE datname = $1", name).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Errorf("database %s still exists after rollback", name)
+	}
+}

@@ -34,6 +34,11 @@ func (r *run) runStep(ctx context.Context, step *scenarios.Step, round int, disc
 	}
 	r.mu.Unlock()
 
+	if !step.Phase.Polled() {
+		// Between the rounds of a polled check its connections are kept;
+		// any other step first lets go of the drill's idle ones.
+		r.env.ReleaseIdle()
+	}
 	started := r.clock.Now()
 	outcome := r.execute(ctx, step, results, started)
 	if discardIfCancelled && ctx.Err() != nil {

@@ -136,7 +136,7 @@ scenario "gitlab-2017-postgres-restore" {
     step "remove-scratch" {
       sql {
         dsn   = local.admin_dsn
-        query = "DROP DATABASE IF EXISTS ${var.scratch_db} WITH (FORCE)"
+        query = "DROP DATABASE IF EXISTS ${var.scratch_db}"
       }
     }
   }

@@ -112,7 +112,7 @@ scenario "orders-db-restore" {
     step "remove-scratch" {
       sql {
         dsn   = local.admin_dsn
-        query = "DROP DATABASE IF EXISTS ${var.scratch_db} WITH (FORCE)"
+        query = "DROP DATABASE IF EXISTS ${var.scratch_db}"
       }
     }
   }
