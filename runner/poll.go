@@ -10,6 +10,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/redrill/redrill/scenarios"
 	"github.com/redrill/redrill/scenarios/phase"
 	"github.com/redrill/redrill/store"
 )
@@ -17,8 +18,9 @@ import (
 var errGuardTripped = errors.New("guard tripped")
 
 // pollRecovered polls recovered_when until a round passes; the clock stops
-// at the start of that round.
-func (r *run) pollRecovered(ctx context.Context) (time.Time, bool) {
+// at the start of that round. When it never does, it says why: each check
+// that never passed, with its last failure.
+func (r *run) pollRecovered(ctx context.Context) (recoveredAt time.Time, recovered bool, why string) {
 	rw := r.sc.RecoveredWhen
 	if timeout := rw.Timeout; timeout > 0 {
 		var cancel context.CancelFunc
@@ -26,14 +28,16 @@ func (r *run) pollRecovered(ctx context.Context) (time.Time, bool) {
 		defer cancel()
 	}
 	r.emit(store.Event{Type: store.EventPhase, Phase: phase.RecoveredWhen})
+	progress := newPollProgress(rw.Checks)
 	for round := 1; ; round++ {
 		roundStart := r.clock.Now()
 		// A check that passed only on a retry saw the recovery at that
 		// attempt, not at the round's start.
-		recoveredAt := roundStart
+		recoveredAt = roundStart
 		passed := true
 		for _, check := range rw.Checks {
 			done, attemptStarted := r.runStep(ctx, check, round, false)
+			progress.saw(done, ctx.Err() != nil)
 			if !done.Passed {
 				passed = false
 				break
@@ -43,12 +47,73 @@ func (r *run) pollRecovered(ctx context.Context) (time.Time, bool) {
 			}
 		}
 		if passed && ctx.Err() == nil {
-			return recoveredAt, true
+			return recoveredAt, true, ""
 		}
 		if !r.sleepUntil(ctx, roundStart.Add(rw.Every)) {
-			return time.Time{}, false
+			return time.Time{}, false, progress.why()
 		}
 	}
+}
+
+// pollProgress remembers, for each check of recovered_when, whether it
+// ever passed and its last failure in a round the deadline did not cut
+// short: the deadline's own "context deadline exceeded" says nothing of
+// why the system did not recover.
+type pollProgress struct {
+	checks []string
+	passed map[string]bool
+	failed map[string]string // the last real failure
+	cut    map[string]string // the last failure cut short, when there is no other
+}
+
+func newPollProgress(checks []*scenarios.Step) *pollProgress {
+	p := &pollProgress{passed: map[string]bool{}, failed: map[string]string{}, cut: map[string]string{}}
+	for _, check := range checks {
+		p.checks = append(p.checks, check.Name)
+	}
+	return p
+}
+
+// saw records a round of a check; cutShort when the poll ended during it.
+func (p *pollProgress) saw(done store.Step, cutShort bool) {
+	switch {
+	case done.Passed:
+		p.passed[done.Name] = true
+	case cutShort:
+		p.cut[done.Name] = done.Message
+	default:
+		p.failed[done.Name] = done.Message
+	}
+}
+
+// why names each check that never passed and its last failure.
+func (p *pollProgress) why() string {
+	var reasons []string
+	for _, name := range p.checks {
+		if p.passed[name] {
+			continue
+		}
+		switch failure, failed := p.failed[name]; {
+		case failed:
+			reasons = append(reasons, fmt.Sprintf("check %q never passed: %s", name, failure))
+		case p.cut[name] != "":
+			reasons = append(reasons, fmt.Sprintf("check %q never passed; its every round was cut short: %s", name, p.cut[name]))
+		default:
+			reasons = append(reasons, fmt.Sprintf("check %q never ran: an earlier check failed every round", name))
+		}
+	}
+	if len(reasons) == 0 {
+		// Each check passed in some round, never all in the same one.
+		for _, name := range p.checks {
+			if failure, failed := p.failed[name]; failed {
+				reasons = append(reasons, fmt.Sprintf("no round passed every check; check %q last failed: %s", name, failure))
+			}
+		}
+	}
+	if len(reasons) == 0 {
+		return "no round passed every check"
+	}
+	return strings.Join(reasons, "; ")
 }
 
 func (r *run) recoveredTimeout() time.Duration {

@@ -257,9 +257,9 @@ func (r *run) drill(ctx, parent context.Context) bool {
 	clockStop := r.clock.Now()
 	if sc.RecoveredWhen != nil {
 		startClock()
-		recoveredAt, ok := r.pollRecovered(phaseCtx)
-		if !ok {
-			r.endWith(phaseCtx, parent, store.VerdictFailed, fmt.Sprintf("not recovered within %s: %s", r.recoveredTimeout(), r.lastFailure()))
+		recoveredAt, recovered, why := r.pollRecovered(phaseCtx)
+		if !recovered {
+			r.endWith(phaseCtx, parent, store.VerdictFailed, fmt.Sprintf("not recovered within %s: %s", r.recoveredTimeout(), why))
 			return true
 		}
 		clockStop = recoveredAt

@@ -543,3 +543,42 @@ func TestPanicInRollbackIsRecorded(t *testing.T) {
 		t.Errorf("stored run is %s, want finished", stored.Status)
 	}
 }
+
+// When recovered_when times out, the reason says which check never
+// passed and its last real failure, not the poll the deadline cut short.
+func TestNotRecoveredNamesTheCheckThatKeptFailing(t *testing.T) {
+	result, _, history := drill(t, context.Background(), `scenario "slow-restore" {
+		recover {
+			step "restore" {
+				command { run = ["true"] }
+			}
+		}
+		recovered_when {
+			every   = "100ms"
+			timeout = "1s"
+			check "service-up" {
+				command { run = ["true"] }
+			}
+			check "rows-match" {
+				command { run = ["sh", "-c", "sleep 0.3; exit 1"] }
+				assert {
+					condition     = result.exit_code == 0
+					error_message = "fewer rows than production"
+				}
+			}
+		}
+	}`)
+	if result.Verdict != store.VerdictFailed {
+		t.Fatalf("verdict %s (%s), want failed", result.Verdict, result.Reason)
+	}
+	want := `not recovered within 1s: check "rows-match" never passed: fewer rows than production (result.exit_code = 1)`
+	stored, _, err := history.Run(context.Background(), result.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, reason := range []string{result.Reason, stored.Reason} {
+		if reason != want {
+			t.Errorf("reason %q, want %q", reason, want)
+		}
+	}
+}
