@@ -582,3 +582,44 @@ func TestNotRecoveredNamesTheCheckThatKeptFailing(t *testing.T) {
 		}
 	}
 }
+
+// A guard polls while the drill runs and both tell an observer: under the
+// race detector (CI runs this package with -race), nothing the guard's
+// goroutine reads of the run is written by the drill outside the lock.
+// Before the record was guarded, this showed a race within 20 runs.
+func TestGuardAndObserverShareTheRunSafely(t *testing.T) {
+	for range 20 {
+		result, _, _ := drill(t, context.Background(), `scenario "guarded" {
+			objective {
+				rto = "1m"
+			}
+			recover {
+				step "restore" {
+					command { run = ["true"] }
+				}
+			}
+			recovered_when {
+				every   = "1ms"
+				timeout = "10s"
+				check "up" {
+					command { run = ["true"] }
+				}
+			}
+			guard {
+				every = "1ms"
+				check "still-serving" {
+					command { run = ["true"] }
+				}
+			}
+		}`, func(o *Options) {
+			o.Observe = func(e store.Event) {
+				// What a live output reads: the clock, the measurements
+				// and the steps so far.
+				_ = fmt.Sprint(e.Record.ClockStart, e.Record.ClockStop, e.Record.RTO, e.Record.Verdict, len(e.Record.Steps))
+			}
+		})
+		if result.Verdict != store.VerdictMet {
+			t.Fatalf("verdict %s (%s), want met", result.Verdict, result.Reason)
+		}
+	}
+}
