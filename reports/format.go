@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -16,6 +15,9 @@ func WriteText(w io.Writer, r Report) error {
 	fmt.Fprintf(w, "Recovery-time report, %s, runs since %s\n\n", r.GeneratedAt.Format("2006-01-02 15:04 MST"), r.Since.Format(time.DateOnly))
 	if len(r.Scenarios) == 0 {
 		_, err := fmt.Fprintln(w, "No drill has run yet.")
+		return err
+	}
+	if err := writeGameDaysText(w, r.GameDays); err != nil {
 		return err
 	}
 	table := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -73,13 +75,16 @@ func WriteJSON(w io.Writer, r Report) error {
 			BreachForecast: s.BreachForecast,
 		})
 	}
-	encoder := json.NewEncoder(w)
-	encoder.SetIndent("", "  ")
-	return encoder.Encode(struct {
+	gameDays := make([]gameDayJSON, 0, len(r.GameDays))
+	for _, g := range r.GameDays {
+		gameDays = append(gameDays, newGameDayJSON(g))
+	}
+	return writeJSON(w, struct {
 		GeneratedAt time.Time      `json:"generated_at"`
 		Since       time.Time      `json:"since"`
+		GameDays    []gameDayJSON  `json:"gamedays"`
 		Scenarios   []jsonScenario `json:"scenarios"`
-	}{r.GeneratedAt, r.Since, scenarios})
+	}{r.GeneratedAt, r.Since, gameDays, scenarios})
 }
 
 // lastRun is the last run's date, verdict and age, flagged when stale.
@@ -126,16 +131,22 @@ func runCounts(s ScenarioReport) string {
 	if s.Runs == 1 {
 		text = "1 run"
 	}
+	if counts := verdictCounts(s.Verdicts); counts != "" {
+		text += ": " + counts
+	}
+	return text
+}
+
+// verdictCounts is the count of each verdict that occurred, in order:
+// "9 met, 2 missed, 1 failed".
+func verdictCounts(verdicts map[string]int) string {
 	var counts []string
 	for _, verdict := range verdictOrder {
-		if n := s.Verdicts[verdict]; n > 0 {
+		if n := verdicts[verdict]; n > 0 {
 			counts = append(counts, fmt.Sprintf("%d %s", n, verdict))
 		}
 	}
-	if len(counts) > 0 {
-		text += ": " + strings.Join(counts, ", ")
-	}
-	return text
+	return strings.Join(counts, ", ")
 }
 
 func postmortemLine(pm store.Postmortem) string {

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/redrill/redrill/store"
 )
 
 //go:embed templates/report.html
@@ -15,14 +17,19 @@ var templates embed.FS
 // reportTemplate is parsed once; html/template escapes everything that
 // scenario authors wrote.
 var reportTemplate = template.Must(template.New("report.html").Funcs(template.FuncMap{
-	"duration":  duration,
-	"signed":    signed,
-	"anchor":    anchor,
-	"riskClass": func(r Risk) string { return strings.ReplaceAll(string(r), "_", "-") },
-	"chart":     chart,
-	"forecast":  forecast,
-	"runCounts": runCounts,
-	"ago":       func(s ScenarioReport) string { return strings.TrimSuffix(age(s), ", stale") },
+	"duration":     duration,
+	"signed":       signed,
+	"anchor":       anchor,
+	"riskClass":    func(r Risk) string { return strings.ReplaceAll(string(r), "_", "-") },
+	"chart":        chart,
+	"forecast":     forecast,
+	"runCounts":    runCounts,
+	"runVerdict":   runVerdict,
+	"gameDayStart": func(g GameDay, r store.Run) string { return g.startOf(r) },
+	"gameDaySummary": func(g GameDay) string {
+		return strings.TrimPrefix(g.summary(), "Game day "+g.Name+", ")
+	},
+	"ago": func(s ScenarioReport) string { return strings.TrimSuffix(age(s), ", stale") },
 	// Only http and https postmortem URLs become links, as in Markdown.
 	"webURL": func(u string) bool { _, ok := markdownURL(u); return ok },
 }).ParseFS(templates, "templates/report.html"))

@@ -20,6 +20,7 @@ func WriteMarkdown(w io.Writer, r Report) error {
 		_, err := fmt.Fprintln(w, "No drill has run yet.")
 		return err
 	}
+	writeGameDaysMarkdown(w, r.GameDays)
 	fmt.Fprintln(w, "| Scenario | Risk | Last run | RTO (objective) | RPO (objective) | RTO p50 / p95 / max | Trend per 30 days | Breach forecast | Runs |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
 	for _, s := range r.Scenarios {

@@ -56,13 +56,6 @@ type Report struct {
 	GameDays    []GameDay        `json:"-"`
 }
 
-// GameDay is the runs of one game day in the window.
-type GameDay struct {
-	Name    string
-	Started time.Time
-	Runs    []store.Run
-}
-
 // ScenarioReport is one scenario's standing.
 type ScenarioReport struct {
 	Scenario     string         `json:"scenario"`
@@ -229,25 +222,6 @@ func scheduleInterval(run store.Run, now time.Time) time.Duration {
 		return 0
 	}
 	return schedule.Interval(now)
-}
-
-// groupGameDays groups runs (newest first) by game day, newest game day
-// first, runs in start order.
-func groupGameDays(runs []store.Run) []GameDay {
-	index := map[string]int{}
-	var days []GameDay
-	for i := len(runs) - 1; i >= 0; i-- {
-		run := runs[i]
-		at, ok := index[run.GameDay]
-		if !ok {
-			at = len(days)
-			index[run.GameDay] = at
-			days = append(days, GameDay{Name: run.GameDay, Started: run.StartedAt})
-		}
-		days[at].Runs = append(days[at].Runs, run)
-	}
-	sort.SliceStable(days, func(i, j int) bool { return days[i].Started.After(days[j].Started) })
-	return days
 }
 
 // percentile is the nearest-rank percentile, as the store's SQL computes it.

@@ -98,6 +98,10 @@ func (s *sqlStore) Runs(ctx context.Context, q RunQuery) ([]Run, error) {
 	if q.GameDays {
 		query += ` AND gameday <> ''`
 	}
+	if q.GameDay != "" {
+		query += ` AND gameday = ?`
+		args = append(args, q.GameDay)
+	}
 	if !q.Since.IsZero() {
 		query += ` AND started_at >= ?`
 		args = append(args, micros(q.Since))

@@ -162,8 +162,10 @@ type RunQuery struct {
 	Since    time.Time // zero: no lower bound
 	Until    time.Time // zero: no upper bound
 	Limit    int       // zero: no limit
-	// GameDays selects only runs that belong to a game day.
+	// GameDays selects only runs that belong to a game day; GameDay only
+	// those of the game day of that name.
 	GameDays bool
+	GameDay  string
 }
 
 // Measurement is one run's verdict and measured recovery time.

@@ -89,8 +89,8 @@ func report(cmd *cobra.Command, opts reportOptions) error {
 
 // listOptions are the flags of redrill history.
 type listOptions struct {
-	scenario, format, storeTarget string
-	limit                         int
+	scenario, gameDay, format, storeTarget string
+	limit                                  int
 }
 
 func newHistoryCommand() *cobra.Command {
@@ -102,6 +102,7 @@ func newHistoryCommand() *cobra.Command {
 		RunE:  func(cmd *cobra.Command, args []string) error { return listRuns(cmd, opts) },
 	}
 	cmd.Flags().StringVar(&opts.scenario, "scenario", "", "only this scenario's runs")
+	cmd.Flags().StringVar(&opts.gameDay, "gameday", "", "the runs of this game day: its scenarios, their verdicts, its span and what missed")
 	cmd.Flags().IntVar(&opts.limit, "limit", 20, "at most this many runs (0: all)")
 	cmd.Flags().StringVar(&opts.format, "format", "text", "text or json")
 	storeFlag(cmd, &opts.storeTarget)
@@ -117,9 +118,19 @@ func listRuns(cmd *cobra.Command, opts listOptions) error {
 		return err
 	}
 	defer history.Close()
-	runs, err := history.Runs(cmd.Context(), store.RunQuery{Scenario: opts.scenario, Limit: opts.limit})
+	query := store.RunQuery{Scenario: opts.scenario, GameDay: opts.gameDay, Limit: opts.limit}
+	if opts.gameDay != "" {
+		query.Limit = 0 // a game day is shown whole
+	}
+	runs, err := history.Runs(cmd.Context(), query)
 	if err != nil {
 		return err
+	}
+	switch {
+	case opts.gameDay != "" && opts.format == "json":
+		return reports.WriteGameDaysJSON(cmd.OutOrStdout(), reports.GameDayOf(runs))
+	case opts.gameDay != "":
+		return reports.WriteGameDays(cmd.OutOrStdout(), reports.GameDayOf(runs))
 	}
 	if opts.format == "json" {
 		return reports.WriteHistoryJSON(cmd.OutOrStdout(), runs)

@@ -327,6 +327,68 @@ gameday "december" {
 	}
 }
 
+// A game day shows first in every format: its scenarios, their verdicts,
+// its span and what missed; history --gameday shows it alone.
+func TestGameDayInHistoryAndReports(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "gameday.hcl", `scenario "a" {
+  recover {
+    step "s" {
+      command { run = ["true"] }
+    }
+  }
+}
+
+scenario "c" {
+  recover {
+    step "s" {
+      command { run = ["false"] }
+    }
+  }
+}
+
+gameday "december" {
+  start     = "2026-12-05T09:00:00Z"
+  scenarios = ["a", "c"]
+}
+`)
+	history := filepath.Join(dir, "h.db")
+	if code, stdout, stderr := run(t, "run", path, "--gameday", "december", "--store", history); code != 1 {
+		t.Fatalf("exit %d, want 1 (c fails)\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, stderr := run(t, "history", "--gameday", "december", "--store", history)
+	if code != 0 {
+		t.Fatalf("history --gameday: exit %d %s", code, stderr)
+	}
+	for _, want := range []string{"Game day december, ", "2 drills over ", ": 1 met, 1 failed", "Missed: c (failed: a recover step failed"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("history --gameday lacks %q:\n%s", want, stdout)
+		}
+	}
+	code, stdout, _ = run(t, "history", "--gameday", "december", "--format", "json", "--store", history)
+	var days struct {
+		GameDays []struct {
+			Name   string   `json:"name"`
+			Missed []string `json:"missed"`
+			Runs   []struct {
+				Scenario string `json:"scenario"`
+				Verdict  string `json:"verdict"`
+			} `json:"runs"`
+		} `json:"gamedays"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &days); err != nil || code != 0 || len(days.GameDays) != 1 ||
+		len(days.GameDays[0].Runs) != 2 || len(days.GameDays[0].Missed) != 1 {
+		t.Errorf("history --gameday --format json: exit %d, %v, %+v", code, err, days)
+	}
+	for format, table := range map[string]string{"text": "SCENARIO  RISK", "markdown": "| Scenario | Risk |", "html": "<th>Risk</th>", "json": `"scenarios"`} {
+		code, stdout, stderr := run(t, "report", "--format", format, "--store", history)
+		day := strings.Index(stdout, "december")
+		if code != 0 || day < 0 || day > strings.Index(stdout, table) {
+			t.Errorf("report --format %s: exit %d, the game day is not shown first:\n%s%s", format, code, stdout, stderr)
+		}
+	}
+}
+
 func TestHistoryShowReport(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
