@@ -18,6 +18,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/redrill/redrill/internal/pgtest"
+	"github.com/redrill/redrill/scenarios/duration"
 )
 
 // contractDir holds each kind's inputs to TestKindContract, one folder a
@@ -73,7 +74,7 @@ func contractSchema(t *testing.T, k Kind) {
 	// A kind with a timeout attribute reads it; the example sets it.
 	if example.Type().HasAttribute("timeout") && !example.GetAttr("timeout").IsNull() {
 		text := example.GetAttr("timeout").AsString()
-		want, err := ParseDuration(text)
+		want, err := duration.Parse(text)
 		if got := k.Timeout(example); err != nil || got != want {
 			t.Errorf("Timeout of the example = %s, want its timeout attribute %q", got, text)
 		}

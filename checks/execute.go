@@ -8,6 +8,8 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/redrill/redrill/scenarios/duration"
 )
 
 // Call is one step or check to perform, with its retry policy.
@@ -217,7 +219,7 @@ func durationAttr(config cty.Value, name string) (time.Duration, bool) {
 	if text == "" {
 		return 0, false
 	}
-	d, err := ParseDuration(text)
+	d, err := duration.Parse(text)
 	return d, err == nil
 }
 

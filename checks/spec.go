@@ -8,6 +8,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/redrill/redrill/scenarios/duration"
 )
 
 // Helpers that kinds use to declare their attributes.
@@ -23,7 +25,7 @@ func optional(name string, ty cty.Type) hcldec.Spec {
 // optionalDuration is a string attribute that must read as a duration.
 func optionalDuration(name string) hcldec.Spec {
 	return validatedString(name, "Invalid duration", func(text string) string {
-		d, err := ParseDuration(text)
+		d, err := duration.Parse(text)
 		if err != nil {
 			return fmt.Sprintf("The %q attribute: %v.", name, err)
 		}

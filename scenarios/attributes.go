@@ -11,7 +11,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
-	"github.com/redrill/redrill/checks"
+	"github.com/redrill/redrill/scenarios/duration"
 )
 
 // Helpers that decode one attribute into a Go value. A nil attribute (not
@@ -139,7 +139,7 @@ func decodeDuration(attr *hcl.Attribute, ctx *hcl.EvalContext, target *time.Dura
 	if diags.HasErrors() {
 		return diags
 	}
-	d, err := checks.ParseDuration(text)
+	d, err := duration.Parse(text)
 	if err != nil {
 		return append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,

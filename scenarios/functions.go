@@ -12,7 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 
-	"github.com/redrill/redrill/checks"
+	"github.com/redrill/redrill/scenarios/duration"
 )
 
 // functions returns the functions a scenario may call: the go-cty standard
@@ -144,7 +144,7 @@ var durationFunc = function.New(&function.Spec{
 	Params:      []function.Parameter{{Name: "duration", Type: cty.String}},
 	Type:        function.StaticReturnType(cty.Number),
 	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		d, err := checks.ParseDuration(args[0].AsString())
+		d, err := duration.Parse(args[0].AsString())
 		if err != nil {
 			return cty.NilVal, err
 		}

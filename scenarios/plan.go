@@ -11,8 +11,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/redrill/redrill/checks"
 	"github.com/redrill/redrill/internal/secret"
+	"github.com/redrill/redrill/scenarios/duration"
 	"github.com/redrill/redrill/scenarios/phase"
 )
 
@@ -101,7 +101,7 @@ func (p *planWriter) scenario(sc *Scenario, now time.Time) {
 		p.line(1, "schedule:  %q in %s, next run %s", sc.Schedule.Cron, sc.Schedule.Location, nextRun(sc.Schedule, now))
 	}
 	if sc.Timeout > 0 {
-		p.line(1, "timeout:   %s", checks.FormatDuration(sc.Timeout))
+		p.line(1, "timeout:   %s", duration.Format(sc.Timeout))
 	}
 	for _, pm := range sc.Postmortems {
 		p.line(1, "postmortem %s", strings.TrimSpace(strings.Join([]string{pm.ID, pm.Date, pm.Title}, " ")))
@@ -133,7 +133,7 @@ func (p *planWriter) scenario(sc *Scenario, now time.Time) {
 		clockNote = ""
 	}
 	if sc.Guard != nil {
-		stage(fmt.Sprintf("guard every %s", checks.FormatDuration(sc.Guard.Every)), "polled from clock start until recovery; one failure aborts")
+		stage(fmt.Sprintf("guard every %s", duration.Format(sc.Guard.Every)), "polled from clock start until recovery; one failure aborts")
 		p.steps(sc.Guard.Checks)
 	}
 	if len(sc.Recover) > 0 {
@@ -145,11 +145,11 @@ func (p *planWriter) scenario(sc *Scenario, now time.Time) {
 		p.steps(sc.Recover)
 	}
 	if rw := sc.RecoveredWhen; rw != nil {
-		timeout := checks.FormatDuration(rw.Timeout)
+		timeout := duration.Format(rw.Timeout)
 		if rw.Timeout == 0 {
-			timeout = "the drill's " + checks.FormatDuration(sc.Timeout)
+			timeout = "the drill's " + duration.Format(sc.Timeout)
 		}
-		stage(fmt.Sprintf("recovered_when every %s, timeout %s", checks.FormatDuration(rw.Every), timeout), "the clock stops at the first round where all pass")
+		stage(fmt.Sprintf("recovered_when every %s, timeout %s", duration.Format(rw.Every), timeout), "the clock stops at the first round where all pass")
 		p.steps(rw.Checks)
 	}
 	if sc.DataLoss != nil && sc.DataLoss.Check != nil {
@@ -175,10 +175,10 @@ func (p *planWriter) steps(steps []*Step) {
 		}
 		var extras []string
 		if step.Timeout > 0 {
-			extras = append(extras, "timeout "+checks.FormatDuration(step.Timeout))
+			extras = append(extras, "timeout "+duration.Format(step.Timeout))
 		}
 		if step.Retries > 0 {
-			extras = append(extras, fmt.Sprintf("retries %d every %s", step.Retries, checks.FormatDuration(step.RetryEvery)))
+			extras = append(extras, fmt.Sprintf("retries %d every %s", step.Retries, duration.Format(step.RetryEvery)))
 		}
 		if len(extras) > 0 {
 			header += "   (" + strings.Join(extras, ", ") + ")"
@@ -273,5 +273,5 @@ func durationOrNone(d time.Duration) string {
 	if d == 0 {
 		return "not set"
 	}
-	return checks.FormatDuration(d)
+	return duration.Format(d)
 }

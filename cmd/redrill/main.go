@@ -9,10 +9,10 @@ import (
 	"io"
 	"os"
 	"strings"
-
-	"github.com/spf13/cobra"
 	// Time zones of schedules must resolve on machines without tzdata.
 	_ "time/tzdata"
+
+	"github.com/spf13/cobra"
 )
 
 // Exit codes, as documented in the README.

@@ -10,8 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/redrill/redrill/checks"
 	"github.com/redrill/redrill/reports"
+	"github.com/redrill/redrill/scenarios/duration"
 	"github.com/redrill/redrill/store"
 )
 
@@ -60,7 +60,7 @@ func newReportCommand() *cobra.Command {
 }
 
 func report(cmd *cobra.Command, opts reportOptions) error {
-	window, err := checks.ParseDuration(opts.since)
+	window, err := duration.Parse(opts.since)
 	if err != nil {
 		return usageError(cmd, fmt.Errorf("--since: %v", err))
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redrill/redrill/checks"
+	"github.com/redrill/redrill/scenarios/duration"
 )
 
 // Timestamps a timeline may use, most specific first.
@@ -120,4 +120,4 @@ func clockText(m []string) string {
 }
 
 // shortDuration writes 9h12m0s as 9h12m and 3h0m0s as 3h, to the second.
-func shortDuration(d time.Duration) string { return checks.FormatDuration(d.Round(time.Second)) }
+func shortDuration(d time.Duration) string { return duration.Format(d.Round(time.Second)) }

@@ -1,4 +1,7 @@
-package checks
+// Package duration reads and writes durations as scenarios write them:
+// Go's syntax plus days ("90m", "1h30m", "2d"). It has no dependency, so
+// that the reports can read --since and ?since= the same way.
+package duration
 
 import (
 	"fmt"
@@ -13,14 +16,14 @@ import (
 // a time.Duration holds about 292 years.
 const longestDuration = "106751d (about 292 years)"
 
-// durationSyntax is what ParseDuration accepts: an optional number of days,
+// durationSyntax is what Parse accepts: an optional number of days,
 // then Go's units, each number whole or decimal. Checking the form first
 // lets the messages tell a typo from a number too large to hold.
 var durationSyntax = regexp.MustCompile(`^(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)d)?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))*$`)
 
-// FormatDuration writes a duration as a scenario would: 30m rather than
-// Go's 30m0s, 3h rather than 3h0m0s. ParseDuration reads it back.
-func FormatDuration(d time.Duration) string {
+// Format writes a duration as a scenario would: 30m rather than
+// Go's 30m0s, 3h rather than 3h0m0s. Parse reads it back.
+func Format(d time.Duration) string {
 	text := d.String()
 	if strings.HasSuffix(text, "m0s") {
 		text = strings.TrimSuffix(text, "0s")
@@ -31,11 +34,11 @@ func FormatDuration(d time.Duration) string {
 	return text
 }
 
-// ParseDuration reads a duration as written in a scenario: Go's syntax
+// Parse reads a duration as written in a scenario: Go's syntax
 // ("90m", "1h30m", "500ms") plus days ("2d", "1d12h"), because recovery
 // objectives and schedules are often counted in days. Negative durations
 // and durations too long to hold are refused, never wrapped around.
-func ParseDuration(text string) (time.Duration, error) {
+func Parse(text string) (time.Duration, error) {
 	trimmed := strings.TrimSpace(text)
 	if trimmed == "" {
 		return 0, fmt.Errorf("empty duration: use a number with a unit, such as \"90m\", \"1h30m\" or \"2d\"")

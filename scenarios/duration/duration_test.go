@@ -1,4 +1,4 @@
-package checks
+package duration
 
 import (
 	"strings"
@@ -40,18 +40,18 @@ func TestParseDuration(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseDuration(tt.text)
+			got, err := Parse(tt.text)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("ParseDuration(%q) error = %v, want one containing %q", tt.text, err, tt.wantErr)
+					t.Fatalf("Parse(%q) error = %v, want one containing %q", tt.text, err, tt.wantErr)
 				}
 				return
 			}
 			if err != nil {
-				t.Fatalf("ParseDuration(%q): %v", tt.text, err)
+				t.Fatalf("Parse(%q): %v", tt.text, err)
 			}
 			if got != tt.want {
-				t.Fatalf("ParseDuration(%q) = %v, want %v", tt.text, got, tt.want)
+				t.Fatalf("Parse(%q) = %v, want %v", tt.text, got, tt.want)
 			}
 		})
 	}
