@@ -25,8 +25,8 @@ func WriteText(w io.Writer, r Report) error {
 	for _, s := range r.Scenarios {
 		fmt.Fprintf(table, "%s\t%s\t%s\t%s (%s)\t%s (%s)\t%s/%s/%s\t%s\t%s\t%s\n",
 			s.Scenario, s.Risk.Label(), lastRun(s),
-			duration(s.LastRun.RTO), duration(s.ObjectiveRTO), duration(s.LastRun.RPO), duration(s.ObjectiveRPO),
-			duration(s.RTOMedian), duration(s.RTOP95), duration(s.RTOMax), signed(s.TrendPerThirtyDays),
+			readable(s.LastRun.RTO), readable(s.ObjectiveRTO), readable(s.LastRun.RPO), readable(s.ObjectiveRPO),
+			readable(s.RTOMedian), readable(s.RTOP95), readable(s.RTOMax), signed(s.TrendPerThirtyDays),
 			forecast(s.BreachForecast), runCounts(s))
 	}
 	if err := table.Flush(); err != nil {
@@ -59,6 +59,13 @@ type jsonScenario struct {
 	TrendSecondsPer30D  *float64   `json:"rto_trend_seconds_per_30_days"`
 	StaleAfterDays      float64    `json:"stale_after_days"`
 	BreachForecast      *time.Time `json:"breach_forecast"`
+	// The schedule as the last run recorded it; both null without one.
+	Schedule         *string  `json:"schedule"`
+	ScheduleTimezone *string  `json:"schedule_timezone"`
+	Owner            *string  `json:"owner"`
+	Tags             []string `json:"tags"`
+	LastRollback     *string  `json:"last_rollback"`
+	LeftDisrupted    bool     `json:"left_disrupted"`
 }
 
 // WriteJSON writes the report with stable field names (docs/reports.md).
@@ -73,6 +80,9 @@ func WriteJSON(w io.Writer, r Report) error {
 			RTOP50Seconds: seconds(s.RTOMedian), RTOP95Seconds: seconds(s.RTOP95), RTOMaxSeconds: seconds(s.RTOMax),
 			TrendSecondsPer30D: seconds(s.TrendPerThirtyDays), StaleAfterDays: s.StaleAfter.Hours() / 24,
 			BreachForecast: s.BreachForecast,
+			Schedule:       orNull(s.LastRun.Schedule), ScheduleTimezone: scheduleTimezone(s.LastRun),
+			Owner: orNull(s.LastRun.Owner), Tags: orEmpty(s.LastRun.Tags),
+			LastRollback: orNull(s.LastRun.Rollback), LeftDisrupted: s.LastRun.LeftDisrupted(),
 		})
 	}
 	gameDays := make([]gameDayJSON, 0, len(r.GameDays))
@@ -166,7 +176,9 @@ func postmortemLine(pm store.Postmortem) string {
 	return line
 }
 
-func duration(d *time.Duration) string {
+// readable is a duration rounded for reading: "1m30s", "4h", "<1ms"; "-"
+// when not measured.
+func readable(d *time.Duration) string {
 	if d == nil {
 		return "-"
 	}
@@ -193,10 +205,10 @@ func signed(d *time.Duration) string {
 		return "-"
 	}
 	if *d >= 0 {
-		return "+" + duration(d)
+		return "+" + readable(d)
 	}
 	positive := -*d
-	return "-" + duration(&positive)
+	return "-" + readable(&positive)
 }
 
 func seconds(d *time.Duration) *float64 {
@@ -205,6 +217,34 @@ func seconds(d *time.Duration) *float64 {
 	}
 	s := d.Seconds()
 	return &s
+}
+
+// orNull is text for JSON: null when empty.
+func orNull(text string) *string {
+	if text == "" {
+		return nil
+	}
+	return &text
+}
+
+// orEmpty is a list for JSON: [] rather than null.
+func orEmpty(list []string) []string {
+	if list == nil {
+		return []string{}
+	}
+	return list
+}
+
+// scheduleTimezone is the time zone of a run's schedule for JSON: UTC
+// when it gave none, null without a schedule.
+func scheduleTimezone(r store.Run) *string {
+	if r.Schedule == "" {
+		return nil
+	}
+	if r.ScheduleTimezone == "" {
+		return orNull("UTC")
+	}
+	return orNull(r.ScheduleTimezone)
 }
 
 func orDash(text string) string {

@@ -97,7 +97,7 @@ func (g GameDay) summary() string {
 		text += ", " + drills + ", still running"
 	} else {
 		span := g.Ended.Sub(g.Started)
-		text += fmt.Sprintf(", %s over %s", drills, duration(&span))
+		text += fmt.Sprintf(", %s over %s", drills, readable(&span))
 	}
 	return text + ": " + verdictCounts(g.Verdicts)
 }
@@ -118,7 +118,7 @@ func writeGameDaysText(w io.Writer, days []GameDay) error {
 		fmt.Fprintln(table, "  SCENARIO\tRUN\tSTARTED\tVERDICT\tRTO (OBJECTIVE)\tRPO (OBJECTIVE)")
 		for _, r := range g.Runs {
 			fmt.Fprintf(table, "  %s\t%s\t%s\t%s\t%s (%s)\t%s (%s)\n", r.Scenario, r.ID, g.startOf(r),
-				runVerdict(r), duration(r.RTO), duration(r.ObjectiveRTO), duration(r.RPO), duration(r.ObjectiveRPO))
+				runVerdict(r), readable(r.RTO), readable(r.ObjectiveRTO), readable(r.RPO), readable(r.ObjectiveRPO))
 		}
 		if err := table.Flush(); err != nil {
 			return err
@@ -191,7 +191,7 @@ func writeGameDaysMarkdown(w io.Writer, days []GameDay) {
 		fmt.Fprintln(w, "|---|---|---|---|---|---|")
 		for _, r := range g.Runs {
 			fmt.Fprintf(w, "| %s | %s | %s | %s | %s (%s) | %s (%s) |\n", markdown(r.Scenario), markdown(r.ID), g.startOf(r),
-				runVerdict(r), duration(r.RTO), duration(r.ObjectiveRTO), duration(r.RPO), duration(r.ObjectiveRPO))
+				runVerdict(r), readable(r.RTO), readable(r.ObjectiveRTO), readable(r.RPO), readable(r.ObjectiveRPO))
 		}
 		fmt.Fprintf(w, "\n%s.\n\n", markdown(g.MissedLine()))
 	}

@@ -24,7 +24,7 @@ func WriteHistory(w io.Writer, runs []store.Run) error {
 			verdict = "running"
 		}
 		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Scenario, r.StartedAt.UTC().Format("2006-01-02 15:04:05"),
-			r.Trigger, verdict, duration(r.RTO), duration(r.RPO))
+			r.Trigger, verdict, readable(r.RTO), readable(r.RPO))
 	}
 	return table.Flush()
 }
@@ -53,7 +53,7 @@ func WriteRun(w io.Writer, record store.Record) error {
 		fmt.Fprintf(w, "  rollback  %s\n", rollbackLine(r))
 	}
 	fmt.Fprintf(w, "  RTO       %s (objective %s)\n  RPO       %s (objective %s)\n\n",
-		duration(r.RTO), duration(r.ObjectiveRTO), duration(r.RPO), duration(r.ObjectiveRPO))
+		readable(r.RTO), readable(r.ObjectiveRTO), readable(r.RPO), readable(r.ObjectiveRPO))
 	if len(steps) == 0 {
 		_, err := fmt.Fprintln(w, "No step recorded.")
 		return err
@@ -79,7 +79,7 @@ func WriteRun(w io.Writer, record store.Record) error {
 		}
 		d := s.Duration
 		fmt.Fprintf(table, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", s.Seq, s.Phase, s.Name, s.Kind, round,
-			s.StartedAt.UTC().Format("15:04:05.000"), duration(&d), s.Attempts, result)
+			s.StartedAt.UTC().Format("15:04:05.000"), readable(&d), s.Attempts, result)
 	}
 	if err := table.Flush(); err != nil {
 		return err

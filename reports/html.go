@@ -17,7 +17,7 @@ var templates embed.FS
 // reportTemplate is parsed once; html/template escapes everything that
 // scenario authors wrote.
 var reportTemplate = template.Must(template.New("report.html").Funcs(template.FuncMap{
-	"duration":     duration,
+	"duration":     readable,
 	"signed":       signed,
 	"anchor":       anchor,
 	"riskClass":    func(r Risk) string { return strings.ReplaceAll(string(r), "_", "-") },
@@ -93,14 +93,14 @@ func chart(s ScenarioReport) template.HTML {
 	bottom := chartHeight - chartBottom
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#8a93a3"/>`, chartLeft, bottom, chartWidth-chartRight, bottom)
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#8a93a3"/>`, chartLeft, chartTop, chartLeft, bottom)
-	fmt.Fprintf(&b, `<text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="#5b6473">%s</text>`, chartLeft-6, y(top)+4, duration(&top))
+	fmt.Fprintf(&b, `<text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="#5b6473">%s</text>`, chartLeft-6, y(top)+4, readable(&top))
 	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" text-anchor="end" fill="#5b6473">0</text>`, chartLeft-6, bottom+4)
 	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="#5b6473">%s</text>`, chartLeft, chartHeight-12, first.Format("2006-01-02"))
 	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" text-anchor="end" fill="#5b6473">%s</text>`, chartWidth-chartRight, chartHeight-12, last.Format("2006-01-02"))
 	if s.ObjectiveRTO != nil {
 		oy := y(*s.ObjectiveRTO)
 		fmt.Fprintf(&b, `<line class="objective" x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#c0392b" stroke-dasharray="6 4"/>`, chartLeft, oy, chartWidth-chartRight, oy)
-		fmt.Fprintf(&b, `<text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="#c0392b">objective %s</text>`, chartWidth-chartRight, oy-4, duration(s.ObjectiveRTO))
+		fmt.Fprintf(&b, `<text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="#c0392b">objective %s</text>`, chartWidth-chartRight, oy-4, readable(s.ObjectiveRTO))
 	}
 	var path strings.Builder
 	for i, p := range s.Points {
@@ -118,7 +118,7 @@ func chart(s ScenarioReport) template.HTML {
 		}
 		rto := p.RTO
 		fmt.Fprintf(&b, `<circle class="%s" cx="%.1f" cy="%.1f" r="4" fill="%s"><title>%s: %s, %s</title></circle>`,
-			class, x(p.At), y(p.RTO), color, p.At.Format("2006-01-02 15:04"), duration(&rto), template.HTMLEscapeString(p.Verdict))
+			class, x(p.At), y(p.RTO), color, p.At.Format("2006-01-02 15:04"), readable(&rto), template.HTMLEscapeString(p.Verdict))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())

@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/redrill/redrill/scenarios/duration"
 	"github.com/redrill/redrill/store"
 )
 
@@ -25,6 +28,8 @@ type HandlerOptions struct {
 	NextRuns func() map[string]time.Time
 	// Window is the report's window; zero means DefaultWindow.
 	Window time.Duration
+	// Now is the dashboard's clock; nil means time.Now.
+	Now func() time.Time
 }
 
 // Handler serves the dashboard from the store, live: / (the HTML report),
@@ -33,11 +38,23 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 	if opts.Window == 0 {
 		opts.Window = DefaultWindow
 	}
-	// serveReport answers with the report of the window, written by write.
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	// serveReport answers with the report of the window (?since=30d, else
+	// the handler's), written by write.
 	serveReport := func(contentType string, write func(io.Writer, Report) error) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
-			now := time.Now()
-			report, err := Build(r.Context(), history, Options{Now: now, Since: now.Add(-opts.Window)})
+			window := opts.Window
+			if since := r.URL.Query().Get("since"); since != "" {
+				var err error
+				if window, err = duration.Parse(since); err != nil {
+					http.Error(w, "since: "+err.Error(), http.StatusBadRequest)
+					return
+				}
+			}
+			now := opts.Now()
+			report, err := Build(r.Context(), history, Options{Now: now, Since: now.Add(-window)})
 			if err != nil {
 				http.Error(w, "report: "+err.Error(), http.StatusInternalServerError)
 				return
@@ -53,7 +70,12 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 	mux.HandleFunc("GET /{$}", serveReport("text/html; charset=utf-8", WriteHTML))
 	mux.HandleFunc("GET /api/report", serveReport("application/json", WriteJSON))
 	mux.HandleFunc("GET /api/runs", func(w http.ResponseWriter, r *http.Request) {
-		runs, err := history.Runs(r.Context(), store.RunQuery{Scenario: r.URL.Query().Get("scenario"), Limit: 100})
+		query, err := runsQuery(r.URL.Query())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		runs, err := history.Runs(r.Context(), query)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
@@ -83,6 +105,25 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 	registry.MustRegister(&collector{history: history, opts: opts})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
 	return requireToken(opts.Token, mux)
+}
+
+// Limits of /api/runs?limit=.
+const (
+	defaultRunsLimit = 100
+	maxRunsLimit     = 1000
+)
+
+// runsQuery reads /api/runs?scenario=&gameday=&limit=.
+func runsQuery(values url.Values) (store.RunQuery, error) {
+	query := store.RunQuery{Scenario: values.Get("scenario"), GameDay: values.Get("gameday"), Limit: defaultRunsLimit}
+	if text := values.Get("limit"); text != "" {
+		limit, err := strconv.Atoi(text)
+		if err != nil || limit < 1 || limit > maxRunsLimit {
+			return store.RunQuery{}, fmt.Errorf("limit %q: give a whole number from 1 to %d", text, maxRunsLimit)
+		}
+		query.Limit = limit
+	}
+	return query, nil
 }
 
 func requireToken(token string, next http.Handler) http.Handler {
@@ -128,7 +169,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	if window == 0 {
 		window = DefaultWindow
 	}
-	now := time.Now()
+	now := c.opts.Now()
 	// A scrape that waits on the store is bounded.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -15,6 +15,7 @@ func TestDashboard(t *testing.T) {
 		Token:    "s3cret-token",
 		NextRuns: func() map[string]time.Time { return map[string]time.Time{"orders": next} },
 		Window:   365 * 24 * time.Hour,
+		Now:      func() time.Time { return now },
 	}))
 	defer server.Close()
 
@@ -59,5 +60,25 @@ func TestDashboard(t *testing.T) {
 	}
 	if code, _ := get("/runs/nope", "s3cret-token"); code != 404 {
 		t.Errorf("/runs/nope: %d", code)
+	}
+
+	// The query parameters are honoured, and refused when they are wrong.
+	count := func(body string) int { return strings.Count(body, `"run_id"`) }
+	if code, body := get("/api/runs?limit=2", "s3cret-token"); code != 200 || count(body) != 2 {
+		t.Errorf("/api/runs?limit=2: %d with %d runs, want 2", code, count(body))
+	}
+	if code, body := get("/api/runs?scenario=api&limit=1", "s3cret-token"); code != 200 || count(body) != 1 || !strings.Contains(body, `"run_id": "api-003"`) {
+		t.Errorf("/api/runs?scenario=api&limit=1: %d, want the newest api run only:\n%s", code, body)
+	}
+	if code, body := get("/api/runs?gameday=q4-resilience", "s3cret-token"); code != 200 || count(body) != 2 {
+		t.Errorf("/api/runs?gameday=q4-resilience: %d with %d runs, want its 2", code, count(body))
+	}
+	if _, body := get("/api/report?since=5d", "s3cret-token"); !strings.Contains(body, `"runs": 0`) || !strings.Contains(body, `"runs": 1`) {
+		t.Errorf("/api/report?since=5d does not narrow the window to 5 days:\n%.800s", body)
+	}
+	for _, path := range []string{"/api/runs?limit=0", "/api/runs?limit=abc", "/api/runs?limit=100000", "/api/report?since=soon", "/?since=-1d"} {
+		if code, body := get(path, "s3cret-token"); code != 400 {
+			t.Errorf("%s: %d, want 400 (%s)", path, code, body)
+		}
 	}
 }

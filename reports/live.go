@@ -73,7 +73,7 @@ func (t *LiveText) Observe(e store.Event) {
 	case store.EventClockStop:
 		t.stopTicker()
 		t.clock = false
-		fmt.Fprintf(t.w, "  ⏱ recovered after %s\n", duration(e.Record.RTO))
+		fmt.Fprintf(t.w, "  ⏱ recovered after %s\n", readable(e.Record.RTO))
 	case store.EventRollbackSkipped:
 		fmt.Fprintln(t.w, "  rollback skipped: interrupted twice")
 	case store.EventEnd:
@@ -95,9 +95,9 @@ func (t *LiveText) step(e store.Event) {
 	if polled && !s.Passed && s.Round > 1 && s.Round%10 != 0 {
 		return // not every failed round: the live line shows progress
 	}
-	line := fmt.Sprintf("    %s %s (%s)  %s", mark, s.Name, s.Kind, duration(&s.Duration))
+	line := fmt.Sprintf("    %s %s (%s)  %s", mark, s.Name, s.Kind, readable(&s.Duration))
 	if polled {
-		line = fmt.Sprintf("    %s round %d: %s (%s)  %s", mark, s.Round, s.Name, s.Kind, duration(&s.Duration))
+		line = fmt.Sprintf("    %s round %d: %s (%s)  %s", mark, s.Round, s.Name, s.Kind, readable(&s.Duration))
 	}
 	if s.Attempts > 1 {
 		line += fmt.Sprintf(", %d attempts", s.Attempts)
@@ -150,7 +150,7 @@ func clockLine(elapsed time.Duration, objective *time.Duration) string {
 	text := "    … " + formatElapsed(elapsed) + " elapsed"
 	if objective != nil && *objective > 0 {
 		share := float64(elapsed) / float64(*objective)
-		text += fmt.Sprintf(" of RTO %s %s %3.0f%%", duration(objective), bar(share, 20), share*100)
+		text += fmt.Sprintf(" of RTO %s %s %3.0f%%", readable(objective), bar(share, 20), share*100)
 	}
 	return text
 }
@@ -196,7 +196,7 @@ func budget(objective *time.Duration) string {
 	if objective == nil || *objective == 0 {
 		return " (no RTO objective)"
 	}
-	return " (RTO objective " + duration(objective) + ")"
+	return " (RTO objective " + readable(objective) + ")"
 }
 
 // prefixWriter starts every line with a prefix.

@@ -26,8 +26,8 @@ func WriteMarkdown(w io.Writer, r Report) error {
 	for _, s := range r.Scenarios {
 		fmt.Fprintf(w, "| %s | %s | %s | %s (%s) | %s (%s) | %s / %s / %s | %s | %s | %s |\n",
 			markdown(s.Scenario), s.Risk.Label(), lastRun(s),
-			duration(s.LastRun.RTO), duration(s.ObjectiveRTO), duration(s.LastRun.RPO), duration(s.ObjectiveRPO),
-			duration(s.RTOMedian), duration(s.RTOP95), duration(s.RTOMax), signed(s.TrendPerThirtyDays),
+			readable(s.LastRun.RTO), readable(s.ObjectiveRTO), readable(s.LastRun.RPO), readable(s.ObjectiveRPO),
+			readable(s.RTOMedian), readable(s.RTOP95), readable(s.RTOMax), signed(s.TrendPerThirtyDays),
 			forecast(s.BreachForecast), runCounts(s))
 	}
 	fmt.Fprintln(w)

@@ -78,7 +78,7 @@ type ScenarioReport struct {
 	// the risk: a scenario can be both not met and stale.
 	Stale       bool               `json:"stale"`
 	StaleAfter  time.Duration      `json:"-"`
-	Schedule    string             `json:"schedule,omitempty"`
+	Schedule    string             `json:"-"`
 	Postmortems []store.Postmortem `json:"postmortems"`
 	// Points are the measured RTOs of the window, oldest first, for charts.
 	Points []Point `json:"-"`

@@ -86,7 +86,7 @@ type runJSON struct {
 	Scenario            string     `json:"scenario"`
 	ScenarioHash        string     `json:"scenario_hash"`
 	Trigger             string     `json:"trigger"`
-	GameDay             string     `json:"gameday,omitempty"`
+	GameDay             *string    `json:"gameday"`
 	Host                string     `json:"host"`
 	Status              string     `json:"status"`
 	Verdict             string     `json:"verdict"`
@@ -99,23 +99,36 @@ type runJSON struct {
 	RPOSeconds          *float64   `json:"rpo_seconds"`
 	ObjectiveRTOSeconds *float64   `json:"objective_rto_seconds"`
 	ObjectiveRPOSeconds *float64   `json:"objective_rpo_seconds"`
-	// Rollback is how the rollback went (store.Rollback values); empty
+	// Rollback is how the rollback went (store.Rollback values); null
 	// while running and for runs recorded before it was kept.
-	Rollback string `json:"rollback"`
+	Rollback *string `json:"rollback"`
 	// LeftDisrupted is set when the rollback failed or did not run: the
 	// system may still be disrupted, whatever the verdict.
 	LeftDisrupted bool `json:"left_disrupted"`
+	// What the scenario said of itself when the run started.
+	ScheduledAt      *time.Time         `json:"scheduled_at"`
+	Schedule         *string            `json:"schedule"`
+	ScheduleTimezone *string            `json:"schedule_timezone"`
+	Owner            *string            `json:"owner"`
+	Tags             []string           `json:"tags"`
+	Postmortems      []store.Postmortem `json:"postmortems"`
 }
 
 func toRunJSON(r store.Run) runJSON {
-	return runJSON{
-		ID: r.ID, Scenario: r.Scenario, ScenarioHash: r.ScenarioHash, Trigger: r.Trigger, GameDay: r.GameDay, Host: r.Host,
+	out := runJSON{
+		ID: r.ID, Scenario: r.Scenario, ScenarioHash: r.ScenarioHash, Trigger: r.Trigger, GameDay: orNull(r.GameDay), Host: r.Host,
 		Status: r.Status, Verdict: r.Verdict, Reason: r.Reason, StartedAt: stored(r.StartedAt),
 		EndedAt: timeOrNil(r.EndedAt), ClockStart: timeOrNil(r.ClockStart), ClockStop: timeOrNil(r.ClockStop),
 		RTOSeconds: seconds(r.RTO), RPOSeconds: seconds(r.RPO),
 		ObjectiveRTOSeconds: seconds(r.ObjectiveRTO), ObjectiveRPOSeconds: seconds(r.ObjectiveRPO),
-		Rollback: r.Rollback, LeftDisrupted: r.LeftDisrupted(),
+		Rollback: orNull(r.Rollback), LeftDisrupted: r.LeftDisrupted(),
+		ScheduledAt: timeOrNil(r.ScheduledAt), Schedule: orNull(r.Schedule), ScheduleTimezone: scheduleTimezone(r),
+		Owner: orNull(r.Owner), Tags: orEmpty(r.Tags), Postmortems: r.Postmortems,
 	}
+	if out.Postmortems == nil {
+		out.Postmortems = []store.Postmortem{}
+	}
+	return out
 }
 
 // stored is a time as the history keeps it: UTC, to the microsecond, so

@@ -17,9 +17,9 @@ func Summary(r store.Record) string {
 		if value == nil {
 			return
 		}
-		fmt.Fprintf(&b, "   %s %s", name, duration(value))
+		fmt.Fprintf(&b, "   %s %s", name, readable(value))
 		if objective != nil && *objective > 0 {
-			fmt.Fprintf(&b, " (objective %s, %s)", duration(objective), margin(*value, *objective))
+			fmt.Fprintf(&b, " (objective %s, %s)", readable(objective), margin(*value, *objective))
 		}
 	}
 	measured("RTO", r.RTO, r.ObjectiveRTO)
@@ -37,8 +37,8 @@ func Summary(r store.Record) string {
 func margin(measured, objective time.Duration) string {
 	if measured <= objective {
 		spare := objective - measured
-		return duration(&spare) + " to spare"
+		return readable(&spare) + " to spare"
 	}
 	over := measured - objective
-	return duration(&over) + " over"
+	return readable(&over) + " over"
 }
