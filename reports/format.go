@@ -34,9 +34,9 @@ func WriteText(w io.Writer, r Report) error {
 	}
 	fmt.Fprintln(w)
 	for _, s := range r.Scenarios {
-		fmt.Fprintf(w, "%s: %s\n", s.Scenario, s.RiskReason)
+		fmt.Fprintf(w, "%s: %s\n", s.Scenario, visible(s.RiskReason))
 		for _, pm := range s.Postmortems {
-			fmt.Fprintf(w, "  from %s\n", postmortemLine(pm))
+			fmt.Fprintf(w, "  from %s\n", visible(postmortemLine(pm)))
 		}
 	}
 	return nil

@@ -123,7 +123,7 @@ func writeGameDaysText(w io.Writer, days []GameDay) error {
 		if err := table.Flush(); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "  %s\n\n", g.MissedLine())
+		fmt.Fprintf(w, "  %s\n\n", visible(g.MissedLine()))
 	}
 	return nil
 }

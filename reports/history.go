@@ -47,7 +47,7 @@ func WriteRun(w io.Writer, record store.Record) error {
 	if r.Status == store.StatusRunning {
 		fmt.Fprintf(w, "  verdict   none yet: the run is still running\n")
 	} else {
-		fmt.Fprintf(w, "  verdict   %s: %s\n", orDash(r.Verdict), r.Reason)
+		fmt.Fprintf(w, "  verdict   %s: %s\n", orDash(r.Verdict), visible(r.Reason))
 	}
 	if r.Rollback != "" {
 		fmt.Fprintf(w, "  rollback  %s\n", rollbackLine(r))
@@ -66,7 +66,7 @@ func WriteRun(w io.Writer, record store.Record) error {
 	for _, s := range steps {
 		result := "ok"
 		if !s.Passed {
-			first, rest, several := strings.Cut(s.Message, "\n")
+			first, rest, several := strings.Cut(visible(s.Message), "\n")
 			result = "FAILED: " + first
 			if several && strings.TrimSpace(rest) != "" {
 				result += fmt.Sprintf(" (more below, #%d)", s.Seq)
@@ -85,7 +85,7 @@ func WriteRun(w io.Writer, record store.Record) error {
 		return err
 	}
 	for _, s := range longMessages {
-		fmt.Fprintf(w, "\n#%d %s %s failed:\n    %s\n", s.Seq, s.Phase, s.Name, strings.ReplaceAll(strings.TrimRight(s.Message, "\n"), "\n", "\n    "))
+		fmt.Fprintf(w, "\n#%d %s %s failed:\n    %s\n", s.Seq, s.Phase, s.Name, strings.ReplaceAll(strings.TrimRight(visible(s.Message), "\n"), "\n", "\n    "))
 	}
 	return nil
 }

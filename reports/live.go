@@ -103,7 +103,7 @@ func (t *LiveText) step(e store.Event) {
 		line += fmt.Sprintf(", %d attempts", s.Attempts)
 	}
 	if !s.Passed && s.Message != "" {
-		line += "\n      " + strings.ReplaceAll(s.Message, "\n", "\n      ")
+		line += "\n      " + strings.ReplaceAll(visible(s.Message), "\n", "\n      ")
 	}
 	fmt.Fprintln(t.w, line)
 }

@@ -24,7 +24,7 @@ func Summary(r store.Record) string {
 	}
 	measured("RTO", r.RTO, r.ObjectiveRTO)
 	measured("RPO", r.RPO, r.ObjectiveRPO)
-	fmt.Fprintf(&b, "\n  %s\n  run %s", r.Reason, r.ID)
+	fmt.Fprintf(&b, "\n  %s\n  run %s", visible(r.Reason), r.ID)
 	if r.LeftDisrupted() {
 		b.WriteString("\n  WARNING: rollback did not complete; the system may still be disrupted")
 	}

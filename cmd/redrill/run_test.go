@@ -468,3 +468,41 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return content
 }
+
+// A step whose output holds terminal escape sequences cannot clear the
+// operator's screen or retitle the terminal: run and show print them
+// visibly escaped.
+func TestEscapeSequencesAreShownNotObeyed(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFile(t, dir, "escapes.hcl", `scenario "noisy" {
+  recover {
+    step "restore" {
+      command { run = ["sh", "-c", "printf '\\033[2J\\033]0;owned\\007\\033[31mboom\\fend' >&2; exit 1"] }
+    }
+  }
+}
+`)
+	history := filepath.Join(dir, "h.db")
+	code, stdout, _ := run(t, "run", path, "--store", history)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	_, listed, _ := run(t, "history", "--store", history, "--format", "json")
+	var runs struct {
+		Runs []struct {
+			ID string `json:"run_id"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(listed), &runs); err != nil || len(runs.Runs) != 1 {
+		t.Fatalf("history: %v %s", err, listed)
+	}
+	_, shown, _ := run(t, "show", runs.Runs[0].ID, "--store", history)
+	for name, out := range map[string]string{"run": stdout, "show": shown} {
+		if strings.ContainsAny(out, "\x1b\x07\f") {
+			t.Errorf("%s prints raw control characters:\n%q", name, out)
+		}
+		if !strings.Contains(out, `\x1b[2J\x1b]0;owned\x07\x1b[31mboom\fend`) {
+			t.Errorf("%s does not show the escapes visibly:\n%s", name, out)
+		}
+	}
+}
