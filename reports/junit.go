@@ -1,57 +1,370 @@
 package reports
 
 import (
+	"encoding/xml"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"time"
 
-	"github.com/jstemmer/go-junit-report/v2/junit"
-
+	"github.com/redrill/redrill/scenarios/phase"
 	"github.com/redrill/redrill/store"
 )
 
-// WriteJUnit writes runs as JUnit XML for CI systems: one testsuite per
-// run, one testcase per step or check round, and a last testcase, the
-// verdict, which fails unless the drill met its objectives — a drill whose
-// every step passed can still have missed its RTO.
-func WriteJUnit(w io.Writer, records []store.Record) error {
-	suites := junit.Testsuites{Name: "redrill"}
-	for i, r := range records {
-		suite := junit.Testsuite{
-			Name: r.Scenario, ID: i, Hostname: r.Host,
-			Time: junitSeconds(r.EndedAt.Sub(r.StartedAt)),
-		}
-		suite.SetTimestamp(r.StartedAt)
-		suite.AddProperty("run_id", r.ID)
-		suite.AddProperty("verdict", r.Verdict)
-		if r.RTO != nil {
-			suite.AddProperty("rto_seconds", fmt.Sprintf("%.3f", r.RTO.Seconds()))
-		}
-		if r.RPO != nil {
-			suite.AddProperty("rpo_seconds", fmt.Sprintf("%.3f", r.RPO.Seconds()))
-		}
-		for _, s := range r.Steps {
-			name := s.Name
-			if s.Round > 0 {
-				name = fmt.Sprintf("%s (round %d)", s.Name, s.Round)
-			}
-			testcase := junit.Testcase{Name: name, Classname: r.Scenario + "." + string(s.Phase), Time: junitSeconds(s.Duration)}
-			if !s.Passed {
-				testcase.Failure = &junit.Result{Message: s.Message, Type: s.Kind, Data: s.Message}
-			}
-			suite.AddTestcase(testcase)
-		}
-		verdict := junit.Testcase{Name: "verdict", Classname: r.Scenario, Time: junitSeconds(0)}
-		if r.Verdict != store.VerdictMet {
-			verdict.Failure = &junit.Result{Message: r.Verdict + ": " + r.Reason, Type: r.Verdict, Data: Summary(r)}
-		}
-		suite.AddTestcase(verdict)
-		suites.AddSuite(suite)
+// The JUnit document, in the form that both the strict Ant schema
+// (JUnit.xsd of windyroad/JUnit-Schema) and the Jenkins xunit plugin's
+// junit-10.xsd accept: no attributes on <testsuites>; on every suite a
+// package, an id, a host, a timestamp without a zone, one <properties>,
+// and a <system-out> and a <system-err>, even empty; on every testcase a
+// classname and a time, and at most one of skipped, error or failure,
+// with a type. Output goes in the suite's <system-out>: Ant allows none in
+// a testcase. docs/reports.md says how both schemas were checked.
+type (
+	junitSuites struct {
+		XMLName xml.Name     `xml:"testsuites"`
+		Suites  []junitSuite `xml:"testsuite"`
 	}
-	return suites.WriteXML(w)
+	junitSuite struct {
+		Name       string          `xml:"name,attr"`
+		Package    string          `xml:"package,attr"`
+		ID         int             `xml:"id,attr"`
+		Hostname   string          `xml:"hostname,attr"`
+		Timestamp  string          `xml:"timestamp,attr"`
+		Tests      int             `xml:"tests,attr"`
+		Failures   int             `xml:"failures,attr"`
+		Errors     int             `xml:"errors,attr"`
+		Skipped    int             `xml:"skipped,attr"`
+		Time       string          `xml:"time,attr"`
+		Properties junitProperties `xml:"properties"`
+		Testcases  []junitCase     `xml:"testcase"`
+		SystemOut  string          `xml:"system-out"`
+		SystemErr  string          `xml:"system-err"`
+	}
+	junitProperties struct {
+		Property []junitProperty `xml:"property"`
+	}
+	junitProperty struct {
+		Name  string `xml:"name,attr"`
+		Value string `xml:"value,attr"`
+	}
+	junitCase struct {
+		Name      string        `xml:"name,attr"`
+		Classname string        `xml:"classname,attr"`
+		Time      string        `xml:"time,attr"`
+		Skipped   *junitSkipped `xml:"skipped"`
+		Error     *junitProblem `xml:"error"`
+		Failure   *junitProblem `xml:"failure"`
+	}
+	junitSkipped struct {
+		Message string `xml:"message,attr"`
+	}
+	junitProblem struct {
+		Message string `xml:"message,attr"`
+		Type    string `xml:"type,attr"`
+		Text    string `xml:",chardata"`
+	}
+)
+
+// junitPackage is every suite's package: the Ant schema requires one.
+const junitPackage = "redrill"
+
+// internalErrorPrefix starts the reason of a drill that could not run
+// because redrill itself failed (runner.go): a JUnit error, not a failure.
+const internalErrorPrefix = "redrill failed:"
+
+// WriteJUnit writes runs as JUnit XML for CI systems: one testsuite per
+// run; one testcase per step or check of the scenario's plan, in order (a
+// polled check is one testcase that passes when its last round passed; a
+// step that never ran is skipped); a rollback testcase when the scenario
+// has rollback steps, failed when the rollback failed or was skipped; and
+// a last testcase, the verdict, which fails unless the drill met its
+// objectives — a drill whose every step passed can still have missed its
+// RTO — and is an error when redrill itself failed. Every text is passed
+// through plainText, so that terminal colours and control characters in
+// what a command printed cannot break the document.
+func WriteJUnit(w io.Writer, records []store.Record) error {
+	doc := junitSuites{Suites: []junitSuite{}}
+	for i, r := range records {
+		doc.Suites = append(doc.Suites, junitSuiteOf(i, r))
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "\t")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
 }
 
-// junitSeconds writes a duration as JUnit does: seconds with milliseconds.
+func junitSuiteOf(id int, r store.Record) junitSuite {
+	suite := junitSuite{
+		Name:      nonBlank(plainText(r.Scenario), "unnamed"),
+		Package:   junitPackage,
+		ID:        id,
+		Hostname:  nonBlank(plainText(r.Host), "localhost"),
+		Timestamp: r.StartedAt.UTC().Format("2006-01-02T15:04:05"),
+	}
+	if !r.EndedAt.IsZero() {
+		suite.Time = junitSeconds(r.EndedAt.Sub(r.StartedAt))
+	} else {
+		suite.Time = junitSeconds(0)
+	}
+	suite.property("run_id", r.ID)
+	suite.property("verdict", r.Verdict)
+	suite.property("reason", r.Reason)
+	if r.Rollback != "" {
+		suite.property("rollback", r.Rollback)
+	}
+	durationProperty := func(name string, d *time.Duration) {
+		if d != nil {
+			suite.property(name, fmt.Sprintf("%.3f", d.Seconds()))
+		}
+	}
+	durationProperty("rto_seconds", r.RTO)
+	durationProperty("rpo_seconds", r.RPO)
+	durationProperty("objective_rto_seconds", r.ObjectiveRTO)
+	durationProperty("objective_rpo_seconds", r.ObjectiveRPO)
+
+	var log strings.Builder
+	log.WriteString(Summary(r))
+	log.WriteString("\n")
+	for _, s := range r.Steps {
+		log.WriteString("\n" + junitStepLine(s))
+	}
+	for _, group := range stepGroups(r) {
+		suite.Testcases = append(suite.Testcases, suite.stepCase(r, group))
+	}
+	if c, ok := rollbackCase(r); ok {
+		suite.Testcases = append(suite.Testcases, c)
+	}
+	suite.Testcases = append(suite.Testcases, verdictCase(r))
+	suite.SystemOut = plainText(log.String())
+
+	suite.Tests = len(suite.Testcases)
+	for _, c := range suite.Testcases {
+		switch {
+		case c.Failure != nil:
+			suite.Failures++
+		case c.Error != nil:
+			suite.Errors++
+		case c.Skipped != nil:
+			suite.Skipped++
+		}
+	}
+	return suite
+}
+
+func (s *junitSuite) property(name, value string) {
+	s.Properties.Property = append(s.Properties.Property, junitProperty{Name: plainText(name), Value: plainText(value)})
+}
+
+// stepGroup is a step or check of the plan and what it recorded: nothing
+// when it never ran, one step, or the rounds of a polled check.
+type stepGroup struct {
+	phase phase.Phase
+	name  string
+	kind  string
+	steps []store.Step
+}
+
+// stepGroups are the steps of the plan in order, each with its recorded
+// steps, then what ran but is not in the plan (runs recorded before the
+// plan was kept have none).
+func stepGroups(r store.Record) []*stepGroup {
+	type key struct {
+		phase phase.Phase
+		name  string
+	}
+	var groups []*stepGroup
+	byKey := map[key]*stepGroup{}
+	add := func(p phase.Phase, name, kind string) *stepGroup {
+		k := key{p, name}
+		if g, ok := byKey[k]; ok {
+			return g
+		}
+		g := &stepGroup{phase: p, name: name, kind: kind}
+		byKey[k] = g
+		groups = append(groups, g)
+		return g
+	}
+	for _, p := range r.Plan {
+		add(p.Phase, p.Name, p.Kind)
+	}
+	for _, s := range r.Steps {
+		g := add(s.Phase, s.Name, s.Kind)
+		g.steps = append(g.steps, s)
+	}
+	return groups
+}
+
+// stepCase is the testcase of a step or check. A polled check passes when
+// its last round passed; its rounds, attempts and last failure are in the
+// failure when it failed, else in the suite's properties.
+func (s *junitSuite) stepCase(r store.Record, g *stepGroup) junitCase {
+	c := junitCase{
+		Name:      nonBlank(plainText(g.name), "unnamed"),
+		Classname: classname(r.Scenario, string(g.phase)),
+	}
+	if len(g.steps) == 0 {
+		c.Time = junitSeconds(0)
+		c.Skipped = &junitSkipped{Message: plainText(notRunReason(r, g.phase))}
+		return c
+	}
+	c.Time = junitSeconds(spanOf(g.steps))
+	last := g.steps[len(g.steps)-1]
+	attempts, lastFailure := 0, -1
+	for i, step := range g.steps {
+		attempts += step.Attempts
+		if !step.Passed {
+			lastFailure = i
+		}
+	}
+	polled := len(g.steps) > 1 || last.Round > 0
+	prefix := string(g.phase) + "." + g.name + "."
+	if polled {
+		s.property(prefix+"rounds", strconv.Itoa(len(g.steps)))
+	}
+	if attempts > len(g.steps) {
+		s.property(prefix+"attempts", strconv.Itoa(attempts))
+	}
+	if last.Passed {
+		if lastFailure >= 0 {
+			s.property(prefix+"last_failure", junitStepLine(g.steps[lastFailure]))
+		}
+		return c
+	}
+	message := last.Message
+	if polled {
+		message = fmt.Sprintf("round %d of %d: %s", last.Round, len(g.steps), last.Message)
+	}
+	if last.Attempts > 1 {
+		message += fmt.Sprintf(" (%d attempts)", last.Attempts)
+	}
+	var text strings.Builder
+	for _, step := range g.steps {
+		text.WriteString(junitStepLine(step) + "\n")
+	}
+	c.Failure = &junitProblem{Message: plainText(message), Type: nonBlank(plainText(last.Kind), "failed"), Text: plainText(text.String())}
+	return c
+}
+
+// rollbackCase is the testcase of the rollback as a whole, when the
+// scenario has one: it fails when the rollback failed or never ran, as the
+// system may be left disrupted.
+func rollbackCase(r store.Record) (junitCase, bool) {
+	if r.Rollback == "" || r.Rollback == store.RollbackNone {
+		return junitCase{}, false
+	}
+	c := junitCase{Name: "rollback", Classname: classname(r.Scenario, ""), Time: junitSeconds(0)}
+	if r.LeftDisrupted() {
+		c.Failure = &junitProblem{
+			Message: "rollback " + r.Rollback + ": the system may still be disrupted",
+			Type:    "rollback_" + r.Rollback,
+			Text:    plainText(Summary(r)),
+		}
+	}
+	return c, true
+}
+
+// verdictCase fails unless the drill met its objectives, and is an error
+// when redrill itself failed.
+func verdictCase(r store.Record) junitCase {
+	c := junitCase{Name: "verdict", Classname: classname(r.Scenario, ""), Time: junitSeconds(0)}
+	if r.Verdict == store.VerdictMet {
+		return c
+	}
+	problem := &junitProblem{
+		Message: plainText(r.Verdict + ": " + r.Reason),
+		Type:    nonBlank(plainText(r.Verdict), "unknown"),
+		Text:    plainText(Summary(r)),
+	}
+	if strings.HasPrefix(r.Reason, internalErrorPrefix) {
+		problem.Type = "internal"
+		c.Error = problem
+	} else {
+		c.Failure = problem
+	}
+	return c
+}
+
+// notRunReason says why a step of the plan has no result.
+func notRunReason(r store.Record, p phase.Phase) string {
+	if p == phase.Rollback && r.Rollback == store.RollbackNotNeeded {
+		return "not run: the drill ended before it touched the system, so there was nothing to roll back"
+	}
+	if p == phase.Rollback && r.Rollback == store.RollbackSkipped {
+		return "not run: the rollback was skipped"
+	}
+	if r.Verdict == "" {
+		return "not run"
+	}
+	return "not run: the drill ended before it (" + r.Verdict + ": " + r.Reason + ")"
+}
+
+// junitStepLine is one step or round as the suite's output and a failure's
+// text show it.
+func junitStepLine(s store.Step) string {
+	var b strings.Builder
+	b.WriteString(string(s.Phase) + " " + s.Name)
+	if s.Round > 0 {
+		fmt.Fprintf(&b, " round %d", s.Round)
+	}
+	outcome := "passed"
+	if !s.Passed {
+		outcome = "failed"
+	}
+	fmt.Fprintf(&b, ": %s in %s", outcome, junitSeconds(s.Duration)+"s")
+	if s.Attempts > 1 {
+		fmt.Fprintf(&b, " after %d attempts", s.Attempts)
+	}
+	if s.Message != "" {
+		b.WriteString(": " + s.Message)
+	}
+	return b.String()
+}
+
+// spanOf is the time from the first step's start to the last one's end;
+// the sum of their durations when a start is missing.
+func spanOf(steps []store.Step) time.Duration {
+	first, last := steps[0], steps[len(steps)-1]
+	if !first.StartedAt.IsZero() && !last.StartedAt.IsZero() {
+		if span := last.StartedAt.Add(last.Duration).Sub(first.StartedAt); span >= 0 {
+			return span
+		}
+	}
+	var sum time.Duration
+	for _, s := range steps {
+		sum += s.Duration
+	}
+	return sum
+}
+
+func classname(scenario, part string) string {
+	name := nonBlank(plainText(scenario), "unnamed")
+	if part == "" {
+		return name
+	}
+	return name + "." + plainText(part)
+}
+
+// nonBlank is s, or fallback when s holds only white space: the Ant schema
+// wants a suite name and a host of at least one character.
+func nonBlank(s, fallback string) string {
+	if strings.TrimSpace(s) == "" {
+		return fallback
+	}
+	return s
+}
+
+// junitSeconds writes a duration as JUnit does: seconds with milliseconds,
+// never negative (Jenkins reads at most three decimals and no sign).
 func junitSeconds(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
 	return fmt.Sprintf("%.3f", d.Seconds())
 }

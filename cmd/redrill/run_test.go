@@ -8,11 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/redrill/redrill/internal/junittest"
 	"github.com/redrill/redrill/store"
 )
 
@@ -220,6 +222,67 @@ func TestRunWritesJUnit(t *testing.T) {
 	verdict := suite.Testcases[1]
 	if verdict.Name != "verdict" || verdict.Failure == nil || !strings.Contains(verdict.Failure.Message, "missed: RTO") {
 		t.Errorf("verdict testcase = %+v", verdict)
+	}
+}
+
+// The JUnit file of real runs, read by the programs CI reads it with: a
+// drill met after four recovered_when rounds whose check printed terminal
+// colours and a form feed has no failure, and a drill whose restore failed
+// skips the check it never reached.
+func TestRunJUnitAsCIReadsIt(t *testing.T) {
+	dir := t.TempDir()
+	rounds := filepath.Join(dir, "rounds")
+	path := writeFile(t, dir, "drills.hcl", `scenario "orders" {
+  objective {
+    rto = "1m"
+  }
+  recover {
+    step "restore" {
+      command { run = ["rm", "-f", "`+rounds+`"] }
+    }
+  }
+  recovered_when {
+    every   = "10ms"
+    timeout = "30s"
+    check "orders-back" {
+      command { run = ["sh", "-c", "echo x >> '`+rounds+`'; n=$(wc -l < '`+rounds+`'); printf '\\033[33mnot yet\\033[0m\\f round %s\\n' $n >&2; [ $n -ge 4 ]"] }
+    }
+  }
+}
+
+scenario "broken-restore" {
+  recover {
+    step "restore" {
+      command { run = ["sh", "-c", "printf '\\033[31mdisk full\\033[0m\\f\\n' >&2; exit 1"] }
+    }
+  }
+  recovered_when {
+    timeout = "30s"
+    check "orders-back" {
+      command { run = ["true"] }
+    }
+  }
+}
+`)
+	report := filepath.Join(dir, "junit.xml")
+	code, _, stderr := run(t, "run", path, "--store", filepath.Join(dir, "h.db"), "--junit", report)
+	if code != 1 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if lines := strings.Count(string(mustRead(t, rounds)), "\n"); lines != 4 {
+		t.Fatalf("orders-back ran %d rounds, want 4", lines)
+	}
+	junittest.WellFormed(t, report)
+	counts := junittest.Consumer(t)(report)
+	// orders: restore, orders-back, verdict; broken-restore: restore
+	// (failed), orders-back (skipped), verdict (failed).
+	want := junittest.Counts{Total: 5, Passed: 3, Failed: 2, Skipped: 1, Status: "FAIL", Suites: 2,
+		FailedCases: []string{"restore", "verdict"}, SkippedCases: []string{"orders-back"}}
+	if !reflect.DeepEqual(counts, want) {
+		t.Errorf("test-results-parser reads %+v, want %+v\n%s", counts, want, mustRead(t, report))
+	}
+	if content := mustRead(t, report); strings.ContainsAny(string(content), "\x1b\f") || !strings.Contains(string(content), "disk full") {
+		t.Errorf("the JUnit file keeps control characters or lost the message:\n%q", content)
 	}
 }
 
