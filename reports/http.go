@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"context"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -24,8 +23,10 @@ type HandlerOptions struct {
 	// Token, when set, is required as a bearer token on every path but
 	// /healthz.
 	Token string
-	// NextRuns reports each scheduled scenario's next run, for /metrics.
-	NextRuns func() map[string]time.Time
+	// Scheduled lists the scenarios serve runs on a schedule, with their
+	// owner, schedule and next run, for /metrics: a scheduled scenario is
+	// exported before it ever ran.
+	Scheduled func() []ScheduledScenario
 	// Window is the report's window; zero means DefaultWindow.
 	Window time.Duration
 	// Now is the dashboard's clock; nil means time.Now.
@@ -102,8 +103,8 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 		_ = WriteRun(w, store.Record{Run: run, Steps: steps})
 	})
 	registry := prometheus.NewRegistry()
-	registry.MustRegister(&collector{history: history, opts: opts})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+	registry.MustRegister(newCollector(history, opts))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{MaxRequestsInFlight: scrapesInFlight}))
 	return requireToken(opts.Token, mux)
 }
 
@@ -139,64 +140,4 @@ func requireToken(token string, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// collector reads the store at each scrape, so the metrics are never stale.
-type collector struct {
-	history store.Reader
-	opts    HandlerOptions
-}
-
-var (
-	metricRTO          = prometheus.NewDesc("redrill_last_rto_seconds", "Recovery time measured by the scenario's last run.", []string{"scenario"}, nil)
-	metricRPO          = prometheus.NewDesc("redrill_last_rpo_seconds", "Data loss window measured by the scenario's last run.", []string{"scenario"}, nil)
-	metricObjectiveRTO = prometheus.NewDesc("redrill_objective_rto_seconds", "The scenario's RTO objective.", []string{"scenario"}, nil)
-	metricObjectiveRPO = prometheus.NewDesc("redrill_objective_rpo_seconds", "The scenario's RPO objective.", []string{"scenario"}, nil)
-	metricRuns         = prometheus.NewDesc("redrill_runs", "Runs in the report window, by verdict.", []string{"scenario", "verdict"}, nil)
-	metricLastRun      = prometheus.NewDesc("redrill_last_run_timestamp_seconds", "When the scenario last ran.", []string{"scenario"}, nil)
-	metricNextRun      = prometheus.NewDesc("redrill_next_run_timestamp_seconds", "When the scenario is scheduled to run next.", []string{"scenario"}, nil)
-	metricUp           = prometheus.NewDesc("redrill_store_up", "Whether the run history could be read.", nil, nil)
-)
-
-func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{metricRTO, metricRPO, metricObjectiveRTO, metricObjectiveRPO, metricRuns, metricLastRun, metricNextRun, metricUp} {
-		ch <- d
-	}
-}
-
-func (c *collector) Collect(ch chan<- prometheus.Metric) {
-	window := c.opts.Window
-	if window == 0 {
-		window = DefaultWindow
-	}
-	now := c.opts.Now()
-	// A scrape that waits on the store is bounded.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	report, err := Build(ctx, c.history, Options{Now: now, Since: now.Add(-window)})
-	if err != nil {
-		ch <- prometheus.MustNewConstMetric(metricUp, prometheus.GaugeValue, 0)
-		return
-	}
-	ch <- prometheus.MustNewConstMetric(metricUp, prometheus.GaugeValue, 1)
-	gauge := func(desc *prometheus.Desc, d *time.Duration, scenario string) {
-		if d != nil {
-			ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, d.Seconds(), scenario)
-		}
-	}
-	for _, s := range report.Scenarios {
-		gauge(metricRTO, s.LastRun.RTO, s.Scenario)
-		gauge(metricRPO, s.LastRun.RPO, s.Scenario)
-		gauge(metricObjectiveRTO, s.ObjectiveRTO, s.Scenario)
-		gauge(metricObjectiveRPO, s.ObjectiveRPO, s.Scenario)
-		for verdict, count := range s.Verdicts {
-			ch <- prometheus.MustNewConstMetric(metricRuns, prometheus.GaugeValue, float64(count), s.Scenario, verdict)
-		}
-		ch <- prometheus.MustNewConstMetric(metricLastRun, prometheus.GaugeValue, float64(s.LastRun.StartedAt.UnixMilli())/1000, s.Scenario)
-	}
-	if c.opts.NextRuns != nil {
-		for scenario, at := range c.opts.NextRuns() {
-			ch <- prometheus.MustNewConstMetric(metricNextRun, prometheus.GaugeValue, float64(at.UnixMilli())/1000, scenario)
-		}
-	}
 }

@@ -12,10 +12,12 @@ import (
 func TestDashboard(t *testing.T) {
 	next := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
 	server := httptest.NewServer(Handler(history(t), HandlerOptions{
-		Token:    "s3cret-token",
-		NextRuns: func() map[string]time.Time { return map[string]time.Time{"orders": next} },
-		Window:   365 * 24 * time.Hour,
-		Now:      func() time.Time { return now },
+		Token: "s3cret-token",
+		Scheduled: func() []ScheduledScenario {
+			return []ScheduledScenario{{Scenario: "orders", Schedule: "0 3 * * SAT", Timezone: "UTC", NextRun: next, Interval: 7 * 24 * time.Hour}}
+		},
+		Window: 365 * 24 * time.Hour,
+		Now:    func() time.Time { return now },
 	}))
 	defer server.Close()
 

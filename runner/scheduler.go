@@ -12,6 +12,7 @@ import (
 	"github.com/go-co-op/gocron/v2"
 	"github.com/jonboulle/clockwork"
 
+	"github.com/redrill/redrill/reports"
 	"github.com/redrill/redrill/scenarios"
 	"github.com/redrill/redrill/store"
 )
@@ -166,6 +167,24 @@ func (s *Scheduler) NextScenarioRuns() map[string]time.Time {
 		}
 	}
 	return next
+}
+
+// ScheduledScenarios is every scheduled scenario with its owner, schedule
+// and next run, for the dashboard's /metrics: it lists a scenario from the
+// moment it is loaded, before its first run.
+func (s *Scheduler) ScheduledScenarios() []reports.ScheduledScenario {
+	next, now := s.Jobs(), s.opts.Clock.Now()
+	var scheduled []reports.ScheduledScenario
+	for _, sc := range s.set.Scenarios {
+		if sc.Schedule == nil {
+			continue
+		}
+		scheduled = append(scheduled, reports.ScheduledScenario{
+			Scenario: sc.Name, Owner: sc.Owner, Schedule: sc.Schedule.Cron, Timezone: sc.Schedule.Location.String(),
+			NextRun: next[sc.Name], Interval: sc.Schedule.Ticks.Interval(now),
+		})
+	}
+	return scheduled
 }
 
 // Shutdown stops the schedules, cancels the drills under way (their

@@ -22,6 +22,7 @@ import (
 // sharing one store run each tick once.
 func TestSchedulerRunsEachTickOnce(t *testing.T) {
 	src := `scenario "every-minute" {
+		owner = "team-db"
 		schedule {
 			cron = "* * * * *"
 		}
@@ -38,6 +39,12 @@ func TestSchedulerRunsEachTickOnce(t *testing.T) {
 	schedulers := startSchedulers(t, set, SchedulerOptions{Store: history, Clock: clock}, "runner-a", "runner-b")
 	if next := schedulers[0].Jobs()["every-minute"]; !next.Equal(time.Date(2026, 11, 25, 3, 1, 0, 0, time.UTC)) {
 		t.Errorf("next run %s, want 03:01:00", next)
+	}
+	// /metrics lists it before its first run.
+	scheduled := schedulers[0].ScheduledScenarios()
+	if len(scheduled) != 1 || scheduled[0].Scenario != "every-minute" || scheduled[0].Owner != "team-db" || scheduled[0].Schedule != "* * * * *" ||
+		scheduled[0].Timezone != "UTC" || scheduled[0].Interval != time.Minute || !scheduled[0].NextRun.Equal(time.Date(2026, 11, 25, 3, 1, 0, 0, time.UTC)) {
+		t.Errorf("scheduled scenarios %+v, want every-minute of team-db, every minute in UTC, next at 03:01:00", scheduled)
 	}
 
 	for tick := 1; tick <= 3; tick++ {

@@ -66,8 +66,8 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	current.Store(scheduler)
 	server := &http.Server{
 		Handler: reports.Handler(opts.Store, reports.HandlerOptions{
-			Token:    opts.Token,
-			NextRuns: func() map[string]time.Time { return current.Load().NextScenarioRuns() },
+			Token:     opts.Token,
+			Scheduled: func() []reports.ScheduledScenario { return current.Load().ScheduledScenarios() },
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}

@@ -232,3 +232,28 @@ func (s *sqlStore) Measurements(ctx context.Context, since time.Time) ([]Measure
 	}
 	return out, rows.Err()
 }
+
+// runTotals aggregates the finished runs in SQL: a scrape reads a few rows
+// per scenario, however long the history.
+const runTotals = `SELECT scenario, verdict, rollback, COUNT(*) AS runs, MAX(started_at) AS last_started_at
+FROM runs WHERE status = ?
+GROUP BY scenario, verdict, rollback
+ORDER BY scenario, verdict, rollback`
+
+func (s *sqlStore) RunTotals(ctx context.Context) ([]RunTotal, error) {
+	var rows []struct {
+		Scenario      string `db:"scenario"`
+		Verdict       string `db:"verdict"`
+		Rollback      string `db:"rollback"`
+		Runs          int    `db:"runs"`
+		LastStartedAt int64  `db:"last_started_at"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(runTotals), StatusFinished); err != nil {
+		return nil, fmt.Errorf("count runs: %w", err)
+	}
+	totals := make([]RunTotal, len(rows))
+	for i, r := range rows {
+		totals[i] = RunTotal{Scenario: r.Scenario, Verdict: r.Verdict, Rollback: r.Rollback, Runs: r.Runs, LastStartedAt: fromMicros(r.LastStartedAt)}
+	}
+	return totals, nil
+}

@@ -295,6 +295,7 @@ func (s *spooled) LatestRun(ctx context.Context, scenario string) (Run, bool, er
 func (s *spooled) Measurements(ctx context.Context, since time.Time) ([]Measurement, error) {
 	return s.backend.Measurements(ctx, since)
 }
+func (s *spooled) RunTotals(ctx context.Context) ([]RunTotal, error) { return s.backend.RunTotals(ctx) }
 
 // Claim is never spooled: a runner that cannot reach the store cannot know
 // whether another runner took the tick, so it must not run it. A store

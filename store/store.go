@@ -176,6 +176,17 @@ type Measurement struct {
 	Verdict   string
 }
 
+// RunTotal counts the finished runs of one scenario that ended with one
+// verdict and one rollback outcome.
+type RunTotal struct {
+	Scenario string
+	Verdict  string
+	Rollback string // empty for runs recorded before it was kept
+	Runs     int
+	// LastStartedAt is when the newest of these runs started.
+	LastStartedAt time.Time
+}
+
 // Recorder is what a drill writes as it runs.
 type Recorder interface {
 	// StartRun records a run as running, before its first step.
@@ -202,6 +213,10 @@ type Reader interface {
 	// Measurements lists the runs started since since, by scenario and
 	// oldest first, with only what trends and charts need.
 	Measurements(ctx context.Context, since time.Time) ([]Measurement, error)
+	// RunTotals counts every finished run of the history by scenario,
+	// verdict and rollback outcome, by scenario then verdict then rollback:
+	// the newest of a scenario's totals is its last finished run.
+	RunTotals(ctx context.Context) ([]RunTotal, error)
 }
 
 // Claimer is what a scheduler asks before it starts a scheduled drill.
