@@ -17,17 +17,20 @@ var templates embed.FS
 // reportTemplate is parsed once; html/template escapes everything that
 // scenario authors wrote.
 var reportTemplate = template.Must(template.New("report.html").Funcs(template.FuncMap{
-	"duration":     readable,
-	"signed":       signed,
-	"anchor":       anchor,
-	"riskClass":    func(r Risk) string { return strings.ReplaceAll(string(r), "_", "-") },
-	"chart":        chart,
-	"forecast":     forecast,
-	"runCounts":    runCounts,
+	"duration":  readable,
+	"signed":    signed,
+	"anchor":    anchor,
+	"riskClass": func(r Risk) string { return strings.ReplaceAll(string(r), "_", "-") },
+	"chart":     chart,
+	"forecast":  forecast,
+	"runCounts": runCounts,
+	// What checks and authors wrote, without terminal escape sequences
+	// or characters a page cannot show.
+	"plain":        plainText,
 	"runVerdict":   runVerdict,
 	"gameDayStart": func(g GameDay, r store.Run) string { return g.startOf(r) },
 	"gameDaySummary": func(g GameDay) string {
-		return strings.TrimPrefix(g.summary(), "Game day "+g.Name+", ")
+		return plainText(strings.TrimPrefix(g.summary(), "Game day "+g.Name+", "))
 	},
 	"ago": func(s ScenarioReport) string { return strings.TrimSuffix(age(s), ", stale") },
 	// Only http and https postmortem URLs become links, as in Markdown.

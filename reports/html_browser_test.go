@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -8,28 +9,16 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/redrill/redrill/store"
 )
 
 // The HTML report opened in a real headless Chromium: the charts render
 // with a size, and the page requests nothing beyond itself.
 func TestHTMLReportInChromium(t *testing.T) {
-	browser := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if path, err := exec.LookPath(name); err == nil {
-			browser = path
-			break
-		}
-	}
-	if browser == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("Chromium is not installed and CI=true (.ci/run installs the chromium package)")
-		}
-		t.Skip("Chromium is not installed (apt-get install chromium); skipping the browser test")
-	}
-
 	report, err := Build(context.Background(), history(t), Options{Now: now})
 	if err != nil {
 		t.Fatal(err)
@@ -45,23 +34,7 @@ func TestHTMLReportInChromium(t *testing.T) {
 	}
 	file.Close()
 
-	options := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(filepath.Join(dir, "profile")),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-	)
-	allocator, cancelAllocator := chromedp.NewExecAllocator(context.Background(), options...)
-	defer cancelAllocator()
-	// No timeout on this context: chromedp stops the browser with it. The
-	// test's own -timeout bounds a browser that hangs.
-	ctx, cancel := chromedp.NewContext(allocator)
-	defer cancel()
+	ctx := chromium(t, dir)
 
 	var mu sync.Mutex
 	var requests []string
@@ -105,4 +78,98 @@ func TestHTMLReportInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", shot)
+}
+
+// chromium starts a headless Chromium for the test, with a profile in
+// dir; without Chromium the test is skipped, except under CI=true.
+func chromium(t *testing.T, dir string) context.Context {
+	t.Helper()
+	browser := ""
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if path, err := exec.LookPath(name); err == nil {
+			browser = path
+			break
+		}
+	}
+	if browser == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("Chromium is not installed and CI=true (.ci/run installs the chromium package)")
+		}
+		t.Skip("Chromium is not installed (apt-get install chromium); skipping the browser test")
+	}
+
+	options := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browser),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(filepath.Join(dir, "profile")),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+	)
+	allocator, cancelAllocator := chromedp.NewExecAllocator(context.Background(), options...)
+	t.Cleanup(cancelAllocator)
+	// No timeout on this context: chromedp stops the browser with it. The
+	// test's own -timeout bounds a browser that hangs.
+	ctx, cancel := chromedp.NewContext(allocator)
+	t.Cleanup(cancel)
+
+	return ctx
+}
+
+// Terminal escape sequences and control characters that a check printed
+// reach no page as boxes or stray "[31m": the page Chromium renders, and
+// the Markdown, hold the text without them.
+func TestControlCharactersInPagesAndMarkdown(t *testing.T) {
+	dir := t.TempDir()
+	history, err := store.Open(context.Background(), filepath.Join(dir, "h.db"), store.Options{SpoolDir: dir, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { history.Close() })
+	started := now.Add(-time.Hour)
+	noisy := "restore failed: \x1b[31mERROR\x1b[0m disk\ffull \x1b]0;owned\x07done"
+	if err := history.StartRun(context.Background(), store.Run{ID: "noisy-1", Scenario: "noisy", ScenarioHash: "h", Trigger: store.TriggerOnDemand,
+		Host: "runner-1", PID: 1, StartedAt: started, Postmortems: []store.Postmortem{{Title: "Disk \x1b[1mfull\x1b[0m", Finding: "no\falert"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := history.FinishRun(context.Background(), "noisy-1", store.Finish{EndedAt: started.Add(time.Minute), Verdict: store.VerdictFailed, Reason: noisy}); err != nil {
+		t.Fatal(err)
+	}
+	report, err := Build(context.Background(), history, Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md bytes.Buffer
+	if err := WriteMarkdown(&md, report); err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(dir, "report.html")
+	file, err := os.Create(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteHTML(file, report); err != nil {
+		t.Fatal(err)
+	}
+	file.Close()
+	ctx := chromium(t, dir)
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+page)); err != nil {
+		t.Fatal(err)
+	}
+	shown, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"page": shown, "markdown": md.String()} {
+		// A lone control character reads as U+FFFD; a sequence is gone.
+		if strings.ContainsAny(text, "\x1b\x07\f") || strings.Contains(text, "[31m") || strings.Contains(text, "owned") {
+			t.Errorf("the %s shows control characters or escape sequences:\n%q", name, text)
+		}
+		if !strings.Contains(text, "ERROR") || !strings.Contains(text, "full") {
+			t.Errorf("the %s lost the text around the escapes:\n%q", name, text)
+		}
+	}
 }

@@ -85,7 +85,7 @@ const markdownActive = "\\`*_~{}[]()#+-.!|<>&:@$"
 // cannot add markup, links, HTML, or a line that ends a table row.
 func markdown(text string) string {
 	var b strings.Builder
-	for _, r := range strings.TrimSpace(text) {
+	for _, r := range strings.TrimSpace(plainText(text)) {
 		switch {
 		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
 			// A line ending (\n, \r) would end a paragraph or a table row.
