@@ -48,9 +48,10 @@ type jsonScenario struct {
 	ScenarioReport
 	ObjectiveRTOSeconds *float64   `json:"objective_rto_seconds"`
 	ObjectiveRPOSeconds *float64   `json:"objective_rpo_seconds"`
-	LastRunID           string     `json:"last_run_id"`
-	LastRunAt           time.Time  `json:"last_run_at"`
-	LastVerdict         string     `json:"last_verdict"`
+	LastRunID           *string    `json:"last_run_id"`
+	LastRunAt           *time.Time `json:"last_run_at"`
+	LastVerdict         *string    `json:"last_verdict"`
+	DaysSinceLastRun    *float64   `json:"days_since_last_run"`
 	LastRTOSeconds      *float64   `json:"last_rto_seconds"`
 	LastRPOSeconds      *float64   `json:"last_rpo_seconds"`
 	RTOP50Seconds       *float64   `json:"rto_p50_seconds"`
@@ -75,7 +76,8 @@ func WriteJSON(w io.Writer, r Report) error {
 		scenarios = append(scenarios, jsonScenario{
 			ScenarioReport:      s,
 			ObjectiveRTOSeconds: seconds(s.ObjectiveRTO), ObjectiveRPOSeconds: seconds(s.ObjectiveRPO),
-			LastRunID: s.LastRun.ID, LastRunAt: s.LastRun.StartedAt, LastVerdict: s.LastRun.Verdict,
+			LastRunID: orNull(s.LastRun.ID), LastRunAt: timeOrNil(s.LastRun.StartedAt), LastVerdict: orNull(s.LastRun.Verdict),
+			DaysSinceLastRun: daysSince(s),
 			LastRTOSeconds: seconds(s.LastRun.RTO), LastRPOSeconds: seconds(s.LastRun.RPO),
 			RTOP50Seconds: seconds(s.RTOMedian), RTOP95Seconds: seconds(s.RTOP95), RTOMaxSeconds: seconds(s.RTOMax),
 			TrendSecondsPer30D: seconds(s.TrendPerThirtyDays), StaleAfterDays: s.StaleAfter.Hours() / 24,
@@ -99,6 +101,9 @@ func WriteJSON(w io.Writer, r Report) error {
 
 // lastRun is the last run's date, verdict and age, flagged when stale.
 func lastRun(s ScenarioReport) string {
+	if s.NeverRan {
+		return "never"
+	}
 	return fmt.Sprintf("%s %s, %s", s.LastRun.StartedAt.Format(time.DateOnly), orDash(s.LastRun.Verdict), age(s))
 }
 
@@ -217,6 +222,14 @@ func seconds(d *time.Duration) *float64 {
 	}
 	s := d.Seconds()
 	return &s
+}
+
+// daysSince is how many days ago the last run started; null when none did.
+func daysSince(s ScenarioReport) *float64 {
+	if s.NeverRan {
+		return nil
+	}
+	return &s.DaysSinceLastRun
 }
 
 // orNull is text for JSON: null when empty.

@@ -55,7 +55,11 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 				}
 			}
 			now := opts.Now()
-			report, err := Build(r.Context(), history, Options{Now: now, Since: now.Add(-window)})
+			build := Options{Now: now, Since: now.Add(-window)}
+			if opts.Scheduled != nil {
+				build.Scheduled = opts.Scheduled()
+			}
+			report, err := Build(r.Context(), history, build)
 			if err != nil {
 				http.Error(w, "report: "+err.Error(), http.StatusInternalServerError)
 				return

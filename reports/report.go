@@ -26,13 +26,14 @@ type Risk string
 const (
 	RiskDisrupted Risk = "disrupted" // the last run's rollback failed or did not run
 	RiskNotMet    Risk = "not_met"   // the last run missed, failed, aborted or was interrupted
+	RiskNeverRan  Risk = "never_ran" // scheduled, but no run recorded
 	RiskForecast  Risk = "forecast"  // the RTO trend crosses the objective soon
 	RiskStale     Risk = "stale"     // not drilled for too long
 	RiskAtRisk    Risk = "at_risk"   // last RTO above 80% of the objective
 	RiskHealthy   Risk = "healthy"
 )
 
-var riskOrder = map[Risk]int{RiskDisrupted: 0, RiskNotMet: 1, RiskForecast: 2, RiskStale: 3, RiskAtRisk: 4, RiskHealthy: 5}
+var riskOrder = map[Risk]int{RiskDisrupted: 0, RiskNotMet: 1, RiskNeverRan: 2, RiskForecast: 3, RiskStale: 4, RiskAtRisk: 5, RiskHealthy: 6}
 
 // Label is the risk as people read it: "not met", "at risk".
 func (r Risk) Label() string { return strings.ReplaceAll(string(r), "_", " ") }
@@ -44,6 +45,9 @@ const DefaultWindow = 90 * 24 * time.Hour
 type Options struct {
 	// Since starts the window; zero means DefaultWindow before Now.
 	Since time.Time
+	// Scheduled are the scenarios a scheduler runs: one that never ran
+	// is listed too, as never_ran.
+	Scheduled []ScheduledScenario
 	// Now is the report's time; zero means time.Now().
 	Now time.Time
 }
@@ -73,7 +77,10 @@ type ScenarioReport struct {
 	// over the window); nil with fewer than two measured runs.
 	TrendPerThirtyDays *time.Duration `json:"-"`
 	BreachForecast     *time.Time     `json:"breach_forecast"`
-	DaysSinceLastRun   float64        `json:"days_since_last_run"`
+	DaysSinceLastRun   float64        `json:"-"`
+	// NeverRan is set for a scheduled scenario with no run: LastRun is
+	// then empty.
+	NeverRan bool `json:"-"`
 	// Stale is set when the last run is older than StaleAfter, whatever
 	// the risk: a scenario can be both not met and stale.
 	Stale       bool               `json:"stale"`
@@ -120,8 +127,15 @@ func Build(ctx context.Context, history store.Reader, opts Options) (Report, err
 	}
 
 	report := Report{GeneratedAt: opts.Now.UTC(), Since: opts.Since.UTC()}
+	ran := map[string]bool{}
 	for _, last := range latest {
+		ran[last.Scenario] = true
 		report.Scenarios = append(report.Scenarios, scenarioReport(last, byScenario[last.Scenario], opts.Now))
+	}
+	for _, scheduled := range opts.Scheduled {
+		if !ran[scheduled.Scenario] {
+			report.Scenarios = append(report.Scenarios, neverRan(scheduled))
+		}
 	}
 	gameDayRuns, err := history.Runs(ctx, store.RunQuery{Since: opts.Since, GameDays: true})
 	if err != nil {
@@ -201,6 +215,21 @@ func scenarioReport(last store.Run, runs []store.Measurement, now time.Time) Sce
 		r.Risk, r.RiskReason = RiskHealthy, "last run met its objectives"
 	}
 	return r
+}
+
+// neverRan is the standing of a scheduled scenario that has no run: no
+// evidence that it can be recovered.
+func neverRan(s ScheduledScenario) ScenarioReport {
+	reason := fmt.Sprintf("scheduled (%s %s), never ran", s.Schedule, s.Timezone)
+	if !s.NextRun.IsZero() {
+		reason += "; next run " + s.NextRun.UTC().Format("2006-01-02 15:04 MST")
+	}
+	return ScenarioReport{
+		Scenario: s.Scenario, Risk: RiskNeverRan, RiskReason: reason, NeverRan: true,
+		LastRun:  store.Run{Scenario: s.Scenario, Schedule: s.Schedule, ScheduleTimezone: s.Timezone, Owner: s.Owner},
+		Verdicts: map[string]int{store.VerdictMet: 0, store.VerdictMissed: 0, store.VerdictFailed: 0, store.VerdictAborted: 0, store.VerdictInterrupted: 0, store.StatusRunning: 0},
+		Schedule: s.Schedule, StaleAfter: 2 * s.Interval, Postmortems: []store.Postmortem{},
+	}
 }
 
 // scheduleInterval is how often the scenario of a run was scheduled to

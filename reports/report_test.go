@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -200,5 +201,38 @@ func TestFailedRollbackIsNeverHealthy(t *testing.T) {
 	}
 	if !strings.Contains(show.String(), "rollback  failed: WARNING, the system may still be disrupted") {
 		t.Errorf("show does not warn of the failed rollback:\n%s", show.String())
+	}
+}
+
+// A scenario serve runs on a schedule is listed before it ever ran: no
+// run is no evidence that it can be recovered.
+func TestScheduledScenarioThatNeverRanIsListed(t *testing.T) {
+	scheduled := []ScheduledScenario{{Scenario: "backups", Owner: "team-storage", Schedule: "0 4 * * *", Timezone: "UTC",
+		NextRun: now.Add(16 * time.Hour), Interval: 24 * time.Hour}}
+	report, err := Build(context.Background(), history(t), Options{Now: now, Scheduled: scheduled})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found *ScenarioReport
+	for i, s := range report.Scenarios {
+		if s.Scenario == "backups" {
+			found = &report.Scenarios[i]
+		}
+	}
+	if found == nil || found.Risk != RiskNeverRan {
+		t.Fatalf("backups is %+v, want listed as never_ran", found)
+	}
+	var text, out bytes.Buffer
+	if err := WriteText(&text, report); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteJSON(&out, report); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`backups\s+never ran\s+never\s`).MatchString(text.String()) || !strings.Contains(text.String(), "backups: scheduled (0 4 * * * UTC), never ran; next run 2026-11-26 04:00 UTC") {
+		t.Errorf("the text report does not list backups as never ran:\n%s", text.String())
+	}
+	if !strings.Contains(out.String(), `"risk": "never_ran"`) || !strings.Contains(out.String(), `"last_run_at": null`) {
+		t.Errorf("the JSON report does not list backups as never ran:\n%s", out.String())
 	}
 }
