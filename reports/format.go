@@ -78,7 +78,7 @@ func WriteJSON(w io.Writer, r Report) error {
 			ObjectiveRTOSeconds: seconds(s.ObjectiveRTO), ObjectiveRPOSeconds: seconds(s.ObjectiveRPO),
 			LastRunID: orNull(s.LastRun.ID), LastRunAt: timeOrNil(s.LastRun.StartedAt), LastVerdict: orNull(s.LastRun.Verdict),
 			DaysSinceLastRun: daysSince(s),
-			LastRTOSeconds: seconds(s.LastRun.RTO), LastRPOSeconds: seconds(s.LastRun.RPO),
+			LastRTOSeconds:   seconds(s.LastRun.RTO), LastRPOSeconds: seconds(s.LastRun.RPO),
 			RTOP50Seconds: seconds(s.RTOMedian), RTOP95Seconds: seconds(s.RTOP95), RTOMaxSeconds: seconds(s.RTOMax),
 			TrendSecondsPer30D: seconds(s.TrendPerThirtyDays), StaleAfterDays: s.StaleAfter.Hours() / 24,
 			BreachForecast: s.BreachForecast,
