@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -89,7 +90,12 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 		_ = WriteHistoryJSON(w, runs)
 	})
 	mux.HandleFunc("GET /runs/{id}", func(w http.ResponseWriter, r *http.Request) {
-		run, steps, err := history.Run(r.Context(), r.PathValue("id"))
+		id := r.PathValue("id")
+		if !storable(id) {
+			http.NotFound(w, r) // no run has such an id
+			return
+		}
+		run, steps, err := history.Run(r.Context(), id)
 		if errors.Is(err, store.ErrNotFound) {
 			http.NotFound(w, r)
 			return
@@ -112,6 +118,21 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 	return requireToken(opts.Token, mux)
 }
 
+// storable tells whether text can be a name or id in the history: valid
+// UTF-8 without NUL bytes, which PostgreSQL refuses to even compare.
+func storable(text string) bool {
+	return utf8.ValidString(text) && !strings.ContainsRune(text, 0)
+}
+
+// noSniff tells browsers to take every answer for the type it says:
+// a run page is text, whatever a check printed into it.
+func noSniff(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
+}
+
 // Limits of /api/runs?limit=.
 const (
 	defaultRunsLimit = 100
@@ -121,6 +142,11 @@ const (
 // runsQuery reads /api/runs?scenario=&gameday=&limit=.
 func runsQuery(values url.Values) (store.RunQuery, error) {
 	query := store.RunQuery{Scenario: values.Get("scenario"), GameDay: values.Get("gameday"), Limit: defaultRunsLimit}
+	for name, value := range map[string]string{"scenario": query.Scenario, "gameday": query.GameDay} {
+		if !storable(value) {
+			return store.RunQuery{}, fmt.Errorf("%s %q: not a name redrill can have recorded (invalid UTF-8 or a NUL byte)", name, value)
+		}
+	}
 	if text := values.Get("limit"); text != "" {
 		limit, err := strconv.Atoi(text)
 		if err != nil || limit < 1 || limit > maxRunsLimit {
@@ -132,6 +158,7 @@ func runsQuery(values url.Values) (store.RunQuery, error) {
 }
 
 func requireToken(token string, next http.Handler) http.Handler {
+	next = noSniff(next)
 	if token == "" {
 		return next
 	}

@@ -1,12 +1,17 @@
 package reports
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redrill/redrill/internal/pgtest"
+	"github.com/redrill/redrill/store"
 )
 
 func TestDashboard(t *testing.T) {
@@ -82,5 +87,45 @@ func TestDashboard(t *testing.T) {
 		if code, body := get(path, "s3cret-token"); code != 400 {
 			t.Errorf("%s: %d, want 400 (%s)", path, code, body)
 		}
+	}
+}
+
+// Bytes no run can have are a 404 or a 400 on either store, never a
+// database error; every answer says nosniff.
+func TestDashboardRefusesBadBytes(t *testing.T) {
+	for name, target := range map[string]func(t *testing.T) string{
+		"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "h.db") },
+		"postgres": func(t *testing.T) string { return pgtest.NewDatabase(t) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			history, err := store.Open(context.Background(), target(t), store.Options{SpoolDir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { history.Close() })
+			server := httptest.NewServer(Handler(history, HandlerOptions{}))
+			defer server.Close()
+			for path, want := range map[string]int{
+				"/runs/%00":              http.StatusNotFound,
+				"/runs/%ff":              http.StatusNotFound,
+				"/api/runs?scenario=%ff": http.StatusBadRequest,
+				"/api/runs?gameday=%00":  http.StatusBadRequest,
+				"/runs/no-such-run":      http.StatusNotFound,
+				"/":                      http.StatusOK,
+			} {
+				resp, err := http.Get(server.URL + path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != want {
+					t.Errorf("%s: %d, want %d (%s)", path, resp.StatusCode, want, body)
+				}
+				if got := resp.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+					t.Errorf("%s: X-Content-Type-Options %q, want nosniff", path, got)
+				}
+			}
+		})
 	}
 }

@@ -22,7 +22,7 @@ func LockExclusive(target string) (release func(), err error) {
 	}
 	path := target + ".serve.lock"
 	// On a new machine the default store's folder does not exist yet.
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create the store's folder: %w", err)
 	}
 	file, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)

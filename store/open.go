@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -139,13 +140,31 @@ func isPostgres(target string) bool {
 	return strings.HasPrefix(target, "postgres://") || strings.HasPrefix(target, "postgresql://")
 }
 
+// createPrivate creates a new history file, and its folder, readable by
+// its owner only: the history holds scenario sources, hosts and what
+// checks printed. SQLite gives its WAL and shared-memory files the mode of
+// the database file. An existing file keeps its mode.
+func createPrivate(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("create the store's folder: %w", err)
+	}
+	file, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("create the store %s: %w", path, err)
+	}
+	return file.Close()
+}
+
 // openSQL opens and migrates the database; opts are filled in by Open.
 func openSQL(ctx context.Context, d dialect, target string, opts Options) (*sqlStore, error) {
 	s := &sqlStore{now: opts.Now, host: opts.Host, pid: opts.PID, where: secret.HideURLPassword(target)}
 	if d.file {
 		s.where = target
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return nil, fmt.Errorf("create the store's folder: %w", err)
+		if err := createPrivate(target); err != nil {
+			return nil, err
 		}
 	}
 	db, err := sqlx.Open(d.driver, d.dsn(target))

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -27,5 +29,20 @@ func TestRedactedErrorsKeepTheirCause(t *testing.T) {
 	}
 	if plain := errors.New("no such host"); redactErr(plain, target) != plain {
 		t.Error("an error without the password was rewrapped")
+	}
+}
+
+// A new history, its WAL and its folder are its owner's only.
+func TestNewHistoryIsPrivate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state", "redrill")
+	target := filepath.Join(dir, "history.db")
+	s := open(t, target, base)
+	mustDo(t, s.StartRun(context.Background(), newRun("private", "orders", base)))
+	for _, path := range []string{dir, target, target + "-wal"} {
+		info, err := os.Stat(path)
+		mustDo(t, err)
+		if mode := info.Mode().Perm(); mode&0o077 != 0 {
+			t.Errorf("%s has mode %o, want no access for group and others", path, mode)
+		}
 	}
 }

@@ -8,7 +8,9 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -126,6 +128,10 @@ func serveSignals(logger *slog.Logger) (ctx context.Context, reloads <-chan stru
 // checkListen requires a token when the dashboard is reachable off this
 // machine.
 func checkListen(listen, token string) error {
+	if token != strings.TrimSpace(token) || strings.ContainsFunc(token, unicode.IsControl) {
+		// HTTP clients trim the header's spaces: such a token never matches.
+		return fmt.Errorf("--token (or REDRILL_TOKEN) is blank, begins or ends with spaces, or holds control characters: no client could send it; give a token of visible characters")
+	}
 	host, _, err := net.SplitHostPort(listen)
 	if err != nil {
 		return fmt.Errorf("--listen %q: %w", listen, err)

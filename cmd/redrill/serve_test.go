@@ -79,6 +79,11 @@ func TestServe(t *testing.T) {
 	if code, _, stderr := run(t, "serve", path, "--listen", "0.0.0.0:0", "--store", filepath.Join(dir, "other.db")); code != 2 || !strings.Contains(stderr, "give --token") {
 		t.Errorf("serve off loopback without a token: exit %d %s", code, stderr)
 	}
+	for _, token := range []string{" ", "secret ", "\tsecret", "sec\x00ret"} {
+		if code, _, stderr := run(t, "serve", path, "--token", token, "--store", filepath.Join(dir, "other.db")); code != 2 || !strings.Contains(stderr, "no client could send it") {
+			t.Errorf("serve --token %q: exit %d %s, want it refused", token, code, stderr)
+		}
+	}
 
 	// SIGHUP: an invalid set is refused and the schedule kept; a valid one
 	// replaces it.
