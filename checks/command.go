@@ -66,6 +66,11 @@ func (commandKind) Run(ctx context.Context, env *Env, config cty.Value) (map[str
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", argv[0], err)
 	}
+	// Listed with the reaper while it runs, so that it dies with redrill;
+	// without a reaper the command still runs, as it did before.
+	if env.reaper.add(cmd.Process.Pid) == nil {
+		defer env.reaper.del(cmd.Process.Pid)
+	}
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
 

@@ -1,7 +1,9 @@
 package checks
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -177,4 +179,70 @@ func TestCommandThatStartsABackgroundProcess(t *testing.T) {
 		t.Errorf("the started process is gone: %v", err)
 	}
 	_ = syscall.Kill(server, syscall.SIGKILL)
+}
+
+// A process a finished command left running on purpose (a server it
+// restored) is part of the recovery: the drill's end does not kill it.
+// A command still running when the drill's environment closes is killed
+// with everything it started (the same happens when redrill dies: see
+// cmd/redrill's kill -9 test).
+func TestEnvCloseKillsOnlyRunningCommands(t *testing.T) {
+	dir := t.TempDir()
+	env := NewEnv(Deps{})
+	command := kind(t, "command")
+	left := env.Execute(context.Background(), Call{Kind: command, Config: config(t, command, map[string]cty.Value{
+		"run": strs("sh", "-c", "setsid sleep 30 < /dev/null > /dev/null 2>&1 & echo $! > "+dir+"/server.pid"),
+	})})
+	if !left.Passed {
+		t.Fatalf("the step that starts a server failed: %s", left.Message)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	running := make(chan Outcome, 1)
+	go func() {
+		running <- env.Execute(ctx, Call{Kind: command, Config: config(t, command, map[string]cty.Value{
+			"run": strs("sh", "-c", "sleep 30 & echo $! > "+dir+"/child.pid; wait"),
+		})})
+	}()
+	child := waitForPid(t, filepath.Join(dir, "child.pid"))
+	if err := env.Close(); err != nil {
+		t.Fatal(err)
+	}
+	server := waitForPid(t, filepath.Join(dir, "server.pid"))
+	defer syscall.Kill(server, syscall.SIGKILL)
+	for deadline := time.Now().Add(5 * time.Second); syscall.Kill(child, 0) == nil && !zombie(child); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the running command's child %d survived the end of the drill", child)
+		}
+	}
+	if syscall.Kill(server, 0) != nil {
+		t.Errorf("the server %d that a finished step left running was killed", server)
+	}
+	cancel()
+	<-running
+}
+
+func waitForPid(t *testing.T, path string) int {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if content, err := os.ReadFile(path); err == nil && strings.HasSuffix(string(content), "\n") {
+			pid, err := strconv.Atoi(strings.TrimSpace(string(content)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return pid
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no pid in %s", path)
+		}
+	}
+}
+
+// zombie tells whether a process has ended but not been waited for.
+func zombie(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	return len(fields) > 0 && fields[0] == "Z"
 }

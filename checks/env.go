@@ -22,6 +22,8 @@ type Env struct {
 	mu         sync.Mutex
 	pools      map[string]*sqlx.DB // by driver and DSN
 	transports map[bool]*http.Transport
+	// reaper kills the commands still running if redrill dies.
+	reaper groupReaper
 }
 
 // Deps are what the caller hands to every check of a drill.
@@ -119,6 +121,9 @@ func (e *Env) Close() error {
 	for key, t := range e.transports {
 		t.CloseIdleConnections()
 		delete(e.transports, key)
+	}
+	if err := e.reaper.close(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -128,12 +128,13 @@ func exitCodeOf(results []runner.Result, interrupted bool) error {
 }
 
 // interruptContexts returns the drill's context, cancelled by the first
-// SIGINT or SIGTERM, and rollback's, cancelled by the second.
+// SIGINT, SIGTERM or SIGHUP (a dropped SSH session or a closed terminal),
+// and rollback's, cancelled by the second.
 func interruptContexts(cmd *cobra.Command) (drill, rollback context.Context, stop func()) {
 	drillCtx, cancelDrill := context.WithCancelCause(cmd.Context())
 	rollbackCtx, cancelRollback := context.WithCancelCause(context.Background())
 	signals := make(chan os.Signal, 2)
-	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	done := make(chan struct{})
 	go func() {
 		count := 0

@@ -81,10 +81,11 @@ func redrillBinary(t testing.TB) string {
 	return binary
 }
 
+// longDrill's step starts a child of its own and says both pids.
 const longDrill = `scenario "long" {
   recover {
     step "restore" {
-      command { run = ["sleep", "30"] }
+      command { run = ["sh", "-c", "sleep 30 & echo $! > {{dir}}/child.pid; echo $$ > {{dir}}/step.pid; wait"] }
     }
   }
   rollback {
@@ -96,7 +97,7 @@ const longDrill = `scenario "long" {
 `
 
 // startLongDrill starts redrill run on a drill with a 30 s step and waits
-// until the step has started.
+// until the step and its child have started.
 func startLongDrill(t *testing.T) (cmd *exec.Cmd, dir, history string, output *strings.Builder) {
 	t.Helper()
 	binary := redrillBinary(t)
@@ -131,6 +132,11 @@ func startLongDrill(t *testing.T) (cmd *exec.Cmd, dir, history string, output *s
 	case <-time.After(30 * time.Second):
 		t.Fatalf("the drill did not start:\n%s", output.String())
 	}
+	for deadline := time.Now().Add(10 * time.Second); !exists(filepath.Join(dir, "step.pid")) || !exists(filepath.Join(dir, "child.pid")); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the step did not start its child:\n%s", output.String())
+		}
+	}
 	return cmd, dir, history, output
 }
 
@@ -148,29 +154,57 @@ func storedVerdict(t *testing.T, history string) store.Run {
 	return runs[0]
 }
 
-func TestSIGINTRunsRollbackAndExits130(t *testing.T) {
-	cmd, dir, history, _ := startLongDrill(t)
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
+// SIGINT, SIGTERM and SIGHUP (what a dropped SSH session sends) each stop
+// the drill, run rollback and exit 130, and leave no child running.
+func TestSignalRunsRollbackAndExits130(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd, dir, history, _ := startLongDrill(t)
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			err := cmd.Wait()
+			if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 130 {
+				t.Fatalf("exit: %v, want code 130", err)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "rolled-back")); err != nil {
+				t.Error("rollback did not run")
+			}
+			if run := storedVerdict(t, history); run.Verdict != store.VerdictInterrupted {
+				t.Errorf("stored verdict %q (%s), want interrupted", run.Verdict, run.Reason)
+			}
+			waitUntilGone(t, dir, "step.pid", "child.pid")
+		})
 	}
-	err := cmd.Wait()
-	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 130 {
-		t.Fatalf("exit: %v, want code 130", err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "rolled-back")); err != nil {
-		t.Error("rollback did not run")
-	}
-	if run := storedVerdict(t, history); run.Verdict != store.VerdictInterrupted {
-		t.Errorf("stored verdict %q (%s), want interrupted", run.Verdict, run.Reason)
+}
+
+// waitUntilGone waits until the processes whose pids the step wrote to
+// files in dir have ended, as ps sees them (a zombie has ended).
+func waitUntilGone(t *testing.T, dir string, pidFiles ...string) {
+	t.Helper()
+	for _, name := range pidFiles {
+		pid := strings.TrimSpace(string(mustRead(t, filepath.Join(dir, name))))
+		alive := func() bool {
+			out, err := exec.Command("ps", "-o", "stat=", "-p", pid).Output()
+			return err == nil && !strings.HasPrefix(strings.TrimSpace(string(out)), "Z")
+		}
+		for deadline := time.Now().Add(10 * time.Second); alive(); time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				_ = exec.Command("kill", "-KILL", pid).Run()
+				t.Fatalf("process %s (%s) still runs after redrill ended", pid, name)
+			}
+		}
 	}
 }
 
 func TestKilledRunnerLeavesAnInterruptedRun(t *testing.T) {
-	cmd, _, history, _ := startLongDrill(t)
+	cmd, dir, history, _ := startLongDrill(t)
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
+	// kill -9 leaves redrill no chance to stop its step: the reaper does.
+	waitUntilGone(t, dir, "step.pid", "child.pid")
 	run := storedVerdict(t, history)
 	if run.Verdict != store.VerdictInterrupted || !strings.Contains(run.Reason, "stopped without finishing") {
 		t.Errorf("after kill -9 the run is %q (%s), want interrupted", run.Verdict, run.Reason)
@@ -568,4 +602,9 @@ func TestEscapeSequencesAreShownNotObeyed(t *testing.T) {
 			t.Errorf("%s does not show the escapes visibly:\n%s", name, out)
 		}
 	}
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
