@@ -547,6 +547,8 @@ func TestPanicInRollbackIsRecorded(t *testing.T) {
 // When recovered_when times out, the reason says which check never
 // passed and its last real failure, not the poll the deadline cut short.
 func TestNotRecoveredNamesTheCheckThatKeptFailing(t *testing.T) {
+	// The first two rounds fail at once; the third hangs until the
+	// deadline cuts it short, whatever the machine's load.
 	result, _, history := drill(t, context.Background(), `scenario "slow-restore" {
 		recover {
 			step "restore" {
@@ -555,12 +557,12 @@ func TestNotRecoveredNamesTheCheckThatKeptFailing(t *testing.T) {
 		}
 		recovered_when {
 			every   = "100ms"
-			timeout = "1s"
+			timeout = "2s"
 			check "service-up" {
 				command { run = ["true"] }
 			}
 			check "rows-match" {
-				command { run = ["sh", "-c", "sleep 0.3; exit 1"] }
+				command { run = ["sh", "-c", "n=$(cat {{dir}}/rounds 2>/dev/null || echo 0); echo $((n+1)) > {{dir}}/rounds; [ $n -ge 2 ] && sleep 30; exit 1"] }
 				assert {
 					condition     = result.exit_code == 0
 					error_message = "fewer rows than production"
@@ -571,7 +573,7 @@ func TestNotRecoveredNamesTheCheckThatKeptFailing(t *testing.T) {
 	if result.Verdict != store.VerdictFailed {
 		t.Fatalf("verdict %s (%s), want failed", result.Verdict, result.Reason)
 	}
-	want := `not recovered within 1s: check "rows-match" never passed: fewer rows than production (result.exit_code = 1)`
+	want := `not recovered within 2s: check "rows-match" never passed: fewer rows than production (result.exit_code = 1)`
 	stored, _, err := history.Run(context.Background(), result.ID)
 	if err != nil {
 		t.Fatal(err)
