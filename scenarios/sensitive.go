@@ -1,0 +1,74 @@
+package scenarios
+
+import (
+	"math/big"
+	"strconv"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+// SensitiveTexts returns the text of every sensitive value inside v, as it
+// prints: strings as they are, numbers as cty and Go write them ("1234",
+// "1234.5", "1.234567e+06"). A value computed from a sensitive variable
+// (upper(var.pw), "${var.pw}x", jsonencode(...)) carries the mark, so its
+// text is here too: the drill hides these wherever they appear once the
+// check has been handed the unmarked value. Unknown and null values and
+// booleans are skipped: there is no text to hide, or hiding every "true"
+// would hide nothing worth hiding and much that is not secret.
+func SensitiveTexts(v cty.Value) []string {
+	if v == cty.NilVal {
+		return nil
+	}
+	plain, marked := v.UnmarkDeepWithPaths()
+	var texts []string
+	for _, pm := range marked {
+		if _, ok := pm.Marks[sensitiveMark]; !ok {
+			continue
+		}
+		value, err := pm.Path.Apply(plain)
+		if err != nil {
+			continue
+		}
+		_ = cty.Walk(value, func(_ cty.Path, element cty.Value) (bool, error) {
+			texts = append(texts, leafTexts(element)...)
+			return true, nil
+		})
+	}
+	return texts
+}
+
+// leafTexts is how a string or number prints.
+func leafTexts(v cty.Value) []string {
+	if !v.IsKnown() || v.IsNull() {
+		return nil
+	}
+	switch v.Type() {
+	case cty.String:
+		return []string{v.AsString()}
+	case cty.Number:
+		return numberTexts(v.AsBigFloat())
+	}
+	return nil
+}
+
+// numberTexts are the forms a number is written in: cty's (conversion to
+// string, JSON) and Go's float formatting (errors, %v).
+func numberTexts(n *big.Float) []string {
+	texts := []string{n.Text('f', -1)}
+	if f, _ := n.Float64(); strconv.FormatFloat(f, 'g', -1, 64) != texts[0] {
+		texts = append(texts, strconv.FormatFloat(f, 'g', -1, 64))
+	}
+	return texts
+}
+
+// ScenarioSecrets returns what a drill of sc must hide from the start: the
+// text of every sensitive variable and of every sensitive value its steps'
+// attributes compute before the drill runs. Values that depend on earlier
+// steps are added as each step is decoded (see SensitiveTexts).
+func (s *Set) ScenarioSecrets(sc *Scenario) []string {
+	secrets := s.SecretValues()
+	for _, step := range sc.Steps() {
+		secrets = append(secrets, SensitiveTexts(step.Planned)...)
+	}
+	return secrets
+}
