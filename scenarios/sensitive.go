@@ -4,6 +4,8 @@ import (
 	"math/big"
 	"strconv"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -61,14 +63,43 @@ func numberTexts(n *big.Float) []string {
 	return texts
 }
 
+// StepSecrets returns the text of every sensitive value a step's
+// attributes compute, given the results so far: the attributes' own values
+// (SensitiveTexts) and those of every expression inside them. A template
+// such as "echo ${upper(var.pw)}; exit 3" is one sensitive string, but the
+// command prints only the part computed from the secret; that part is the
+// value of the template's upper(var.pw). Expressions that cannot be
+// evaluated alone (the variable of a for expression, a step that has not
+// run) are skipped. Attributes in JSON syntax give only their own values.
+func (s *Set) StepSecrets(step *Step, results Results) []string {
+	body, ok := step.Body.(*hclsyntax.Body)
+	if !ok {
+		return nil
+	}
+	ctx := s.stepContext(step, results, cty.NilVal)
+	var texts []string
+	_ = hclsyntax.VisitAll(body, func(node hclsyntax.Node) hcl.Diagnostics {
+		expr, ok := node.(hclsyntax.Expression)
+		if !ok {
+			return nil
+		}
+		if value, diags := expr.Value(ctx); !diags.HasErrors() {
+			texts = append(texts, SensitiveTexts(value)...)
+		}
+		return nil
+	})
+	return texts
+}
+
 // ScenarioSecrets returns what a drill of sc must hide from the start: the
 // text of every sensitive variable and of every sensitive value its steps'
 // attributes compute before the drill runs. Values that depend on earlier
-// steps are added as each step is decoded (see SensitiveTexts).
+// steps are added as each step runs (StepSecrets).
 func (s *Set) ScenarioSecrets(sc *Scenario) []string {
 	secrets := s.SecretValues()
 	for _, step := range sc.Steps() {
 		secrets = append(secrets, SensitiveTexts(step.Planned)...)
+		secrets = append(secrets, s.StepSecrets(step, Results{})...)
 	}
 	return secrets
 }

@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -55,6 +54,9 @@ scenario "derived" {
     step "arithmetic" {
       command { run = ["echo", "${var.pin * 2}"] }
     }
+    step "template" {
+      command { run = ["sh", "-c", "echo ${upper(var.pw)} ${var.pin + 1}; exit 3"] }
+    }
     step "plain" {
       command { run = ["echo", "nothing secret"] }
     }
@@ -79,6 +81,7 @@ func TestSensitiveTextsFollowValuesComputedFromSecrets(t *testing.T) {
 		{step: "local", want: []string{"XYZ-ABC"}},
 		{step: "number", want: []string{"1234", "1234.5"}},
 		{step: "arithmetic", want: []string{"2468"}},
+		{step: "template", want: []string{"XYZ-ABC", "1235", "xyz-abc"}},
 		{step: "plain", want: nil},
 	}
 	for _, tt := range tests {
@@ -93,7 +96,7 @@ func TestSensitiveTextsFollowValuesComputedFromSecrets(t *testing.T) {
 			if diags.HasErrors() {
 				t.Fatal(diags.Error())
 			}
-			got := SensitiveTexts(config)
+			got := append(SensitiveTexts(config), set.StepSecrets(step, Results{})...)
 			for _, want := range tt.want {
 				if !slices.Contains(got, want) {
 					t.Errorf("SensitiveTexts = %q, want it to hold %q", got, want)
@@ -102,7 +105,7 @@ func TestSensitiveTextsFollowValuesComputedFromSecrets(t *testing.T) {
 			if tt.want == nil && len(got) > 0 {
 				t.Errorf("SensitiveTexts = %q, want none", got)
 			}
-			if planned := SensitiveTexts(step.Planned); !slices.Equal(planned, got) {
+			if planned, config := SensitiveTexts(step.Planned), SensitiveTexts(config); !slices.Equal(planned, config) {
 				t.Errorf("before the run: %q, at run time: %q", planned, got)
 			}
 		})
@@ -115,7 +118,7 @@ func TestScenarioSecretsHoldVariablesAndDerivedValues(t *testing.T) {
 		t.Fatalf("unexpected errors:\n%s", diagnosticText(t, set.Files, diags))
 	}
 	got := set.ScenarioSecrets(set.Scenario("derived"))
-	for _, want := range []string{"xyz-abc", "1234", "1234.5", "XYZ-ABC", "xyz_abc", "2468"} {
+	for _, want := range []string{"xyz-abc", "1234", "1234.5", "XYZ-ABC", "xyz_abc", "2468", "1235"} {
 		if !slices.Contains(got, want) {
 			t.Errorf("ScenarioSecrets = %q, want it to hold %q", got, want)
 		}
@@ -130,10 +133,10 @@ func TestSensitiveNumberVariableIsASecretValue(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatalf("unexpected errors:\n%s", diagnosticText(t, set.Files, diags))
 	}
-	got := strings.Join(set.SecretValues(), " ")
+	got := set.SecretValues()
 	for _, want := range []string{"xyz-abc", "1234", "1234.5"} {
-		if !slices.Contains(set.SecretValues(), want) {
-			t.Errorf("SecretValues = %s, want it to hold %q", got, want)
+		if !slices.Contains(got, want) {
+			t.Errorf("SecretValues = %q, want it to hold %q", got, want)
 		}
 	}
 }
