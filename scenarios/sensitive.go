@@ -103,3 +103,31 @@ func (s *Set) ScenarioSecrets(sc *Scenario) []string {
 	}
 	return secrets
 }
+
+// hideSensitiveDetails replaces the detail of every diagnostic raised by an
+// expression that reads a sensitive value: a function's error quotes its
+// arguments (`unix: "S3CRET" is not an RFC 3339 time`), and a value derived
+// from a secret is not known to the redactor until it is computed.
+func hideSensitiveDetails(diags hcl.Diagnostics) hcl.Diagnostics {
+	for _, diag := range diags {
+		if diag.Expression == nil || diag.EvalContext == nil || !readsSensitive(diag.Expression, diag.EvalContext) {
+			continue
+		}
+		diag.Detail = sensitiveDetail
+	}
+	return diags
+}
+
+const sensitiveDetail = "The expression reads a sensitive value, so the detail of this error is not shown."
+
+// readsSensitive reports whether any variable expr refers to is, or holds,
+// a sensitive value in ctx.
+func readsSensitive(expr hcl.Expression, ctx *hcl.EvalContext) bool {
+	for _, traversal := range expr.Variables() {
+		value, diags := traversal.TraverseAbs(ctx)
+		if !diags.HasErrors() && IsSensitive(value) {
+			return true
+		}
+	}
+	return false
+}

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -138,5 +139,48 @@ func TestSensitiveNumberVariableIsASecretValue(t *testing.T) {
 		if !slices.Contains(got, want) {
 			t.Errorf("SecretValues = %q, want it to hold %q", got, want)
 		}
+	}
+}
+
+func TestErrorsAboutValuesComputedFromSecretsDoNotQuoteThem(t *testing.T) {
+	src := `
+variable "token" {
+  default   = "s3cret"
+  sensitive = true
+}
+
+scenario "errors" {
+  recover {
+    step "restore" {
+      command { run = ["echo", "restored"] }
+      assert {
+        condition = result.exit_code == unix("${result.stdout}${upper(var.token)}")
+      }
+    }
+    step "seed" {
+      command { run = ["echo", unix("${steps.restore.stdout}${upper(var.token)}")] }
+    }
+  }
+}
+`
+	set, diags := LoadSources(map[string][]byte{"errors.hcl": []byte(src)}, Options{})
+	if diags.HasErrors() {
+		t.Fatalf("unexpected errors:\n%s", diagnosticText(t, set.Files, diags))
+	}
+	sc := set.Scenario("errors")
+
+	failures := set.CheckAsserts(sc.Recover[0], commandResult(0, ""), Results{})
+	if len(failures) != 1 || strings.Contains(failures[0].Message, "S3CRET") || !strings.Contains(failures[0].Message, sensitiveDetail) {
+		t.Errorf("assert failures = %+v, want one that says its detail is hidden", failures)
+	}
+
+	_, diags = set.StepConfig(sc.Recover[1], Results{"restore": commandResult(0, "")})
+	if text := diags.Error(); !diags.HasErrors() || strings.Contains(text, "S3CRET") || !strings.Contains(text, sensitiveDetail) {
+		t.Errorf("step config diagnostics = %q, want an error whose detail is hidden", text)
+	}
+
+	_, diags = LoadSources(map[string][]byte{"load.hcl": []byte(strings.NewReplacer("${steps.restore.stdout}", "", "${result.stdout}", "").Replace(src))}, Options{})
+	if text := diags.Error(); !diags.HasErrors() || strings.Contains(text, "S3CRET") || !strings.Contains(text, sensitiveDetail) {
+		t.Errorf("load diagnostics = %q, want an error whose detail is hidden", text)
 	}
 }
