@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -79,7 +81,10 @@ func (n *Notifier) Wait(ctx context.Context) {
 }
 
 func (n *Notifier) post(target *scenarios.Notifier, body []byte) {
-	where := target.Webhook
+	// The URL of a webhook often is its credential (a token in the path
+	// of a Slack hook, a key in the query, a user and password): logs say
+	// scheme://host/path at most.
+	where := secret.URLWithoutSecrets(target.Webhook)
 	if target.Sensitive {
 		where = secret.Hidden
 	}
@@ -99,10 +104,12 @@ func (n *Notifier) post(target *scenarios.Notifier, body []byte) {
 			time.Sleep(n.retry * time.Duration(attempt))
 		}
 	}
-	message := lastErr.Error()
-	if target.Sensitive {
-		message = strings.ReplaceAll(message, target.Webhook, secret.Hidden)
+	// The client's errors quote the URL it was given, query and all.
+	var urlErr *url.Error
+	if errors.As(lastErr, &urlErr) {
+		urlErr.URL = where
 	}
+	message := strings.ReplaceAll(lastErr.Error(), target.Webhook, where)
 	n.logger.Warn("notify: webhook failed; the drill is not affected", "notifier", target.Name, "webhook", where, "attempts", webhookAttempts, "error", message)
 }
 

@@ -131,3 +131,53 @@ func TestWebhooks(t *testing.T) {
 		t.Errorf("failures not logged:\n%s", logs.String())
 	}
 }
+
+// A failed webhook is logged as scheme://host/path: the rest of its URL
+// (user, password, query) is how webhooks are authorised.
+func TestFailedWebhookLogHidesTheURLsCredentials(t *testing.T) {
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadGateway)
+	}))
+	defer failing.Close()
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close()
+
+	hostOf := func(server *httptest.Server) string { return strings.TrimPrefix(server.URL, "http://") }
+	tests := []struct {
+		name    string
+		webhook string
+		want    string
+	}{
+		{
+			name:    "an error status from an upper-case URL with a key",
+			webhook: "HTTP://" + hostOf(failing) + "/hook?key=SECRET-KEY",
+			want:    "webhook=http://" + hostOf(failing) + "/hook ",
+		},
+		{
+			name:    "a refused connection to a URL with a user and password",
+			webhook: "http://bot:SECRET-PW@" + hostOf(gone) + "/hook?token=SECRET-KEY",
+			want:    "webhook=http://" + hostOf(gone) + "/hook ",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			notifier := NewNotifier([]*scenarios.Notifier{{Name: "ops", Webhook: tt.webhook, Format: "json", On: []string{"finish"}}},
+				slog.New(slog.NewTextHandler(&logs, nil)))
+			notifier.retry = time.Millisecond
+			notifier.Observe(store.Event{Type: store.EventEnd, Record: store.Record{Run: store.Run{ID: "run-1", Scenario: "restore"}}})
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			notifier.Wait(ctx)
+			logged := logs.String()
+			if !strings.Contains(logged, "notify: webhook failed") || !strings.Contains(logged, tt.want) {
+				t.Errorf("log does not say %q:\n%s", tt.want, logged)
+			}
+			for _, secret := range []string{"SECRET-KEY", "SECRET-PW", "bot:", "key=", "token="} {
+				if strings.Contains(logged, secret) {
+					t.Errorf("log shows %q:\n%s", secret, logged)
+				}
+			}
+		})
+	}
+}

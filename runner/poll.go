@@ -171,6 +171,9 @@ func (r *run) measureDataLoss(ctx context.Context) error {
 	results := r.results
 	r.mu.Unlock()
 	value, diags := r.set.NewestRecord(dl, result, results)
+	for _, text := range scenarios.SensitiveTexts(value) {
+		r.env.Redactor.Add(text)
+	}
 	if diags.HasErrors() {
 		return errors.New(r.env.Redactor.String(diags.Error()))
 	}

@@ -117,7 +117,7 @@ func Run(ctx context.Context, set *scenarios.Set, sc *scenarios.Scenario, opts O
 	opts = opts.withDefaults()
 	r := &run{
 		set: set, sc: sc, opts: opts, clock: opts.Clock,
-		env:     checks.NewEnv(opts.Checks, set.SecretValues()...),
+		env:     checks.NewEnv(opts.Checks, set.ScenarioSecrets(sc)...),
 		results: scenarios.Results{},
 	}
 	defer r.env.Close()
@@ -156,7 +156,7 @@ func (r *run) startRecord() store.Run {
 	}
 	sc := r.sc
 	// The source is kept for reports; its secrets are not.
-	source := checks.NewRedactor(r.set.SecretValues()...)
+	source := checks.NewRedactor(r.set.ScenarioSecrets(sc)...)
 	source.AddCredentials(string(sc.Source.Text))
 	run := store.Run{
 		ID: id.String(), Scenario: sc.Name, ScenarioHash: sc.Hash, ScenarioSource: source.String(string(sc.Source.Text)),
@@ -317,8 +317,10 @@ func (r *run) verdict() {
 	r.end(store.VerdictMet, "recovered within the objectives")
 }
 
-// end sets the verdict and its reason.
+// end sets the verdict and its reason. The reason can quote an error
+// about a value computed from a secret, so it is redacted as results are.
 func (r *run) end(verdict, reason string) {
+	reason = r.env.Redactor.String(reason)
 	r.update(func(run *store.Run) { run.Verdict, run.Reason = verdict, reason })
 }
 
@@ -329,7 +331,7 @@ func (r *run) rollbackIs(outcome, why string) {
 	defer r.mu.Unlock()
 	r.result.Rollback = outcome
 	if why != "" {
-		r.result.Reason += "; " + why
+		r.result.Reason += "; " + r.env.Redactor.String(why)
 	}
 }
 

@@ -70,6 +70,12 @@ func (r *run) runStep(ctx context.Context, step *scenarios.Step, round int, disc
 // its check kind, judged by its asserts when it has any.
 func (r *run) execute(ctx context.Context, step *scenarios.Step, results scenarios.Results, started time.Time) checks.Outcome {
 	config, diags := r.set.StepConfig(step, results)
+	// Marks do not survive the check, but what was computed from a secret
+	// (upper(var.pw), a DSN built from it) can come back in an output or
+	// an error: from now on the drill hides its text wherever it appears.
+	for _, text := range append(scenarios.SensitiveTexts(config), r.set.StepSecrets(step, results)...) {
+		r.env.Redactor.Add(text)
+	}
 	if diags.HasErrors() {
 		return checks.Outcome{Started: started, Message: r.env.Redactor.String(diags.Error()), Result: cty.NullVal(step.Kind.ResultType())}
 	}

@@ -28,6 +28,11 @@ func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnos
 		// HCL's writer opens with "Error: SUMMARY"; the first line
 		// replaces it, and the snippet and detail follow as HCL writes them.
 		rest := strings.TrimPrefix(snippet.String(), hclSeverity+": "+diag.Summary+"\n\n")
+		// A file kept out of files (a --var-file, which holds secrets) is
+		// named by the first line alone.
+		if diag.Subject != nil && files[diag.Subject.Filename] == nil {
+			rest = strings.TrimPrefix(rest, fmt.Sprintf("  on %s line %d:\n  (source code not available)\n\n", diag.Subject.Filename, diag.Subject.Start.Line))
+		}
 		first := severity + ": " + diag.Summary
 		if diag.Subject != nil {
 			start := diag.Subject.Start

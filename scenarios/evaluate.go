@@ -19,7 +19,8 @@ type Results map[string]cty.Value
 // have run. The value keeps its sensitive marks; unmark it only to hand
 // the values to the check.
 func (s *Set) StepConfig(step *Step, results Results) (cty.Value, hcl.Diagnostics) {
-	return hcldec.Decode(step.Body, step.Kind.Spec(), s.stepContext(step, results, cty.NilVal))
+	config, diags := hcldec.Decode(step.Body, step.Kind.Spec(), s.stepContext(step, results, cty.NilVal))
+	return config, hideSensitiveDetails(diags)
 }
 
 // AssertFailure is an assert that did not hold.
@@ -41,6 +42,7 @@ func (s *Set) CheckAsserts(step *Step, result cty.Value, results Results) []Asse
 	for _, a := range step.Asserts {
 		value, diags := a.Condition.Value(ctx)
 		if diags.HasErrors() {
+			diags = hideSensitiveDetails(diags)
 			failures = append(failures, AssertFailure{Assert: a, Message: fmt.Sprintf("%s: %s", s.sourceText(a.Condition.Range()), diagnosticSentence(diags))})
 			continue
 		}
@@ -56,14 +58,15 @@ func (s *Set) CheckAsserts(step *Step, result cty.Value, results Results) []Asse
 
 // NewestRecord evaluates data_loss's newest_record with the check's result.
 func (s *Set) NewestRecord(dl *DataLoss, result cty.Value, results Results) (cty.Value, hcl.Diagnostics) {
-	return dl.NewestRecord.Value(s.stepContext(dl.Check, results, result))
+	value, diags := dl.NewestRecord.Value(s.stepContext(dl.Check, results, result))
+	return value, hideSensitiveDetails(diags)
 }
 
 func (s *Set) failureMessage(a *Assert, ctx *hcl.EvalContext) string {
 	message := s.sourceText(a.Condition.Range())
 	if a.ErrorMessage != nil {
 		if value, diags := a.ErrorMessage.Value(ctx); !diags.HasErrors() {
-			if value.HasMark(sensitiveMark) {
+			if IsSensitive(value) {
 				message = sensitiveText
 			} else if text, err := convert.Convert(value, cty.String); err == nil && text.IsKnown() && !text.IsNull() {
 				message = text.AsString()

@@ -130,7 +130,7 @@ func load(sources map[string][]byte, baseDir string, opts Options) (*Set, hcl.Di
 	diags = append(diags, l.decodeScenarios(blocks["scenario"])...)
 	diags = append(diags, l.decodeGameDays(blocks["gameday"])...)
 	diags = append(diags, l.decodeNotifiers(blocks["notify"])...)
-	return l.set, tidy(diags)
+	return l.set, tidy(hideSensitiveDetails(diags))
 }
 
 // scenarioFiles lists the files of a set and the folder relative paths are

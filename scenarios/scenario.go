@@ -234,21 +234,15 @@ func (s *Set) Select(names []string) ([]*Scenario, error) {
 	return selected, nil
 }
 
-// SecretValues returns the text of every sensitive variable, so that what
-// a drill prints, logs and stores can hide it.
+// SecretValues returns the text of every sensitive variable, strings and
+// numbers as they print, so that what a drill prints, logs and stores can
+// hide it.
 func (s *Set) SecretValues() []string {
 	var secrets []string
 	for _, v := range s.Variables {
-		if !v.Sensitive {
-			continue
+		if v.Sensitive {
+			secrets = append(secrets, SensitiveTexts(v.Value)...)
 		}
-		value, _ := v.Value.UnmarkDeep()
-		_ = cty.Walk(value, func(_ cty.Path, element cty.Value) (bool, error) {
-			if element.IsKnown() && !element.IsNull() && element.Type() == cty.String {
-				secrets = append(secrets, element.AsString())
-			}
-			return true, nil
-		})
 	}
 	return secrets
 }

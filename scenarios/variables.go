@@ -11,6 +11,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/redrill/redrill/internal/secret"
 )
 
 // sensitiveMark marks values that must never be shown. cty carries marks
@@ -104,6 +106,9 @@ func decodeVariable(block *hcl.Block, given rawValue) (*Variable, hcl.Diagnostic
 		given.from = "default"
 		value, valueDiags = attr.Expr.Value(nil)
 		valueDiags = append(valueDiags, convertVariable(v, &value, attr.Expr.Range().Ptr(), "default")...)
+		if v.Sensitive {
+			valueDiags = hideDefault(block, value, valueDiags)
+		}
 	default:
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
@@ -199,13 +204,14 @@ func (l *loader) givenValues(declared map[string]*hcl.Block) (map[string]rawValu
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read --var-file", Detail: err.Error()})
 			continue
 		}
+		// A var file holds secrets: it is not kept with the scenario files,
+		// so no diagnostic quotes its lines, only FILE:LINE:COL.
 		parsedFile := parse(path, src)
 		diags = append(diags, parsedFile.diags...)
-		file := l.addFile(path, parsedFile)
-		if file == nil {
+		if parsedFile.file == nil || parsedFile.diags.HasErrors() {
 			continue
 		}
-		attrs, attrDiags := file.Body.JustAttributes()
+		attrs, attrDiags := parsedFile.file.Body.JustAttributes()
 		diags = append(diags, attrDiags...)
 		for name, attr := range attrs {
 			if declared[name] == nil {
@@ -242,4 +248,24 @@ func (l *loader) givenValues(declared map[string]*hcl.Block) (map[string]rawValu
 		given[name] = rawValue{from: "--var", text: text, isSet: true}
 	}
 	return given, diags
+}
+
+// hideDefault keeps the default of a sensitive variable out of its
+// diagnostics: they point at the variable block rather than at the line of
+// the value, and their detail does not quote it.
+func hideDefault(block *hcl.Block, value cty.Value, diags hcl.Diagnostics) hcl.Diagnostics {
+	var texts []string
+	if value != cty.NilVal {
+		texts = SensitiveTexts(value.Mark(sensitiveMark))
+	}
+	for _, diag := range diags {
+		diag.Subject, diag.Context = block.DefRange.Ptr(), nil
+		diag.Expression, diag.EvalContext = nil, nil
+		for _, text := range texts {
+			if text != "" {
+				diag.Detail = strings.ReplaceAll(diag.Detail, text, secret.Hidden)
+			}
+		}
+	}
+	return diags
 }

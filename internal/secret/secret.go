@@ -71,6 +71,19 @@ func HideURLPassword(raw string) string {
 	return u.String()
 }
 
+// URLWithoutSecrets returns scheme://host/path of a URL, the scheme in
+// lower case: what a log may say about a webhook, whose token can be in
+// its user, its password, its query or its fragment. Text that is not a
+// URL is returned hidden whole.
+func URLWithoutSecrets(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return Hidden
+	}
+	kept := url.URL{Scheme: strings.ToLower(u.Scheme), Host: u.Host, Path: u.Path, RawPath: u.RawPath}
+	return kept.String()
+}
+
 // containsPasswordWord reports whether text holds "password" in any case,
 // without copying text: results are scanned on every poll.
 func containsPasswordWord(text string) bool {

@@ -20,6 +20,22 @@ func TestHideURLPassword(t *testing.T) {
 	}
 }
 
+func TestURLWithoutSecrets(t *testing.T) {
+	tests := []struct{ name, raw, want string }{
+		{"query key dropped", "https://hooks.example/services/T0?key=SECRET", "https://hooks.example/services/T0"},
+		{"upper-case scheme, user and password dropped", "HTTP://bot:SECRET@hooks.example:8080/hook?token=SECRET#SECRET", "http://hooks.example:8080/hook"},
+		{"not a URL at all", "http://%zz", Hidden},
+		{"no host", "hooks.example/hook?key=SECRET", Hidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := URLWithoutSecrets(tt.raw); got != tt.want {
+				t.Errorf("URLWithoutSecrets(%q) = %q, want %q", tt.raw, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestCredentials(t *testing.T) {
 	tests := []struct {
 		name, text string
