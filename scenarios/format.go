@@ -57,9 +57,13 @@ func FormattableFiles(path string) ([]string, error) {
 // FormatFile formats one file in place when write is set. It reports
 // whether the file was (or would be) changed.
 func FormatFile(path string, write bool) (changed bool, files map[string]*hcl.File, diags hcl.Diagnostics) {
-	src, err := os.ReadFile(path)
+	src, err := readRegularFile(path, MaxFileSize)
 	if err != nil {
-		return false, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read file", Detail: err.Error()}}
+		diag := tooLarge(err, "a scenario file")
+		if diag == nil {
+			diag = &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read file", Detail: err.Error()}
+		}
+		return false, nil, hcl.Diagnostics{diag}
 	}
 	formatted, diags := Format(src, path)
 	if diags.HasErrors() {
