@@ -16,6 +16,10 @@ import (
 // Format returns src in canonical HCL layout. A file with syntax errors is
 // refused: formatting it would only move the errors around.
 func Format(src []byte, filename string) ([]byte, hcl.Diagnostics) {
+	if tooDeep := checkNesting(nativeSuffix, src); tooDeep != nil {
+		tooDeep.Subject.Filename = filename
+		return nil, hcl.Diagnostics{tooDeep}
+	}
 	_, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, diags

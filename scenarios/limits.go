@@ -14,7 +14,7 @@ import (
 // The limits of what Load reads. A real scenario file is a few KB and a
 // large set a few hundred files; the limits are far above that and far
 // below what hurts: HCL needs about 70 times a file's size in memory to
-// parse it. They are documented in docs/language.md, "Limits".
+// parse it, and a deep enough nesting overflows the stack. They are documented in docs/language.md, "Limits".
 const (
 	// MaxFileSize is the most bytes one scenario file, --var-file or file()
 	// argument may hold: 1 MiB, some 25,000 lines.
@@ -22,6 +22,11 @@ const (
 	// MaxSetSize is the most bytes the files of one set may hold together:
 	// 16 MiB, four times a folder of 1,000 realistic scenario files.
 	MaxSetSize = 16 << 20
+	// MaxNestingDepth is how deep brackets, parentheses, braces, template
+	// interpolations and unary operators may nest in a file: HCL's parsers
+	// recurse once per level. A scenario nests about 8 deep (scenario,
+	// recover, step, command, env, a call in a value).
+	MaxNestingDepth = 100
 )
 
 // tooLargeError is the error of a file over its limit.

@@ -194,6 +194,12 @@ func parseAll(names []string, sources map[string][]byte) []parsed {
 
 func parse(name string, src []byte) parsed {
 	var p parsed
+	if tooDeep := checkNesting(name, src); tooDeep != nil {
+		// The source is kept so that the error shows its line.
+		p.file = &hcl.File{Body: hcl.EmptyBody(), Bytes: src}
+		p.diags = hcl.Diagnostics{tooDeep}
+		return p
+	}
 	if strings.HasSuffix(name, ".json") {
 		p.file, p.diags = hcljson.Parse(src, name)
 	} else {
