@@ -27,6 +27,11 @@ const (
 	// recurse once per level. A scenario nests about 8 deep (scenario,
 	// recover, step, command, env, a call in a value).
 	MaxNestingDepth = 100
+	// MaxDiagnosticsPrinted is how many diagnostics WriteDiagnostics
+	// writes in full before it counts the rest: after the first few,
+	// errors mostly follow from them, and thousands take long to print
+	// and to read. The count of errors found counts them all.
+	MaxDiagnosticsPrinted = 50
 )
 
 // tooLargeError is the error of a file over its limit.
