@@ -2,8 +2,10 @@ package scenarios_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -237,4 +239,35 @@ func symlink(t *testing.T, target, link string) {
 	if err := os.Symlink(target, link); err != nil {
 		t.Skipf("no symlinks here: %v", err)
 	}
+}
+
+// The limits are documented with the values they have.
+func TestLimitsAreDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../docs/language.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range []string{
+		fmt.Sprintf("| `MaxFileSize` | %d MiB (%s bytes) |", scenarios.MaxFileSize>>20, thousands(scenarios.MaxFileSize)),
+		fmt.Sprintf("| `MaxSetSize` | %d MiB (%s bytes) |", scenarios.MaxSetSize>>20, thousands(scenarios.MaxSetSize)),
+		fmt.Sprintf("| `MaxNestingDepth` | %d |", scenarios.MaxNestingDepth),
+		fmt.Sprintf("| `MaxDiagnosticsPrinted` | %d |", scenarios.MaxDiagnosticsPrinted),
+	} {
+		if !bytes.Contains(doc, []byte(row)) {
+			t.Errorf("docs/language.md, Limits, does not have the row %q", row)
+		}
+	}
+}
+
+// thousands writes n with commas: 1,048,576.
+func thousands(n int) string {
+	digits := strconv.Itoa(n)
+	var out strings.Builder
+	for i, digit := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			out.WriteByte(',')
+		}
+		out.WriteRune(digit)
+	}
+	return out.String()
 }
