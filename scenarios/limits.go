@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -74,15 +75,18 @@ func readRegularFile(path string, limit int64) ([]byte, error) {
 	if info.Size() > limit {
 		return nil, &tooLargeError{path: path, size: info.Size(), limit: limit}
 	}
-	// The file may grow after Stat: the limit is on what is read.
-	content, err := io.ReadAll(io.LimitReader(file, limit+1))
-	if err != nil {
+	// The file may grow after Stat: the limit is on what is read. The
+	// buffer is sized for the file as os.ReadFile sizes it, so that a
+	// file is read in one call.
+	var content bytes.Buffer
+	content.Grow(int(info.Size()) + bytes.MinRead)
+	if _, err := content.ReadFrom(io.LimitReader(file, limit+1)); err != nil {
 		return nil, err
 	}
-	if int64(len(content)) > limit {
+	if int64(content.Len()) > limit {
 		return nil, &tooLargeError{path: path, size: -1, limit: limit}
 	}
-	return content, nil
+	return content.Bytes(), nil
 }
 
 // checkRegular returns an error naming what path is unless it is a
