@@ -16,6 +16,10 @@ import (
 // Format returns src in canonical HCL layout. A file with syntax errors is
 // refused: formatting it would only move the errors around.
 func Format(src []byte, filename string) ([]byte, hcl.Diagnostics) {
+	if tooDeep := checkNesting(nativeSuffix, src); tooDeep != nil {
+		tooDeep.Subject.Filename = filename
+		return nil, hcl.Diagnostics{tooDeep}
+	}
 	_, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, diags
@@ -57,9 +61,13 @@ func FormattableFiles(path string) ([]string, error) {
 // FormatFile formats one file in place when write is set. It reports
 // whether the file was (or would be) changed.
 func FormatFile(path string, write bool) (changed bool, files map[string]*hcl.File, diags hcl.Diagnostics) {
-	src, err := os.ReadFile(path)
+	src, err := readRegularFile(path, MaxFileSize)
 	if err != nil {
-		return false, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read file", Detail: err.Error()}}
+		diag := tooLarge(err, "a scenario file")
+		if diag == nil {
+			diag = &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read file", Detail: err.Error()}
+		}
+		return false, nil, hcl.Diagnostics{diag}
 	}
 	formatted, diags := Format(src, path)
 	if diags.HasErrors() {

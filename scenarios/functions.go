@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -163,9 +162,12 @@ func fileFunc(baseDir string) function.Function {
 			if !filepath.IsAbs(path) {
 				path = filepath.Join(baseDir, path)
 			}
-			content, err := os.ReadFile(path)
+			// A file() of /dev/zero or a FIFO must not hang or exhaust
+			// the load: the same rules as for scenario files.
+			// Its errors name the path.
+			content, err := readRegularFile(path, MaxFileSize)
 			if err != nil {
-				return cty.NilVal, fmt.Errorf("read %s: %w", path, err)
+				return cty.NilVal, err
 			}
 			return cty.StringVal(string(content)), nil
 		},

@@ -73,6 +73,18 @@ func FuzzLoad(f *testing.F) {
 	for _, src := range loadEdgeCases {
 		f.Add([]byte(src))
 	}
+	// Nesting past MaxNestingDepth, which overflowed the stack before it
+	// was checked; generated, as they are large.
+	deep := 70_000
+	for _, src := range []string{
+		"a = " + strings.Repeat("(", deep) + "1" + strings.Repeat(")", deep),
+		"a = " + strings.Repeat(`"${`, deep) + "1" + strings.Repeat(`}"`, deep),
+		"a = " + strings.Repeat("!", deep) + "true",
+		`{"a": ` + strings.Repeat("[", deep) + strings.Repeat("]", deep) + "}",
+		`{"a": "${` + strings.Repeat(`\"${`, deep) + "1" + strings.Repeat(`}\"`, deep) + `}"}`,
+	} {
+		f.Add([]byte(src))
+	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		for _, name := range []string{"fuzz.hcl", "fuzz.hcl.json"} {
 			set, diags := scenarios.LoadSources(map[string][]byte{name: src}, scenarios.Options{})

@@ -63,7 +63,9 @@ type loader struct {
 }
 
 // Load reads a scenario set: path is a scenario file or a folder whose
-// *.hcl and *.hcl.json files are read together. Variables and locals are
+// *.hcl and *.hcl.json files are read together. Only regular files (or
+// symlinks to them) are read, within MaxFileSize each and MaxSetSize
+// together. Variables and locals are
 // resolved first, then every scenario, game day and notifier is decoded and
 // validated. All errors found are returned together; the set is usable only
 // when the diagnostics have no error.
@@ -72,13 +74,9 @@ func Load(path string, opts Options) (*Set, hcl.Diagnostics) {
 	if err != nil {
 		return &Set{}, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read scenarios", Detail: err.Error()}}
 	}
-	sources := make(map[string][]byte, len(paths))
-	for _, p := range paths {
-		src, err := os.ReadFile(p)
-		if err != nil {
-			return &Set{}, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read scenarios", Detail: err.Error()}}
-		}
-		sources[p] = src
+	sources, diags := readSources(path, paths)
+	if diags.HasErrors() {
+		return &Set{}, diags
 	}
 	return load(sources, baseDir, opts)
 }
@@ -196,6 +194,12 @@ func parseAll(names []string, sources map[string][]byte) []parsed {
 
 func parse(name string, src []byte) parsed {
 	var p parsed
+	if tooDeep := checkNesting(name, src); tooDeep != nil {
+		// The source is kept so that the error shows its line.
+		p.file = &hcl.File{Body: hcl.EmptyBody(), Bytes: src}
+		p.diags = hcl.Diagnostics{tooDeep}
+		return p
+	}
 	if strings.HasSuffix(name, ".json") {
 		p.file, p.diags = hcljson.Parse(src, name)
 	} else {

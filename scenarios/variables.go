@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -199,9 +198,13 @@ func (l *loader) givenValues(declared map[string]*hcl.Block) (map[string]rawValu
 	}
 
 	for _, path := range l.opts.VarFiles {
-		src, err := os.ReadFile(path)
+		src, err := readRegularFile(path, MaxFileSize)
 		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read --var-file", Detail: err.Error()})
+			diag := tooLarge(err, "a --var-file")
+			if diag == nil {
+				diag = &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read --var-file", Detail: err.Error()}
+			}
+			diags = append(diags, diag)
 			continue
 		}
 		// A var file holds secrets: it is not kept with the scenario files,

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -71,6 +73,22 @@ func TestValidate(t *testing.T) {
 }
 `)
 
+	// Hostile inputs: 70,000 nested parentheses overflowed the stack, a
+	// FIFO hung the read, 2,000 errors took a minute to print.
+	deep := writeFile(t, dir, "deep.hcl", "a = "+strings.Repeat("(", 70_000)+"1"+strings.Repeat(")", 70_000)+"\n")
+	withFIFO := t.TempDir()
+	writeFile(t, withFIFO, "valid.hcl", validScenario)
+	if err := syscall.Mkfifo(filepath.Join(withFIFO, "p.hcl"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var manyErrors strings.Builder
+	manyErrors.WriteString("scenario \"x\" {\n")
+	for i := range 2000 {
+		fmt.Fprintf(&manyErrors, "  bogus_%04d = 1\n", i)
+	}
+	manyErrors.WriteString("  recover {\n    step \"s\" {\n      command { run = [\"true\"] }\n    }\n  }\n}\n")
+	errorsFile := writeFile(t, dir, "errors.hcl", manyErrors.String())
+
 	tests := []struct {
 		name       string
 		args       []string
@@ -129,6 +147,31 @@ func TestValidate(t *testing.T) {
 			args:       []string{"validate", filepath.Join(dir, "missing.hcl")},
 			wantCode:   2,
 			wantStderr: []string{"Cannot read scenarios", "no such file or directory"},
+		},
+		{
+			name:     "nesting past the limit is refused at its place",
+			args:     []string{"validate", deep},
+			wantCode: 2,
+			wantStderr: []string{
+				deep + ":1:105: error: Nesting too deep",
+				"This opens level 101 of nesting; brackets, parentheses, braces, template interpolations and unary\noperators may nest at most 100 deep.",
+				"1 error found.",
+			},
+		},
+		{
+			name:       "a FIFO in the folder is refused, not waited on",
+			args:       []string{"validate", withFIFO},
+			wantCode:   2,
+			wantStderr: []string{"p.hcl is a named pipe (FIFO), not a regular file"},
+		},
+		{
+			name:     "of 2,000 errors the first 50 are shown and all are counted",
+			args:     []string{"validate", errorsFile},
+			wantCode: 2,
+			wantStderr: []string{
+				errorsFile + ":51:3: error: Unsupported argument",
+				"… and 1950 more errors, not shown: the first 50 are.\n\n2000 errors found.\n",
+			},
 		},
 		{
 			name:       "an unknown flag is a usage error",

@@ -260,3 +260,64 @@ func (b *lockedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// A file nesting 70,000 parentheses dropped into the served folder
+// overflowed serve's stack on SIGHUP, stopping every schedule. It is
+// refused like any invalid set: serve keeps running its schedule.
+func TestServeRefusesDeepNestingOnReload(t *testing.T) {
+	binary := redrillBinary(t)
+	folder := t.TempDir()
+	writeFile(t, folder, "scheduled.hcl", everySecondDrill)
+	state := t.TempDir()
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	address := listener.Addr().String()
+	listener.Close()
+
+	serve := exec.Command(binary, "serve", folder, "--store", filepath.Join(state, "history.db"), "--listen", address)
+	serve.Env = append(os.Environ(), "XDG_STATE_HOME="+state)
+	logs := &lockedBuffer{}
+	serve.Stderr = logs
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = serve.Process.Kill() })
+	waitFor(t, func() bool { return strings.Contains(logs.String(), "msg=serving") })
+
+	writeFile(t, folder, "deep.hcl", "a = "+strings.Repeat("(", 70_000)+"1"+strings.Repeat(")", 70_000)+"\n")
+	if err := serve.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return strings.Contains(logs.String(), "reload refused") })
+	if !strings.Contains(logs.String(), "deep.hcl:1:105: error: Nesting too deep") {
+		t.Errorf("the refused reload does not say why:\n%.3000s", logs.String())
+	}
+
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + address + path)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if code, body := get("/healthz"); code != http.StatusOK {
+		t.Fatalf("/healthz after the refused reload: %d %s\n%.3000s", code, body, logs.String())
+	}
+	// The schedule keeps its job: runs go on after the reload.
+	_, before := get("/api/runs")
+	waitFor(t, func() bool {
+		_, after := get("/api/runs")
+		return strings.Count(after, `"verdict": "met"`) >= strings.Count(before, `"verdict": "met"`)+2
+	})
+
+	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := serve.Wait(); err != nil {
+		t.Errorf("serve after SIGTERM: %v\n%.3000s", err, logs.String())
+	}
+}
