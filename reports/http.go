@@ -27,6 +27,9 @@ type HandlerOptions struct {
 	// owner, schedule and next run, for /metrics: a scheduled scenario is
 	// exported before it ever ran.
 	Scheduled func() []ScheduledScenario
+	// SkippedTicks counts the scheduled ticks serve did not run, by
+	// scenario and reason, for /metrics (redrill_ticks_skipped_total).
+	SkippedTicks func() []SkippedTicks
 	// Window is the report's window; zero means DefaultWindow.
 	Window time.Duration
 	// Now is the dashboard's clock; nil means time.Now.
