@@ -28,6 +28,9 @@ type HandlerOptions struct {
 	// owner, schedule and next run, for /metrics: a scheduled scenario is
 	// exported before it ever ran.
 	Scheduled func() []ScheduledScenario
+	// SkippedTicks counts the scheduled ticks serve did not run, by
+	// scenario and reason, for /metrics (redrill_ticks_skipped_total).
+	SkippedTicks func() []SkippedTicks
 	// Window is the report's window; zero means DefaultWindow.
 	Window time.Duration
 	// Now is the dashboard's clock; nil means time.Now.
@@ -43,6 +46,7 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	reads := newReadLimit(readsInFlight, readWaitLimit)
 	// serveReport answers with the report of the window (?since=30d, else
 	// the handler's), written by write.
 	serveReport := func(contentType string, write func(io.Writer, Report) error) http.HandlerFunc {
@@ -73,9 +77,9 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
-	mux.HandleFunc("GET /{$}", serveReport("text/html; charset=utf-8", WriteHTML))
-	mux.HandleFunc("GET /api/report", serveReport("application/json", WriteJSON))
-	mux.HandleFunc("GET /api/runs", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET /{$}", reads.handle(serveReport("text/html; charset=utf-8", WriteHTML)))
+	mux.HandleFunc("GET /api/report", reads.handle(serveReport("application/json", WriteJSON)))
+	mux.HandleFunc("GET /api/runs", reads.handle(func(w http.ResponseWriter, r *http.Request) {
 		query, err := runsQuery(r.URL.Query())
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -88,8 +92,8 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = WriteHistoryJSON(w, runs)
-	})
-	mux.HandleFunc("GET /runs/{id}", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	mux.HandleFunc("GET /runs/{id}", reads.handle(func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
 		if !storable(id) {
 			http.NotFound(w, r) // no run has such an id
@@ -111,7 +115,7 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_ = WriteRun(w, store.Record{Run: run, Steps: steps})
-	})
+	}))
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(newCollector(history, opts))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{MaxRequestsInFlight: scrapesInFlight}))

@@ -29,6 +29,15 @@ type ScheduledScenario struct {
 	Interval time.Duration
 }
 
+// SkippedTicks counts the scheduled ticks of a scenario that serve did not
+// run for one reason (still_running, taken_elsewhere, claim_failed, ...),
+// since it started.
+type SkippedTicks struct {
+	Scenario string
+	Reason   string
+	Ticks    int
+}
+
 // scrapeTimeout bounds the store reads of one scrape; past it the scrape
 // answers redrill_store_up 0.
 const scrapeTimeout = 30 * time.Second
@@ -79,7 +88,8 @@ var (
 	metricRPO             = prometheus.NewDesc("redrill_last_rpo_seconds", "Data loss window measured by the scenario's newest run.", []string{"scenario"}, nil)
 	metricObjectiveRTO    = prometheus.NewDesc("redrill_objective_rto_seconds", "The scenario's RTO objective.", []string{"scenario"}, nil)
 	metricObjectiveRPO    = prometheus.NewDesc("redrill_objective_rpo_seconds", "The scenario's RPO objective.", []string{"scenario"}, nil)
-	collectorDescriptions = []*prometheus.Desc{metricBuildInfo, metricUp, metricInfo, metricScheduledSince, metricNextRun, metricInterval, metricLastRun, metricLastVerdict, metricLastRollback, metricLastMet, metricLastMissed, metricRunsTotal, metricRuns, metricRTO, metricRPO, metricObjectiveRTO, metricObjectiveRPO}
+	metricTicksSkipped    = prometheus.NewDesc("redrill_ticks_skipped_total", "Scheduled ticks this serve process did not run since it started, by reason.", []string{"scenario", "reason"}, nil)
+	collectorDescriptions = []*prometheus.Desc{metricBuildInfo, metricTicksSkipped, metricUp, metricInfo, metricScheduledSince, metricNextRun, metricInterval, metricLastRun, metricLastVerdict, metricLastRollback, metricLastMet, metricLastMissed, metricRunsTotal, metricRuns, metricRTO, metricRPO, metricObjectiveRTO, metricObjectiveRPO}
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
@@ -90,6 +100,13 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(metricBuildInfo, prometheus.GaugeValue, 1, c.version, c.goVersion)
+	// Counted by serve, not read from the store: exported while the store
+	// is down too, when ticks are skipped for want of it.
+	if c.opts.SkippedTicks != nil {
+		for _, skipped := range c.opts.SkippedTicks() {
+			ch <- prometheus.MustNewConstMetric(metricTicksSkipped, prometheus.CounterValue, float64(skipped.Ticks), skipped.Scenario, skipped.Reason)
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 	defer cancel()
 	metrics, err := c.read(ctx, c.opts.Now())

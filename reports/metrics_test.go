@@ -192,7 +192,8 @@ func TestMetricsForAlerting(t *testing.T) {
 }
 
 // A store that cannot be read exports redrill_store_up 0 and no scenario
-// series, so that "never ran" does not fire for every scheduled scenario.
+// series, so that "never ran" does not fire for every scheduled scenario;
+// the ticks serve skipped meanwhile, which it counts itself, are exported.
 func TestMetricsStoreDown(t *testing.T) {
 	dir := t.TempDir()
 	history, err := store.Open(context.Background(), filepath.Join(dir, "history.db"), store.Options{SpoolDir: dir})
@@ -200,9 +201,14 @@ func TestMetricsStoreDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	history.Close()
-	server := httptest.NewServer(Handler(history, HandlerOptions{Scheduled: func() []ScheduledScenario {
-		return []ScheduledScenario{{Scenario: "cache", Schedule: "@daily", Timezone: "UTC", Interval: 24 * time.Hour}}
-	}}))
+	server := httptest.NewServer(Handler(history, HandlerOptions{
+		Scheduled: func() []ScheduledScenario {
+			return []ScheduledScenario{{Scenario: "cache", Schedule: "@daily", Timezone: "UTC", Interval: 24 * time.Hour}}
+		},
+		SkippedTicks: func() []SkippedTicks {
+			return []SkippedTicks{{Scenario: "cache", Reason: "claim_failed", Ticks: 3}, {Scenario: "cache", Reason: "still_running", Ticks: 1}}
+		},
+	}))
 	defer server.Close()
 	resp, err := http.Get(server.URL + "/metrics")
 	if err != nil {
@@ -216,5 +222,16 @@ func TestMetricsStoreDown(t *testing.T) {
 	}
 	if names := got.names("redrill_scenario_info"); len(names) > 0 {
 		t.Errorf("scenario series while the store is down: %v", names)
+	}
+	for series, want := range map[string]float64{
+		`redrill_ticks_skipped_total{reason="claim_failed",scenario="cache"}`:  3,
+		`redrill_ticks_skipped_total{reason="still_running",scenario="cache"}`: 1,
+	} {
+		if value, ok := got[series]; !ok || value != want {
+			t.Errorf("%s = %v (present %v), want %v:\n%s", series, value, ok, want, body)
+		}
+	}
+	if !strings.Contains(string(body), "# TYPE redrill_ticks_skipped_total counter") {
+		t.Errorf("redrill_ticks_skipped_total is not a counter:\n%s", body)
 	}
 }

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -44,6 +45,10 @@ type SchedulerOptions struct {
 	Observe func(store.Event)
 	// DashboardURL is where runs are shown; notifications link to them.
 	DashboardURL string
+
+	// skipped counts the ticks not run, across reloads: Reload passes it
+	// on to the next schedule.
+	skipped *skippedTicks
 }
 
 // Scheduler runs scenarios on their schedule. With a store shared by
@@ -93,6 +98,9 @@ func newScheduler(set *scenarios.Set, opts SchedulerOptions, drills *drillPool) 
 	if opts.Identity == (Identity{}) {
 		opts.Identity = LocalIdentity()
 	}
+	if opts.skipped == nil {
+		opts.skipped = &skippedTicks{counts: map[skippedKey]int{}}
+	}
 	scheduler, err := gocron.NewScheduler(gocron.WithClock(opts.Clock), gocron.WithLocation(time.UTC), gocron.WithStopTimeout(time.Second))
 	if err != nil {
 		return nil, err
@@ -110,9 +118,10 @@ func newScheduler(set *scenarios.Set, opts SchedulerOptions, drills *drillPool) 
 			sc.Schedule.Ticks.Job(),
 			gocron.NewTask(func() { s.tick(sc) }),
 			gocron.WithName(sc.Name),
-			// A drill never overlaps itself: a tick that comes while it
-			// runs is skipped.
-			gocron.WithSingletonMode(gocron.LimitModeReschedule),
+			// No singleton mode: gocron would drop a tick that comes
+			// while the previous one runs without a word. Every tick
+			// calls tick, which skips it when the drill still runs
+			// (drills.enter), and logs and counts it.
 		)
 		if err != nil {
 			_ = scheduler.Shutdown()
@@ -222,15 +231,29 @@ func (s *Scheduler) observe(e store.Event) {
 // identifiers, so they never contain the slash.
 func gameDayJob(name string) string { return "gameday/" + name }
 
-// tick runs one scheduled drill if this runner claims the tick.
+// tick runs one scheduled drill if this runner claims the tick; a tick
+// it does not run is logged and counted with the reason.
 func (s *Scheduler) tick(sc *scenarios.Scenario) {
 	scheduledAt := sc.Schedule.Ticks.TickAt(s.opts.Clock.Now())
 	if !s.drills.enter(sc.Name) {
-		s.opts.Logger.Info("tick skipped: the drill is still running or serve is stopping", "scenario", sc.Name, "scheduled_at", scheduledAt)
+		if s.drills.ctx.Err() != nil {
+			s.skip(sc.Name, scheduledAt, skipStopping, "tick skipped: serve is stopping")
+		} else {
+			s.skip(sc.Name, scheduledAt, skipStillRunning, "tick skipped: the drill is still running here (its previous tick or a game day)")
+		}
 		return
 	}
 	defer s.drills.leave(sc.Name)
-	if !s.claim(sc.Name, scheduledAt) || s.runningElsewhere(sc.Name, scheduledAt) {
+	won, err := s.claim(sc.Name, scheduledAt)
+	switch {
+	case err != nil:
+		s.skip(sc.Name, scheduledAt, skipClaimFailed, "tick skipped: cannot claim it in the store", "error", err)
+		return
+	case !won:
+		s.skip(sc.Name, scheduledAt, skipTakenElsewhere, "tick skipped: taken by another runner")
+		return
+	}
+	if s.runningElsewhere(sc.Name, scheduledAt) {
 		return
 	}
 	run := s.runOptions()
@@ -246,7 +269,13 @@ func (s *Scheduler) gameDay(gd *scenarios.GameDay) {
 		return
 	}
 	defer s.drills.leave(job)
-	if !s.claim(job, gd.Start) {
+	won, err := s.claim(job, gd.Start)
+	if err != nil {
+		s.opts.Logger.Error("game day skipped: cannot claim it in the store", "gameday", gd.Name, "start", gd.Start, "error", err)
+		return
+	}
+	if !won {
+		s.opts.Logger.Info("game day taken by another runner", "gameday", gd.Name, "start", gd.Start)
 		return
 	}
 	// A scenario of the game day may be running on its own schedule: the
@@ -278,18 +307,10 @@ func (s *Scheduler) runOptions() Options {
 
 // claim records in the store that this runner takes the job's tick, and
 // tells whether it won it.
-func (s *Scheduler) claim(job string, scheduledAt time.Time) bool {
+func (s *Scheduler) claim(job string, scheduledAt time.Time) (bool, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	won, err := s.opts.Store.Claim(ctx, job, scheduledAt, s.opts.Identity.String())
-	if err != nil {
-		s.opts.Logger.Error("scheduled drill skipped: cannot claim its tick", "job", job, "scheduled_at", scheduledAt, "error", err)
-		return false
-	}
-	if !won {
-		s.opts.Logger.Info("scheduled drill taken by another runner", "job", job, "scheduled_at", scheduledAt)
-	}
-	return won
+	return s.opts.Store.Claim(ctx, job, scheduledAt, s.opts.Identity.String())
 }
 
 // runningElsewhere tells whether another runner sharing the store is
@@ -303,12 +324,12 @@ func (s *Scheduler) runningElsewhere(scenario string, scheduledAt time.Time) boo
 	defer cancel()
 	last, ran, err := s.opts.Store.LatestRun(ctx, scenario)
 	if err != nil {
-		s.opts.Logger.Error("scheduled drill skipped: cannot tell whether it still runs elsewhere", "scenario", scenario, "scheduled_at", scheduledAt, "error", err)
+		s.skip(scenario, scheduledAt, skipRunningUnknown, "tick skipped: cannot tell whether the drill still runs elsewhere", "error", err)
 		return true
 	}
 	// Heartbeats are on the run clock, whatever drives the schedule.
 	if ran && last.Status == store.StatusRunning && last.HeartbeatAt.After(s.opts.RunClock.Now().Add(-store.StaleAfter)) {
-		s.opts.Logger.Info("tick skipped: the drill is still running on another runner", "scenario", scenario, "scheduled_at", scheduledAt, "run_id", last.ID, "host", last.Host)
+		s.skip(scenario, scheduledAt, skipRunningElsewhere, "tick skipped: the drill is still running on another runner", "run_id", last.ID, "host", last.Host)
 		return true
 	}
 	return false
@@ -342,4 +363,51 @@ func (s *Scheduler) keepMarkingStoppedRunners(stop <-chan struct{}) {
 			s.markStoppedRunners()
 		}
 	}
+}
+
+// Why a scheduled tick was not run: the reason label of
+// redrill_ticks_skipped_total and the reason of the log line.
+const (
+	skipStillRunning     = "still_running"     // its previous tick, or a game day, still runs it here
+	skipStopping         = "stopping"          // serve is stopping
+	skipTakenElsewhere   = "taken_elsewhere"   // another runner claimed the tick (and runs it)
+	skipClaimFailed      = "claim_failed"      // the claim could not be written: store unreachable or too slow
+	skipRunningElsewhere = "running_elsewhere" // another runner still runs its previous tick
+	skipRunningUnknown   = "running_unknown"   // the store could not say whether it runs elsewhere
+)
+
+// skippedKey is what skipped ticks are counted by.
+type skippedKey struct{ scenario, reason string }
+
+// skippedTicks counts the ticks not run since serve started.
+type skippedTicks struct {
+	mu     sync.Mutex
+	counts map[skippedKey]int
+}
+
+// skip logs a tick not run, with why, and counts it.
+func (s *Scheduler) skip(scenario string, scheduledAt time.Time, reason, message string, attrs ...any) {
+	level := slog.LevelInfo
+	if reason == skipClaimFailed || reason == skipRunningUnknown {
+		level = slog.LevelError
+	}
+	s.opts.Logger.Log(context.Background(), level, message, append([]any{"scenario", scenario, "scheduled_at", scheduledAt, "reason", reason}, attrs...)...)
+	s.opts.skipped.mu.Lock()
+	s.opts.skipped.counts[skippedKey{scenario, reason}]++
+	s.opts.skipped.mu.Unlock()
+}
+
+// SkippedTicks counts, by scenario and reason, the ticks not run since
+// serve started, across reloads: redrill_ticks_skipped_total.
+func (s *Scheduler) SkippedTicks() []reports.SkippedTicks {
+	s.opts.skipped.mu.Lock()
+	defer s.opts.skipped.mu.Unlock()
+	skipped := make([]reports.SkippedTicks, 0, len(s.opts.skipped.counts))
+	for key, ticks := range s.opts.skipped.counts {
+		skipped = append(skipped, reports.SkippedTicks{Scenario: key.scenario, Reason: key.reason, Ticks: ticks})
+	}
+	slices.SortFunc(skipped, func(a, b reports.SkippedTicks) int {
+		return cmp.Or(strings.Compare(a.Scenario, b.Scenario), strings.Compare(a.Reason, b.Reason))
+	})
+	return skipped
 }

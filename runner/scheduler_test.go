@@ -14,6 +14,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/redrill/redrill/reports"
 	"github.com/redrill/redrill/scenarios"
 	"github.com/redrill/redrill/store"
 )
@@ -56,6 +57,20 @@ func TestSchedulerRunsEachTickOnce(t *testing.T) {
 	if len(runs) != 3 {
 		t.Errorf("%d runs for 3 ticks on 2 schedulers, want 3", len(runs))
 	}
+	// The runner that lost a tick's claim counts it, as taken elsewhere.
+	// A loser may still be logging the third tick: wait for it.
+	waitUntil(t, func() bool {
+		taken := 0
+		for _, s := range schedulers {
+			for _, skipped := range s.SkippedTicks() {
+				if skipped.Scenario != "every-minute" || skipped.Reason != "taken_elsewhere" {
+					t.Fatalf("skipped ticks %+v, want only taken_elsewhere", skipped)
+				}
+				taken += skipped.Ticks
+			}
+		}
+		return taken == 3
+	})
 	for _, r := range runs {
 		if r.Trigger != store.TriggerSchedule || r.Verdict != store.VerdictMet {
 			t.Errorf("run %+v", r)
@@ -288,6 +303,40 @@ func TestGameDayWaitsForAScheduledRunOfItsScenario(t *testing.T) {
 	}
 }
 
+// A tick that comes while the drill of the previous one still runs is
+// skipped, logged with its reason and counted for /metrics, and the drill
+// does not run twice at once.
+func TestTickSkippedWhileTheDrillStillRuns(t *testing.T) {
+	dir := t.TempDir()
+	set := scheduledSet(t, holdingDrill(dir))
+	history := scheduleHistory(t, dir)
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 25, 3, 0, 30, 0, time.UTC))
+	logs := &syncWriter{}
+	scheduler := startSchedulers(t, set, SchedulerOptions{Store: history, Clock: clock, Logger: slog.New(slog.NewTextHandler(logs, nil))}, "runner-a")[0]
+
+	advance(t, clock, 1, time.Minute) // 03:01:00 starts and holds
+	waitUntil(t, heldDrillStarted(dir))
+	advance(t, clock, 1, time.Minute) // 03:02:00 comes while it runs
+	waitUntil(t, func() bool { return strings.Contains(logs.String(), "reason=still_running") })
+	if want := "tick skipped: the drill is still running here (its previous tick or a game day)\" scenario=slow scheduled_at=2026-11-25T03:02:00.000Z reason=still_running"; !strings.Contains(logs.String(), want) {
+		t.Errorf("logs lack %q:\n%s", want, logs.String())
+	}
+	if skipped := scheduler.SkippedTicks(); len(skipped) != 1 || skipped[0] != (reports.SkippedTicks{Scenario: "slow", Reason: "still_running", Ticks: 1}) {
+		t.Errorf("skipped ticks %+v, want the 03:02 tick of slow, still running", skipped)
+	}
+	releaseHeldDrill(t, dir)
+	waitUntil(t, finishedRuns(t, history, 1))
+	// The count outlives a reload.
+	reloaded, err := scheduler.Reload(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = reloaded.Shutdown(context.Background()) })
+	if skipped := reloaded.SkippedTicks(); len(skipped) != 1 || skipped[0].Ticks != 1 {
+		t.Errorf("skipped ticks after a reload %+v, want the one of before", skipped)
+	}
+}
+
 // Two runners share a store: while one still runs the drill of a tick,
 // the other, which wins the next tick, does not start it a second time.
 func TestTickSkippedWhileAnotherRunnerRunsTheDrill(t *testing.T) {
@@ -304,6 +353,9 @@ func TestTickSkippedWhileAnotherRunnerRunsTheDrill(t *testing.T) {
 	waitUntil(t, func() bool {
 		return strings.Contains(logs.String(), "tick skipped: the drill is still running on another runner")
 	})
+	if !strings.Contains(logs.String(), "reason=running_elsewhere") {
+		t.Errorf("the skipped tick is logged without its reason:\n%s", logs.String())
+	}
 	releaseHeldDrill(t, dir)
 	waitUntil(t, finishedRuns(t, history, 1))
 	runs, err := history.Runs(context.Background(), store.RunQuery{})

@@ -66,8 +66,9 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	current.Store(scheduler)
 	server := &http.Server{
 		Handler: reports.Handler(opts.Store, reports.HandlerOptions{
-			Token:     opts.Token,
-			Scheduled: func() []reports.ScheduledScenario { return current.Load().ScheduledScenarios() },
+			Token:        opts.Token,
+			Scheduled:    func() []reports.ScheduledScenario { return current.Load().ScheduledScenarios() },
+			SkippedTicks: func() []reports.SkippedTicks { return current.Load().SkippedTicks() },
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}

@@ -156,9 +156,12 @@ const benchRunsInsert = `INSERT INTO runs (id, scenario, scenario_hash, scenario
 	host, pid, status, verdict, reason, started_at, ended_at, heartbeat_at, clock_start, clock_stop,
 	rto_seconds, rpo_seconds, objective_rto_seconds, objective_rpo_seconds) `
 
-// rawDB is the database under a store opened by Open.
-func rawDB(b *testing.B, s Store) *sqlx.DB {
+// rawDB is the database under a store opened by Open: the writer's pool.
+func rawDB(b testing.TB, s Store) *sqlx.DB {
 	b.Helper()
+	if pooled, ok := s.(readPooled); ok {
+		s = pooled.Store
+	}
 	sp, ok := s.(*spooled)
 	if !ok {
 		b.Fatalf("Open returned a %T, not a spooled store", s)

@@ -24,6 +24,11 @@ type dialect struct {
 	dsn func(target string) string
 	// maxOpenConns bounds the connection pool; zero is no bound.
 	maxOpenConns int
+	// readConns, when not zero, is a pool of that many read-only
+	// connections (readDSN) for the Reader methods, apart from the pool
+	// of maxOpenConns that writes (store/reads.go).
+	readConns int
+	readDSN   func(target string) string
 	// lockMigrations runs migrate while no other process migrates the
 	// same history, passing migrate the options that take the lock in the
 	// database when the database has such a lock.
@@ -36,6 +41,10 @@ type dialect struct {
 // power loss between two steps).
 const sqlitePragmas = "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
 
+// sqliteReadPragmas are those of the read connections: they refuse to
+// write, and the file is already in WAL mode.
+const sqliteReadPragmas = "?_pragma=busy_timeout(10000)&_pragma=query_only(1)"
+
 var sqliteDialect = dialect{
 	name: "sqlite", driver: "sqlite", goose: goose.DialectSQLite3, migrations: "migrations/sqlite",
 	file: true,
@@ -43,6 +52,10 @@ var sqliteDialect = dialect{
 	// SQLite has one writer; one connection per process keeps writes in
 	// order, and WAL lets other processes read meanwhile.
 	maxOpenConns: 1,
+	// The dashboard reads on connections of its own, so that its reads
+	// never hold the writer's: WAL lets them read during a write.
+	readConns: 4,
+	readDSN:   func(target string) string { return "file:" + target + sqliteReadPragmas },
 	// SQLite has no session lock: without a lock file, processes opening
 	// a new history file at the same moment would each create its tables.
 	// The first connection is made under the lock too: it turns a new

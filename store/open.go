@@ -133,6 +133,9 @@ func Open(ctx context.Context, target string, opts Options) (Store, error) {
 		spooled.Close()
 		return nil, fmt.Errorf("mark stale runs in %s: %w", backend.Where(), err)
 	}
+	if d.readConns > 0 {
+		return withReadPool(ctx, spooled, d, target)
+	}
 	return spooled, nil
 }
 
