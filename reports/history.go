@@ -47,7 +47,7 @@ func WriteRun(w io.Writer, record store.Record) error {
 	if r.Status == store.StatusRunning {
 		fmt.Fprintf(w, "  verdict   none yet: the run is still running\n")
 	} else {
-		fmt.Fprintf(w, "  verdict   %s: %s\n", orDash(r.Verdict), visible(r.Reason))
+		fmt.Fprintf(w, "  verdict   %s\n", verdictLine(r))
 	}
 	if r.Rollback != "" {
 		fmt.Fprintf(w, "  rollback  %s\n", rollbackLine(r))
@@ -111,4 +111,14 @@ func formatTime(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// verdictLine is a run's verdict and its reason, the verdict said once: an
+// interrupted run's reason already begins with "interrupted:".
+func verdictLine(r store.Run) string {
+	reason := visible(r.Reason)
+	if r.Verdict != "" && strings.HasPrefix(reason, r.Verdict+":") {
+		return reason
+	}
+	return orDash(r.Verdict) + ": " + reason
 }

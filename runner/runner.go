@@ -88,8 +88,9 @@ func (o Options) withDefaults() Options {
 // stored.
 type Result struct {
 	store.Record
-	// StoreError is set when the run could not be recorded (it was then
-	// kept in the spool).
+	// StoreError is set when the run could not be fully written to the
+	// store: it wraps store.ErrNotRecorded when an event was lost, reaching
+	// not even the spool; otherwise what is missing waits in the spool.
 	StoreError error
 }
 
@@ -414,11 +415,17 @@ func (r *run) record(write func(ctx context.Context) error) {
 	}
 }
 
+// setStoreErr keeps the first store error, and the first lost event's
+// too: a heartbeat that failed first must not hide that the record is
+// incomplete.
 func (r *run) setStoreErr(err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.storeErr == nil {
+	switch {
+	case r.storeErr == nil:
 		r.storeErr = err
+	case errors.Is(err, store.ErrNotRecorded) && !errors.Is(r.storeErr, store.ErrNotRecorded):
+		r.storeErr = errors.Join(r.storeErr, err)
 	}
 }
 

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -191,8 +192,16 @@ func (s *Scheduler) ScheduledScenarios() []reports.ScheduledScenario {
 // rollback runs) and waits for them and their notifications, at most
 // until ctx ends.
 func (s *Scheduler) Shutdown(ctx context.Context) error {
+	return s.shutdown(ctx, errSchedulerShutdown)
+}
+
+// errSchedulerShutdown is why Shutdown interrupts the drills under way.
+var errSchedulerShutdown = errors.New("the scheduler shut down")
+
+// shutdown is Shutdown with the cause that interrupted drills name.
+func (s *Scheduler) shutdown(ctx context.Context, cause error) error {
 	s.stopHousekeeping()
-	s.drills.stop()
+	s.drills.stop(cause)
 	_ = s.scheduler.Shutdown()
 	done := make(chan struct{})
 	go func() { s.drills.running.Wait(); close(done) }()

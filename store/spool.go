@@ -107,7 +107,10 @@ func (s *spooled) write(ctx context.Context, e event) error {
 		// Later events must follow this one, so they are spooled too.
 		s.spooling, s.reason = true, err
 	}
-	return s.append(e)
+	if err := s.append(e); err != nil {
+		return fmt.Errorf("%w: %w", ErrNotRecorded, err)
+	}
+	return nil
 }
 
 // append adds an event to this process's spool file and syncs it.

@@ -245,6 +245,10 @@ type Store interface {
 // ErrNotFound is returned for a run that does not exist.
 var ErrNotFound = errors.New("run not found")
 
+// ErrNotRecorded is wrapped by a write that reached neither the store nor
+// the spool: the event is lost, unlike one kept in the spool for later.
+var ErrNotRecorded = errors.New("not recorded, not even in the spool")
+
 // HeartbeatInterval is how often a runner renews the heartbeat of its
 // running runs; a run whose heartbeat is StaleAfter old is interrupted.
 const (

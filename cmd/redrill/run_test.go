@@ -160,8 +160,15 @@ func TestSIGINTRunsRollbackAndExits130(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "rolled-back")); err != nil {
 		t.Error("rollback did not run")
 	}
-	if run := storedVerdict(t, history); run.Verdict != store.VerdictInterrupted {
-		t.Errorf("stored verdict %q (%s), want interrupted", run.Verdict, run.Reason)
+	stored := storedVerdict(t, history)
+	if stored.Verdict != store.VerdictInterrupted || stored.Reason != "interrupted: received SIGINT" {
+		t.Errorf("stored verdict %q (%s), want interrupted: received SIGINT", stored.Verdict, stored.Reason)
+	}
+	// Each cause once: the step's message and what show prints.
+	code, stdout, _ := run(t, "show", stored.ID, "--store", history)
+	if code != 0 || !strings.Contains(stdout, "FAILED: sleep killed: received SIGINT\n") ||
+		strings.Count(stdout, "received SIGINT") != 2 || strings.Contains(stdout, "interrupted: interrupted") {
+		t.Errorf("show: exit %d, want the step killed by SIGINT and the verdict, each cause once:\n%s", code, stdout)
 	}
 }
 
