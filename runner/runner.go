@@ -107,6 +107,8 @@ type run struct {
 	result   Result
 	results  scenarios.Results
 	storeErr error
+	// lastSeq is the sequence number of the last step numbered.
+	lastSeq int
 	// recorder writes steps and the end of the run; the start is written
 	// before the first step, directly.
 	recorder *recorder
@@ -232,7 +234,11 @@ func (r *run) drill(ctx, parent context.Context) bool {
 		if !r.clockStart().IsZero() {
 			return
 		}
-		r.update(func(run *store.Run) { run.ClockStart = r.clock.Now() })
+		clockStart := r.clock.Now()
+		r.update(func(run *store.Run) { run.ClockStart = clockStart })
+		// Recorded now, not only at the end: a run whose runner dies says
+		// that it touched the system.
+		r.recorder.add(func(ctx context.Context) error { return r.opts.Store.StartClock(ctx, r.result.ID, clockStart) })
 		r.emit(store.Event{Type: store.EventClockStart})
 		if sc.Guard != nil {
 			guardDone.Go(func() { r.guard(guardCtx, cancelPhase) })

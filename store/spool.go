@@ -42,11 +42,13 @@ type spooled struct {
 
 // event is one write kept in the spool.
 type event struct {
-	Op     string  `json:"op"` // start, step or finish
+	Op     string  `json:"op"` // start, clock, step_start, step or finish
 	Run    *Run    `json:"run,omitempty"`
 	Step   *Step   `json:"step,omitempty"`
 	RunID  string  `json:"run_id,omitempty"`
 	Finish *Finish `json:"finish,omitempty"`
+	// At is when the clock started (clock).
+	At *time.Time `json:"at,omitempty"`
 }
 
 // newSpooled spools the writes to backend in opts.SpoolDir; opts are
@@ -78,6 +80,14 @@ func within(ctx context.Context, limit time.Duration, call func(context.Context)
 
 func (s *spooled) StartRun(ctx context.Context, run Run) error {
 	return s.write(ctx, event{Op: "start", Run: &run})
+}
+
+func (s *spooled) StartClock(ctx context.Context, runID string, at time.Time) error {
+	return s.write(ctx, event{Op: "clock", RunID: runID, At: &at})
+}
+
+func (s *spooled) StartStep(ctx context.Context, step Step) error {
+	return s.write(ctx, event{Op: "step_start", Step: &step})
 }
 
 func (s *spooled) RecordStep(ctx context.Context, step Step) error {
@@ -266,6 +276,10 @@ func (s *spooled) apply(ctx context.Context, e event) error {
 		switch {
 		case e.Op == "start" && e.Run != nil:
 			return s.backend.StartRun(ctx, *e.Run)
+		case e.Op == "clock" && e.At != nil:
+			return s.backend.StartClock(ctx, e.RunID, *e.At)
+		case e.Op == "step_start" && e.Step != nil:
+			return s.backend.StartStep(ctx, *e.Step)
 		case e.Op == "step" && e.Step != nil:
 			return s.backend.RecordStep(ctx, *e.Step)
 		case e.Op == "finish" && e.Finish != nil:
