@@ -75,3 +75,24 @@ func TestStepStartIsCompletedByItsEnd(t *testing.T) {
 		}
 	})
 }
+
+// A process never takes its own runs for dead: a run whose heartbeats
+// failed is still running, and its end is written or spooled.
+func TestOwnRunsAreNeverInterrupted(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		s, err := Open(ctx, target, Options{SpoolDir: t.TempDir(), Host: "replica-a", PID: 7, Now: func() time.Time { return base }})
+		mustDo(t, err)
+		defer s.Close()
+		mine := newRun("mine", "orders", base)
+		mine.Host, mine.PID = "replica-a", 7
+		mustDo(t, s.StartRun(ctx, mine))
+		marked, err := s.MarkInterrupted(ctx, base.Add(time.Hour))
+		mustDo(t, err)
+		run, _, err := s.Run(ctx, "mine")
+		mustDo(t, err)
+		if marked != 0 || run.Status != StatusRunning {
+			t.Errorf("marked %d, status %s: this process's own run was taken for dead", marked, run.Status)
+		}
+	})
+}

@@ -31,6 +31,9 @@ type sqlStore struct {
 func (s *sqlStore) Where() string { return s.where }
 func (s *sqlStore) Close() error  { return s.db.Close() }
 
+// Ping tells whether the database answers.
+func (s *sqlStore) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
 // Flush has nothing to do: every write went straight to the database.
 func (s *sqlStore) Flush(context.Context) error { return nil }
 
@@ -149,6 +152,11 @@ func (s *sqlStore) MarkInterrupted(ctx context.Context, staleBefore time.Time) (
 		switch {
 		case r.Host == s.host && r.PID != s.pid && !processAlive(r.PID):
 			gone = fmt.Sprintf("the runner (process %d on %s) stopped without finishing the run", r.PID, r.Host)
+		case r.Host == s.host && r.PID == s.pid:
+			// This process is alive, so its runs are: a run whose
+			// heartbeats fail is not dead, and its end is written or
+			// spooled.
+			continue
 		case r.HeartbeatAt < micros(staleBefore):
 			gone = fmt.Sprintf("the runner on %s stopped sending heartbeats at %s", r.Host, fromMicros(r.HeartbeatAt).Format(time.RFC3339))
 		default:
