@@ -48,6 +48,17 @@ type Options struct {
 	// Checks are handed to every check of the drill; their clock is Clock
 	// unless they say otherwise.
 	Checks checks.Deps
+	// OnlyIfStartStored makes the run touch nothing unless the store
+	// holds its start (not only the spool): other runners must see it
+	// running, or one of them could start the same drill at once. The
+	// scheduler sets it; `redrill run` does not.
+	OnlyIfStartStored bool
+}
+
+// SpoolReporter is a store that tells whether it holds a scenario's events
+// in its spool, unseen by other runners.
+type SpoolReporter interface {
+	Spooled(scenario string) bool
 }
 
 // Identity names a runner in the record of its runs and in its claims.
@@ -140,9 +151,13 @@ func Run(ctx context.Context, set *scenarios.Set, sc *scenarios.Scenario, opts O
 		defer cancel()
 	}
 
-	if r.drillCatchingPanic(drillCtx, ctx) {
+	switch {
+	case r.startUnseen():
+		r.end(store.VerdictAborted, "not run: its start reached only the spool, not the store, so another runner could have started the same drill")
+		r.rollbackIs(store.RollbackNotNeeded, "")
+	case r.drillCatchingPanic(drillCtx, ctx):
 		r.rollbackCatchingPanic()
-	} else {
+	default:
 		r.rollbackIs(store.RollbackNotNeeded, "")
 	}
 	stopHeartbeat()
@@ -182,6 +197,13 @@ func (r *run) startRecord() store.Run {
 }
 
 var errDrillTimeout = errors.New("drill timeout reached")
+
+// startUnseen tells whether a run that must be seen by other runners
+// before it starts (OnlyIfStartStored) has its start only in the spool.
+func (r *run) startUnseen() bool {
+	spool, ok := r.opts.Store.(SpoolReporter)
+	return r.opts.OnlyIfStartStored && ok && spool.Spooled(r.sc.Name)
+}
 
 // drillCatchingPanic runs drill and turns a panic into a failed run, so
 // that the run is recorded and rollback still runs rather than the process

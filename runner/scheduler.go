@@ -282,7 +282,7 @@ func (s *Scheduler) gameDay(gd *scenarios.GameDay) {
 
 // runOptions are what every run the scheduler starts gets.
 func (s *Scheduler) runOptions() Options {
-	return Options{Store: s.opts.Store, Observe: s.observe, Clock: s.opts.RunClock, Identity: s.opts.Identity}
+	return Options{Store: s.opts.Store, Observe: s.observe, Clock: s.opts.RunClock, Identity: s.opts.Identity, OnlyIfStartStored: true}
 }
 
 // claim records in the store that this runner takes the job's tick, and

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -190,5 +191,44 @@ func TestRunLostEvenToTheSpoolIsReportedNotRecorded(t *testing.T) {
 	history.Close()
 	if !errors.Is(result.StoreError, store.ErrNotRecorded) {
 		t.Fatalf("store error %v, want store.ErrNotRecorded", result.StoreError)
+	}
+}
+
+// A scheduled drill whose start reaches only the spool touches nothing:
+// other runners cannot see it running, and one of them could start the
+// same drill at once.
+func TestScheduledDrillDoesNotRunUnseen(t *testing.T) {
+	direct := pgtest.NewDatabase(t)
+	u, err := url.Parse(direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := startProxy(t, u.Host)
+	viaProxy := *u
+	viaProxy.Host = proxy.listener.Addr().String()
+	history, err := store.Open(context.Background(), viaProxy.String(), store.Options{SpoolDir: t.TempDir(), WriteTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer history.Close()
+	dir := t.TempDir()
+	set, diags := scenarios.LoadSources(map[string][]byte{"unseen.hcl": []byte(`scenario "unseen" {
+		recover {
+			step "touch" {
+				command { run = ["touch", "` + dir + `/touched"] }
+			}
+		}
+	}`)}, scenarios.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	proxy.freeze()
+	result := Run(context.Background(), set, set.Scenarios[0], Options{Store: history, OnlyIfStartStored: true})
+	proxy.thaw()
+	if _, err := os.Stat(filepath.Join(dir, "touched")); err == nil {
+		t.Error("the drill ran though no other runner could see it")
+	}
+	if result.Verdict != store.VerdictAborted || !strings.Contains(result.Reason, "reached only the spool") || result.Rollback != store.RollbackNotNeeded {
+		t.Errorf("verdict %s (%s), rollback %s: want aborted, its start only in the spool, rollback not needed", result.Verdict, result.Reason, result.Rollback)
 	}
 }
