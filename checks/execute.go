@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
@@ -101,9 +102,19 @@ func (e *Env) attempt(ctx context.Context, call Call) (cty.Value, bool, string) 
 
 	fields, err := call.Kind.Run(attemptCtx, e, call.Config)
 	if err != nil && attemptCtx.Err() != nil && ctx.Err() == nil {
-		err = fmt.Errorf("%w: %v", context.Cause(attemptCtx), err)
+		// The timeout leads the message, said once even when the kind
+		// named it too ("Get …: timed out after 2s").
+		switch cause := context.Cause(attemptCtx); {
+		case strings.HasPrefix(err.Error(), cause.Error()):
+		case saysCause(err, cause):
+			err = fmt.Errorf("%w: %s", cause, strings.TrimSuffix(strings.ReplaceAll(err.Error(), ": "+cause.Error(), ""), cause.Error()))
+		default:
+			err = fmt.Errorf("%w: %v", cause, err)
+		}
 	} else if err != nil && ctx.Err() != nil {
-		err = fmt.Errorf("%w (%v)", err, context.Cause(ctx))
+		if cause := context.Cause(ctx); !saysCause(err, cause) {
+			err = fmt.Errorf("%w (%v)", err, cause)
+		}
 	}
 	raw := buildResult(call.Kind.ResultType(), fields, err)
 	// A body or an output may quote a DSN redrill was never given; its
@@ -226,4 +237,11 @@ func durationAttr(config cty.Value, name string) (time.Duration, bool) {
 // seconds is how results express durations.
 func seconds(d time.Duration) cty.Value {
 	return cty.NumberFloatVal(d.Seconds())
+}
+
+// saysCause tells whether err already names cause (a kind that wraps
+// context.Cause itself, as command's "sleep killed: received SIGINT"), so
+// that a message says each cause once.
+func saysCause(err, cause error) bool {
+	return errors.Is(err, cause) || strings.Contains(err.Error(), cause.Error())
 }

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/redrill/redrill/scenarios/phase"
 	"github.com/redrill/redrill/store"
 )
 
@@ -47,10 +48,13 @@ func WriteRun(w io.Writer, record store.Record) error {
 	if r.Status == store.StatusRunning {
 		fmt.Fprintf(w, "  verdict   none yet: the run is still running\n")
 	} else {
-		fmt.Fprintf(w, "  verdict   %s: %s\n", orDash(r.Verdict), visible(r.Reason))
+		fmt.Fprintf(w, "  verdict   %s\n", verdictLine(r))
 	}
 	if r.Rollback != "" {
 		fmt.Fprintf(w, "  rollback  %s\n", rollbackLine(r))
+	}
+	for _, line := range leftDisrupted(record) {
+		fmt.Fprintf(w, "  WARNING   %s\n", line)
 	}
 	fmt.Fprintf(w, "  RTO       %s (objective %s)\n  RPO       %s (objective %s)\n\n",
 		readable(r.RTO), readable(r.ObjectiveRTO), readable(r.RPO), readable(r.ObjectiveRPO))
@@ -64,8 +68,15 @@ func WriteRun(w io.Writer, record store.Record) error {
 	// goes in the table, the whole of it under the table.
 	var longMessages []store.Step
 	for _, s := range steps {
-		result := "ok"
-		if !s.Passed {
+		result, attempts := "ok", fmt.Sprint(s.Attempts)
+		d := s.Duration
+		duration := readable(&d)
+		switch {
+		case s.Running && r.Status == store.StatusRunning:
+			result, duration, attempts = "running", "-", "-"
+		case s.Running:
+			result, duration, attempts = "NEVER ENDED: its runner stopped during it", "-", "-"
+		case !s.Passed:
 			first, rest, several := strings.Cut(visible(s.Message), "\n")
 			result = "FAILED: " + first
 			if several && strings.TrimSpace(rest) != "" {
@@ -77,9 +88,8 @@ func WriteRun(w io.Writer, record store.Record) error {
 		if s.Round > 0 {
 			round = fmt.Sprint(s.Round)
 		}
-		d := s.Duration
-		fmt.Fprintf(table, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", s.Seq, s.Phase, s.Name, s.Kind, round,
-			s.StartedAt.UTC().Format("15:04:05.000"), readable(&d), s.Attempts, result)
+		fmt.Fprintf(table, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Seq, s.Phase, s.Name, s.Kind, round,
+			s.StartedAt.UTC().Format("15:04:05.000"), duration, attempts, result)
 	}
 	if err := table.Flush(); err != nil {
 		return err
@@ -111,4 +121,45 @@ func formatTime(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// verdictLine is a run's verdict and its reason, the verdict said once: an
+// interrupted run's reason already begins with "interrupted:".
+func verdictLine(r store.Run) string {
+	reason := visible(r.Reason)
+	if r.Verdict != "" && strings.HasPrefix(reason, r.Verdict+":") {
+		return reason
+	}
+	return orDash(r.Verdict) + ": " + reason
+}
+
+// leftDisrupted tells the operator of a run that may have left the system
+// disrupted (the rollback line says so) what to look at: the steps its runner stopped during, and the
+// rollback steps of its plan that never ran.
+func leftDisrupted(record store.Record) []string {
+	r := record.Run
+	if !r.LeftDisrupted() || r.Status == store.StatusRunning {
+		return nil
+	}
+	var lines []string
+	ran := map[string]bool{}
+	for _, s := range record.Steps {
+		if s.Running {
+			lines = append(lines, fmt.Sprintf("stopped during %s step %q, started %s", s.Phase, visible(s.Name), formatTime(s.StartedAt)))
+			continue
+		}
+		if s.Phase == phase.Rollback {
+			ran[s.Name] = true
+		}
+	}
+	var never []string
+	for _, p := range r.Plan {
+		if p.Phase == phase.Rollback && !ran[p.Name] {
+			never = append(never, fmt.Sprintf("%q", visible(p.Name)))
+		}
+	}
+	if len(never) > 0 {
+		lines = append(lines, "rollback steps that never ran: "+strings.Join(never, ", "))
+	}
+	return lines
 }

@@ -140,3 +140,31 @@ func TestHistoryAndShowGoldens(t *testing.T) {
 		})
 	}
 }
+
+// A run whose runner was killed mid-drill shows the step it died in and
+// the rollback steps that never ran.
+func TestShowKilledRun(t *testing.T) {
+	started := time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC)
+	record := store.Record{Run: store.Run{
+		ID: "orders-killed", Scenario: "orders", Trigger: store.TriggerSchedule, Host: "runner-1", PID: 4242,
+		Status: store.StatusFinished, Verdict: store.VerdictInterrupted, Rollback: store.RollbackSkipped,
+		Reason:    `the runner (process 4242 on runner-1) stopped without finishing the run, during recover step "restore-from-backup" (started 2026-11-24T02:00:03Z); rollback never ran: the system may be left disrupted`,
+		StartedAt: started, EndedAt: started.Add(3 * time.Second), ClockStart: started.Add(time.Second),
+		Plan: []store.PlanStep{
+			{Phase: "steady_state", Name: "orders-up", Kind: "http"},
+			{Phase: "disrupt", Name: "drop-table", Kind: "command"},
+			{Phase: "recover", Name: "restore-from-backup", Kind: "command"},
+			{Phase: "rollback", Name: "restore-dns", Kind: "command"},
+			{Phase: "rollback", Name: "reopen-traffic", Kind: "http"},
+		},
+	}, Steps: []store.Step{
+		{Seq: 1, Phase: "steady_state", Name: "orders-up", Kind: "http", StartedAt: started, Duration: 120 * time.Millisecond, Attempts: 1, Passed: true},
+		{Seq: 2, Phase: "disrupt", Name: "drop-table", Kind: "command", StartedAt: started.Add(time.Second), Duration: 1500 * time.Millisecond, Attempts: 1, Passed: true},
+		{Seq: 3, Phase: "recover", Name: "restore-from-backup", Kind: "command", StartedAt: started.Add(3 * time.Second), Running: true},
+	}}
+	var text bytes.Buffer
+	if err := WriteRun(&text, record); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "show-killed.txt", text.Bytes())
+}

@@ -12,7 +12,7 @@ import (
 // for all of them.
 type drillPool struct {
 	ctx     context.Context
-	cancel  context.CancelFunc
+	cancel  context.CancelCauseFunc
 	running sync.WaitGroup
 	mu      sync.Mutex
 	freed   *sync.Cond      // signalled when names leave active, and at shutdown
@@ -26,7 +26,7 @@ type drillPool struct {
 }
 
 func newDrillPool() *drillPool {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancelCause(context.Background())
 	p := &drillPool{ctx: ctx, cancel: cancel, active: map[string]bool{}, waited: map[string]int{}}
 	p.freed = sync.NewCond(&p.mu)
 	return p
@@ -95,10 +95,11 @@ func (p *drillPool) leave(names ...string) {
 	p.running.Done()
 }
 
-// stop cancels the drills under way and wakes whatever waits to start one.
-func (p *drillPool) stop() {
+// stop cancels the drills under way with cause, which their reason
+// names, and wakes whatever waits to start one.
+func (p *drillPool) stop(cause error) {
 	p.mu.Lock()
-	p.cancel()
+	p.cancel(cause)
 	p.mu.Unlock()
 	p.freed.Broadcast()
 }

@@ -48,6 +48,17 @@ type Options struct {
 	// Checks are handed to every check of the drill; their clock is Clock
 	// unless they say otherwise.
 	Checks checks.Deps
+	// OnlyIfStartStored makes the run touch nothing unless the store
+	// holds its start (not only the spool): other runners must see it
+	// running, or one of them could start the same drill at once. The
+	// scheduler sets it; `redrill run` does not.
+	OnlyIfStartStored bool
+}
+
+// SpoolReporter is a store that tells whether it holds a scenario's events
+// in its spool, unseen by other runners.
+type SpoolReporter interface {
+	Spooled(scenario string) bool
 }
 
 // Identity names a runner in the record of its runs and in its claims.
@@ -88,8 +99,9 @@ func (o Options) withDefaults() Options {
 // stored.
 type Result struct {
 	store.Record
-	// StoreError is set when the run could not be recorded (it was then
-	// kept in the spool).
+	// StoreError is set when the run could not be fully written to the
+	// store: it wraps store.ErrNotRecorded when an event was lost, reaching
+	// not even the spool; otherwise what is missing waits in the spool.
 	StoreError error
 }
 
@@ -106,6 +118,8 @@ type run struct {
 	result   Result
 	results  scenarios.Results
 	storeErr error
+	// lastSeq is the sequence number of the last step numbered.
+	lastSeq int
 	// recorder writes steps and the end of the run; the start is written
 	// before the first step, directly.
 	recorder *recorder
@@ -137,9 +151,13 @@ func Run(ctx context.Context, set *scenarios.Set, sc *scenarios.Scenario, opts O
 		defer cancel()
 	}
 
-	if r.drillCatchingPanic(drillCtx, ctx) {
+	switch {
+	case r.startUnseen():
+		r.end(store.VerdictAborted, "not run: its start reached only the spool, not the store, so another runner could have started the same drill")
+		r.rollbackIs(store.RollbackNotNeeded, "")
+	case r.drillCatchingPanic(drillCtx, ctx):
 		r.rollbackCatchingPanic()
-	} else {
+	default:
 		r.rollbackIs(store.RollbackNotNeeded, "")
 	}
 	stopHeartbeat()
@@ -179,6 +197,13 @@ func (r *run) startRecord() store.Run {
 }
 
 var errDrillTimeout = errors.New("drill timeout reached")
+
+// startUnseen tells whether a run that must be seen by other runners
+// before it starts (OnlyIfStartStored) has its start only in the spool.
+func (r *run) startUnseen() bool {
+	spool, ok := r.opts.Store.(SpoolReporter)
+	return r.opts.OnlyIfStartStored && ok && spool.Spooled(r.sc.Name)
+}
 
 // drillCatchingPanic runs drill and turns a panic into a failed run, so
 // that the run is recorded and rollback still runs rather than the process
@@ -231,7 +256,11 @@ func (r *run) drill(ctx, parent context.Context) bool {
 		if !r.clockStart().IsZero() {
 			return
 		}
-		r.update(func(run *store.Run) { run.ClockStart = r.clock.Now() })
+		clockStart := r.clock.Now()
+		r.update(func(run *store.Run) { run.ClockStart = clockStart })
+		// Recorded now, not only at the end: a run whose runner dies says
+		// that it touched the system.
+		r.recorder.add(func(ctx context.Context) error { return r.opts.Store.StartClock(ctx, r.result.ID, clockStart) })
 		r.emit(store.Event{Type: store.EventClockStart})
 		if sc.Guard != nil {
 			guardDone.Go(func() { r.guard(guardCtx, cancelPhase) })
@@ -416,11 +445,17 @@ func (r *run) record(write func(ctx context.Context) error) {
 	}
 }
 
+// setStoreErr keeps the first store error, and the first lost event's
+// too: a heartbeat that failed first must not hide that the record is
+// incomplete.
 func (r *run) setStoreErr(err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.storeErr == nil {
+	switch {
+	case r.storeErr == nil:
 		r.storeErr = err
+	case errors.Is(err, store.ErrNotRecorded) && !errors.Is(r.storeErr, store.ErrNotRecorded):
+		r.storeErr = errors.Join(r.storeErr, err)
 	}
 }
 

@@ -3,6 +3,7 @@ package runner
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -200,8 +201,16 @@ func (s *Scheduler) ScheduledScenarios() []reports.ScheduledScenario {
 // rollback runs) and waits for them and their notifications, at most
 // until ctx ends.
 func (s *Scheduler) Shutdown(ctx context.Context) error {
+	return s.shutdown(ctx, errSchedulerShutdown)
+}
+
+// errSchedulerShutdown is why Shutdown interrupts the drills under way.
+var errSchedulerShutdown = errors.New("the scheduler shut down")
+
+// shutdown is Shutdown with the cause that interrupted drills name.
+func (s *Scheduler) shutdown(ctx context.Context, cause error) error {
 	s.stopHousekeeping()
-	s.drills.stop()
+	s.drills.stop(cause)
 	_ = s.scheduler.Shutdown()
 	done := make(chan struct{})
 	go func() { s.drills.running.Wait(); close(done) }()
@@ -302,7 +311,7 @@ func (s *Scheduler) gameDay(gd *scenarios.GameDay) {
 
 // runOptions are what every run the scheduler starts gets.
 func (s *Scheduler) runOptions() Options {
-	return Options{Store: s.opts.Store, Observe: s.observe, Clock: s.opts.RunClock, Identity: s.opts.Identity}
+	return Options{Store: s.opts.Store, Observe: s.observe, Clock: s.opts.RunClock, Identity: s.opts.Identity, OnlyIfStartStored: true}
 }
 
 // claim records in the store that this runner takes the job's tick, and

@@ -83,7 +83,8 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), opts.ShutdownTimeout)
 	defer cancel()
 	_ = server.Shutdown(shutdownCtx)
-	if err := current.Load().Shutdown(shutdownCtx); err != nil {
+	// The drills under way end with ctx's cause: "received SIGTERM".
+	if err := current.Load().shutdown(shutdownCtx, context.Cause(ctx)); err != nil {
 		return fmt.Errorf("%w: %w", ErrDrillsOutlivedShutdown, err)
 	}
 	return nil

@@ -1,8 +1,10 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +25,11 @@ func (r *run) step(ctx context.Context, step *scenarios.Step, round int) store.S
 // runStep runs a step and records it, unless discardIfCancelled is set and
 // ctx ended meanwhile (a guard check cut short by the recovery it guards
 // is no failure). It also returns when the deciding attempt started.
+//
+// A step is recorded as running when it starts, so that a runner that dies
+// leaves the step it died in; its sequence number is taken then. A step
+// that may be discarded (the guard's) is recorded only when it ends, and
+// numbered then, so that no running row or gap is left behind for it.
 func (r *run) runStep(ctx context.Context, step *scenarios.Step, round int, discardIfCancelled bool) (store.Step, time.Time) {
 	r.emit(store.Event{Type: store.EventStepStart, Phase: step.Phase, Step: &store.Step{
 		RunID: r.result.ID, Phase: step.Phase, Name: step.Name, Kind: step.Kind.Name(), Round: round,
@@ -40,9 +47,19 @@ func (r *run) runStep(ctx context.Context, step *scenarios.Step, round int, disc
 		r.env.ReleaseIdle()
 	}
 	started := r.clock.Now()
+	seq := 0
+	if !discardIfCancelled {
+		seq = r.nextSeq()
+		running := store.Step{RunID: r.result.ID, Seq: seq, Phase: step.Phase, Name: step.Name, Kind: step.Kind.Name(),
+			Round: round, StartedAt: started, Running: true}
+		r.recorder.add(func(ctx context.Context) error { return r.opts.Store.StartStep(ctx, running) })
+	}
 	outcome := r.execute(ctx, step, results, started)
 	if discardIfCancelled && ctx.Err() != nil {
 		return store.Step{Name: step.Name}, time.Time{}
+	}
+	if seq == 0 {
+		seq = r.nextSeq()
 	}
 	done := store.Step{
 		RunID: r.result.ID, Phase: step.Phase, Name: step.Name, Kind: step.Kind.Name(), Round: round,
@@ -53,12 +70,15 @@ func (r *run) runStep(ctx context.Context, step *scenarios.Step, round int, disc
 		done.StartedAt = started
 	}
 
+	done.Seq = seq
 	r.mu.Lock()
 	if !step.Phase.Polled() {
 		r.results[step.Name] = outcome.Result
 	}
-	done.Seq = len(r.result.Steps) + 1
-	r.result.Steps = append(r.result.Steps, done)
+	// Kept in sequence order, as the store returns them: a guard check
+	// numbered at its end may end before the step numbered at its start.
+	at, _ := slices.BinarySearchFunc(r.result.Steps, done.Seq, func(s store.Step, seq int) int { return cmp.Compare(s.Seq, seq) })
+	r.result.Steps = slices.Insert(r.result.Steps, at, done)
 	r.mu.Unlock()
 
 	r.recorder.add(func(ctx context.Context) error { return r.opts.Store.RecordStep(ctx, done) })
@@ -105,4 +125,12 @@ func resultJSON(v cty.Value) string {
 		content, _ = json.Marshal(map[string]string{"error": "result not storable: " + err.Error()})
 	}
 	return string(content)
+}
+
+// nextSeq numbers a step of the run.
+func (r *run) nextSeq() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lastSeq++
+	return r.lastSeq
 }

@@ -2,8 +2,12 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -142,5 +146,89 @@ func TestHangingStoreDoesNotInflateRTO(t *testing.T) {
 	}
 	if stored.Verdict != store.VerdictMet || len(steps) != 3 || stored.RTO == nil || *stored.RTO != *result.RTO {
 		t.Errorf("stored run %s with %d steps and RTO %v, want met, 3 steps, RTO %s", stored.Verdict, len(steps), stored.RTO, *result.RTO)
+	}
+}
+
+// A run whose events reach neither the store nor the spool says so: its
+// store error is store.ErrNotRecorded, which `redrill run` exits 3 for.
+func TestRunLostEvenToTheSpoolIsReportedNotRecorded(t *testing.T) {
+	direct := pgtest.NewDatabase(t)
+	u, err := url.Parse(direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := startProxy(t, u.Host)
+	viaProxy := *u
+	viaProxy.Host = proxy.listener.Addr().String()
+	spool := filepath.Join(t.TempDir(), "spool")
+	history, err := store.Open(context.Background(), viaProxy.String(), store.Options{SpoolDir: spool, WriteTimeout: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The spool folder becomes a file: no spool can be created in it.
+	if err := os.Remove(spool); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(spool, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	set, diags := scenarios.LoadSources(map[string][]byte{"lost.hcl": []byte(`scenario "lost" {
+		recover {
+			step "one" {
+				command { run = ["true"] }
+			}
+		}
+	}`)}, scenarios.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	result := Run(context.Background(), set, set.Scenarios[0], Options{Store: history, Observe: func(e store.Event) {
+		if e.Type == store.EventClockStart {
+			proxy.freeze()
+		}
+	}})
+	proxy.thaw()
+	history.Close()
+	if !errors.Is(result.StoreError, store.ErrNotRecorded) {
+		t.Fatalf("store error %v, want store.ErrNotRecorded", result.StoreError)
+	}
+}
+
+// A scheduled drill whose start reaches only the spool touches nothing:
+// other runners cannot see it running, and one of them could start the
+// same drill at once.
+func TestScheduledDrillDoesNotRunUnseen(t *testing.T) {
+	direct := pgtest.NewDatabase(t)
+	u, err := url.Parse(direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := startProxy(t, u.Host)
+	viaProxy := *u
+	viaProxy.Host = proxy.listener.Addr().String()
+	history, err := store.Open(context.Background(), viaProxy.String(), store.Options{SpoolDir: t.TempDir(), WriteTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer history.Close()
+	dir := t.TempDir()
+	set, diags := scenarios.LoadSources(map[string][]byte{"unseen.hcl": []byte(`scenario "unseen" {
+		recover {
+			step "touch" {
+				command { run = ["touch", "` + dir + `/touched"] }
+			}
+		}
+	}`)}, scenarios.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	proxy.freeze()
+	result := Run(context.Background(), set, set.Scenarios[0], Options{Store: history, OnlyIfStartStored: true})
+	proxy.thaw()
+	if _, err := os.Stat(filepath.Join(dir, "touched")); err == nil {
+		t.Error("the drill ran though no other runner could see it")
+	}
+	if result.Verdict != store.VerdictAborted || !strings.Contains(result.Reason, "reached only the spool") || result.Rollback != store.RollbackNotNeeded {
+		t.Errorf("verdict %s (%s), rollback %s: want aborted, its start only in the spool, rollback not needed", result.Verdict, result.Reason, result.Rollback)
 	}
 }

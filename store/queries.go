@@ -151,16 +151,17 @@ func (s *sqlStore) Run(ctx context.Context, id string) (Run, []Step, error) {
 		Passed          bool    `db:"passed"`
 		Message         string  `db:"message"`
 		Result          string  `db:"result"`
+		Running         bool    `db:"running"`
 	}
 	if err := s.db.SelectContext(ctx, &stepRows, s.db.Rebind(`SELECT run_id, seq, phase, name, kind, round, started_at,
-		duration_seconds, attempts, passed, message, result FROM steps WHERE run_id = ? ORDER BY seq`), id); err != nil {
+		duration_seconds, attempts, passed, message, result, running FROM steps WHERE run_id = ? ORDER BY seq`), id); err != nil {
 		return Run{}, nil, fmt.Errorf("read steps of run %s: %w", id, err)
 	}
 	steps := make([]Step, len(stepRows))
 	for i, r := range stepRows {
 		steps[i] = Step{RunID: r.RunID, Seq: r.Seq, Phase: phase.Phase(r.Phase), Name: r.Name, Kind: r.Kind, Round: r.Round,
 			StartedAt: fromMicros(r.StartedAt), Duration: time.Duration(r.DurationSeconds * float64(time.Second)),
-			Attempts: r.Attempts, Passed: r.Passed, Message: r.Message, Result: r.Result}
+			Attempts: r.Attempts, Passed: r.Passed, Message: r.Message, Result: r.Result, Running: r.Running}
 	}
 	return run, steps, nil
 }

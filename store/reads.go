@@ -51,3 +51,13 @@ func (r readPooled) RunTotals(ctx context.Context) ([]RunTotal, error) { return 
 
 // Close closes the readers, then the store and its writer.
 func (r readPooled) Close() error { return errors.Join(r.reads.Close(), r.Store.Close()) }
+
+// The scheduler finds Spooled on any store Open returns.
+var _ interface{ Spooled(scenario string) bool } = readPooled{}
+
+// Spooled passes on whether the wrapped store's spool holds events of a
+// scenario's runs: the scheduler asks before it starts a drill.
+func (r readPooled) Spooled(scenario string) bool {
+	spool, ok := r.Store.(interface{ Spooled(scenario string) bool })
+	return ok && spool.Spooled(scenario)
+}

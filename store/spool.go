@@ -18,10 +18,12 @@ import (
 
 // spooled writes to the store while it answers; when a write fails, that
 // event and every later one go to a local append-only file (fsync'ed), so a
-// drill goes on and loses nothing. The file is replayed in order when the
-// store is back: at Flush (the end of a run) or at the next Open. Every
-// event is idempotent (runs and steps are keyed by id and sequence), so a
-// replay interrupted halfway and repeated writes nothing twice.
+// drill goes on and loses nothing. The file is replayed in order as soon as
+// the store answers again: a background probe pings it with backoff (a
+// heartbeat that gets through wakes it at once) and replays on the first
+// success; Flush (the end of a run, a claim) and the next Open replay too.
+// Every event is idempotent (runs and steps are keyed by id and sequence),
+// so a replay interrupted halfway and repeated writes nothing twice.
 type spooled struct {
 	backend Store
 	dir     string
@@ -38,15 +40,42 @@ type spooled struct {
 	file     *os.File // this process's spool, locked while open
 	fileName string
 	reason   error
+	// scenarioOf names the scenario of each run started and not yet
+	// finished, and spooledScenarios counts the events of each scenario
+	// in the spool: Spooled answers from them.
+	scenarioOf       map[string]string
+	spooledScenarios map[string]int
+
+	// probing is set while the probe runs; wake hurries it, closing
+	// stops it.
+	probing bool
+	wake    chan struct{}
+	closing chan struct{}
+	probe   sync.WaitGroup
+}
+
+// Backoff of the probe that replays the spool once the store is back.
+const (
+	probeFirst = 100 * time.Millisecond
+	probeMax   = 5 * time.Second
+	// probeTimeout bounds a ping: a store that takes longer is not back.
+	probeTimeout = time.Second
+)
+
+// pinger is a backend that can tell cheaply whether it answers.
+type pinger interface {
+	Ping(ctx context.Context) error
 }
 
 // event is one write kept in the spool.
 type event struct {
-	Op     string  `json:"op"` // start, step or finish
+	Op     string  `json:"op"` // start, clock, step_start, step or finish
 	Run    *Run    `json:"run,omitempty"`
 	Step   *Step   `json:"step,omitempty"`
 	RunID  string  `json:"run_id,omitempty"`
 	Finish *Finish `json:"finish,omitempty"`
+	// At is when the clock started (clock).
+	At *time.Time `json:"at,omitempty"`
 }
 
 // newSpooled spools the writes to backend in opts.SpoolDir; opts are
@@ -56,7 +85,9 @@ func newSpooled(backend Store, opts Options) (*spooled, error) {
 		return nil, fmt.Errorf("create spool folder: %w", err)
 	}
 	return &spooled{backend: backend, dir: opts.SpoolDir, writeTimeout: opts.WriteTimeout,
-		host: opts.Host, pid: opts.PID, now: opts.Now}, nil
+		host: opts.Host, pid: opts.PID, now: opts.Now,
+		scenarioOf: map[string]string{}, spooledScenarios: map[string]int{},
+		wake: make(chan struct{}, 1), closing: make(chan struct{})}, nil
 }
 
 // within runs a store call for at most limit. A server that stopped
@@ -77,23 +108,58 @@ func within(ctx context.Context, limit time.Duration, call func(context.Context)
 }
 
 func (s *spooled) StartRun(ctx context.Context, run Run) error {
+	s.mu.Lock()
+	s.scenarioOf[run.ID] = run.Scenario
+	s.mu.Unlock()
 	return s.write(ctx, event{Op: "start", Run: &run})
+}
+
+func (s *spooled) StartClock(ctx context.Context, runID string, at time.Time) error {
+	return s.write(ctx, event{Op: "clock", RunID: runID, At: &at})
+}
+
+func (s *spooled) StartStep(ctx context.Context, step Step) error {
+	return s.write(ctx, event{Op: "step_start", Step: &step})
 }
 
 func (s *spooled) RecordStep(ctx context.Context, step Step) error {
 	return s.write(ctx, event{Op: "step", Step: &step})
 }
 
+// FinishRun, replayed from the spool, wins over an interrupted mark that
+// another runner made meanwhile: the runner's verdict is what happened,
+// "interrupted" only what its silence suggested. The probe makes that
+// rare: it replays the finish within moments of the store answering.
 func (s *spooled) FinishRun(ctx context.Context, runID string, finish Finish) error {
+	defer func() {
+		s.mu.Lock()
+		delete(s.scenarioOf, runID) // the run's last event
+		s.mu.Unlock()
+	}()
 	return s.write(ctx, event{Op: "finish", RunID: runID, Finish: &finish})
 }
 
 // Heartbeat goes straight to the store, even while events are spooled: if
-// the store is back, other runners must still see the run alive. A run
-// whose start is still in the spool has no row to update yet; that is
-// harmless.
+// the store is back, other runners must still see the run alive, and the
+// spool is replayed at once. A run whose start is still in the spool has
+// no row to update yet; that is harmless.
 func (s *spooled) Heartbeat(ctx context.Context, runID string, at time.Time) error {
-	return within(ctx, s.writeTimeout, func(ctx context.Context) error { return s.backend.Heartbeat(ctx, runID, at) })
+	err := within(ctx, s.writeTimeout, func(ctx context.Context) error { return s.backend.Heartbeat(ctx, runID, at) })
+	if err == nil {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	return err
+}
+
+// Spooled tells whether this process's spool holds events of a run of
+// scenario that the store has not seen: other runners cannot see that run.
+func (s *spooled) Spooled(scenario string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.spooledScenarios[scenario] > 0
 }
 
 func (s *spooled) write(ctx context.Context, e event) error {
@@ -106,8 +172,83 @@ func (s *spooled) write(ctx context.Context, e event) error {
 		}
 		// Later events must follow this one, so they are spooled too.
 		s.spooling, s.reason = true, err
+		s.startProbe()
 	}
-	return s.append(e)
+	if err := s.append(e); err != nil {
+		return fmt.Errorf("%w: %w", ErrNotRecorded, err)
+	}
+	if scenario, ok := s.scenarioOf[e.runID()]; ok {
+		s.spooledScenarios[scenario]++
+	}
+	return nil
+}
+
+// runID is the run an event belongs to.
+func (e event) runID() string {
+	switch {
+	case e.Run != nil:
+		return e.Run.ID
+	case e.Step != nil:
+		return e.Step.RunID
+	}
+	return e.RunID
+}
+
+// startProbe starts the probe that replays the spool once the store
+// answers, unless it runs already; s.mu is held.
+func (s *spooled) startProbe() {
+	if s.probing {
+		return
+	}
+	select {
+	case <-s.closing:
+		return
+	default:
+	}
+	s.probing = true
+	s.probe.Go(s.replayWhenBack)
+}
+
+// replayWhenBack pings the store with backoff and replays the spool at the
+// first answer, until the spool is empty or the store closes.
+func (s *spooled) replayWhenBack() {
+	wait := probeFirst
+	for {
+		timer := time.NewTimer(wait)
+		select {
+		case <-s.closing:
+			timer.Stop()
+			s.mu.Lock()
+			s.probing = false
+			s.mu.Unlock()
+			return
+		case <-s.wake:
+			timer.Stop()
+		case <-timer.C:
+		}
+		if s.ping() == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			err := s.Flush(ctx)
+			cancel()
+			s.mu.Lock()
+			if err == nil && !s.spooling {
+				s.probing = false
+				s.mu.Unlock()
+				return
+			}
+			s.mu.Unlock()
+		}
+		wait = min(2*wait, probeMax)
+	}
+}
+
+// ping asks the store whether it answers, within probeTimeout.
+func (s *spooled) ping() error {
+	p, ok := s.backend.(pinger)
+	if !ok {
+		return nil // Flush finds out
+	}
+	return within(context.Background(), probeTimeout, p.Ping)
 }
 
 // append adds an event to this process's spool file and syncs it.
@@ -187,6 +328,7 @@ func (s *spooled) Flush(ctx context.Context) error {
 	err := os.Remove(s.fileName)
 	s.file.Close()
 	s.file, s.fileName, s.spooling, s.reason = nil, "", false, nil
+	clear(s.spooledScenarios)
 	return err
 }
 
@@ -263,6 +405,10 @@ func (s *spooled) apply(ctx context.Context, e event) error {
 		switch {
 		case e.Op == "start" && e.Run != nil:
 			return s.backend.StartRun(ctx, *e.Run)
+		case e.Op == "clock" && e.At != nil:
+			return s.backend.StartClock(ctx, e.RunID, *e.At)
+		case e.Op == "step_start" && e.Step != nil:
+			return s.backend.StartStep(ctx, *e.Step)
 		case e.Op == "step" && e.Step != nil:
 			return s.backend.RecordStep(ctx, *e.Step)
 		case e.Op == "finish" && e.Finish != nil:
@@ -299,8 +445,14 @@ func (s *spooled) RunTotals(ctx context.Context) ([]RunTotal, error) { return s.
 
 // Claim is never spooled: a runner that cannot reach the store cannot know
 // whether another runner took the tick, so it must not run it. A store
-// that does not answer in time is such a store.
+// that does not answer in time is such a store. A claim first replays the
+// spool, and is refused while events remain in it: when a runner claims,
+// the store holds everything it did before, so no other runner takes one
+// of its runs for still running, or misses one that runs.
 func (s *spooled) Claim(ctx context.Context, scenario string, scheduledAt time.Time, owner string) (bool, error) {
+	if err := s.Flush(ctx); err != nil {
+		return false, fmt.Errorf("claim %s at %s: this runner's earlier events are not in the store yet: %w", scenario, scheduledAt.Format(time.RFC3339), err)
+	}
 	var won bool
 	err := within(ctx, s.writeTimeout, func(ctx context.Context) error {
 		var err error
@@ -317,6 +469,14 @@ func (s *spooled) Where() string { return s.backend.Where() }
 // Close tries a last flush; what cannot be written stays in the spool for
 // the next Open.
 func (s *spooled) Close() error {
+	s.mu.Lock()
+	select {
+	case <-s.closing:
+	default:
+		close(s.closing)
+	}
+	s.mu.Unlock()
+	s.probe.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	flushErr := s.Flush(ctx)

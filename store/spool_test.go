@@ -318,3 +318,52 @@ func TestSpoolKeepsRunMetadata(t *testing.T) {
 		})
 	}
 }
+
+// Once the store answers again, the spool reaches it within moments,
+// without waiting for a Flush; until then, this runner claims nothing.
+func TestSpoolIsReplayedOnceTheStoreAnswers(t *testing.T) {
+	for _, o := range outages {
+		t.Run(o.name, func(t *testing.T) {
+			ctx := context.Background()
+			through, direct, down, up := o.setUp(t)
+			spoolDir := t.TempDir()
+			s, err := Open(ctx, through, Options{SpoolDir: spoolDir, WriteTimeout: 300 * time.Millisecond})
+			mustDo(t, err)
+			defer s.Close()
+			spool := s.(interface{ Spooled(string) bool })
+
+			down()
+			mustDo(t, s.StartRun(ctx, newRun("run-1", "orders", base)))
+			mustDo(t, s.FinishRun(ctx, "run-1", Finish{EndedAt: base.Add(time.Minute), Verdict: VerdictMet}))
+			if !spool.Spooled("orders") || spool.Spooled("billing") {
+				t.Errorf("Spooled(orders) %v, Spooled(billing) %v: want only orders", spool.Spooled("orders"), spool.Spooled("billing"))
+			}
+			if won, err := s.Claim(ctx, "orders", base.Add(time.Hour), "me"); won || err == nil || !strings.Contains(err.Error(), "earlier events are not in the store yet") {
+				t.Errorf("claim while the spool cannot be replayed: won %v, %v; want refused", won, err)
+			}
+
+			up()
+			check := open(t, direct, base)
+			deadline := time.Now().Add(3 * time.Second)
+			for {
+				run, _, err := check.Run(ctx, "run-1")
+				if err == nil && run.Verdict == VerdictMet {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("3 s after the store came back the run is %+v (%v): the spool was not replayed", run, err)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if spool.Spooled("orders") {
+				t.Error("Spooled(orders) after the replay")
+			}
+			if files := spoolFiles(t, spoolDir); len(files) != 0 {
+				t.Errorf("spool not removed after replay: %v", files)
+			}
+			if won, err := s.Claim(ctx, "orders", base.Add(time.Hour), "me"); !won || err != nil {
+				t.Errorf("claim once the store is back: won %v, %v", won, err)
+			}
+		})
+	}
+}

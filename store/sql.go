@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/redrill/redrill/scenarios/phase"
 )
 
 // sqlStore is the history in PostgreSQL or SQLite; the SQL is the same for
@@ -28,6 +30,9 @@ type sqlStore struct {
 
 func (s *sqlStore) Where() string { return s.where }
 func (s *sqlStore) Close() error  { return s.db.Close() }
+
+// Ping tells whether the database answers.
+func (s *sqlStore) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // Flush has nothing to do: every write went straight to the database.
 func (s *sqlStore) Flush(context.Context) error { return nil }
@@ -64,10 +69,40 @@ func (s *sqlStore) StartRun(ctx context.Context, run Run) error {
 	return nil
 }
 
-const insertStep = `INSERT INTO steps (run_id, seq, phase, name, kind, round, started_at, duration_seconds,
-	attempts, passed, message, result)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+const startClock = `UPDATE runs SET clock_start = ? WHERE id = ? AND clock_start IS NULL`
+
+func (s *sqlStore) StartClock(ctx context.Context, runID string, at time.Time) error {
+	if _, err := s.db.ExecContext(ctx, s.db.Rebind(startClock), micros(at), runID); err != nil {
+		return fmt.Errorf("record clock start of run %s: %w", runID, err)
+	}
+	return nil
+}
+
+// insertRunningStep writes a step as it starts; a replay after the step
+// ended finds its row and leaves it.
+const insertRunningStep = `INSERT INTO steps (run_id, seq, phase, name, kind, round, started_at, duration_seconds,
+	attempts, passed, message, result, running)
+VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, FALSE, '', '', TRUE)
 ON CONFLICT (run_id, seq) DO NOTHING`
+
+func (s *sqlStore) StartStep(ctx context.Context, step Step) error {
+	_, err := s.db.ExecContext(ctx, s.db.Rebind(insertRunningStep),
+		step.RunID, step.Seq, string(step.Phase), text(step.Name), step.Kind, step.Round, micros(step.StartedAt))
+	if err != nil {
+		return fmt.Errorf("record start of step %q of run %s: %w", step.Name, step.RunID, err)
+	}
+	return nil
+}
+
+// insertStep writes a finished step, or completes the row its start
+// wrote; a finished row is never written again.
+const insertStep = `INSERT INTO steps (run_id, seq, phase, name, kind, round, started_at, duration_seconds,
+	attempts, passed, message, result, running)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE)
+ON CONFLICT (run_id, seq) DO UPDATE SET started_at = excluded.started_at, duration_seconds = excluded.duration_seconds,
+	attempts = excluded.attempts, passed = excluded.passed, message = excluded.message, result = excluded.result,
+	running = FALSE
+WHERE steps.running`
 
 func (s *sqlStore) RecordStep(ctx context.Context, step Step) error {
 	_, err := s.db.ExecContext(ctx, s.db.Rebind(insertStep),
@@ -101,28 +136,44 @@ func (s *sqlStore) Heartbeat(ctx context.Context, runID string, at time.Time) er
 
 func (s *sqlStore) MarkInterrupted(ctx context.Context, staleBefore time.Time) (int, error) {
 	var running []struct {
-		ID          string `db:"id"`
-		Host        string `db:"host"`
-		PID         int    `db:"pid"`
-		HeartbeatAt int64  `db:"heartbeat_at"`
+		ID          string        `db:"id"`
+		Host        string        `db:"host"`
+		PID         int           `db:"pid"`
+		HeartbeatAt int64         `db:"heartbeat_at"`
+		ClockStart  sql.NullInt64 `db:"clock_start"`
+		Plan        string        `db:"plan"`
 	}
-	if err := s.db.SelectContext(ctx, &running, s.db.Rebind(`SELECT id, host, pid, heartbeat_at FROM runs WHERE status = ?`), StatusRunning); err != nil {
+	if err := s.db.SelectContext(ctx, &running, s.db.Rebind(`SELECT id, host, pid, heartbeat_at, clock_start, plan FROM runs WHERE status = ?`), StatusRunning); err != nil {
 		return 0, err
 	}
 	marked := 0
 	for _, r := range running {
-		var reason string
+		var gone string
 		switch {
 		case r.Host == s.host && r.PID != s.pid && !processAlive(r.PID):
-			reason = fmt.Sprintf("the runner (process %d on %s) stopped without finishing the run", r.PID, r.Host)
+			gone = fmt.Sprintf("the runner (process %d on %s) stopped without finishing the run", r.PID, r.Host)
+		case r.Host == s.host && r.PID == s.pid:
+			// This process is alive, so its runs are: a run whose
+			// heartbeats fail is not dead, and its end is written or
+			// spooled.
+			continue
 		case r.HeartbeatAt < micros(staleBefore):
-			reason = fmt.Sprintf("the runner on %s stopped sending heartbeats at %s", r.Host, fromMicros(r.HeartbeatAt).Format(time.RFC3339))
+			gone = fmt.Sprintf("the runner on %s stopped sending heartbeats at %s", r.Host, fromMicros(r.HeartbeatAt).Format(time.RFC3339))
 		default:
 			continue
 		}
+		left, err := s.leftBehind(ctx, r.ID)
+		if err != nil {
+			return marked, fmt.Errorf("mark run %s interrupted: %w", r.ID, err)
+		}
+		plan, _ := fromJSONList[PlanStep](r.Plan) // an unreadable plan reads as none
+		reason, rollback := interruptedReason(gone, left.running, r.ClockStart.Valid, plan)
+		// The last thing known of the run, so that it never ends before a
+		// step it recorded.
+		endedAt := max(r.HeartbeatAt, r.ClockStart.Int64, left.lastActivity.Int64)
 		// The condition on status keeps a run that finished meanwhile.
-		result, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE runs SET status = ?, verdict = ?, reason = ?, ended_at = heartbeat_at WHERE id = ? AND status = ?`),
-			StatusFinished, VerdictInterrupted, reason, r.ID, StatusRunning)
+		result, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE runs SET status = ?, verdict = ?, reason = ?, rollback = ?, ended_at = ? WHERE id = ? AND status = ?`),
+			StatusFinished, VerdictInterrupted, text(reason), rollback, endedAt, r.ID, StatusRunning)
 		if err != nil {
 			return marked, fmt.Errorf("mark run %s interrupted: %w", r.ID, err)
 		}
@@ -131,6 +182,69 @@ func (s *sqlStore) MarkInterrupted(ctx context.Context, staleBefore time.Time) (
 		}
 	}
 	return marked, nil
+}
+
+// leftBehind is what a run's steps say of where its runner stopped.
+type leftBehind struct {
+	// running are the steps that started and never ended.
+	running []Step
+	// lastActivity is the latest start or end of a step; null without
+	// steps.
+	lastActivity sql.NullInt64
+}
+
+const (
+	runningStepsOf = `SELECT phase, name, kind, round, started_at FROM steps WHERE run_id = ? AND running ORDER BY seq`
+	lastActivityOf = `SELECT MAX(started_at + CAST(duration_seconds * 1000000 AS BIGINT)) FROM steps WHERE run_id = ?`
+)
+
+func (s *sqlStore) leftBehind(ctx context.Context, runID string) (leftBehind, error) {
+	var left leftBehind
+	var rows []struct {
+		Phase     string `db:"phase"`
+		Name      string `db:"name"`
+		Kind      string `db:"kind"`
+		Round     int    `db:"round"`
+		StartedAt int64  `db:"started_at"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(runningStepsOf), runID); err != nil {
+		return left, fmt.Errorf("read its running steps: %w", err)
+	}
+	for _, row := range rows {
+		left.running = append(left.running, Step{RunID: runID, Phase: phase.Phase(row.Phase), Name: row.Name, Kind: row.Kind,
+			Round: row.Round, StartedAt: fromMicros(row.StartedAt), Running: true})
+	}
+	if err := s.db.GetContext(ctx, &left.lastActivity, s.db.Rebind(lastActivityOf), runID); err != nil {
+		return left, fmt.Errorf("read its last step: %w", err)
+	}
+	return left, nil
+}
+
+// interruptedReason says why a run whose runner is gone ended, in which
+// steps, and how its rollback went. Once the clock started the system was
+// touched and the drill never finished: whether its rollback did not run,
+// did not complete or does not exist, the system may be left disrupted, so
+// rollback is RollbackSkipped.
+func interruptedReason(gone string, running []Step, touched bool, plan []PlanStep) (reason, rollback string) {
+	reason = gone
+	var inRollback bool
+	for _, step := range running {
+		reason += fmt.Sprintf(", during %s step %q (started %s)", step.Phase, step.Name, step.StartedAt.Format(time.RFC3339))
+		inRollback = inRollback || step.Phase == phase.Rollback
+	}
+	hasRollback := len(plan) == 0 // a run recorded without its plan may have one
+	for _, step := range plan {
+		hasRollback = hasRollback || step.Phase == phase.Rollback
+	}
+	switch {
+	case !touched:
+		return reason, RollbackNotNeeded
+	case !hasRollback:
+		return reason + "; the scenario has no rollback steps: the system may be left disrupted", RollbackSkipped
+	case inRollback:
+		return reason + "; rollback did not complete: the system may be left disrupted", RollbackSkipped
+	}
+	return reason + "; rollback never ran: the system may be left disrupted", RollbackSkipped
 }
 
 // processAlive reports whether a process of this host exists.

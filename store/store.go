@@ -125,7 +125,8 @@ const (
 	// disrupted.
 	RollbackFailed = "failed"
 	// RollbackSkipped: a second interrupt skipped the rollback, or its
-	// runner died before it; the system may be left disrupted.
+	// runner died after the clock started, before or during rollback (or
+	// in a scenario without one); the system may be left disrupted.
 	RollbackSkipped = "skipped"
 )
 
@@ -154,6 +155,10 @@ type Step struct {
 	// Result is the check's result as JSON, bounded and with secrets
 	// already redacted by the checks package.
 	Result string
+	// Running says the step started and has not ended: it is under way,
+	// or its runner died during it. Only StartedAt and what names the
+	// step are set.
+	Running bool
 }
 
 // RunQuery selects runs, newest first.
@@ -191,6 +196,12 @@ type RunTotal struct {
 type Recorder interface {
 	// StartRun records a run as running, before its first step.
 	StartRun(ctx context.Context, run Run) error
+	// StartClock records that the run's recovery clock started at at, so
+	// that a run whose runner dies says it touched the system.
+	StartClock(ctx context.Context, runID string, at time.Time) error
+	// StartStep records a step as running when it starts; RecordStep of
+	// the same (RunID, Seq) completes it. Either may be written twice.
+	StartStep(ctx context.Context, step Step) error
 	// RecordStep records one finished step.
 	RecordStep(ctx context.Context, step Step) error
 	// FinishRun records the end of a run and its verdict.
@@ -244,6 +255,10 @@ type Store interface {
 
 // ErrNotFound is returned for a run that does not exist.
 var ErrNotFound = errors.New("run not found")
+
+// ErrNotRecorded is wrapped by a write that reached neither the store nor
+// the spool: the event is lost, unlike one kept in the spool for later.
+var ErrNotRecorded = errors.New("not recorded, not even in the spool")
 
 // HeartbeatInterval is how often a runner renews the heartbeat of its
 // running runs; a run whose heartbeat is StaleAfter old is interrupted.

@@ -17,9 +17,12 @@ import (
 
 // Exit codes, as documented in the README.
 const (
-	exitMet         = 0
-	exitNotMet      = 1
-	exitInvalid     = 2
+	exitMet     = 0
+	exitNotMet  = 1
+	exitInvalid = 2
+	// exitNotRecorded: a run could not be recorded, not even in the
+	// spool; whatever its verdict, the history lacks it.
+	exitNotRecorded = 3
 	exitInterrupted = 130
 )
 

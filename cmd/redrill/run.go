@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -34,7 +35,8 @@ func newRunCommand() *cobra.Command {
 		Long: `Run executes the scenarios of PATH one after another (or those named with
 --scenario), prints each phase and step as it happens, and records every run
 in the store. Exit code 0 when every drill met its objectives, 1 when one did
-not, 2 on invalid input (nothing runs), 130 when interrupted. The first
+not, 2 on invalid input (nothing runs), 3 when a run could not be recorded
+(not even in the spool), 130 when interrupted. The first
 SIGINT or SIGTERM cancels the running step and runs rollback; a second one
 skips rollback.`,
 		Args: cobra.ExactArgs(1),
@@ -106,14 +108,17 @@ func writeRunOutputs(cmd *cobra.Command, opts runOptions, records []store.Record
 	return nil
 }
 
-// exitCodeOf is the exit code of runs: 130 when interrupted, 1 when one
-// did not meet its objectives or left its rollback failed, else 0.
+// exitCodeOf is the exit code of runs: 130 when interrupted, 3 when one
+// could not be recorded (not even in the spool), 1 when one did not meet
+// its objectives or left its rollback failed, else 0.
 func exitCodeOf(results []runner.Result, interrupted bool) error {
 	code := exitMet
 	for _, r := range results {
 		switch {
 		case r.Verdict == store.VerdictInterrupted:
 			code = exitInterrupted
+		case errors.Is(r.StoreError, store.ErrNotRecorded) && code != exitInterrupted:
+			code = exitNotRecorded
 		case (r.Verdict != store.VerdictMet || r.LeftDisrupted()) && code == exitMet:
 			code = exitNotMet
 		}
@@ -146,10 +151,10 @@ func interruptContexts(cmd *cobra.Command) (drill, rollback context.Context, sto
 				count++
 				if count == 1 {
 					fmt.Fprintf(cmd.ErrOrStderr(), "\n%s: stopping the drill, then running rollback (again to skip rollback)\n", sig)
-					cancelDrill(fmt.Errorf("received %s", sig))
+					cancelDrill(receivedSignal(sig))
 				} else {
 					fmt.Fprintf(cmd.ErrOrStderr(), "\n%s: skipping rollback\n", sig)
-					cancelRollback(fmt.Errorf("received %s twice", sig))
+					cancelRollback(fmt.Errorf("%w twice", receivedSignal(sig)))
 				}
 			}
 		}

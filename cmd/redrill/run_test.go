@@ -170,8 +170,16 @@ func TestSignalRunsRollbackAndExits130(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(dir, "rolled-back")); err != nil {
 				t.Error("rollback did not run")
 			}
-			if run := storedVerdict(t, history); run.Verdict != store.VerdictInterrupted {
-				t.Errorf("stored verdict %q (%s), want interrupted", run.Verdict, run.Reason)
+			received := receivedSignal(sig).Error()
+			stored := storedVerdict(t, history)
+			if stored.Verdict != store.VerdictInterrupted || stored.Reason != "interrupted: "+received {
+				t.Errorf("stored verdict %q (%s), want interrupted: %s", stored.Verdict, stored.Reason, received)
+			}
+			// Each cause once: the step's message and what show prints.
+			code, stdout, _ := run(t, "show", stored.ID, "--store", history)
+			if code != 0 || !strings.Contains(stdout, "FAILED: sh killed: "+received+"\n") ||
+				strings.Count(stdout, received) != 2 || strings.Contains(stdout, "interrupted: interrupted") {
+				t.Errorf("show: exit %d, want the step killed by %s and the verdict, each cause once:\n%s", code, received, stdout)
 			}
 			waitUntilGone(t, dir, "step.pid", "child.pid")
 		})
@@ -199,16 +207,62 @@ func waitUntilGone(t *testing.T, dir string, pidFiles ...string) {
 
 func TestKilledRunnerLeavesAnInterruptedRun(t *testing.T) {
 	cmd, dir, history, _ := startLongDrill(t)
+	// Writes are queued off the drill's path: the kill comes once the
+	// running step is in the store, as it is milliseconds after it starts.
+	waitFor(t, func() bool {
+		s, err := store.Open(context.Background(), history, store.Options{SpoolDir: filepath.Join(filepath.Dir(history), "spool-check")})
+		if err != nil {
+			return false
+		}
+		defer s.Close()
+		runs, err := s.Runs(context.Background(), store.RunQuery{})
+		if err != nil || len(runs) != 1 {
+			return false
+		}
+		_, steps, err := s.Run(context.Background(), runs[0].ID)
+		return err == nil && len(steps) == 1 && steps[0].Running
+	})
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
 	// kill -9 leaves redrill no chance to stop its step: the reaper does.
 	waitUntilGone(t, dir, "step.pid", "child.pid")
-	run := storedVerdict(t, history)
-	if run.Verdict != store.VerdictInterrupted || !strings.Contains(run.Reason, "stopped without finishing") {
-		t.Errorf("after kill -9 the run is %q (%s), want interrupted", run.Verdict, run.Reason)
+	killed := storedVerdict(t, history)
+	if killed.Verdict != store.VerdictInterrupted || !strings.Contains(killed.Reason, "stopped without finishing") {
+		t.Errorf("after kill -9 the run is %q (%s), want interrupted", killed.Verdict, killed.Reason)
 	}
+	// What it leaves says what may be left disrupted.
+	if !strings.Contains(killed.Reason, `during recover step "restore"`) || !strings.Contains(killed.Reason, "rollback never ran") {
+		t.Errorf("reason %q does not name the running step and the rollback that never ran", killed.Reason)
+	}
+	if killed.ClockStart.IsZero() || killed.Rollback != store.RollbackSkipped {
+		t.Errorf("clock start %s, rollback %q: want the clock's start and rollback skipped", killed.ClockStart, killed.Rollback)
+	}
+	code, stdout, _ := run(t, "show", killed.ID, "--store", history)
+	for _, want := range []string{
+		`WARNING   stopped during recover step "restore"`,
+		`WARNING   rollback steps that never ran: "clean"`,
+		"NEVER ENDED: its runner stopped during it",
+	} {
+		if code != 0 || !strings.Contains(stdout, want) {
+			t.Errorf("show: exit %d, want %q in:\n%s", code, want, stdout)
+		}
+	}
+	if _, steps, err := openedRun(t, history, killed.ID); err != nil || len(steps) != 1 || steps[0].StartedAt.After(killed.EndedAt) {
+		t.Errorf("steps %+v (%v): want the restore, started before the run's end %s", steps, err, killed.EndedAt)
+	}
+}
+
+// openedRun reads one run of a history.
+func openedRun(t *testing.T, history, id string) (store.Run, []store.Step, error) {
+	t.Helper()
+	s, err := store.Open(context.Background(), history, store.Options{SpoolDir: filepath.Join(filepath.Dir(history), "spool-check")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	return s.Run(context.Background(), id)
 }
 
 func TestRunWritesJUnit(t *testing.T) {

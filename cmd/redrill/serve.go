@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 
 	"github.com/redrill/redrill/runner"
 	"github.com/redrill/redrill/scenarios"
@@ -100,8 +101,11 @@ func reloadSet(cmd *cobra.Command, path string, vars varFlags) func() (*scenario
 
 // serveSignals turns SIGHUP into a reload and the first SIGINT or SIGTERM
 // into the end of ctx; a second one exits at once, skipping rollback.
+//
+// ctx's cause names the signal: drills it interrupts say "interrupted:
+// received SIGTERM".
 func serveSignals(logger *slog.Logger) (ctx context.Context, reloads <-chan struct{}, stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancelCause(context.Background())
 	reload := make(chan struct{}, 1)
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
@@ -115,14 +119,26 @@ func serveSignals(logger *slog.Logger) (ctx context.Context, reloads <-chan stru
 				}
 			case ctx.Err() == nil:
 				logger.Info("stopping: running drills roll back first (signal again to exit at once)", "signal", sig.String())
-				cancel()
+				cancel(receivedSignal(sig))
 			default:
 				logger.Error("stopped at once: rollback of drills under way skipped", "signal", sig.String())
 				os.Exit(exitInterrupted)
 			}
 		}
 	}()
-	return ctx, reload, func() { signal.Stop(signals); cancel() }
+	return ctx, reload, func() { signal.Stop(signals); cancel(nil) }
+}
+
+// receivedSignal is the cause of a context a signal ended, named as people
+// send it: "received SIGTERM", not Go's "terminated".
+func receivedSignal(sig os.Signal) error {
+	name := sig.String()
+	if number, ok := sig.(syscall.Signal); ok {
+		if known := unix.SignalName(number); known != "" {
+			name = known
+		}
+	}
+	return fmt.Errorf("received %s", name)
 }
 
 // checkListen requires a token when the dashboard is reachable off this

@@ -321,3 +321,40 @@ func TestServeRefusesDeepNestingOnReload(t *testing.T) {
 		t.Errorf("serve after SIGTERM: %v\n%.3000s", err, logs.String())
 	}
 }
+
+// SIGTERM of serve interrupts the drills under way with a reason that
+// names the signal.
+func TestServeSIGTERMNamesTheSignal(t *testing.T) {
+	binary := redrillBinary(t)
+	dir := t.TempDir()
+	path := writeFile(t, dir, "long.hcl", strings.ReplaceAll(`scenario "long" {
+  schedule {
+    cron = "* * * * * *"
+  }
+  recover {
+    step "restore" {
+      command { run = ["sh", "-c", "touch {{dir}}/started; sleep 30"] }
+    }
+  }
+}
+`, "{{dir}}", dir))
+	history := filepath.Join(dir, "history.db")
+	serve := exec.Command(binary, "serve", path, "--store", history, "--listen", "127.0.0.1:0")
+	serve.Env = append(os.Environ(), "XDG_STATE_HOME="+dir)
+	logs := &lockedBuffer{}
+	serve.Stderr = logs
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = serve.Process.Kill() })
+	waitFor(t, func() bool { _, err := os.Stat(filepath.Join(dir, "started")); return err == nil })
+	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := serve.Wait(); err != nil {
+		t.Fatalf("serve after SIGTERM: %v\n%s", err, logs.String())
+	}
+	if run := storedVerdict(t, history); run.Verdict != store.VerdictInterrupted || run.Reason != "interrupted: received SIGTERM" {
+		t.Errorf("after SIGTERM the run is %q (%s), want interrupted: received SIGTERM", run.Verdict, run.Reason)
+	}
+}
