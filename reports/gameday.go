@@ -67,7 +67,7 @@ func (g *GameDay) add(run store.Run) {
 	case run.LeftDisrupted():
 		g.Missed = append(g.Missed, fmt.Sprintf("%s (rollback %s: the system may still be disrupted)", run.Scenario, run.Rollback))
 	case run.Status == store.StatusFinished && run.Verdict != store.VerdictMet:
-		g.Missed = append(g.Missed, fmt.Sprintf("%s (%s: %s)", run.Scenario, run.Verdict, run.Reason))
+		g.Missed = append(g.Missed, fmt.Sprintf("%s (%s)", run.Scenario, verdictAndReason(run)))
 	}
 }
 

@@ -123,14 +123,16 @@ func formatTime(t time.Time) string {
 	return t.UTC().Format(time.RFC3339Nano)
 }
 
-// verdictLine is a run's verdict and its reason, the verdict said once: an
-// interrupted run's reason already begins with "interrupted:".
-func verdictLine(r store.Run) string {
-	reason := visible(r.Reason)
-	if r.Verdict != "" && strings.HasPrefix(reason, r.Verdict+":") {
-		return reason
+// verdictLine is a run's verdict and its reason for a terminal.
+func verdictLine(r store.Run) string { return visible(verdictAndReason(r)) }
+
+// verdictAndReason is a run's verdict and its reason, the verdict said
+// once: an interrupted run's reason already begins with "interrupted:".
+func verdictAndReason(r store.Run) string {
+	if r.Verdict != "" && strings.HasPrefix(r.Reason, r.Verdict+":") {
+		return r.Reason
 	}
-	return orDash(r.Verdict) + ": " + reason
+	return orDash(r.Verdict) + ": " + r.Reason
 }
 
 // leftDisrupted tells the operator of a run that may have left the system

@@ -168,3 +168,16 @@ func TestShowKilledRun(t *testing.T) {
 	}
 	golden(t, "show-killed.txt", text.Bytes())
 }
+
+func TestVerdictIsSaidOnce(t *testing.T) {
+	tests := []struct{ verdict, reason, want string }{
+		{store.VerdictInterrupted, "interrupted: received SIGTERM", "interrupted: received SIGTERM"},
+		{store.VerdictFailed, "a recover step failed: exit code 1", "failed: a recover step failed: exit code 1"},
+		{"", "", "-: "},
+	}
+	for _, tt := range tests {
+		if got := verdictAndReason(store.Run{Verdict: tt.verdict, Reason: tt.reason}); got != tt.want {
+			t.Errorf("verdictAndReason(%q, %q) = %q, want %q", tt.verdict, tt.reason, got, tt.want)
+		}
+	}
+}

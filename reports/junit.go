@@ -278,7 +278,7 @@ func verdictCase(r store.Record) junitCase {
 		return c
 	}
 	problem := &junitProblem{
-		Message: plainText(r.Verdict + ": " + r.Reason),
+		Message: plainText(verdictAndReason(r.Run)),
 		Type:    nonBlank(plainText(r.Verdict), "unknown"),
 		Text:    plainText(Summary(r)),
 	}
@@ -302,7 +302,7 @@ func notRunReason(r store.Record, p phase.Phase) string {
 	if r.Verdict == "" {
 		return "not run"
 	}
-	return "not run: the drill ended before it (" + r.Verdict + ": " + r.Reason + ")"
+	return "not run: the drill ended before it (" + verdictAndReason(r.Run) + ")"
 }
 
 // junitStepLine is one step or round as the suite's output and a failure's

@@ -204,7 +204,7 @@ func scenarioReport(last store.Run, runs []store.Measurement, now time.Time) Sce
 	case last.LeftDisrupted():
 		r.Risk, r.RiskReason = RiskDisrupted, fmt.Sprintf("last run's rollback %s: the system may still be disrupted (%s)", last.Rollback, last.Reason)
 	case last.Verdict != store.VerdictMet && last.Status == store.StatusFinished:
-		r.Risk, r.RiskReason = RiskNotMet, fmt.Sprintf("last run %s: %s", last.Verdict, last.Reason)
+		r.Risk, r.RiskReason = RiskNotMet, "last run "+verdictAndReason(last)
 	case r.BreachForecast != nil:
 		r.Risk, r.RiskReason = RiskForecast, fmt.Sprintf("RTO trend reaches the objective around %s", r.BreachForecast.Format(time.DateOnly))
 	case r.Stale:
