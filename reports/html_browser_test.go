@@ -24,15 +24,7 @@ func TestHTMLReportInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	page := filepath.Join(dir, "report.html")
-	file, err := os.Create(page)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteHTML(file, report); err != nil {
-		t.Fatal(err)
-	}
-	file.Close()
+	page := writePage(t, dir, report)
 
 	ctx := chromium(t, dir)
 
@@ -146,15 +138,7 @@ func TestControlCharactersInPagesAndMarkdown(t *testing.T) {
 	if err := WriteMarkdown(&md, report); err != nil {
 		t.Fatal(err)
 	}
-	page := filepath.Join(dir, "report.html")
-	file, err := os.Create(page)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteHTML(file, report); err != nil {
-		t.Fatal(err)
-	}
-	file.Close()
+	page := writePage(t, dir, report)
 	ctx := chromium(t, dir)
 	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+page)); err != nil {
 		t.Fatal(err)
@@ -172,4 +156,18 @@ func TestControlCharactersInPagesAndMarkdown(t *testing.T) {
 			t.Errorf("the %s lost the text around the escapes:\n%q", name, text)
 		}
 	}
+}
+
+// writePage writes the report's HTML to dir and returns its path.
+func writePage(t *testing.T, dir string, report Report) string {
+	t.Helper()
+	var page bytes.Buffer
+	if err := WriteHTML(&page, report); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "report.html")
+	if err := os.WriteFile(path, page.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
