@@ -19,17 +19,20 @@ type RunJSON struct {
 
 // StepJSON is one step or check round of a run.
 type StepJSON struct {
-	Seq             int             `json:"seq"`
-	Phase           string          `json:"phase"`
-	Name            string          `json:"name"`
-	Kind            string          `json:"kind"`
-	Round           int             `json:"round"`
-	StartedAt       time.Time       `json:"started_at"`
-	DurationSeconds float64         `json:"duration_seconds"`
-	Attempts        int             `json:"attempts"`
-	Passed          bool            `json:"passed"`
-	Message         string          `json:"message"`
-	Result          json.RawMessage `json:"result"`
+	Seq             int       `json:"seq"`
+	Phase           string    `json:"phase"`
+	Name            string    `json:"name"`
+	Kind            string    `json:"kind"`
+	Round           int       `json:"round"`
+	StartedAt       time.Time `json:"started_at"`
+	DurationSeconds float64   `json:"duration_seconds"`
+	Attempts        int       `json:"attempts"`
+	Passed          bool      `json:"passed"`
+	// Running is set for a step whose runner stopped during it: it never
+	// ended, and its outcome is unknown.
+	Running bool            `json:"running"`
+	Message string          `json:"message"`
+	Result  json.RawMessage `json:"result"`
 }
 
 // NewRunJSON is the JSON form of a run and its steps.
@@ -42,7 +45,7 @@ func NewRunJSON(r store.Record) RunJSON {
 		}
 		out.Steps = append(out.Steps, StepJSON{
 			Seq: s.Seq, Phase: string(s.Phase), Name: s.Name, Kind: s.Kind, Round: s.Round, StartedAt: stored(s.StartedAt),
-			DurationSeconds: s.Duration.Seconds(), Attempts: s.Attempts, Passed: s.Passed, Message: s.Message, Result: result,
+			DurationSeconds: s.Duration.Seconds(), Attempts: s.Attempts, Passed: s.Passed, Running: s.Running, Message: s.Message, Result: result,
 		})
 	}
 	return out
