@@ -191,7 +191,12 @@ func TestSignalRunsRollbackAndExits130(t *testing.T) {
 func waitUntilGone(t *testing.T, dir string, pidFiles ...string) {
 	t.Helper()
 	for _, name := range pidFiles {
-		pid := strings.TrimSpace(string(mustRead(t, filepath.Join(dir, name))))
+		var pid string
+		for deadline := time.Now().Add(5 * time.Second); pid == ""; time.Sleep(10 * time.Millisecond) {
+			if pid = strings.TrimSpace(string(mustRead(t, filepath.Join(dir, name)))); pid == "" && time.Now().After(deadline) {
+				t.Fatalf("%s holds no pid", name)
+			}
+		}
 		alive := func() bool {
 			out, err := exec.Command("ps", "-o", "stat=", "-p", pid).Output()
 			return err == nil && !strings.HasPrefix(strings.TrimSpace(string(out)), "Z")

@@ -358,3 +358,34 @@ func TestServeSIGTERMNamesTheSignal(t *testing.T) {
 		t.Errorf("after SIGTERM the run is %q (%s), want interrupted: received SIGTERM", run.Verdict, run.Reason)
 	}
 }
+
+// kill -9 of serve mid-drill leaves none of the drill's commands running:
+// the drill's reaper kills them when serve dies.
+func TestKilledServeLeavesNoChildRunning(t *testing.T) {
+	binary := redrillBinary(t)
+	dir := t.TempDir()
+	path := writeFile(t, dir, "long.hcl", strings.ReplaceAll(`scenario "long" {
+  schedule {
+    cron = "* * * * * *"
+  }
+  recover {
+    step "restore" {
+      command { run = ["sh", "-c", "sleep 30 & echo $! > {{dir}}/child.pid; echo $$ > {{dir}}/step.pid; wait"] }
+    }
+  }
+}
+`, "{{dir}}", dir))
+	serve := exec.Command(binary, "serve", path, "--store", filepath.Join(dir, "history.db"), "--listen", "127.0.0.1:0")
+	serve.Env = append(os.Environ(), "XDG_STATE_HOME="+dir)
+	serve.Stderr = &lockedBuffer{}
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = serve.Process.Kill() })
+	waitFor(t, func() bool { return exists(filepath.Join(dir, "step.pid")) && exists(filepath.Join(dir, "child.pid")) })
+	if err := serve.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = serve.Wait()
+	waitUntilGone(t, dir, "step.pid", "child.pid")
+}
