@@ -325,28 +325,7 @@ func TestServeRefusesDeepNestingOnReload(t *testing.T) {
 // SIGTERM of serve interrupts the drills under way with a reason that
 // names the signal.
 func TestServeSIGTERMNamesTheSignal(t *testing.T) {
-	binary := redrillBinary(t)
-	dir := t.TempDir()
-	path := writeFile(t, dir, "long.hcl", strings.ReplaceAll(`scenario "long" {
-  schedule {
-    cron = "* * * * * *"
-  }
-  recover {
-    step "restore" {
-      command { run = ["sh", "-c", "touch {{dir}}/started; sleep 30"] }
-    }
-  }
-}
-`, "{{dir}}", dir))
-	history := filepath.Join(dir, "history.db")
-	serve := exec.Command(binary, "serve", path, "--store", history, "--listen", "127.0.0.1:0")
-	serve.Env = append(os.Environ(), "XDG_STATE_HOME="+dir)
-	logs := &lockedBuffer{}
-	serve.Stderr = logs
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = serve.Process.Kill() })
+	serve, dir, history, logs := startLongScheduledDrill(t, "touch {{dir}}/started; sleep 30")
 	waitFor(t, func() bool { _, err := os.Stat(filepath.Join(dir, "started")); return err == nil })
 	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -362,30 +341,41 @@ func TestServeSIGTERMNamesTheSignal(t *testing.T) {
 // kill -9 of serve mid-drill leaves none of the drill's commands running:
 // the drill's reaper kills them when serve dies.
 func TestKilledServeLeavesNoChildRunning(t *testing.T) {
-	binary := redrillBinary(t)
-	dir := t.TempDir()
-	path := writeFile(t, dir, "long.hcl", strings.ReplaceAll(`scenario "long" {
-  schedule {
-    cron = "* * * * * *"
-  }
-  recover {
-    step "restore" {
-      command { run = ["sh", "-c", "sleep 30 & echo $! > {{dir}}/child.pid; echo $$ > {{dir}}/step.pid; wait"] }
-    }
-  }
-}
-`, "{{dir}}", dir))
-	serve := exec.Command(binary, "serve", path, "--store", filepath.Join(dir, "history.db"), "--listen", "127.0.0.1:0")
-	serve.Env = append(os.Environ(), "XDG_STATE_HOME="+dir)
-	serve.Stderr = &lockedBuffer{}
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = serve.Process.Kill() })
+	serve, dir, _, _ := startLongScheduledDrill(t, "sleep 30 & echo $! > {{dir}}/child.pid; echo $$ > {{dir}}/step.pid; wait")
 	waitFor(t, func() bool { return exists(filepath.Join(dir, "step.pid")) && exists(filepath.Join(dir, "child.pid")) })
 	if err := serve.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	_ = serve.Wait()
 	waitUntilGone(t, dir, "step.pid", "child.pid")
+}
+
+// startLongScheduledDrill starts serve on a drill scheduled every second
+// whose recover step runs step (a shell command; {{dir}} is the test's
+// folder). It returns serve, the folder, the store and serve's log.
+func startLongScheduledDrill(t *testing.T, step string) (serve *exec.Cmd, dir, history string, logs *lockedBuffer) {
+	t.Helper()
+	binary := redrillBinary(t)
+	dir = t.TempDir()
+	path := writeFile(t, dir, "long.hcl", strings.ReplaceAll(`scenario "long" {
+  schedule {
+    cron = "* * * * * *"
+  }
+  recover {
+    step "restore" {
+      command { run = ["sh", "-c", "`+step+`"] }
+    }
+  }
+}
+`, "{{dir}}", dir))
+	history = filepath.Join(dir, "history.db")
+	serve = exec.Command(binary, "serve", path, "--store", history, "--listen", "127.0.0.1:0")
+	serve.Env = append(os.Environ(), "XDG_STATE_HOME="+dir)
+	logs = &lockedBuffer{}
+	serve.Stderr = logs
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = serve.Process.Kill() })
+	return serve, dir, history, logs
 }
