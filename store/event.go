@@ -11,12 +11,15 @@ type EventType string
 
 // The events of a run, in the order they can happen.
 const (
-	EventStart           EventType = "start"
-	EventPhase           EventType = "phase"
-	EventClockStart      EventType = "clock_start"
-	EventStepStart       EventType = "step_start"
-	EventStepEnd         EventType = "step_end"
-	EventClockStop       EventType = "clock_stop"
+	EventStart      EventType = "start"
+	EventPhase      EventType = "phase"
+	EventClockStart EventType = "clock_start"
+	EventStepStart  EventType = "step_start"
+	EventStepEnd    EventType = "step_end"
+	EventClockStop  EventType = "clock_stop"
+	// EventWorkload reports the workloads' progress (Record.Workloads),
+	// every second while they run.
+	EventWorkload        EventType = "workload"
 	EventRollbackSkipped EventType = "rollback_skipped"
 	EventEnd             EventType = "end"
 )

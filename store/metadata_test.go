@@ -153,3 +153,44 @@ func TestRollbackOutcomeRoundTrips(t *testing.T) {
 		}
 	})
 }
+
+// What workloads measured, and the objectives on them, are read back by
+// every read; background and cancelled steps by Run.
+func TestWorkloadsRoundTrip(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, target string) {
+		s := open(t, target, base)
+		ctx := context.Background()
+		run := newRun("loaded", "orders", base)
+		downtime, lostWrites := 10*time.Second, int64(0)
+		run.ObjectiveDowntime, run.ObjectiveLostWrites = &downtime, &lostWrites
+		mustDo(t, s.StartRun(ctx, run))
+		measured := []Workload{{
+			Name: "writer", Kind: "sql", Rate: 100, Concurrency: 4,
+			Attempts: 1200, Succeeded: 1150, Failed: 40, Skipped: 10,
+			LatencyP50: 2 * time.Millisecond, LatencyP99: 35 * time.Millisecond,
+			LongestOutage: 4200 * time.Millisecond, OutageStart: base.Add(3 * time.Second), OutageEnd: base.Add(7200 * time.Millisecond),
+			LastError: "connection refused",
+			Verified: &LostWrites{Acknowledged: 1150, Lost: 3, LostBeforeClock: 2, LostAfterClock: 1,
+				FirstLost:      &Write{Seq: 301, AckedAt: base.Add(2900 * time.Millisecond)},
+				LastLost:       &Write{Seq: 305, AckedAt: base.Add(3100 * time.Millisecond)},
+				NewestSurvivor: &Write{Seq: 300, AckedAt: base.Add(2800 * time.Millisecond)}},
+		}}
+		mustDo(t, s.StartStep(ctx, Step{RunID: "loaded", Seq: 1, Phase: "setup", Name: "bulk-load", Kind: "command", StartedAt: base, Background: true}))
+		mustDo(t, s.RecordStep(ctx, Step{RunID: "loaded", Seq: 1, Phase: "setup", Name: "bulk-load", Kind: "command", StartedAt: base,
+			Background: true, Cancelled: true, Message: "cancelled: still running when the drill ended"}))
+		mustDo(t, s.FinishRun(ctx, "loaded", Finish{EndedAt: base.Add(time.Minute), Verdict: VerdictMissed, Workloads: measured}))
+		for read, got := range everyRead(t, s, "loaded") {
+			if !reflect.DeepEqual(got.Workloads, measured) {
+				t.Errorf("%s read back workloads %+v, want %+v", read, got.Workloads, measured)
+			}
+			if got.ObjectiveDowntime == nil || *got.ObjectiveDowntime != downtime || got.ObjectiveLostWrites == nil || *got.ObjectiveLostWrites != 0 {
+				t.Errorf("%s read back objectives downtime %v, lost writes %v", read, got.ObjectiveDowntime, got.ObjectiveLostWrites)
+			}
+		}
+		_, steps, err := s.Run(ctx, "loaded")
+		mustDo(t, err)
+		if len(steps) != 1 || !steps[0].Background || !steps[0].Cancelled || steps[0].Running {
+			t.Errorf("steps read back %+v, want one background step, cancelled", steps)
+		}
+	})
+}

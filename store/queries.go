@@ -42,12 +42,16 @@ type runRow struct {
 	Tags                string          `db:"tags"`
 	Postmortems         string          `db:"postmortems"`
 	Plan                string          `db:"plan"`
+	Workloads           string          `db:"workloads"`
+	ObjectiveDowntime   sql.NullFloat64 `db:"objective_downtime_seconds"`
+	ObjectiveLostWrites sql.NullInt64   `db:"objective_lost_writes"`
 }
 
 const runColumns = `id, scenario, scenario_hash, scenario_source, trigger, gameday, host, pid, status, verdict, reason,
 	started_at, ended_at, heartbeat_at, clock_start, clock_stop, rto_seconds, rpo_seconds,
 	objective_rto_seconds, objective_rpo_seconds, rollback,
-	scheduled_at, schedule, schedule_timezone, owner, tags, postmortems, plan`
+	scheduled_at, schedule, schedule_timezone, owner, tags, postmortems, plan,
+	workloads, objective_downtime_seconds, objective_lost_writes`
 
 func (r runRow) run() (Run, error) {
 	tags, err := fromJSONList[string](r.Tags)
@@ -62,6 +66,14 @@ func (r runRow) run() (Run, error) {
 	if err != nil {
 		return Run{}, fmt.Errorf("plan of run %s: %w", r.ID, err)
 	}
+	workloads, err := fromJSONList[Workload](r.Workloads)
+	if err != nil {
+		return Run{}, fmt.Errorf("workloads of run %s: %w", r.ID, err)
+	}
+	var lostWrites *int64
+	if r.ObjectiveLostWrites.Valid {
+		lostWrites = &r.ObjectiveLostWrites.Int64
+	}
 	return Run{
 		ID: r.ID, Scenario: r.Scenario, ScenarioHash: r.ScenarioHash, ScenarioSource: r.ScenarioSource,
 		Trigger: r.Trigger, GameDay: r.GameDay, Host: r.Host, PID: r.PID,
@@ -73,6 +85,7 @@ func (r runRow) run() (Run, error) {
 		Rollback:    r.Rollback,
 		ScheduledAt: fromNullMicros(r.ScheduledAt), Schedule: r.Schedule, ScheduleTimezone: r.ScheduleTimezone,
 		Owner: r.Owner, Tags: tags, Postmortems: postmortems, Plan: plan,
+		Workloads: workloads, ObjectiveDowntime: durationOf(r.ObjectiveDowntime), ObjectiveLostWrites: lostWrites,
 	}, nil
 }
 
@@ -152,16 +165,19 @@ func (s *sqlStore) Run(ctx context.Context, id string) (Run, []Step, error) {
 		Message         string  `db:"message"`
 		Result          string  `db:"result"`
 		Running         bool    `db:"running"`
+		Background      bool    `db:"background"`
+		Cancelled       bool    `db:"cancelled"`
 	}
 	if err := s.db.SelectContext(ctx, &stepRows, s.db.Rebind(`SELECT run_id, seq, phase, name, kind, round, started_at,
-		duration_seconds, attempts, passed, message, result, running FROM steps WHERE run_id = ? ORDER BY seq`), id); err != nil {
+		duration_seconds, attempts, passed, message, result, running, background, cancelled FROM steps WHERE run_id = ? ORDER BY seq`), id); err != nil {
 		return Run{}, nil, fmt.Errorf("read steps of run %s: %w", id, err)
 	}
 	steps := make([]Step, len(stepRows))
 	for i, r := range stepRows {
 		steps[i] = Step{RunID: r.RunID, Seq: r.Seq, Phase: phase.Phase(r.Phase), Name: r.Name, Kind: r.Kind, Round: r.Round,
 			StartedAt: fromMicros(r.StartedAt), Duration: time.Duration(r.DurationSeconds * float64(time.Second)),
-			Attempts: r.Attempts, Passed: r.Passed, Message: r.Message, Result: r.Result, Running: r.Running}
+			Attempts: r.Attempts, Passed: r.Passed, Message: r.Message, Result: r.Result, Running: r.Running,
+			Background: r.Background, Cancelled: r.Cancelled}
 	}
 	return run, steps, nil
 }

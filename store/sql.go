@@ -39,8 +39,9 @@ func (s *sqlStore) Flush(context.Context) error { return nil }
 
 const insertRun = `INSERT INTO runs (id, scenario, scenario_hash, scenario_source, trigger, gameday, host, pid,
 	status, started_at, heartbeat_at, objective_rto_seconds, objective_rpo_seconds,
-	scheduled_at, schedule, schedule_timezone, owner, tags, postmortems, plan)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	scheduled_at, schedule, schedule_timezone, owner, tags, postmortems, plan,
+	objective_downtime_seconds, objective_lost_writes)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO NOTHING`
 
 func (s *sqlStore) StartRun(ctx context.Context, run Run) error {
@@ -62,7 +63,8 @@ func (s *sqlStore) StartRun(ctx context.Context, run Run) error {
 	_, err = s.db.ExecContext(ctx, s.db.Rebind(insertRun),
 		run.ID, text(run.Scenario), run.ScenarioHash, text(run.ScenarioSource), run.Trigger, text(run.GameDay), text(run.Host), run.PID,
 		StatusRunning, micros(run.StartedAt), micros(run.StartedAt), secondsOf(run.ObjectiveRTO), secondsOf(run.ObjectiveRPO),
-		nullMicros(run.ScheduledAt), text(run.Schedule), text(run.ScheduleTimezone), text(run.Owner), tags, postmortems, plan)
+		nullMicros(run.ScheduledAt), text(run.Schedule), text(run.ScheduleTimezone), text(run.Owner), tags, postmortems, plan,
+		secondsOf(run.ObjectiveDowntime), nullInt(run.ObjectiveLostWrites))
 	if err != nil {
 		return fmt.Errorf("record start of run %s: %w", run.ID, err)
 	}
@@ -81,13 +83,13 @@ func (s *sqlStore) StartClock(ctx context.Context, runID string, at time.Time) e
 // insertRunningStep writes a step as it starts; a replay after the step
 // ended finds its row and leaves it.
 const insertRunningStep = `INSERT INTO steps (run_id, seq, phase, name, kind, round, started_at, duration_seconds,
-	attempts, passed, message, result, running)
-VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, FALSE, '', '', TRUE)
+	attempts, passed, message, result, running, background)
+VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, FALSE, '', '', TRUE, ?)
 ON CONFLICT (run_id, seq) DO NOTHING`
 
 func (s *sqlStore) StartStep(ctx context.Context, step Step) error {
 	_, err := s.db.ExecContext(ctx, s.db.Rebind(insertRunningStep),
-		step.RunID, step.Seq, string(step.Phase), text(step.Name), step.Kind, step.Round, micros(step.StartedAt))
+		step.RunID, step.Seq, string(step.Phase), text(step.Name), step.Kind, step.Round, micros(step.StartedAt), step.Background)
 	if err != nil {
 		return fmt.Errorf("record start of step %q of run %s: %w", step.Name, step.RunID, err)
 	}
@@ -97,17 +99,18 @@ func (s *sqlStore) StartStep(ctx context.Context, step Step) error {
 // insertStep writes a finished step, or completes the row its start
 // wrote; a finished row is never written again.
 const insertStep = `INSERT INTO steps (run_id, seq, phase, name, kind, round, started_at, duration_seconds,
-	attempts, passed, message, result, running)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE)
+	attempts, passed, message, result, running, background, cancelled)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?)
 ON CONFLICT (run_id, seq) DO UPDATE SET started_at = excluded.started_at, duration_seconds = excluded.duration_seconds,
 	attempts = excluded.attempts, passed = excluded.passed, message = excluded.message, result = excluded.result,
-	running = FALSE
+	running = FALSE, background = excluded.background, cancelled = excluded.cancelled
 WHERE steps.running`
 
 func (s *sqlStore) RecordStep(ctx context.Context, step Step) error {
 	_, err := s.db.ExecContext(ctx, s.db.Rebind(insertStep),
 		step.RunID, step.Seq, string(step.Phase), text(step.Name), step.Kind, step.Round, micros(step.StartedAt),
-		step.Duration.Seconds(), step.Attempts, step.Passed, text(step.Message), text(step.Result))
+		step.Duration.Seconds(), step.Attempts, step.Passed, text(step.Message), text(step.Result),
+		step.Background, step.Cancelled)
 	if err != nil {
 		return fmt.Errorf("record step %q of run %s: %w", step.Name, step.RunID, err)
 	}
@@ -115,13 +118,17 @@ func (s *sqlStore) RecordStep(ctx context.Context, step Step) error {
 }
 
 const finishRun = `UPDATE runs SET status = ?, ended_at = ?, clock_start = ?, clock_stop = ?,
-	rto_seconds = ?, rpo_seconds = ?, verdict = ?, reason = ?, rollback = ?
+	rto_seconds = ?, rpo_seconds = ?, verdict = ?, reason = ?, rollback = ?, workloads = ?
 WHERE id = ?`
 
 func (s *sqlStore) FinishRun(ctx context.Context, runID string, f Finish) error {
-	_, err := s.db.ExecContext(ctx, s.db.Rebind(finishRun),
+	workloads, err := jsonList(f.Workloads)
+	if err != nil {
+		return fmt.Errorf("record end of run %s: workloads: %w", runID, err)
+	}
+	_, err = s.db.ExecContext(ctx, s.db.Rebind(finishRun),
 		StatusFinished, micros(f.EndedAt), nullMicros(f.ClockStart), nullMicros(f.ClockStop),
-		secondsOf(f.RTO), secondsOf(f.RPO), f.Verdict, text(f.Reason), f.Rollback, runID)
+		secondsOf(f.RTO), secondsOf(f.RPO), f.Verdict, text(f.Reason), f.Rollback, text(workloads), runID)
 	if err != nil {
 		return fmt.Errorf("record end of run %s: %w", runID, err)
 	}
@@ -321,6 +328,13 @@ func fromNullMicros(v sql.NullInt64) time.Time {
 		return time.Time{}
 	}
 	return fromMicros(v.Int64)
+}
+
+func nullInt(n *int64) sql.NullInt64 {
+	if n == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: *n, Valid: true}
 }
 
 func secondsOf(d *time.Duration) sql.NullFloat64 {

@@ -60,6 +60,15 @@ type Run struct {
 	// The objectives in force when the run started; nil when not set.
 	ObjectiveRTO *time.Duration
 	ObjectiveRPO *time.Duration
+	// ObjectiveDowntime is the longest outage clients may see;
+	// ObjectiveLostWrites the acknowledged writes that may be lost (0 is
+	// an objective, nil none).
+	ObjectiveDowntime   *time.Duration
+	ObjectiveLostWrites *int64
+	// Workloads is what each workload measured: read back from a finished
+	// run, and the progress so far in the events of a running one. Empty,
+	// never nil, when the scenario has none.
+	Workloads []Workload
 	// Rollback says how the rollback went: one of the Rollback values,
 	// empty while the run is running and for runs recorded before it was
 	// kept.
@@ -111,6 +120,65 @@ type Finish struct {
 	Verdict    string
 	Reason     string
 	Rollback   string
+	Workloads  []Workload
+}
+
+// Workload is what one workload of a run measured: its attempts as its
+// clients saw them, the longest time none succeeded, and, when it was
+// verified, the acknowledged writes that did not survive.
+type Workload struct {
+	Name        string  `json:"name"`
+	Kind        string  `json:"kind"`
+	Rate        float64 `json:"rate"`
+	Concurrency int     `json:"concurrency"`
+	Attempts    int64   `json:"attempts"`
+	Succeeded   int64   `json:"succeeded"`
+	Failed      int64   `json:"failed"`
+	// Skipped counts the attempts not sent because every worker was busy
+	// (a server that hangs rather than refuses).
+	Skipped    int64         `json:"skipped"`
+	LatencyP50 time.Duration `json:"latency_p50"`
+	LatencyP99 time.Duration `json:"latency_p99"`
+	// LongestOutage is the longest interval in which no attempt succeeded,
+	// from OutageStart (the last success before it, or the workload's
+	// start) to OutageEnd (the first success after it, or the workload's
+	// end); zero times when no attempt ever failed.
+	LongestOutage time.Duration `json:"longest_outage"`
+	OutageStart   time.Time     `json:"outage_start"`
+	OutageEnd     time.Time     `json:"outage_end"`
+	// CurrentOutage is how long no attempt has succeeded, while the
+	// workload runs and is failing; zero otherwise and once it ended.
+	CurrentOutage time.Duration `json:"current_outage"`
+	// LastError is the newest failure's message, secrets hidden.
+	LastError string `json:"last_error"`
+	// Verified is nil until the workload's verify has compared the
+	// acknowledged writes with the survivors, and when it has none.
+	Verified *LostWrites `json:"verified"`
+}
+
+// LostWrites compares a workload's acknowledged writes with those that
+// survived the drill.
+type LostWrites struct {
+	Acknowledged int64 `json:"acknowledged"`
+	Lost         int64 `json:"lost"`
+	// LostBeforeClock were acknowledged before the recovery clock started,
+	// LostAfterClock after it.
+	LostBeforeClock int64 `json:"lost_before_clock"`
+	LostAfterClock  int64 `json:"lost_after_clock"`
+	// FirstLost and LastLost are the lost writes of lowest and highest
+	// sequence number; nil when none was lost.
+	FirstLost *Write `json:"first_lost"`
+	LastLost  *Write `json:"last_lost"`
+	// NewestSurvivor is the newest write acknowledged before the clock
+	// started that survived, from which the RPO is measured; nil when
+	// none did.
+	NewestSurvivor *Write `json:"newest_survivor"`
+}
+
+// Write is one attempt of a workload that its system acknowledged.
+type Write struct {
+	Seq     int64     `json:"seq"`
+	AckedAt time.Time `json:"acked_at"`
 }
 
 // How a run's rollback went.
@@ -159,6 +227,10 @@ type Step struct {
 	// or its runner died during it. Only StartedAt and what names the
 	// step are set.
 	Running bool
+	// Background says the drill went on while the step ran; Cancelled
+	// that it was still running when the drill ended, and was stopped.
+	Background bool
+	Cancelled  bool
 }
 
 // RunQuery selects runs, newest first.
