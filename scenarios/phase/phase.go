@@ -12,7 +12,10 @@ type Phase string
 // The phases, in the order they run; guard runs beside disrupt, recover
 // and recovered_when.
 const (
-	SteadyState   Phase = "steady_state"
+	SteadyState Phase = "steady_state"
+	// Setup prepares the drill (starts the large operation, loads data)
+	// after steady state holds and before the clock starts.
+	Setup         Phase = "setup"
 	Disrupt       Phase = "disrupt"
 	Recover       Phase = "recover"
 	RecoveredWhen Phase = "recovered_when"
@@ -23,7 +26,7 @@ const (
 
 // All returns every phase in the order they run.
 func All() []Phase {
-	return []Phase{SteadyState, Disrupt, Recover, RecoveredWhen, Guard, DataLoss, Rollback}
+	return []Phase{SteadyState, Setup, Disrupt, Recover, RecoveredWhen, Guard, DataLoss, Rollback}
 }
 
 // Polled tells whether the checks of the phase run in rounds, at an
@@ -54,6 +57,10 @@ func (p Phase) DefaultEvery() time.Duration {
 // needs a timeout (its own or the drill's) to end on a system that never
 // recovers. A guard ends with recovery.
 func (p Phase) MustEnd() bool { return p == RecoveredWhen }
+
+// Background tells whether a step of the phase may run in the background:
+// the drill goes on while it runs.
+func (p Phase) Background() bool { return p == Setup || p == Disrupt || p == Recover }
 
 // StepWord is what one of the phase's blocks is called: "check" or "step".
 func (p Phase) StepWord() string {

@@ -7,18 +7,19 @@ import (
 
 func TestWhatEachPhaseIs(t *testing.T) {
 	tests := []struct {
-		phase                              Phase
-		polled, observes, clocked, mustEnd bool
-		every                              time.Duration
-		word                               string
+		phase                                          Phase
+		polled, observes, clocked, mustEnd, background bool
+		every                                          time.Duration
+		word                                           string
 	}{
-		{SteadyState, false, true, false, false, 0, "check"},
-		{Disrupt, false, false, true, false, 0, "step"},
-		{Recover, false, false, true, false, 0, "step"},
-		{RecoveredWhen, true, true, true, true, time.Second, "check"},
-		{Guard, true, true, true, false, 5 * time.Second, "check"},
-		{DataLoss, false, false, false, false, 0, "step"},
-		{Rollback, false, false, false, false, 0, "step"},
+		{SteadyState, false, true, false, false, false, 0, "check"},
+		{Setup, false, false, false, false, true, 0, "step"},
+		{Disrupt, false, false, true, false, true, 0, "step"},
+		{Recover, false, false, true, false, true, 0, "step"},
+		{RecoveredWhen, true, true, true, true, false, time.Second, "check"},
+		{Guard, true, true, true, false, false, 5 * time.Second, "check"},
+		{DataLoss, false, false, false, false, false, 0, "step"},
+		{Rollback, false, false, false, false, false, 0, "step"},
 	}
 	if len(tests) != len(All()) {
 		t.Fatalf("the table covers %d phases, All has %d", len(tests), len(All()))
@@ -39,6 +40,9 @@ func TestWhatEachPhaseIs(t *testing.T) {
 			}
 			if got := tt.phase.MustEnd(); got != tt.mustEnd {
 				t.Errorf("MustEnd() = %v", got)
+			}
+			if got := tt.phase.Background(); got != tt.background {
+				t.Errorf("Background() = %v", got)
 			}
 			if got := tt.phase.DefaultEvery(); got != tt.every {
 				t.Errorf("DefaultEvery() = %s", got)
