@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +32,7 @@ var scenarioSchema = withPhaseBlocks(&hcl.BodySchema{
 		{Type: "postmortem"},
 		{Type: "objective"},
 		{Type: "schedule"},
+		{Type: "workload", LabelNames: []string{"name"}},
 	},
 })
 
@@ -52,7 +54,7 @@ var postmortemSchema = &hcl.BodySchema{
 }
 
 var objectiveSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "rto"}, {Name: "rpo"}},
+	Attributes: []hcl.AttributeSchema{{Name: "rto"}, {Name: "rpo"}, {Name: "downtime"}, {Name: "lost_writes"}},
 }
 
 var scheduleSchema = &hcl.BodySchema{
@@ -116,7 +118,7 @@ func (l *loader) decodeScenario(block *hcl.Block) (*Scenario, hcl.Diagnostics) {
 
 	byType := map[string]hcl.Blocks{}
 	for _, b := range content.Blocks {
-		if len(byType[b.Type]) > 0 && b.Type != "postmortem" {
+		if len(byType[b.Type]) > 0 && b.Type != "postmortem" && b.Type != "workload" {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  fmt.Sprintf("Duplicate %s block", b.Type),
@@ -133,14 +135,24 @@ func (l *loader) decodeScenario(block *hcl.Block) (*Scenario, hcl.Diagnostics) {
 		diags = append(diags, pmDiags...)
 		sc.Postmortems = append(sc.Postmortems, pm)
 	}
-	var rpoAttr *hcl.Attribute
+	objective := &hcl.BodyContent{Attributes: hcl.Attributes{}}
 	if b := first(byType["objective"]); b != nil {
 		objContent, objDiags := b.Body.Content(objectiveSchema)
 		diags = append(diags, objDiags...)
 		sc.Objective.Range = b.DefRange
 		diags = append(diags, decodeDuration(objContent.Attributes["rto"], ctx, &sc.Objective.RTO)...)
 		diags = append(diags, decodeDuration(objContent.Attributes["rpo"], ctx, &sc.Objective.RPO)...)
-		rpoAttr = objContent.Attributes["rpo"]
+		diags = append(diags, decodeDuration(objContent.Attributes["downtime"], ctx, &sc.Objective.Downtime)...)
+		if attr := objContent.Attributes["lost_writes"]; attr != nil {
+			var lost int
+			if lostDiags := decodeWholeNumber(attr, ctx, &lost); lostDiags.HasErrors() {
+				diags = append(diags, lostDiags...)
+			} else {
+				lostWrites := int64(lost)
+				sc.Objective.LostWrites = &lostWrites
+			}
+		}
+		objective = objContent
 	}
 	if b := first(byType["schedule"]); b != nil {
 		schedule, schedDiags := l.decodeSchedule(b, ctx)
@@ -158,14 +170,7 @@ func (l *loader) decodeScenario(block *hcl.Block) (*Scenario, hcl.Diagnostics) {
 			Subject:  block.DefRange.Ptr(),
 		})
 	}
-	if rpoAttr != nil && sc.DataLoss == nil {
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "RPO without data_loss",
-			Detail:   "An rpo objective needs a data_loss block that measures the newest record after recovery; add one, or remove rpo.",
-			Subject:  rpoAttr.Range.Ptr(),
-		})
-	}
+	diags = append(diags, checkObjectiveMeasured(sc, objective)...)
 	return sc, diags
 }
 
@@ -310,4 +315,22 @@ func (l *loader) location(zone string) (*time.Location, error) {
 		l.zones[zone] = location
 	}
 	return location, err
+}
+
+// checkObjectiveMeasured requires each objective to have what measures it.
+func checkObjectiveMeasured(sc *Scenario, objective *hcl.BodyContent) hcl.Diagnostics {
+	verified := slices.ContainsFunc(sc.Workloads, func(w *Workload) bool { return w.Verify != nil })
+	var diags hcl.Diagnostics
+	require := func(name string, measured bool, summary, detail string) {
+		if attr := objective.Attributes[name]; attr != nil && !measured {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: attr.Range.Ptr()})
+		}
+	}
+	require("rpo", sc.DataLoss != nil || verified, "RPO without data_loss",
+		"An rpo objective needs what measures data loss: a data_loss block that finds the newest record after recovery, or a workload with a verify block; add one, or remove rpo.")
+	require("downtime", len(sc.Workloads) > 0, "Downtime without a workload",
+		"A downtime objective is the longest outage a workload's clients may see: add a workload block that sends what clients send, or remove downtime.")
+	require("lost_writes", verified, "lost_writes without a verified workload",
+		"A lost_writes objective counts acknowledged writes that did not survive: add a workload whose verify block reads the writes back after recovery, or remove lost_writes.")
+	return diags
 }

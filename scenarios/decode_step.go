@@ -11,7 +11,6 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
-	"github.com/redrill/redrill/checks"
 	"github.com/redrill/redrill/scenarios/phase"
 )
 
@@ -48,7 +47,12 @@ func (l *loader) checkKindBlocks(h *stepHeader) hcl.Diagnostics {
 }
 
 func (h *stepHeader) describe() string {
-	if h.phase == phase.DataLoss {
+	switch {
+	case h.workload != nil:
+		return fmt.Sprintf("Workload %q", h.name)
+	case h.phase == phase.DataLoss && h.name != string(phase.DataLoss):
+		return fmt.Sprintf("The verify block of workload %q", strings.TrimSuffix(h.name, ".verify"))
+	case h.phase == phase.DataLoss:
 		return "The data_loss block"
 	}
 	word := h.phase.StepWord()
@@ -57,18 +61,25 @@ func (h *stepHeader) describe() string {
 
 // decodeStep evaluates a step's expressions with every earlier result
 // unknown, which checks types and references without running anything.
-func (l *loader) decodeStep(h *stepHeader, names map[string]phase.Phase, kinds map[string]checks.Kind, steps cty.Value) (*Step, hcl.Diagnostics) {
+// others describes every step of the scenario; decodeStep adds what the
+// step itself can see.
+func (l *loader) decodeStep(h *stepHeader, others stepScope, steps cty.Value) (*Step, hcl.Diagnostics) {
 	base := l.set.evalContext
-	step := &Step{Name: h.name, Phase: h.phase, Kind: h.kind, Body: h.kindBlock.Body, Range: h.defRange, RetryEvery: defaultRetryEvery}
+	step := &Step{Name: h.name, Phase: h.phase, Kind: h.kind, Body: h.kindBlock.Body, Range: h.defRange, RetryEvery: defaultRetryEvery,
+		Background: h.background, After: h.after}
 	content := h.content
 	var diags hcl.Diagnostics
 	diags = append(diags, decodeDuration(content.Attributes["timeout"], base, &step.Timeout)...)
 	diags = append(diags, decodeWholeNumber(content.Attributes["retries"], base, &step.Retries)...)
 	diags = append(diags, decodeDuration(content.Attributes["retry_every"], base, &step.RetryEvery)...)
 
-	stepScope := &stepScope{all: names, readable: h.readable, kinds: kinds, current: h.name}
-	sc := scope{variables: l.names.variables, locals: l.names.locals, steps: stepScope}
+	stepScope := &others
+	stepScope.readable, stepScope.waits, stepScope.current = h.readable, h.waits, h.name
+	sc := scope{variables: l.names.variables, locals: l.names.locals, steps: stepScope, workload: h.workload != nil}
 	ctx := stepContext(base, steps, cty.NilVal)
+	if h.workload != nil {
+		ctx.Variables["workload"] = cty.UnknownVal(attemptType)
+	}
 
 	spec := h.kind.Spec()
 	traversals := hcldec.Variables(step.Body, spec)
@@ -83,6 +94,9 @@ func (l *loader) decodeStep(h *stepHeader, names map[string]phase.Phase, kinds m
 	resultScope := sc
 	resultScope.result = h.kind
 	resultCtx := stepContext(base, steps, cty.UnknownVal(h.kind.ResultType()))
+	if h.workload != nil {
+		resultCtx.Variables["workload"] = cty.UnknownVal(attemptType)
+	}
 	for _, block := range content.Blocks {
 		if block.Type != "assert" {
 			continue
@@ -107,6 +121,10 @@ func (l *loader) decodeStep(h *stepHeader, names map[string]phase.Phase, kinds m
 			})
 		}
 		step.References = append(step.References, referencedSteps(traversals)...)
+	}
+	if attr := content.Attributes["survivors"]; attr != nil {
+		diags = append(diags, checkSurvivors(attr, resultScope, resultCtx)...)
+		step.References = append(step.References, referencedSteps(attr.Expr.Variables())...)
 	}
 	slices.Sort(step.References)
 	step.References = slices.Compact(step.References)
@@ -196,4 +214,23 @@ func referencedSteps(traversals []hcl.Traversal) []string {
 		}
 	}
 	return names
+}
+
+// checkSurvivors checks that survivors can be a list of sequence numbers
+// or of [first, last] pairs; the elements are checked when the drill runs.
+func checkSurvivors(attr *hcl.Attribute, sc scope, ctx *hcl.EvalContext) hcl.Diagnostics {
+	badRoots, diags := sc.checkReferences(attr.Expr.Variables())
+	value, valueDiags := attr.Expr.Value(withUnknownRoots(ctx, badRoots))
+	diags = append(diags, valueDiags...)
+	ty := value.Type()
+	if valueDiags.HasErrors() || ty == cty.DynamicPseudoType || ty.IsListType() || ty.IsTupleType() || ty.IsSetType() {
+		return diags
+	}
+	return append(diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid survivors",
+		Detail: fmt.Sprintf("survivors must be a list of the sequence numbers found after recovery, or of [first, last] pairs of them, such as [for row in result.rows : [row.first, row.last]]; this expression is a %s.",
+			ty.FriendlyName()),
+		Subject: attr.Expr.Range().Ptr(),
+	})
 }

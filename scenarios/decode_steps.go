@@ -43,16 +43,28 @@ type stepHeader struct {
 	kindBlock *hcl.Block
 	// contentDiags are the errors of the body's structure.
 	contentDiags hcl.Diagnostics
-	// readable are the steps that have run when this one runs.
+	// readable are the steps that have started when this one runs.
 	readable map[string]bool
-	attach   func(*Step)
+	// waits are the background steps known to have ended when this one
+	// runs: those it waits for (after), or every one in rollback.
+	waits map[string]bool
+	// workload is set for the attempt of a workload, which reads
+	// workload.seq and workload.at.
+	workload *Workload
+	// background and after as written; afterRange for their errors.
+	background bool
+	after      []string
+	afterRange hcl.Range
+	attach     func(*Step)
 }
 
 // stepSchema is the body of a step or check: one kind block, asserts, and
 // retry settings. data_loss adds newest_record.
 func stepSchema(kinds *checks.Registry, stage phase.Phase) *hcl.BodySchema {
 	schema := &hcl.BodySchema{
-		Attributes: []hcl.AttributeSchema{{Name: "timeout"}, {Name: "retries"}, {Name: "retry_every"}},
+		// background and after are accepted in every phase so that where
+		// they do not belong is explained, not reported as unknown.
+		Attributes: []hcl.AttributeSchema{{Name: "timeout"}, {Name: "retries"}, {Name: "retry_every"}, {Name: "background"}, {Name: "after"}},
 		Blocks:     []hcl.BlockHeaderSchema{{Type: "assert"}},
 	}
 	if stage == phase.DataLoss {
@@ -113,6 +125,7 @@ func (l *loader) decodePhases(sc *Scenario, byType map[string]hcl.Blocks) hcl.Di
 			h.attach = attach
 			diags = append(diags, h.contentDiags...)
 			diags = append(diags, l.checkKindBlocks(h)...)
+			diags = append(diags, l.readBackground(h)...)
 			headers = append(headers, h)
 			if !stage.Polled() {
 				ran = append(ran, name)
@@ -126,6 +139,10 @@ func (l *loader) decodePhases(sc *Scenario, byType map[string]hcl.Blocks) hcl.Di
 		addListed(phase.SteadyState, b.Body, checkListSchema, snapshot, func(s *Step) { sc.SteadyState = append(sc.SteadyState, s) })
 		steadyState = snapshot()
 	}
+	if b := first(byType[string(phase.Setup)]); b != nil {
+		addListed(phase.Setup, b.Body, stepListSchema, snapshot, func(s *Step) { sc.Setup = append(sc.Setup, s) })
+	}
+	afterSetup := snapshot()
 	if b := first(byType[string(phase.Disrupt)]); b != nil {
 		addListed(phase.Disrupt, b.Body, stepListSchema, snapshot, func(s *Step) { sc.Disrupt = append(sc.Disrupt, s) })
 	}
@@ -148,38 +165,46 @@ func (l *loader) decodePhases(sc *Scenario, byType map[string]hcl.Blocks) hcl.Di
 	if b := first(byType[string(phase.DataLoss)]); b != nil {
 		h := l.stepHeader(string(phase.DataLoss), phase.DataLoss, b.DefRange, b.Body, afterRecovery)
 		sc.DataLoss = &DataLoss{Range: b.DefRange}
-		h.attach = func(s *Step) { sc.DataLoss.Check = s }
+		h.attach = func(s *Step) {
+			sc.DataLoss.Check = s
+			if h.content != nil {
+				sc.DataLoss.NewestRecord = newestRecordExpr(h.content)
+			}
+		}
 		diags = append(diags, h.contentDiags...)
 		diags = append(diags, l.checkKindBlocks(h)...)
+		diags = append(diags, l.readBackground(h)...)
 		headers = append(headers, h)
 	}
 	if b := first(byType[string(phase.Rollback)]); b != nil {
 		addListed(phase.Rollback, b.Body, stepListSchema, snapshot, func(s *Step) { sc.Rollback = append(sc.Rollback, s) })
 	}
+	workloadHeaders, workloadDiags := l.decodeWorkloads(sc, byType["workload"], afterSetup, afterRecovery)
+	diags = append(diags, workloadDiags...)
+	headers = append(headers, workloadHeaders...)
 
 	// Before the drill runs, every step's result is unknown but typed, so
 	// steps.NAME.FIELD is checked against the kind's result fields.
 	unknownResults := map[string]cty.Value{}
 	kinds := map[string]checks.Kind{}
 	for _, h := range headers {
-		if h.kind != nil && h.phase != phase.DataLoss {
+		if h.kind != nil && h.phase != phase.DataLoss && h.workload == nil {
 			unknownResults[h.name] = cty.UnknownVal(h.kind.ResultType())
 			kinds[h.name] = h.kind
 		}
 	}
 	steps := cty.ObjectVal(unknownResults)
-	for _, h := range headers {
+	background := backgroundSteps(headers)
+	for i, h := range headers {
+		diags = append(diags, h.checkWaits(headers[:i], background, names)...)
 		if h.kind == nil {
 			// Keep the step, so that later checks ("nothing to recover")
 			// do not report what follows from its own error.
 			h.attach(&Step{Name: h.name, Phase: h.phase, Range: h.defRange})
 			continue
 		}
-		step, stepDiags := l.decodeStep(h, names, kinds, steps)
+		step, stepDiags := l.decodeStep(h, stepScope{all: names, background: background, kinds: kinds}, steps)
 		diags = append(diags, stepDiags...)
-		if h.phase == phase.DataLoss && h.content != nil {
-			sc.DataLoss.NewestRecord = newestRecordExpr(h.content)
-		}
 		h.attach(step)
 	}
 	return diags

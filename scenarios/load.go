@@ -56,8 +56,11 @@ type loader struct {
 	// Built once per load, used by every scenario; scenarios are decoded
 	// concurrently, so zones is guarded by mu and schemas is read-only.
 	schemas map[phase.Phase]*hcl.BodySchema
-	mu      sync.Mutex
-	zones   map[string]*time.Location
+	// workloadSchema and verifySchema are the bodies of a workload and of
+	// its verify block.
+	workloadSchema, verifySchema *hcl.BodySchema
+	mu                           sync.Mutex
+	zones                        map[string]*time.Location
 	// names are the declared variables and locals, known after pass one.
 	names scope
 }
@@ -102,6 +105,7 @@ func load(sources map[string][]byte, baseDir string, opts Options) (*Set, hcl.Di
 		schemas: stepSchemas(opts.Kinds),
 		zones:   map[string]*time.Location{},
 	}
+	l.workloadSchema, l.verifySchema = workloadSchemas(opts.Kinds)
 
 	var diags hcl.Diagnostics
 	blocks := map[string]hcl.Blocks{}

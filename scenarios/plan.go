@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -96,7 +97,7 @@ func (p *planWriter) scenario(sc *Scenario, now time.Time) {
 	if len(sc.Tags) > 0 {
 		p.line(1, "tags:      %s", strings.Join(sc.Tags, ", "))
 	}
-	p.line(1, "objective: RTO %s, RPO %s", durationOrNone(sc.Objective.RTO), durationOrNone(sc.Objective.RPO))
+	p.line(1, "objective: %s", objectiveText(sc.Objective))
 	if sc.Schedule != nil {
 		p.line(1, "schedule:  %q in %s, next run %s", sc.Schedule.Cron, sc.Schedule.Location, nextRun(sc.Schedule, now))
 	}
@@ -125,6 +126,14 @@ func (p *planWriter) scenario(sc *Scenario, now time.Time) {
 	if len(sc.SteadyState) > 0 {
 		stage("steady_state", "must all pass before anything is touched")
 		p.steps(sc.SteadyState)
+	}
+	if len(sc.Setup) > 0 {
+		stage("setup", "prepares the drill before the clock starts; rollback runs once it has begun")
+		p.steps(sc.Setup)
+	}
+	if len(sc.Workloads) > 0 {
+		stage("workloads", "sent from the end of setup until data loss is measured")
+		p.workloads(sc.Workloads)
 	}
 	clockNote := "the recovery clock starts with the first step"
 	if len(sc.Disrupt) > 0 {
@@ -157,6 +166,15 @@ func (p *planWriter) scenario(sc *Scenario, now time.Time) {
 		p.steps([]*Step{sc.DataLoss.Check})
 		p.line(3, "newest_record = %s", p.source(sc.DataLoss.NewestRecord.Range()))
 	}
+	if slices.ContainsFunc(sc.Workloads, func(w *Workload) bool { return w.Verify != nil && w.Verify.Check != nil }) {
+		stage("verify", "acknowledged writes compared with the survivors; RPO from the newest survivor")
+		for _, w := range sc.Workloads {
+			if w.Verify != nil && w.Verify.Check != nil {
+				p.steps([]*Step{w.Verify.Check})
+				p.line(3, "survivors = %s", p.source(w.Verify.Survivors.Range()))
+			}
+		}
+	}
 	if len(sc.Rollback) > 0 {
 		stage("rollback", "always runs once the drill got past steady_state")
 		p.steps(sc.Rollback)
@@ -172,6 +190,9 @@ func (p *planWriter) steps(steps []*Step) {
 		header := fmt.Sprintf("%s %q: %s", step.Phase.StepWord(), step.Name, step.Kind.Name())
 		if step.Phase == phase.DataLoss {
 			header = step.Kind.Name()
+			if workload, ok := strings.CutSuffix(step.Name, ".verify"); ok {
+				header = fmt.Sprintf("workload %q: %s", workload, step.Kind.Name())
+			}
 		}
 		var extras []string
 		if step.Timeout > 0 {
@@ -179,6 +200,12 @@ func (p *planWriter) steps(steps []*Step) {
 		}
 		if step.Retries > 0 {
 			extras = append(extras, fmt.Sprintf("retries %d every %s", step.Retries, duration.Format(step.RetryEvery)))
+		}
+		if step.Background {
+			extras = append(extras, "in the background")
+		}
+		if len(step.After) > 0 {
+			extras = append(extras, "after "+strings.Join(step.After, ", "))
 		}
 		if len(extras) > 0 {
 			header += "   (" + strings.Join(extras, ", ") + ")"
@@ -196,6 +223,31 @@ func (p *planWriter) steps(steps []*Step) {
 			p.line(3, "reads steps: %s", strings.Join(step.References, ", "))
 		}
 	}
+}
+
+func (p *planWriter) workloads(workloads []*Workload) {
+	for _, w := range workloads {
+		if w.Attempt == nil || w.Attempt.Kind == nil {
+			continue
+		}
+		p.line(2, "workload %q: %s   (%s a second, %d at once, each within %s)", w.Name, w.Attempt.Kind.Name(),
+			strconv.FormatFloat(w.Rate, 'f', -1, 64), w.Concurrency, duration.Format(w.Attempt.Timeout))
+		p.attributes(w.Attempt.Planned)
+		for _, a := range w.Attempt.Asserts {
+			p.line(3, "assert %s", p.source(a.Condition.Range()))
+		}
+	}
+}
+
+func objectiveText(o Objective) string {
+	text := fmt.Sprintf("RTO %s, RPO %s", durationOrNone(o.RTO), durationOrNone(o.RPO))
+	if o.Downtime > 0 {
+		text += ", downtime " + duration.Format(o.Downtime)
+	}
+	if o.LostWrites != nil {
+		text += fmt.Sprintf(", lost writes %d", *o.LostWrites)
+	}
+	return text
 }
 
 // attributes writes the set attributes of a kind block, aligned.

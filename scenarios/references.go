@@ -22,8 +22,11 @@ type scope struct {
 	// steps is nil where steps.NAME may not be used.
 	steps *stepScope
 	// result is the kind of the check whose own result is readable, in
-	// assert and newest_record; nil elsewhere.
+	// assert, newest_record and survivors; nil elsewhere.
 	result checks.Kind
+	// workload is set in a workload's attempt, where workload.seq and
+	// workload.at are known.
+	workload bool
 }
 
 // stepScope describes the steps of a scenario as seen from one step.
@@ -33,6 +36,10 @@ type stepScope struct {
 	// readable are the names that have run before the current step and
 	// have one result.
 	readable map[string]bool
+	// background are the steps that run in the background, and waits
+	// those of them known to have ended when the current step runs.
+	background map[string]bool
+	waits      map[string]bool
 	// kinds holds the kind of each step whose kind is known.
 	kinds map[string]checks.Kind
 	// current is the step being decoded, for messages.
@@ -54,6 +61,8 @@ func (s scope) checkReferences(traversals []hcl.Traversal) (badRoots map[string]
 			d = checkNamed(traversal, "local value", s.locals, "Define it in a locals block, or check the spelling.")
 		case "steps":
 			d = s.checkStep(traversal)
+		case "workload":
+			d = s.checkWorkload(traversal)
 		case "result":
 			if s.result == nil {
 				d = &hcl.Diagnostic{
@@ -136,11 +145,46 @@ func (s scope) checkStep(traversal hcl.Traversal) *hcl.Diagnostic {
 			Detail:   fmt.Sprintf("%q (in %s) has not run yet when %q runs, so its result is not known. A step can read only steps that run before it.", name, stage, s.steps.current),
 			Subject:  attrRange.Ptr(),
 		}
+	case s.steps.background[name] && !s.steps.waits[name]:
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Reference to a background step",
+			Detail: fmt.Sprintf("%q runs in the background and may still be running when %q runs, so its result is not known. Add after = [%q] to a setup, disrupt, recover or data_loss step to wait for it, and read it there.",
+				name, s.steps.current, name),
+			Subject: attrRange.Ptr(),
+		}
 	}
 	if kind := s.steps.kinds[name]; kind != nil {
 		return checkResultField(traversal[2:], kind)
 	}
 	return nil
+}
+
+// attemptFields are what a workload's attempt knows of itself.
+var attemptFields = []string{"at", "seq"}
+
+func (s scope) checkWorkload(traversal hcl.Traversal) *hcl.Diagnostic {
+	if !s.workload {
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "workload is not available here",
+			Detail:   "workload.seq and workload.at describe one attempt of a workload: use them in the check-kind block of a workload block, not in steps, checks or a verify block.",
+			Subject:  traversal.SourceRange().Ptr(),
+		}
+	}
+	name, attrRange, ok := secondName(traversal)
+	if ok && slices.Contains(attemptFields, name) {
+		return nil
+	}
+	if !ok {
+		attrRange = traversal.SourceRange()
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Unknown workload field",
+		Detail:   fmt.Sprintf("An attempt of a workload has the fields %s: workload.seq is its sequence number, workload.at the time it started (RFC 3339).", strings.Join(attemptFields, " and ")),
+		Subject:  attrRange.Ptr(),
+	}
 }
 
 // checkResultField checks the field read from a result against the

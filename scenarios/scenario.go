@@ -98,12 +98,15 @@ type Scenario struct {
 	Timeout time.Duration
 
 	SteadyState   []*Step
+	Setup         []*Step
 	Disrupt       []*Step
 	Recover       []*Step
 	RecoveredWhen *Poll
 	Guard         *Poll
 	DataLoss      *DataLoss
 	Rollback      []*Step
+	// Workloads run from the end of setup until data loss is measured.
+	Workloads []*Workload
 
 	Source Source
 	// Hash is a stable SHA-256 of the scenario's source text, so reports can
@@ -113,9 +116,14 @@ type Scenario struct {
 
 // Objective holds the recovery objectives; zero means not set.
 type Objective struct {
-	RTO   time.Duration
-	RPO   time.Duration
-	Range hcl.Range
+	RTO time.Duration
+	RPO time.Duration
+	// Downtime is the longest outage a workload's clients may see.
+	Downtime time.Duration
+	// LostWrites is how many acknowledged writes may be lost; nil when
+	// not set (0 is an objective).
+	LostWrites *int64
+	Range      hcl.Range
 }
 
 // Schedule is when a drill runs by itself.
@@ -132,6 +140,7 @@ type Schedule struct {
 func (sc *Scenario) Steps() []*Step {
 	var steps []*Step
 	steps = append(steps, sc.SteadyState...)
+	steps = append(steps, sc.Setup...)
 	steps = append(steps, sc.Disrupt...)
 	steps = append(steps, sc.Recover...)
 	if sc.RecoveredWhen != nil {
@@ -142,6 +151,11 @@ func (sc *Scenario) Steps() []*Step {
 	}
 	if sc.DataLoss != nil && sc.DataLoss.Check != nil {
 		steps = append(steps, sc.DataLoss.Check)
+	}
+	for _, w := range sc.Workloads {
+		if w.Verify != nil && w.Verify.Check != nil {
+			steps = append(steps, w.Verify.Check)
+		}
 	}
 	return append(steps, sc.Rollback...)
 }
@@ -163,6 +177,10 @@ type Step struct {
 	Timeout    time.Duration
 	Retries    int
 	RetryEvery time.Duration
+	// Background steps start and the drill goes on; After names the
+	// background steps this one waits for before it starts.
+	Background bool
+	After      []string
 	// References names the earlier steps this one reads.
 	References []string
 	Range      hcl.Range
@@ -190,6 +208,32 @@ type DataLoss struct {
 	// NewestRecord is evaluated with the check's result.
 	NewestRecord hcl.Expression
 	Range        hcl.Range
+}
+
+// Workload is a check-kind body sent at a steady rate while the drill
+// runs, as the system's clients would: each attempt reads workload.seq and
+// workload.at.
+type Workload struct {
+	Name string
+	// Attempt is the body of one attempt, as a step that is never recorded
+	// by itself: its kind, asserts and timeout.
+	Attempt     *Step
+	Rate        float64
+	Concurrency int
+	// Verify, when set, finds after recovery which acknowledged writes
+	// survived.
+	Verify *Verify
+	Range  hcl.Range
+}
+
+// Verify is a workload's check of its writes after recovery: a check whose
+// result gives the surviving sequence numbers.
+type Verify struct {
+	Check *Step
+	// Survivors is evaluated with the check's result: a list of sequence
+	// numbers, or of [first, last] pairs of numbers.
+	Survivors hcl.Expression
+	Range     hcl.Range
 }
 
 // GameDay runs a set of scenarios together, once.
