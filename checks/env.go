@@ -19,6 +19,9 @@ type Env struct {
 	// or time.Now.
 	Now func() time.Time
 
+	// connections is how many connections each pool opens and keeps idle.
+	open, idle int
+
 	mu         sync.Mutex
 	pools      map[string]*sqlx.DB // by driver and DSN
 	transports map[bool]*http.Transport
@@ -30,6 +33,10 @@ type Env struct {
 type Deps struct {
 	// Now is the clock for ages and durations of results; nil means time.Now.
 	Now func() time.Time
+	// Connections is how many connections each database pool opens and
+	// keeps open: a workload's concurrency. Zero means a drill's few
+	// checks: 4 open, 2 kept between polls.
+	Connections int
 }
 
 // NewEnv returns an environment for the checks of one drill, built on what
@@ -39,9 +46,15 @@ func NewEnv(deps Deps, secrets ...string) *Env {
 	if now == nil {
 		now = time.Now
 	}
+	open, idle := 4, idleConnsPerPool
+	if deps.Connections > 0 {
+		open, idle = deps.Connections, deps.Connections
+	}
 	return &Env{
 		Redactor:   NewRedactor(secrets...),
 		Now:        now,
+		open:       open,
+		idle:       idle,
 		pools:      map[string]*sqlx.DB{},
 		transports: map[bool]*http.Transport{},
 	}
@@ -62,8 +75,8 @@ func (e *Env) pool(driver, dsn string) (*sqlx.DB, error) {
 	}
 	// A drill runs few queries at a time; a small pool keeps a drill from
 	// crowding the database it is measuring.
-	db.SetMaxOpenConns(4)
-	db.SetMaxIdleConns(idleConnsPerPool)
+	db.SetMaxOpenConns(e.open)
+	db.SetMaxIdleConns(e.idle)
 	db.SetConnMaxIdleTime(time.Minute)
 	e.pools[key] = db
 	return db, nil
@@ -100,7 +113,7 @@ func (e *Env) ReleaseIdle() {
 	defer e.mu.Unlock()
 	for _, db := range e.pools {
 		db.SetMaxIdleConns(0) // closes the idle connections now
-		db.SetMaxIdleConns(idleConnsPerPool)
+		db.SetMaxIdleConns(e.idle)
 	}
 	for _, t := range e.transports {
 		t.CloseIdleConnections()

@@ -9,6 +9,7 @@ import (
 
 func startInOwnProcessGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	dieWithParent(cmd.SysProcAttr)
 }
 
 // killProcessGroup kills the command and everything it started.

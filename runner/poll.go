@@ -163,6 +163,9 @@ func (r *run) sleepUntil(ctx context.Context, at time.Time) bool {
 func (r *run) measureDataLoss(ctx context.Context) error {
 	dl := r.sc.DataLoss
 	r.emit(store.Event{Type: store.EventPhase, Phase: phase.DataLoss})
+	if !r.waitFor(ctx, dl.Check) {
+		return context.Cause(ctx)
+	}
 	if done := r.step(ctx, dl.Check, 0); !done.Passed {
 		return errors.New(done.Message)
 	}

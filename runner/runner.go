@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -123,6 +124,11 @@ type run struct {
 	// recorder writes steps and the end of the run; the start is written
 	// before the first step, directly.
 	recorder *recorder
+	// touched is set once setup or the clock has started: from then on
+	// rollback must run, whatever happens.
+	touched    atomic.Bool
+	background *background
+	workloads  workloads
 }
 
 // Run executes a scenario. ctx ends the drill early (a signal): the
@@ -151,13 +157,16 @@ func Run(ctx context.Context, set *scenarios.Set, sc *scenarios.Scenario, opts O
 		defer cancel()
 	}
 
+	r.background = newBackground(drillCtx)
 	switch {
 	case r.startUnseen():
 		r.end(store.VerdictAborted, "not run: its start reached only the spool, not the store, so another runner could have started the same drill")
 		r.rollbackIs(store.RollbackNotNeeded, "")
 	case r.drillCatchingPanic(drillCtx, ctx):
+		r.endDrill()
 		r.rollbackCatchingPanic()
 	default:
+		r.endDrill()
 		r.rollbackIs(store.RollbackNotNeeded, "")
 	}
 	stopHeartbeat()
@@ -182,7 +191,9 @@ func (r *run) startRecord() store.Run {
 		Host: r.opts.Identity.Host, PID: r.opts.Identity.PID,
 		Status: store.StatusRunning, StartedAt: r.clock.Now(),
 		ObjectiveRTO: optional(sc.Objective.RTO), ObjectiveRPO: optional(sc.Objective.RPO),
-		Owner: sc.Owner, Tags: append([]string{}, sc.Tags...), Postmortems: append([]store.Postmortem{}, sc.Postmortems...),
+		ObjectiveDowntime: optional(sc.Objective.Downtime), ObjectiveLostWrites: sc.Objective.LostWrites,
+		Workloads: []store.Workload{},
+		Owner:     sc.Owner, Tags: append([]string{}, sc.Tags...), Postmortems: append([]store.Postmortem{}, sc.Postmortems...),
 	}
 	for _, step := range sc.Steps() {
 		run.Plan = append(run.Plan, store.PlanStep{Phase: step.Phase, Name: step.Name, Kind: step.Kind.Name()})
@@ -213,8 +224,8 @@ func (r *run) drillCatchingPanic(ctx, parent context.Context) (pastSteadyState b
 	defer func() {
 		if caught := recover(); caught != nil {
 			r.end(store.VerdictFailed, "redrill failed: "+r.panicText(caught))
-			// Nothing was touched before the clock started.
-			pastSteadyState = !r.clockStart().IsZero()
+			// Nothing was touched before setup or the clock started.
+			pastSteadyState = r.touched.Load()
 		}
 	}()
 	return r.drill(ctx, parent)
@@ -244,6 +255,18 @@ func (r *run) drill(ctx, parent context.Context) bool {
 		r.endWith(ctx, parent, store.VerdictAborted, "steady state not met")
 		return false
 	}
+	if len(sc.Setup) > 0 {
+		r.touched.Store(true)
+		if !r.phase(ctx, phase.Setup, sc.Setup) {
+			r.endWith(ctx, parent, store.VerdictAborted, "a setup step failed: "+r.lastFailure())
+			return true
+		}
+	}
+	r.startWorkloads(ctx)
+	if !r.warmUp(ctx) {
+		r.endWith(ctx, parent, store.VerdictAborted, "stopped while the workloads warmed up")
+		return true
+	}
 
 	// The guard runs from clock start until recovery; a failure cancels
 	// whatever step is running.
@@ -256,6 +279,7 @@ func (r *run) drill(ctx, parent context.Context) bool {
 		if !r.clockStart().IsZero() {
 			return
 		}
+		r.touched.Store(true)
 		clockStart := r.clock.Now()
 		r.update(func(run *store.Run) { run.ClockStart = clockStart })
 		// Recorded now, not only at the end: a run whose runner dies says
@@ -312,8 +336,27 @@ func (r *run) drill(ctx, parent context.Context) bool {
 			return true
 		}
 	}
+	if err := r.verifyWorkloads(ctx); err != nil {
+		r.endWith(ctx, parent, store.VerdictFailed, "data loss not measured: "+err.Error())
+		return true
+	}
+	r.stopWorkloads()
+	if rpo, measured := r.lostWritesRPO(r.clockStart()); measured {
+		r.update(func(run *store.Run) {
+			if run.RPO == nil || rpo > *run.RPO {
+				run.RPO = &rpo
+			}
+		})
+	}
 	r.verdict()
 	return true
+}
+
+// endDrill ends what the drill left running, before rollback: background
+// steps are cancelled and workloads stopped, and both are recorded.
+func (r *run) endDrill() {
+	r.endBackground()
+	r.stopWorkloads()
 }
 
 // endWith sets the verdict of a drill that stopped early, telling apart
@@ -339,6 +382,7 @@ func (r *run) verdict() {
 	if objective := r.sc.Objective.RPO; objective > 0 && measured.RPO != nil && *measured.RPO > objective {
 		missed = append(missed, fmt.Sprintf("RPO %s exceeds the objective %s", round(*measured.RPO), objective))
 	}
+	missed = append(missed, r.workloadsMissed(measured.Workloads)...)
 	if len(missed) > 0 {
 		r.end(store.VerdictMissed, strings.Join(missed, "; "))
 		return
@@ -371,8 +415,12 @@ func (r *run) phase(ctx context.Context, stage phase.Phase, steps []*scenarios.S
 	}
 	r.emit(store.Event{Type: store.EventPhase, Phase: stage})
 	for _, step := range steps {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || !r.waitFor(ctx, step) {
 			return false
+		}
+		if step.Background {
+			r.startBackground(step)
+			continue
 		}
 		if !r.step(ctx, step, 0).Passed {
 			return false
@@ -417,6 +465,7 @@ func (r *run) finish() {
 	finish := store.Finish{
 		EndedAt: ended.EndedAt, ClockStart: ended.ClockStart, ClockStop: ended.ClockStop,
 		RTO: ended.RTO, RPO: ended.RPO, Verdict: ended.Verdict, Reason: ended.Reason, Rollback: ended.Rollback,
+		Workloads: ended.Workloads,
 	}
 	r.recorder.add(func(ctx context.Context) error { return r.opts.Store.FinishRun(ctx, ended.ID, finish) })
 	r.recorder.close()
@@ -488,7 +537,9 @@ func (r *run) lastFailure() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i := len(r.result.Steps) - 1; i >= 0; i-- {
-		if s := r.result.Steps[i]; !s.Passed {
+		// A background step's failure is its own, not what stopped the
+		// phase.
+		if s := r.result.Steps[i]; !s.Passed && !s.Background {
 			return fmt.Sprintf("%s %q: %s", s.Phase, s.Name, s.Message)
 		}
 	}

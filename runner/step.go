@@ -51,7 +51,7 @@ func (r *run) runStep(ctx context.Context, step *scenarios.Step, round int, disc
 	if !discardIfCancelled {
 		seq = r.nextSeq()
 		running := store.Step{RunID: r.result.ID, Seq: seq, Phase: step.Phase, Name: step.Name, Kind: step.Kind.Name(),
-			Round: round, StartedAt: started, Running: true}
+			Round: round, StartedAt: started, Running: true, Background: step.Background}
 		r.recorder.add(func(ctx context.Context) error { return r.opts.Store.StartStep(ctx, running) })
 	}
 	outcome := r.execute(ctx, step, results, started)
@@ -65,6 +65,10 @@ func (r *run) runStep(ctx context.Context, step *scenarios.Step, round int, disc
 		RunID: r.result.ID, Phase: step.Phase, Name: step.Name, Kind: step.Kind.Name(), Round: round,
 		StartedAt: outcome.Started, Duration: outcome.Duration, Attempts: outcome.Attempts,
 		Passed: outcome.Passed, Message: r.env.Redactor.String(outcome.Message), Result: resultJSON(outcome.Result),
+		Background: step.Background,
+	}
+	if step.Background && ctx.Err() != nil {
+		done.Passed, done.Cancelled, done.Message = false, true, cancelledMessage(ctx)
 	}
 	if done.StartedAt.IsZero() {
 		done.StartedAt = started

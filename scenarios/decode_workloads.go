@@ -33,7 +33,7 @@ const (
 
 func workloadSchemas(kinds *checks.Registry) (workload, verify *hcl.BodySchema) {
 	workload = &hcl.BodySchema{
-		Attributes: []hcl.AttributeSchema{{Name: "rate", Required: true}, {Name: "concurrency"}, {Name: "timeout"}},
+		Attributes: []hcl.AttributeSchema{{Name: "rate", Required: true}, {Name: "concurrency"}, {Name: "timeout"}, {Name: "warmup"}},
 		Blocks:     []hcl.BlockHeaderSchema{{Type: "assert"}, {Type: "verify"}},
 	}
 	verify = &hcl.BodySchema{
@@ -105,6 +105,7 @@ func (l *loader) workloadHeader(w *Workload, block *hcl.Block, readable []string
 			})
 		}
 	}
+	diags = append(diags, decodeDuration(h.content.Attributes["warmup"], base, &w.Warmup)...)
 	for _, b := range h.content.Blocks {
 		if b.Type == "verify" && verifyBlock(h.content) != b {
 			diags = append(diags, &hcl.Diagnostic{

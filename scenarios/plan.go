@@ -230,8 +230,11 @@ func (p *planWriter) workloads(workloads []*Workload) {
 		if w.Attempt == nil || w.Attempt.Kind == nil {
 			continue
 		}
-		p.line(2, "workload %q: %s   (%s a second, %d at once, each within %s)", w.Name, w.Attempt.Kind.Name(),
-			strconv.FormatFloat(w.Rate, 'f', -1, 64), w.Concurrency, duration.Format(w.Attempt.Timeout))
+		settings := fmt.Sprintf("%s a second, %d at once, each within %s", strconv.FormatFloat(w.Rate, 'f', -1, 64), w.Concurrency, duration.Format(w.Attempt.Timeout))
+		if w.Warmup > 0 {
+			settings += ", " + duration.Format(w.Warmup) + " before the clock starts"
+		}
+		p.line(2, "workload %q: %s   (%s)", w.Name, w.Attempt.Kind.Name(), settings)
 		p.attributes(w.Attempt.Planned)
 		for _, a := range w.Attempt.Asserts {
 			p.line(3, "assert %s", p.source(a.Condition.Range()))

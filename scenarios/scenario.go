@@ -220,6 +220,9 @@ type Workload struct {
 	Attempt     *Step
 	Rate        float64
 	Concurrency int
+	// Warmup is how long the drill lets the workload run before the clock
+	// starts, so that the disruption meets clients in full flow.
+	Warmup time.Duration
 	// Verify, when set, finds after recovery which acknowledged writes
 	// survived.
 	Verify *Verify

@@ -53,6 +53,7 @@ scenario "restart-mid-operation" {
     rate        = 200
     concurrency = 4
     timeout     = "2s"
+    warmup      = "2s"
     sql {
       dsn   = var.dsn
       query = "INSERT INTO drill_writes (seq, at) VALUES ($1, $2)"
