@@ -22,8 +22,11 @@ type Env struct {
 	// connections is how many connections each pool opens and keeps idle.
 	open, idle int
 
-	mu         sync.Mutex
-	pools      map[string]*sqlx.DB // by driver and DSN
+	mu    sync.Mutex
+	pools map[string]*sqlx.DB // by driver and DSN
+	// used is when each database connection last started a statement, by
+	// its driver connection.
+	used       map[any]time.Time
 	transports map[bool]*http.Transport
 	// reaper kills the commands still running if redrill dies.
 	reaper groupReaper
@@ -56,6 +59,7 @@ func NewEnv(deps Deps, secrets ...string) *Env {
 		open:       open,
 		idle:       idle,
 		pools:      map[string]*sqlx.DB{},
+		used:       map[any]time.Time{},
 		transports: map[bool]*http.Transport{},
 	}
 }
@@ -80,6 +84,23 @@ func (e *Env) pool(driver, dsn string) (*sqlx.DB, error) {
 	db.SetConnMaxIdleTime(time.Minute)
 	e.pools[key] = db
 	return db, nil
+}
+
+// idleFor is how long a connection from a pool has been idle since its
+// last statement, zero for a new one; it marks the connection as used now.
+func (e *Env) idleFor(conn *sqlx.Conn) time.Duration {
+	var idle time.Duration
+	_ = conn.Raw(func(driverConn any) error {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		now := time.Now()
+		if last, ok := e.used[driverConn]; ok {
+			idle = now.Sub(last)
+		}
+		e.used[driverConn] = now
+		return nil
+	})
+	return idle
 }
 
 // transport returns the shared HTTP transport for a TLS setting.

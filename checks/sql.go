@@ -3,6 +3,8 @@ package checks
 import (
 	"context"
 	"database/sql"
+	sqldriver "database/sql/driver"
+	"errors"
 	"fmt"
 	"math/big"
 	"regexp"
@@ -82,10 +84,11 @@ func (sqlKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]
 	started := env.Now()
 	// Query, not Exec, so a SELECT returns rows; DDL and other statements
 	// simply return none. The context cancels the query on the server.
-	rows, err := db.QueryxContext(ctx, stringAttr(config, "query"), args...)
+	rows, release, err := queryOnce(ctx, env, db, driver == "sqlite", stringAttr(config, "query"), args)
 	if err != nil {
 		return map[string]cty.Value{"duration": seconds(env.Now().Sub(started))}, fmt.Errorf("%s query: %w", driver, err)
 	}
+	defer release()
 	defer rows.Close()
 	columns, err := rows.ColumnTypes()
 	if err != nil {
@@ -126,6 +129,55 @@ func (sqlKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]
 		"value":     first,
 		"duration":  seconds(env.Now().Sub(started)),
 	}, nil
+}
+
+// errSessionLost is a statement whose connection broke while it ran.
+var errSessionLost = errors.New("the session ended during the query (terminated, or the server restarted or went away); redrill never sends a statement twice, so it may or may not have taken effect")
+
+// queryOnce sends a statement to the server once. database/sql would send
+// it again on a new connection when the first breaks mid-statement (lib/pq
+// reports a terminated session as a bad connection): an interrupted
+// operation would be reported as done, a write made twice. A connection
+// kept idle in the pool for a while, whose session may have ended
+// meanwhile (the server restarted), is pinged first and replaced if it is
+// gone, so that a polled check sees the server as it is.
+func queryOnce(ctx context.Context, env *Env, db *sqlx.DB, file bool, query string, args []any) (*sqlx.Rows, func(), error) {
+	if file {
+		rows, err := db.QueryxContext(ctx, query, args...)
+		return rows, func() {}, err
+	}
+	for attempt := 0; ; attempt++ {
+		conn, err := db.Connx(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		if idle := env.idleFor(conn); idle > pingIdleAfter && attempt == 0 {
+			if err := conn.PingContext(ctx); err != nil {
+				discard(conn)
+				continue
+			}
+		}
+		rows, err := conn.QueryxContext(ctx, query, args...)
+		if err == nil {
+			return rows, func() { conn.Close() }, nil
+		}
+		discard(conn)
+		if errors.Is(err, sqldriver.ErrBadConn) {
+			err = errSessionLost
+		}
+		return nil, nil, err
+	}
+}
+
+// pingIdleAfter is how long a kept connection may be idle before its
+// session is checked: less than the interval of a polled check, more than
+// the connections of a workload at a few hundred attempts a second wait.
+const pingIdleAfter = 100 * time.Millisecond
+
+// discard closes a connection and keeps it out of the pool.
+func discard(conn *sqlx.Conn) {
+	_ = conn.Raw(func(any) error { return sqldriver.ErrBadConn })
+	_ = conn.Close()
 }
 
 func (sqlKind) Succeeded(result cty.Value) (bool, string) {

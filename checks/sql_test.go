@@ -205,3 +205,57 @@ func TestPostgresTextIsNotATime(t *testing.T) {
 		t.Errorf("value = %v, want the text as written", got)
 	}
 }
+
+// A statement whose session is terminated mid-way fails and is not sent
+// again: database/sql alone would run it again on a new connection and
+// report the interrupted operation as done.
+func TestPostgresStatementCutShortIsNotSentTwice(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE done (n int)`); err != nil {
+		t.Fatal(err)
+	}
+	env := NewEnv(Deps{})
+	defer env.Close()
+	outcome := make(chan Outcome, 1)
+	go func() {
+		outcome <- sqlCall(t, env, "postgres", dsn+"&application_name=cut-short", `INSERT INTO done SELECT 1 FROM pg_sleep(1)`)
+	}()
+	terminated := 0
+	eventually(t, 10*time.Second, "the statement terminated", func() bool {
+		err := db.QueryRow(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'cut-short' AND state = 'active'`).Scan(&terminated)
+		return err == nil && terminated > 0
+	})
+	got := <-outcome
+	if got.Passed || !strings.Contains(got.Message, "the session ended during the query") {
+		t.Errorf("outcome %v: %s, want a failure that says the session ended", got.Passed, got.Message)
+	}
+	var rows int
+	if err := db.QueryRow(`SELECT count(*) FROM done`).Scan(&rows); err != nil || rows != 0 {
+		t.Errorf("the statement ran again after its session was terminated: %d rows (%v)", rows, err)
+	}
+}
+
+// A kept connection whose session ended while idle is replaced, once:
+// the statement was never sent on it.
+func TestPostgresIdleSessionEndedIsReplaced(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	env := NewEnv(Deps{})
+	defer env.Close()
+	mustPass(t, sqlCall(t, env, "postgres", dsn+"&application_name=kept", `SELECT 1`))
+	var terminated int
+	if err := db.QueryRow(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'kept'`).Scan(&terminated); err != nil || terminated != 1 {
+		t.Fatalf("terminated %d idle sessions (%v), want the kept one", terminated, err)
+	}
+	time.Sleep(2 * pingIdleAfter) // idle as between the rounds of a polled check: a duration, not a wait for an event
+	mustPass(t, sqlCall(t, env, "postgres", dsn+"&application_name=kept", `SELECT 1`))
+}

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
@@ -158,5 +159,55 @@ func TestRollbackDropsTheDatabaseTheDrillPolled(t *testing.T) {
 	}
 	if left != 0 {
 		t.Errorf("database %s still exists after rollback", name)
+	}
+}
+
+// The seed incident's example runs against the local server: the large
+// operation is interrupted mid-way, clients keep writing, nothing they
+// were told was written is lost, and the scratch database is gone after.
+func TestRestartMidOperationExample(t *testing.T) {
+	admin, err := sql.Open("postgres", pgtest.NewDatabase(t)) // skips without a server
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	src, err := os.ReadFile("../scenarios/examples/restart-mid-operation.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	database := fmt.Sprintf("redrill_mid_operation_%d", os.Getpid())
+	u, _ := url.Parse(pgtest.ServerURL())
+	u.Path, u.RawQuery = "", ""
+	set, diags := scenarios.LoadSources(map[string][]byte{"drill.hcl": src}, scenarios.Options{Vars: []string{
+		"server=" + u.String(), "database=" + database, "rows=1000000", "warmup=500ms",
+	}})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	dir := t.TempDir()
+	history, err := store.Open(context.Background(), filepath.Join(dir, "h.db"), store.Options{SpoolDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer history.Close()
+
+	result := Run(context.Background(), set, set.Scenarios[0], Options{Store: history})
+	if result.Verdict != store.VerdictMet {
+		t.Fatalf("verdict %s: %s", result.Verdict, result.Reason)
+	}
+	operation := findStep(result.Steps, "large-operation")
+	if operation == nil || operation.Passed || operation.Cancelled || !strings.Contains(operation.Message, "the session ended during the query") {
+		t.Errorf("the large operation was not interrupted mid-way: %+v", operation)
+	}
+	w := result.Workloads[0]
+	if w.Verified == nil || w.Verified.Lost != 0 || w.Verified.Acknowledged < 40 || w.Succeeded < 40 {
+		t.Errorf("client writes %+v (verified %+v), want some, none lost", w, w.Verified)
+	}
+	if result.RPO == nil || *result.RPO != 0 {
+		t.Errorf("RPO %v with nothing lost, want 0", result.RPO)
+	}
+	var left int
+	if err := admin.QueryRow(`SELECT count(*) FROM pg_database WHERE datname = $1`, database).Scan(&left); err != nil || left != 0 {
+		t.Errorf("the scratch database %s is left behind (%d, %v)", database, left, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/redrill/redrill/checks"
 	"github.com/redrill/redrill/runner/workload"
 	"github.com/redrill/redrill/scenarios"
+	"github.com/redrill/redrill/scenarios/phase"
 	"github.com/redrill/redrill/store"
 )
 
@@ -160,6 +162,9 @@ func (r *run) stopWorkloads() {
 // verifyWorkloads runs the verify of each workload that has one and
 // compares its acknowledged writes with the survivors.
 func (r *run) verifyWorkloads(ctx context.Context) error {
+	if r.sc.DataLoss == nil && slices.ContainsFunc(r.sc.Workloads, func(w *scenarios.Workload) bool { return w.Verify != nil }) {
+		r.emit(store.Event{Type: store.EventPhase, Phase: phase.DataLoss})
+	}
 	for _, w := range r.workloads.list {
 		if w.spec.Verify == nil {
 			continue
