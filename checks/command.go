@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"sort"
@@ -40,10 +41,13 @@ func newCommandKind() commandKind {
 	}}
 }
 
-// killGrace is how long output pipes may stay open after the command
-// exited or was killed (held by a process it started) before they are
-// closed.
+// killGrace is how long a killed command may take to be reaped.
 const killGrace = 2 * time.Second
+
+// outputGrace is how long output is still read after the command exited,
+// while a process it started holds the pipe: long enough for what is
+// already written, short enough not to count in the step's time.
+const outputGrace = 50 * time.Millisecond
 
 func (commandKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]cty.Value, error) {
 	argv := stringListAttr(config, "run")
@@ -53,17 +57,28 @@ func (commandKind) Run(ctx context.Context, env *Env, config cty.Value) (map[str
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = stringAttr(config, "dir")
 	cmd.Env = mergeEnv(os.Environ(), stringMapAttr(config, "env"))
-	stdout, stderr := newBoundedBuffer(maxOutput), newBoundedBuffer(maxOutput)
-	cmd.Stdout, cmd.Stderr = stdout, stderr
+	stdout, err := newOutput()
+	if err != nil {
+		return nil, err
+	}
+	defer stdout.close()
+	stderr, err := newOutput()
+	if err != nil {
+		return nil, err
+	}
+	defer stderr.close()
+	cmd.Stdout, cmd.Stderr = stdout.writer, stderr.writer
 	// A drill's command may start children (pg_restore --jobs); its own
 	// process group lets a timeout kill all of them.
 	startInOwnProcessGroup(cmd)
-	// A background process that inherited the output pipes must not keep
-	// the step waiting after the command itself has exited.
-	cmd.WaitDelay = killGrace
+	dieWithRedrill(cmd)
 
 	started := env.Now()
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	// The command has its own copies of the pipes' write ends.
+	stdout.writer.Close()
+	stderr.writer.Close()
+	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", argv[0], err)
 	}
 	// Listed with the reaper while it runs, so that it dies with redrill;
@@ -83,6 +98,8 @@ func (commandKind) Run(ctx context.Context, env *Env, config cty.Value) (map[str
 		case <-waited:
 		case <-time.After(killGrace):
 		}
+		stdout.finish()
+		stderr.finish()
 		return map[string]cty.Value{
 			"exit_code": cty.NumberIntVal(-1),
 			"stdout":    cty.StringVal(stdout.String()),
@@ -91,18 +108,17 @@ func (commandKind) Run(ctx context.Context, env *Env, config cty.Value) (map[str
 		}, fmt.Errorf("%s killed: %w", argv[0], context.Cause(ctx))
 	}
 	// A process the command left running on purpose (a server it started)
-	// is part of the recovery and is left alone.
+	// is part of the recovery and is left alone; the step ends with the
+	// command, not with the pipes that process may hold.
+	ended := env.Now()
+	stdout.finish()
+	stderr.finish()
 
 	fields := map[string]cty.Value{
 		"exit_code": cty.NumberIntVal(int64(cmd.ProcessState.ExitCode())),
 		"stdout":    cty.StringVal(stdout.String()),
 		"stderr":    cty.StringVal(stderr.String()),
-		"duration":  seconds(env.Now().Sub(started)),
-	}
-	// Output pipes still held by a process the command left running are
-	// closed after killGrace; what was read until then is the output.
-	if errors.Is(waitErr, exec.ErrWaitDelay) {
-		waitErr = nil
+		"duration":  seconds(ended.Sub(started)),
 	}
 	var exitErr *exec.ExitError
 	if waitErr != nil && !errors.As(waitErr, &exitErr) {
@@ -161,3 +177,45 @@ func lastLine(v cty.Value) string {
 	lines := strings.Split(strings.TrimSpace(v.AsString()), "\n")
 	return Truncate(strings.TrimSpace(lines[len(lines)-1]), 300)
 }
+
+// output reads one stream of a command through a pipe of its own. Given an
+// *os.File, os/exec hands the command the file itself and waits only for
+// the process, not for everything that inherited the pipe.
+type output struct {
+	reader, writer *os.File
+	kept           *boundedBuffer
+	done           chan struct{}
+}
+
+func newOutput() (*output, error) {
+	reader, writer, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("create a pipe for the command's output: %w", err)
+	}
+	o := &output{reader: reader, writer: writer, kept: newBoundedBuffer(maxOutput), done: make(chan struct{})}
+	go func() {
+		defer close(o.done)
+		_, _ = io.Copy(o.kept, reader)
+	}()
+	return o, nil
+}
+
+// finish reads what is left, for at most outputGrace once the command has
+// ended, and stops reading.
+func (o *output) finish() {
+	select {
+	case <-o.done:
+	case <-time.After(outputGrace):
+		_ = o.reader.SetReadDeadline(time.Now())
+		<-o.done
+	}
+}
+
+func (o *output) close() {
+	o.writer.Close()
+	_ = o.reader.SetReadDeadline(time.Now())
+	<-o.done
+	o.reader.Close()
+}
+
+func (o *output) String() string { return o.kept.String() }

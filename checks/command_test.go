@@ -246,3 +246,30 @@ func zombie(pid int) bool {
 	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
 	return len(fields) > 0 && fields[0] == "Z"
 }
+
+// A command that leaves a process running which holds its output ends
+// when the command exits: the process it left must not add to the step's
+// time (and so to the RTO), and what the command wrote is kept.
+func TestCommandEndsWhenItExitsNotWhenItsPipesClose(t *testing.T) {
+	command := kind(t, "command")
+	pidFile := filepath.Join(t.TempDir(), "server.pid")
+	outcome := execute(t, Call{
+		Kind:   command,
+		Config: config(t, command, map[string]cty.Value{"run": strs("sh", "-c", "sleep 30 & echo $! > "+pidFile+"; echo started")}),
+	})
+	content, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, _ := strconv.Atoi(strings.TrimSpace(string(content)))
+	t.Cleanup(func() { _ = syscall.Kill(server, syscall.SIGKILL) })
+	if !outcome.Passed || field(t, outcome.Result, "stdout") != "started\n" {
+		t.Errorf("passed=%v stdout=%q, want the command's output", outcome.Passed, field(t, outcome.Result, "stdout"))
+	}
+	if took := outcome.Duration; took > time.Second {
+		t.Errorf("the step took %s: it waited for the process the command left running", took)
+	}
+	if syscall.Kill(server, 0) != nil {
+		t.Error("the process the command left running was killed; it is part of the recovery")
+	}
+}

@@ -6,6 +6,8 @@ import "os/exec"
 
 func startInOwnProcessGroup(*exec.Cmd) {}
 
+func dieWithRedrill(*exec.Cmd) {}
+
 // killProcessGroup kills the command; without process groups its children
 // may survive.
 func killProcessGroup(cmd *exec.Cmd) {

@@ -9,8 +9,11 @@ import (
 
 func startInOwnProcessGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	dieWithParent(cmd.SysProcAttr)
 }
+
+// dieWithRedrill has a command started in its own process group killed
+// when redrill dies. Not for the reaper, which must outlive redrill.
+func dieWithRedrill(cmd *exec.Cmd) { dieWithParent(cmd.SysProcAttr) }
 
 // killProcessGroup kills the command and everything it started.
 func killProcessGroup(cmd *exec.Cmd) {

@@ -100,9 +100,16 @@ const longDrill = `scenario "long" {
 // until the step and its child have started.
 func startLongDrill(t *testing.T) (cmd *exec.Cmd, dir, history string, output *strings.Builder) {
 	t.Helper()
+	return startDrill(t, longDrill)
+}
+
+// startDrill starts redrill run on a drill whose steps write step.pid and
+// child.pid, and waits until they have.
+func startDrill(t *testing.T, drill string) (cmd *exec.Cmd, dir, history string, output *strings.Builder) {
+	t.Helper()
 	binary := redrillBinary(t)
 	dir = t.TempDir()
-	path := writeFile(t, dir, "long.hcl", strings.ReplaceAll(longDrill, "{{dir}}", dir))
+	path := writeFile(t, dir, "long.hcl", strings.ReplaceAll(drill, "{{dir}}", dir))
 	history = filepath.Join(dir, "history.db")
 	cmd = exec.Command(binary, "run", path, "--store", history)
 	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+dir)
@@ -208,6 +215,42 @@ func waitUntilGone(t *testing.T, dir string, pidFiles ...string) {
 			}
 		}
 	}
+}
+
+// A drill with a long operation in the background, a workload of
+// commands and a long recover step, all running when redrill is killed.
+const backgroundDrill = `scenario "long-under-load" {
+  setup {
+    step "operation" {
+      background = true
+      command { run = ["sh", "-c", "sleep 30 & echo $! > {{dir}}/child.pid; echo $$ > {{dir}}/step.pid; wait"] }
+    }
+  }
+  workload "clients" {
+    rate    = 1
+    timeout = "1m"
+    command { run = ["sh", "-c", "echo $$ > {{dir}}/client.pid; exec sleep 30"] }
+  }
+  recover {
+    step "restore" {
+      command { run = ["sh", "-c", "echo $$ > {{dir}}/restore.pid; exec sleep 30"] }
+    }
+  }
+}
+`
+
+// kill -9 of redrill leaves nothing its drill started running: not the
+// background step and its child, not a workload's attempt, not the step.
+func TestKilledRunnerLeavesNoBackgroundProcess(t *testing.T) {
+	cmd, dir, _, _ := startDrill(t, backgroundDrill)
+	waitFor(t, func() bool {
+		return exists(filepath.Join(dir, "restore.pid")) && exists(filepath.Join(dir, "client.pid"))
+	})
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	waitUntilGone(t, dir, "step.pid", "child.pid", "client.pid", "restore.pid")
 }
 
 func TestKilledRunnerLeavesAnInterruptedRun(t *testing.T) {
