@@ -96,3 +96,24 @@ func TestOwnRunsAreNeverInterrupted(t *testing.T) {
 		}
 	})
 }
+
+// A run whose runner died during setup touched the system before the
+// clock started: its rollback never ran.
+func TestRunInterruptedDuringSetupMayBeLeftDisrupted(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		writer := open(t, target, base)
+		run := newRun("in-setup", "orders", base)
+		run.Host, run.PID = "other-host", 1
+		run.Plan = []PlanStep{{Phase: phase.Setup, Name: "load", Kind: "sql"}, {Phase: phase.Rollback, Name: "clean", Kind: "sql"}}
+		mustDo(t, writer.StartRun(ctx, run))
+		mustDo(t, writer.StartStep(ctx, Step{RunID: "in-setup", Seq: 1, Phase: phase.Setup, Name: "load", Kind: "sql", StartedAt: base, Running: true}))
+
+		reader := open(t, target, base.Add(StaleAfter+time.Minute))
+		stored, _, err := reader.Run(ctx, "in-setup")
+		mustDo(t, err)
+		if stored.Rollback != RollbackSkipped || !strings.Contains(stored.Reason, `during setup step "load"`) || !strings.Contains(stored.Reason, "rollback never ran") {
+			t.Errorf("rollback %q, reason %q: want rollback never ran, during setup", stored.Rollback, stored.Reason)
+		}
+	})
+}

@@ -174,7 +174,7 @@ func (s *sqlStore) MarkInterrupted(ctx context.Context, staleBefore time.Time) (
 			return marked, fmt.Errorf("mark run %s interrupted: %w", r.ID, err)
 		}
 		plan, _ := fromJSONList[PlanStep](r.Plan) // an unreadable plan reads as none
-		reason, rollback := interruptedReason(gone, left.running, r.ClockStart.Valid, plan)
+		reason, rollback := interruptedReason(gone, left.running, r.ClockStart.Valid || left.setupBegan, plan)
 		// The last thing known of the run, so that it never ends before a
 		// step it recorded.
 		endedAt := max(r.HeartbeatAt, r.ClockStart.Int64, left.lastActivity.Int64)
@@ -198,11 +198,15 @@ type leftBehind struct {
 	// lastActivity is the latest start or end of a step; null without
 	// steps.
 	lastActivity sql.NullInt64
+	// setupBegan says a setup step started: the system was touched
+	// before the clock started.
+	setupBegan bool
 }
 
 const (
 	runningStepsOf = `SELECT phase, name, kind, round, started_at FROM steps WHERE run_id = ? AND running ORDER BY seq`
 	lastActivityOf = `SELECT MAX(started_at + CAST(duration_seconds * 1000000 AS BIGINT)) FROM steps WHERE run_id = ?`
+	setupStepsOf   = `SELECT COUNT(*) FROM steps WHERE run_id = ? AND phase = ?`
 )
 
 func (s *sqlStore) leftBehind(ctx context.Context, runID string) (leftBehind, error) {
@@ -224,11 +228,16 @@ func (s *sqlStore) leftBehind(ctx context.Context, runID string) (leftBehind, er
 	if err := s.db.GetContext(ctx, &left.lastActivity, s.db.Rebind(lastActivityOf), runID); err != nil {
 		return left, fmt.Errorf("read its last step: %w", err)
 	}
+	var setupSteps int
+	if err := s.db.GetContext(ctx, &setupSteps, s.db.Rebind(setupStepsOf), runID, string(phase.Setup)); err != nil {
+		return left, fmt.Errorf("read its setup steps: %w", err)
+	}
+	left.setupBegan = setupSteps > 0
 	return left, nil
 }
 
 // interruptedReason says why a run whose runner is gone ended, in which
-// steps, and how its rollback went. Once the clock started the system was
+// steps, and how its rollback went. Once setup or the clock started the system was
 // touched and the drill never finished: whether its rollback did not run,
 // did not complete or does not exist, the system may be left disrupted, so
 // rollback is RollbackSkipped.
