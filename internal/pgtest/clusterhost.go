@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // What NewCluster needs from the machine: a server version, a free port,
@@ -31,10 +33,25 @@ func clusterName() string {
 	return fmt.Sprintf("%s%d-%s", clusterNamePrefix, os.Getpid(), hex.EncodeToString(suffix))
 }
 
+// sweepLock is the file whose lock one test process at a time holds while it
+// drops stale clusters: two pg_dropcluster of one cluster at once both say
+// they dropped it and leave it half there.
+const sweepLock = "/var/run/postgresql/redrill-test-sweep.lock"
+
 // dropStaleClusters drops the test clusters whose test process is gone. A
 // test binary killed by a timeout or a signal runs no cleanups, and its
 // clusters would keep running forever.
 func dropStaleClusters(t testing.TB, version string) {
+	lock, err := os.OpenFile(sweepLock, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Logf("stale test clusters are not dropped: %v", err)
+		return
+	}
+	defer func() { _ = lock.Close() }()
+	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != nil {
+		t.Logf("stale test clusters are not dropped: lock %s: %v", sweepLock, err)
+		return
+	}
 	entries, err := os.ReadDir(filepath.Join("/etc/postgresql", version))
 	if err != nil {
 		return
