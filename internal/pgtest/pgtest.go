@@ -1,5 +1,6 @@
-// Package pgtest gives tests a fresh PostgreSQL database of their own on the
-// server named by REDRILL_TEST_POSTGRES.
+// Package pgtest gives tests PostgreSQL of their own: a fresh database on
+// the server named by REDRILL_TEST_POSTGRES (NewDatabase), or a throwaway
+// cluster on this machine that they may crash and restart (NewCluster).
 package pgtest
 
 import (
