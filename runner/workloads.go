@@ -283,10 +283,12 @@ func sequenceNumber(v cty.Value) (int64, error) {
 	return n, nil
 }
 
-// lostWritesRPO is the RPO the verified workloads measured: clock start
-// minus the acknowledgement of the newest write acknowledged before it
-// that survived; zero when none was lost. ok is false without a verified
-// workload.
+// lostWritesRPO is the RPO the verified workloads measured: from the
+// acknowledgement of the newest write acknowledged before the clock
+// started that survived, to the clock start, or to the acknowledgement of
+// the last lost write when that came later (a write acknowledged while
+// the disruption was under way, then lost); zero when none was lost. ok
+// is false without a verified workload.
 func (r *run) lostWritesRPO(clockStart time.Time) (rpo time.Duration, ok bool) {
 	for _, w := range r.workloads.list {
 		lost := w.verified
@@ -297,11 +299,15 @@ func (r *run) lostWritesRPO(clockStart time.Time) (rpo time.Duration, ok bool) {
 		if lost.Lost == 0 {
 			continue
 		}
-		newest := w.running.Started()
+		from := w.running.Started()
 		if lost.NewestSurvivor != nil {
-			newest = lost.NewestSurvivor.AckedAt
+			from = lost.NewestSurvivor.AckedAt
 		}
-		rpo = max(rpo, clockStart.Sub(newest))
+		to := clockStart
+		if last := lost.LastLost.AckedAt; last.After(to) {
+			to = last
+		}
+		rpo = max(rpo, to.Sub(from))
 	}
 	return rpo, ok
 }
