@@ -12,7 +12,8 @@ import (
 
 // runHistory writes a fixed history through the store API: a met run
 // with every phase and two rounds of its recovery check, a missed run of
-// a game day, a failed run, and one still running.
+// a game day, a failed run, a run under load (loadedRecord) and one still
+// running.
 func runHistory(t *testing.T) store.Store {
 	t.Helper()
 	ctx := context.Background()
@@ -87,6 +88,8 @@ func runHistory(t *testing.T) store.Store {
 	finish("api-failed", store.Finish{EndedAt: failed.Add(5 * time.Second), ClockStart: failed, Verdict: store.VerdictFailed,
 		Reason: "recover step restart failed"})
 
+	recordLoaded(t, s)
+
 	running := time.Date(2026, 11, 25, 11, 59, 0, 0, time.UTC)
 	start("api-running", "api", store.TriggerOnDemand, "", running)
 	return s
@@ -122,7 +125,7 @@ func TestHistoryAndShowGoldens(t *testing.T) {
 		})
 	}
 
-	for _, id := range []string{"orders-met", "orders-missed", "api-failed", "api-running"} {
+	for _, id := range []string{"orders-met", "orders-missed", "api-failed", "api-running", "payments-loaded"} {
 		run, steps, err := history.Run(ctx, id)
 		if err != nil {
 			t.Fatal(err)
