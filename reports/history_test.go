@@ -184,3 +184,33 @@ func TestVerdictIsSaidOnce(t *testing.T) {
 		}
 	}
 }
+
+// In show, a background step says so, and one cancelled at the end of the
+// drill reads as cancelled, not failed.
+func TestShowBackgroundAndCancelledSteps(t *testing.T) {
+	finished := store.Run{Status: store.StatusFinished}
+	tests := []struct {
+		name string
+		run  store.Run
+		step store.Step
+		want string
+	}{
+		{"a background step that ended is ok, in the background", finished,
+			store.Step{Background: true, Passed: true}, "ok (background)"},
+		{"a background step that failed says both", finished,
+			store.Step{Background: true, Message: "exit code 1: reindex failed"}, "FAILED: exit code 1: reindex failed (background)"},
+		{"a cancelled step is cancelled, not failed", finished,
+			store.Step{Background: true, Cancelled: true, Message: "cancelled: still running when the drill ended"}, "CANCELLED: still running when the drill ended"},
+		{"a cancelled step without a message says why", finished,
+			store.Step{Background: true, Cancelled: true}, "CANCELLED: still running when the drill ended"},
+		{"a background step of a running run is running", store.Run{Status: store.StatusRunning},
+			store.Step{Background: true, Running: true}, "running (background)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, _, _, _ := stepOutcome(tt.run, tt.step); got != tt.want {
+				t.Errorf("result %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
