@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -11,21 +12,32 @@ import (
 	"github.com/redrill/redrill/store"
 )
 
-// WriteHistory lists runs, newest first.
+// WriteHistory lists runs, newest first. The client downtime and lost
+// writes of drills under load are columns only when a listed run has
+// workloads: a history without any reads as it always did.
 func WriteHistory(w io.Writer, runs []store.Run) error {
 	if len(runs) == 0 {
 		_, err := fmt.Fprintln(w, "No runs recorded.")
 		return err
 	}
+	underLoad := slices.ContainsFunc(runs, func(r store.Run) bool { return len(r.Workloads) > 0 })
 	table := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(table, "RUN\tSCENARIO\tSTARTED\tTRIGGER\tVERDICT\tRTO\tRPO")
+	header := "RUN\tSCENARIO\tSTARTED\tTRIGGER\tVERDICT\tRTO\tRPO"
+	if underLoad {
+		header += "\tDOWNTIME\tLOST WRITES"
+	}
+	fmt.Fprintln(table, header)
 	for _, r := range runs {
 		verdict := r.Verdict
 		if r.Status == store.StatusRunning {
 			verdict = "running"
 		}
-		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Scenario, r.StartedAt.UTC().Format("2006-01-02 15:04:05"),
+		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s", r.ID, r.Scenario, r.StartedAt.UTC().Format("2006-01-02 15:04:05"),
 			r.Trigger, verdict, readable(r.RTO), readable(r.RPO))
+		if underLoad {
+			row += "\t" + readable(store.ClientDowntime(r.Workloads)) + "\t" + countOrDash(store.LostWritesOf(r.Workloads))
+		}
+		fmt.Fprintln(table, row)
 	}
 	return table.Flush()
 }
