@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -256,14 +257,27 @@ func (s *sqlStore) Measurements(ctx context.Context, since time.Time) ([]Measure
 
 // readWorkloads sets the downtime and lost writes of a run from its
 // stored workloads. Most runs have none: only those that do pay for
-// decoding JSON, so a report over a long history stays quick.
+// decoding JSON, and only into the two figures a report needs, so that
+// the rest of each workload is skipped rather than kept.
 func (m *Measurement) readWorkloads(stored string) error {
 	if stored == "" || stored == "[]" {
 		return nil
 	}
-	workloads, err := fromJSONList[Workload](stored)
-	if err != nil {
+	var figures []struct {
+		LongestOutage time.Duration `json:"longest_outage"`
+		Verified      *struct {
+			Lost int64 `json:"lost"`
+		} `json:"verified"`
+	}
+	if err := json.Unmarshal([]byte(stored), &figures); err != nil {
 		return fmt.Errorf("workloads: %w", err)
+	}
+	workloads := make([]Workload, len(figures))
+	for i, f := range figures {
+		workloads[i].LongestOutage = f.LongestOutage
+		if f.Verified != nil {
+			workloads[i].Verified = &LostWrites{Lost: f.Verified.Lost}
+		}
 	}
 	m.Downtime, m.LostWrites = ClientDowntime(workloads), LostWritesOf(workloads)
 	return nil
