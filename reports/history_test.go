@@ -214,3 +214,16 @@ func TestShowBackgroundAndCancelledSteps(t *testing.T) {
 		})
 	}
 }
+
+// A workload's times are kept to the nanosecond; show writes them to the
+// microsecond, as the JSON of the run and every other time of show.
+func TestShowWorkloadTimesToTheMicrosecond(t *testing.T) {
+	at := time.Date(2026, 12, 1, 13, 8, 17, 725657412, time.UTC)
+	w := store.Workload{LongestOutage: 33 * time.Millisecond, OutageStart: at, OutageEnd: at.Add(33206380 * time.Nanosecond)}
+	if got, want := outage(w), "33ms, 2026-12-01T13:08:17.725657Z → 2026-12-01T13:08:17.758863Z"; got != want {
+		t.Errorf("outage %q, want %q", got, want)
+	}
+	if got, want := ackedWrite(&store.Write{Seq: 200, AckedAt: at}), "#200 (acknowledged 2026-12-01T13:08:17.725657Z)"; got != want {
+		t.Errorf("write %q, want %q", got, want)
+	}
+}

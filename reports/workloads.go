@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redrill/redrill/store"
 )
@@ -70,7 +71,17 @@ func verifiedLines(v *store.LostWrites) [][2]string {
 }
 
 func ackedWrite(w *store.Write) string {
-	return fmt.Sprintf("#%d (acknowledged %s)", w.Seq, formatTime(w.AckedAt))
+	return fmt.Sprintf("#%d (acknowledged %s)", w.Seq, formatStored(w.AckedAt))
+}
+
+// formatStored is a workload's time as the JSON of the run has it: to the
+// microsecond, as the history keeps every other time (a workload's are
+// kept as measured, to the nanosecond).
+func formatStored(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return formatTime(stored(t))
 }
 
 func latencies(w store.Workload) string {
@@ -84,7 +95,7 @@ func outage(w store.Workload) string {
 	if w.LongestOutage == 0 {
 		return "none"
 	}
-	return fmt.Sprintf("%s, %s → %s", readable(&w.LongestOutage), formatTime(w.OutageStart), orDash(formatTime(w.OutageEnd)))
+	return fmt.Sprintf("%s, %s → %s", readable(&w.LongestOutage), formatStored(w.OutageStart), orDash(formatStored(w.OutageEnd)))
 }
 
 // skipped counts the slots not sent, and says why when there are some.
