@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"testing"
 )
 
@@ -34,7 +35,7 @@ func TestAlertRulesReadExportedMetrics(t *testing.T) {
 	}
 	exported := map[string]bool{}
 	fqName := regexp.MustCompile(`fqName: "([^"]+)"`)
-	for _, desc := range collectorDescriptions {
+	for _, desc := range slices.Concat(collectorDescriptions, workloadCollectorDescriptions) {
 		exported[fqName.FindStringSubmatch(desc.String())[1]] = true
 	}
 	used := regexp.MustCompile(`\bredrill_[a-z_]+`).FindAllString(string(rules), -1)

@@ -32,6 +32,9 @@ func WriteText(w io.Writer, r Report) error {
 	if err := table.Flush(); err != nil {
 		return err
 	}
+	if err := writeLoadText(w, r); err != nil {
+		return err
+	}
 	fmt.Fprintln(w)
 	for _, s := range r.Scenarios {
 		fmt.Fprintf(w, "%s: %s\n", s.Scenario, visible(s.RiskReason))
@@ -40,6 +43,23 @@ func WriteText(w io.Writer, r Report) error {
 		}
 	}
 	return nil
+}
+
+// writeLoadText is a table of the scenarios that ran under load, after the
+// main one: their columns would be empty for every other scenario.
+func writeLoadText(w io.Writer, r Report) error {
+	loaded := underLoad(r)
+	if len(loaded) == 0 {
+		return nil
+	}
+	fmt.Fprintf(w, "\nUnder load, what the drills' clients saw:\n")
+	table := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(table, "SCENARIO\tDOWNTIME (OBJECTIVE)\tDOWNTIME MAX\tTREND/30D\tLOST WRITES (OBJECTIVE)\tLOST IN WINDOW")
+	for _, s := range loaded {
+		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Scenario, s.Load.downtimeCell(), readable(s.Load.DowntimeMax),
+			signed(s.Load.DowntimeTrendPerThirtyDays), s.Load.lostCell(), s.Load.windowLostCell())
+	}
+	return table.Flush()
 }
 
 // jsonScenario is the stable JSON form of a scenario: durations in
@@ -67,6 +87,35 @@ type jsonScenario struct {
 	Tags             []string `json:"tags"`
 	LastRollback     *string  `json:"last_rollback"`
 	LeftDisrupted    bool     `json:"left_disrupted"`
+	loadJSON
+}
+
+// loadJSON is what the clients of a scenario's drills saw; every field
+// null for a scenario that never ran under load.
+type loadJSON struct {
+	UnderLoad                bool     `json:"under_load"`
+	ObjectiveDowntimeSeconds *float64 `json:"objective_downtime_seconds"`
+	ObjectiveLostWrites      *int64   `json:"objective_lost_writes"`
+	LastDowntimeSeconds      *float64 `json:"last_client_downtime_seconds"`
+	LastLostWrites           *int64   `json:"last_lost_writes"`
+	DowntimeMaxSeconds       *float64 `json:"client_downtime_max_seconds"`
+	DowntimeTrendPer30D      *float64 `json:"client_downtime_trend_seconds_per_30_days"`
+	LostWritesInWindow       *int64   `json:"lost_writes_in_window"`
+	VerifiedRuns             *int     `json:"verified_runs"`
+	RunsLosingWrites         *int     `json:"runs_losing_writes"`
+}
+
+func newLoadJSON(l *LoadReport) loadJSON {
+	if l == nil {
+		return loadJSON{}
+	}
+	return loadJSON{
+		UnderLoad:                true,
+		ObjectiveDowntimeSeconds: seconds(l.ObjectiveDowntime), ObjectiveLostWrites: l.ObjectiveLostWrites,
+		LastDowntimeSeconds: seconds(l.LastDowntime), LastLostWrites: l.LastLostWrites,
+		DowntimeMaxSeconds: seconds(l.DowntimeMax), DowntimeTrendPer30D: seconds(l.DowntimeTrendPerThirtyDays),
+		LostWritesInWindow: l.LostWrites, VerifiedRuns: &l.VerifiedRuns, RunsLosingWrites: &l.RunsLosingWrites,
+	}
 }
 
 // WriteJSON writes the report with stable field names (docs/reports.md).
@@ -85,6 +134,7 @@ func WriteJSON(w io.Writer, r Report) error {
 			Schedule:       orNull(s.LastRun.Schedule), ScheduleTimezone: scheduleTimezone(s.LastRun),
 			Owner: orNull(s.LastRun.Owner), Tags: orEmpty(s.LastRun.Tags),
 			LastRollback: orNull(s.LastRun.Rollback), LeftDisrupted: s.LastRun.LeftDisrupted(),
+			loadJSON: newLoadJSON(s.Load),
 		})
 	}
 	gameDays := make([]gameDayJSON, 0, len(r.GameDays))

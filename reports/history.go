@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -11,28 +12,52 @@ import (
 	"github.com/redrill/redrill/store"
 )
 
-// WriteHistory lists runs, newest first.
+// WriteHistory lists runs, newest first. The client downtime and lost
+// writes of drills under load are columns only when a listed run has
+// workloads: a history without any reads as it always did.
 func WriteHistory(w io.Writer, runs []store.Run) error {
 	if len(runs) == 0 {
 		_, err := fmt.Fprintln(w, "No runs recorded.")
 		return err
 	}
+	underLoad := slices.ContainsFunc(runs, func(r store.Run) bool { return len(r.Workloads) > 0 })
 	table := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(table, "RUN\tSCENARIO\tSTARTED\tTRIGGER\tVERDICT\tRTO\tRPO")
+	header := "RUN\tSCENARIO\tSTARTED\tTRIGGER\tVERDICT\tRTO\tRPO"
+	if underLoad {
+		header += "\tDOWNTIME\tLOST WRITES"
+	}
+	fmt.Fprintln(table, header)
 	for _, r := range runs {
 		verdict := r.Verdict
 		if r.Status == store.StatusRunning {
 			verdict = "running"
 		}
-		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Scenario, r.StartedAt.UTC().Format("2006-01-02 15:04:05"),
+		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s", r.ID, r.Scenario, r.StartedAt.UTC().Format("2006-01-02 15:04:05"),
 			r.Trigger, verdict, readable(r.RTO), readable(r.RPO))
+		if underLoad {
+			row += "\t" + readable(store.ClientDowntime(r.Workloads)) + "\t" + countOrDash(store.LostWritesOf(r.Workloads))
+		}
+		fmt.Fprintln(table, row)
 	}
 	return table.Flush()
 }
 
-// WriteRun shows one run step by step, with the clock.
+// WriteRun shows one run step by step, with the clock, then what its
+// workloads measured.
 func WriteRun(w io.Writer, record store.Record) error {
-	r, steps := record.Run, record.Steps
+	writeRunHeader(w, record)
+	if len(record.Steps) == 0 {
+		fmt.Fprintln(w, "No step recorded.")
+	} else if err := writeSteps(w, record); err != nil {
+		return err
+	}
+	return writeWorkloads(w, record.Run)
+}
+
+// writeRunHeader is what a run says of itself: when and where it ran, the
+// clock, the verdict and the measurements against their objectives.
+func writeRunHeader(w io.Writer, record store.Record) {
+	r := record.Run
 	fmt.Fprintf(w, "run %s of %s\n", r.ID, r.Scenario)
 	trigger := r.Trigger
 	if r.GameDay != "" {
@@ -56,33 +81,25 @@ func WriteRun(w io.Writer, record store.Record) error {
 	for _, line := range leftDisrupted(record) {
 		fmt.Fprintf(w, "  WARNING   %s\n", line)
 	}
-	fmt.Fprintf(w, "  RTO       %s (objective %s)\n  RPO       %s (objective %s)\n\n",
+	fmt.Fprintf(w, "  RTO       %s (objective %s)\n  RPO       %s (objective %s)\n",
 		readable(r.RTO), readable(r.ObjectiveRTO), readable(r.RPO), readable(r.ObjectiveRPO))
-	if len(steps) == 0 {
-		_, err := fmt.Fprintln(w, "No step recorded.")
-		return err
+	for _, line := range clientLines(r) {
+		fmt.Fprintf(w, "  %s\n", line)
 	}
+	fmt.Fprintln(w)
+}
+
+// writeSteps is the table of a run's steps. A message of several lines
+// would break the table: its first line goes in the table, the whole of
+// it under the table.
+func writeSteps(w io.Writer, record store.Record) error {
 	table := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(table, "#\tPHASE\tSTEP\tKIND\tROUND\tSTARTED\tDURATION\tATTEMPTS\tRESULT")
-	// A message of several lines would break the table: its first line
-	// goes in the table, the whole of it under the table.
 	var longMessages []store.Step
-	for _, s := range steps {
-		result, attempts := "ok", fmt.Sprint(s.Attempts)
-		d := s.Duration
-		duration := readable(&d)
-		switch {
-		case s.Running && r.Status == store.StatusRunning:
-			result, duration, attempts = "running", "-", "-"
-		case s.Running:
-			result, duration, attempts = "NEVER ENDED: its runner stopped during it", "-", "-"
-		case !s.Passed:
-			first, rest, several := strings.Cut(visible(s.Message), "\n")
-			result = "FAILED: " + first
-			if several && strings.TrimSpace(rest) != "" {
-				result += fmt.Sprintf(" (more below, #%d)", s.Seq)
-				longMessages = append(longMessages, s)
-			}
+	for _, s := range record.Steps {
+		result, duration, attempts, more := stepOutcome(record.Run, s)
+		if more {
+			longMessages = append(longMessages, s)
 		}
 		round := "-"
 		if s.Round > 0 {
@@ -98,6 +115,46 @@ func WriteRun(w io.Writer, record store.Record) error {
 		fmt.Fprintf(w, "\n#%d %s %s failed:\n    %s\n", s.Seq, s.Phase, s.Name, strings.ReplaceAll(strings.TrimRight(visible(s.Message), "\n"), "\n", "\n    "))
 	}
 	return nil
+}
+
+// stepOutcome is a step's result, duration and attempts as the table
+// shows them, and whether its message has more lines than the table holds.
+// A cancelled step did not fail: it was still running in the background
+// when the drill ended.
+func stepOutcome(r store.Run, s store.Step) (result, duration, attempts string, more bool) {
+	d := s.Duration
+	result, duration, attempts = "ok", readable(&d), fmt.Sprint(s.Attempts)
+	switch {
+	case s.Running && r.Status == store.StatusRunning:
+		result, duration, attempts = "running", "-", "-"
+	case s.Running:
+		result, duration, attempts = "NEVER ENDED: its runner stopped during it", "-", "-"
+	case s.Cancelled:
+		result = "CANCELLED: " + orDefault(strings.TrimPrefix(firstLine(s.Message), "cancelled: "), "still running when the drill ended")
+	case !s.Passed:
+		first, rest, several := strings.Cut(visible(s.Message), "\n")
+		result = "FAILED: " + first
+		if several && strings.TrimSpace(rest) != "" {
+			result += fmt.Sprintf(" (more below, #%d)", s.Seq)
+			more = true
+		}
+	}
+	if s.Background && !s.Cancelled {
+		result += " (background)"
+	}
+	return result, duration, attempts, more
+}
+
+func firstLine(message string) string {
+	first, _, _ := strings.Cut(visible(message), "\n")
+	return first
+}
+
+func orDefault(text, fallback string) string {
+	if strings.TrimSpace(text) == "" {
+		return fallback
+	}
+	return text
 }
 
 // rollbackLine says how a run's rollback went, and warns when the system

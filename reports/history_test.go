@@ -12,7 +12,8 @@ import (
 
 // runHistory writes a fixed history through the store API: a met run
 // with every phase and two rounds of its recovery check, a missed run of
-// a game day, a failed run, and one still running.
+// a game day, a failed run, a run under load (loadedRecord) and one still
+// running.
 func runHistory(t *testing.T) store.Store {
 	t.Helper()
 	ctx := context.Background()
@@ -87,6 +88,8 @@ func runHistory(t *testing.T) store.Store {
 	finish("api-failed", store.Finish{EndedAt: failed.Add(5 * time.Second), ClockStart: failed, Verdict: store.VerdictFailed,
 		Reason: "recover step restart failed"})
 
+	recordLoaded(t, s)
+
 	running := time.Date(2026, 11, 25, 11, 59, 0, 0, time.UTC)
 	start("api-running", "api", store.TriggerOnDemand, "", running)
 	return s
@@ -122,7 +125,7 @@ func TestHistoryAndShowGoldens(t *testing.T) {
 		})
 	}
 
-	for _, id := range []string{"orders-met", "orders-missed", "api-failed", "api-running"} {
+	for _, id := range []string{"orders-met", "orders-missed", "api-failed", "api-running", "payments-loaded"} {
 		run, steps, err := history.Run(ctx, id)
 		if err != nil {
 			t.Fatal(err)
@@ -179,5 +182,48 @@ func TestVerdictIsSaidOnce(t *testing.T) {
 		if got := verdictAndReason(store.Run{Verdict: tt.verdict, Reason: tt.reason}); got != tt.want {
 			t.Errorf("verdictAndReason(%q, %q) = %q, want %q", tt.verdict, tt.reason, got, tt.want)
 		}
+	}
+}
+
+// In show, a background step says so, and one cancelled at the end of the
+// drill reads as cancelled, not failed.
+func TestShowBackgroundAndCancelledSteps(t *testing.T) {
+	finished := store.Run{Status: store.StatusFinished}
+	tests := []struct {
+		name string
+		run  store.Run
+		step store.Step
+		want string
+	}{
+		{"a background step that ended is ok, in the background", finished,
+			store.Step{Background: true, Passed: true}, "ok (background)"},
+		{"a background step that failed says both", finished,
+			store.Step{Background: true, Message: "exit code 1: reindex failed"}, "FAILED: exit code 1: reindex failed (background)"},
+		{"a cancelled step is cancelled, not failed", finished,
+			store.Step{Background: true, Cancelled: true, Message: "cancelled: still running when the drill ended"}, "CANCELLED: still running when the drill ended"},
+		{"a cancelled step without a message says why", finished,
+			store.Step{Background: true, Cancelled: true}, "CANCELLED: still running when the drill ended"},
+		{"a background step of a running run is running", store.Run{Status: store.StatusRunning},
+			store.Step{Background: true, Running: true}, "running (background)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, _, _, _ := stepOutcome(tt.run, tt.step); got != tt.want {
+				t.Errorf("result %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// A workload's times are kept to the nanosecond; show writes them to the
+// microsecond, as the JSON of the run and every other time of show.
+func TestShowWorkloadTimesToTheMicrosecond(t *testing.T) {
+	at := time.Date(2026, 12, 1, 13, 8, 17, 725657412, time.UTC)
+	w := store.Workload{LongestOutage: 33 * time.Millisecond, OutageStart: at, OutageEnd: at.Add(33206380 * time.Nanosecond)}
+	if got, want := outage(w), "33ms, 2026-12-01T13:08:17.725657Z → 2026-12-01T13:08:17.758863Z"; got != want {
+		t.Errorf("outage %q, want %q", got, want)
+	}
+	if got, want := ackedWrite(&store.Write{Seq: 200, AckedAt: at}), "#200 (acknowledged 2026-12-01T13:08:17.725657Z)"; got != want {
+		t.Errorf("write %q, want %q", got, want)
 	}
 }

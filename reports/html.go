@@ -35,6 +35,12 @@ var reportTemplate = template.Must(template.New("report.html").Funcs(template.Fu
 	"ago": func(s ScenarioReport) string { return strings.TrimSuffix(age(s), ", stale") },
 	// Only http and https postmortem URLs become links, as in Markdown.
 	"webURL": func(u string) bool { _, ok := markdownURL(u); return ok },
+	// What the clients of drills under load saw (load.go).
+	"underLoad":      underLoad,
+	"downtimeCell":   func(l *LoadReport) string { return l.downtimeCell() },
+	"lostCell":       func(l *LoadReport) string { return l.lostCell() },
+	"windowLostCell": func(l *LoadReport) string { return l.windowLostCell() },
+	"count":          countOrDash,
 }).ParseFS(templates, "templates/report.html"))
 
 // WriteHTML writes the report as one self-contained page: inline CSS and

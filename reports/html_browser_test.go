@@ -3,9 +3,12 @@ package reports
 import (
 	"bytes"
 	"context"
+	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -170,4 +173,66 @@ func writePage(t *testing.T, dir string, report Report) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+var screenshots = flag.String("screenshots", "", "keep the browser tests' screenshots in this folder")
+
+// The HTML report of drills under load in Chromium at a phone's width
+// (390 px), where the main table already overflows: the load tables fit
+// the screen, and they make the page no wider than it is without them. Screenshots at 390 px and 1280 px (-screenshots DIR keeps
+// them).
+func TestHTMLReportUnderLoadInChromium(t *testing.T) {
+	dir := t.TempDir()
+	ctx := chromium(t, dir)
+	report, err := Build(context.Background(), loadedHistory(t), Options{Now: now})
+	mustDo(t, err)
+	// The same report with no scenario under load: the main table, which
+	// a phone scrolls already, is then as wide as with workloads.
+	unloaded := report
+	unloaded.Scenarios = slices.Clone(report.Scenarios)
+	for i := range unloaded.Scenarios {
+		unloaded.Scenarios[i].Load = nil
+	}
+	measure := func(name string, report Report, width int64) []float64 {
+		t.Helper()
+		pageDir := filepath.Join(dir, name)
+		mustDo(t, os.MkdirAll(pageDir, 0o700))
+		page := writePage(t, pageDir, report)
+		mustDo(t, chromedp.Do(ctx, chromedp.EmulateViewport(width, 844), chromedp.Navigate("file://"+page)))
+		// The page's width, where the body's content ends, then where each
+		// load table ends.
+		sizes, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`[document.documentElement.scrollWidth,
+			document.body.getBoundingClientRect().right - parseFloat(getComputedStyle(document.body).paddingRight),
+			...Array.from(document.querySelectorAll("table.load, table.load-detail")).map(t => t.getBoundingClientRect().right)]`))
+		mustDo(t, err)
+		keepScreenshot(t, ctx, fmt.Sprintf("report-%s-%d.png", name, width))
+		return sizes
+	}
+	without := measure("without-load", unloaded, 390)
+	loaded := measure("under-load", report, 390)
+	if len(loaded) != 4 {
+		t.Fatalf("%d load tables, want the overview's and checkout's", len(loaded)-2)
+	}
+	if loaded[0] > without[0] {
+		t.Errorf("at 390 px the page is %.0f px wide under load, %.0f px without", loaded[0], without[0])
+	}
+	for i, right := range loaded[2:] {
+		if right > loaded[1] {
+			t.Errorf("at 390 px load table %d ends at %.0f px, past the body's content (%.0f px)", i, right, loaded[1])
+		}
+	}
+	measure("under-load", report, 1280)
+}
+
+// keepScreenshot takes a full screenshot, kept in -screenshots when given.
+func keepScreenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	mustDo(t, err)
+	if *screenshots == "" {
+		return
+	}
+	mustDo(t, os.MkdirAll(*screenshots, 0o755))
+	mustDo(t, os.WriteFile(filepath.Join(*screenshots, name), shot, 0o644))
+	t.Logf("screenshot: %s", filepath.Join(*screenshots, name))
 }

@@ -128,6 +128,7 @@ func junitSuiteOf(id int, r store.Record) junitSuite {
 	durationProperty("rpo_seconds", r.RPO)
 	durationProperty("objective_rto_seconds", r.ObjectiveRTO)
 	durationProperty("objective_rpo_seconds", r.ObjectiveRPO)
+	suite.workloadProperties(r.Run)
 
 	var log strings.Builder
 	log.WriteString(Summary(r))
@@ -156,6 +157,45 @@ func junitSuiteOf(id int, r store.Record) junitSuite {
 		}
 	}
 	return suite
+}
+
+// workloadProperties are what the run's workloads measured, beside its
+// RTO and RPO: a CI server shows a suite's properties, and a testcase per
+// figure would count measurements as tests.
+func (s *junitSuite) workloadProperties(r store.Run) {
+	seconds := func(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+	count := func(n int64) string { return strconv.FormatInt(n, 10) }
+	if r.ObjectiveDowntime != nil {
+		s.property("objective_downtime_seconds", seconds(*r.ObjectiveDowntime))
+	}
+	if r.ObjectiveLostWrites != nil {
+		s.property("objective_lost_writes", count(*r.ObjectiveLostWrites))
+	}
+	if downtime := store.ClientDowntime(r.Workloads); downtime != nil {
+		s.property("client_downtime_seconds", seconds(*downtime))
+	}
+	if lost := store.LostWritesOf(r.Workloads); lost != nil {
+		s.property("lost_writes", count(*lost))
+	}
+	for _, w := range r.Workloads {
+		prefix := "workload." + w.Name + "."
+		for _, p := range [][2]string{
+			{"attempts", count(w.Attempts)}, {"succeeded", count(w.Succeeded)}, {"failed", count(w.Failed)}, {"skipped", count(w.Skipped)},
+			{"latency_p50_seconds", seconds(w.LatencyP50)}, {"latency_p99_seconds", seconds(w.LatencyP99)},
+			{"longest_outage_seconds", seconds(w.LongestOutage)},
+		} {
+			s.property(prefix+p[0], p[1])
+		}
+		if w.LastError != "" {
+			s.property(prefix+"last_error", w.LastError)
+		}
+		if v := w.Verified; v != nil {
+			s.property(prefix+"acknowledged_writes", count(v.Acknowledged))
+			s.property(prefix+"lost_writes", count(v.Lost))
+			s.property(prefix+"lost_before_clock", count(v.LostBeforeClock))
+			s.property(prefix+"lost_after_clock", count(v.LostAfterClock))
+		}
+	}
 }
 
 func (s *junitSuite) property(name, value string) {
@@ -216,6 +256,12 @@ func (s *junitSuite) stepCase(r store.Record, g *stepGroup) junitCase {
 	}
 	c.Time = junitSeconds(spanOf(g.steps))
 	last := g.steps[len(g.steps)-1]
+	if last.Cancelled {
+		// Still running in the background when the drill ended: it
+		// was stopped, it did not fail.
+		c.Skipped = &junitSkipped{Message: plainText(cancelledReason(last))}
+		return c
+	}
 	attempts, lastFailure := 0, -1
 	for i, step := range g.steps {
 		attempts += step.Attempts
@@ -305,6 +351,12 @@ func notRunReason(r store.Record, p phase.Phase) string {
 	return "not run: the drill ended before it (" + verdictAndReason(r.Run) + ")"
 }
 
+// cancelledReason is the skipped message of a cancelled step.
+func cancelledReason(s store.Step) string {
+	reason := strings.TrimPrefix(s.Message, "cancelled: ")
+	return "cancelled: " + orDefault(reason, "still running when the drill ended")
+}
+
 // junitStepLine is one step or round as the suite's output and a failure's
 // text show it.
 func junitStepLine(s store.Step) string {
@@ -314,15 +366,24 @@ func junitStepLine(s store.Step) string {
 		fmt.Fprintf(&b, " round %d", s.Round)
 	}
 	outcome := "passed"
-	if !s.Passed {
+	switch {
+	case s.Cancelled:
+		outcome = "cancelled"
+	case !s.Passed:
 		outcome = "failed"
 	}
 	fmt.Fprintf(&b, ": %s in %s", outcome, junitSeconds(s.Duration)+"s")
+	if s.Background {
+		b.WriteString(" (background)")
+	}
 	if s.Attempts > 1 {
 		fmt.Fprintf(&b, " after %d attempts", s.Attempts)
 	}
-	if s.Message != "" {
-		b.WriteString(": " + s.Message)
+	if message := s.Message; message != "" {
+		if s.Cancelled {
+			message = strings.TrimPrefix(message, "cancelled: ")
+		}
+		b.WriteString(": " + message)
 	}
 	return b.String()
 }

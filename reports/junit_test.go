@@ -142,6 +142,19 @@ func TestJUnitCountsWhatCIShows(t *testing.T) {
 			),
 			want: junitCounts{tests: 4, failures: 2, skipped: 1, failedCases: []string{"restore", "verdict"}, skippedCases: []string{"orders-back"}},
 		},
+		{
+			name:   "a drill under load that missed its downtime objective fails its verdict and skips its cancelled background step",
+			record: loadedRecord(),
+			want:   junitCounts{tests: 7, failures: 1, skipped: 1, failedCases: []string{"verdict"}, skippedCases: []string{"bulk-load"}},
+		},
+		{
+			name: "a background step that failed fails its testcase",
+			record: drillRecord(store.VerdictFailed, `step "reindex": exit code 1`, store.RollbackNone, planOf("recover restore", "recover reindex"),
+				step(phase.Recover, "restore", 0, true, ""),
+				store.Step{Phase: phase.Recover, Name: "reindex", Background: true, Message: "exit code 1"},
+			),
+			want: junitCounts{tests: 3, failures: 2, failedCases: []string{"reindex", "verdict"}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -299,4 +312,49 @@ func equalDashboard(a, b junittest.Counts) bool {
 	return a.Total == b.Total && a.Passed == b.Passed && a.Failed == b.Failed && a.Errors == b.Errors &&
 		a.Skipped == b.Skipped && a.Status == b.Status && a.Suites == b.Suites &&
 		slices.Equal(a.FailedCases, b.FailedCases) && slices.Equal(a.SkippedCases, b.SkippedCases)
+}
+
+// What a drill's workloads measured are properties of its suite, beside
+// the RTO; a cancelled step is skipped with why, and the document reads
+// as its golden file.
+func TestJUnitOfADrillUnderLoad(t *testing.T) {
+	path := writeJUnitFile(t, []store.Record{loadedRecord()})
+	suite := readJUnit(t, path).Suites[0]
+	properties := map[string]string{}
+	for _, p := range suite.Properties.Property {
+		properties[p.Name] = p.Value
+	}
+	for name, want := range map[string]string{
+		"objective_downtime_seconds":             "10.000",
+		"objective_lost_writes":                  "0",
+		"client_downtime_seconds":                "12.300",
+		"lost_writes":                            "3",
+		"workload.writer.attempts":               "1204",
+		"workload.writer.failed":                 "37",
+		"workload.writer.longest_outage_seconds": "12.300",
+		"workload.writer.latency_p99_seconds":    "0.041",
+		"workload.writer.acknowledged_writes":    "1167",
+		"workload.writer.lost_writes":            "3",
+		"workload.writer.lost_before_clock":      "2",
+		"workload.writer.lost_after_clock":       "1",
+		"workload.writer.last_error":             "dial tcp 10.0.0.5:5432: connect: connection refused",
+		"workload.reader.skipped":                "2",
+		"workload.reader.longest_outage_seconds": "2.100",
+	} {
+		if got, ok := properties[name]; !ok || got != want {
+			t.Errorf("property %s = %q (present %v), want %q", name, got, ok, want)
+		}
+	}
+	if _, ok := properties["workload.reader.lost_writes"]; ok {
+		t.Errorf("the reader was not verified, yet has lost_writes %q", properties["workload.reader.lost_writes"])
+	}
+	bulk := suite.Testcases[1]
+	if bulk.Name != "bulk-load" || bulk.Skipped == nil || bulk.Skipped.Message != "cancelled: still running when the drill ended" || bulk.Failure != nil {
+		t.Errorf("the cancelled bulk-load is %+v, want skipped as cancelled", bulk)
+	}
+	content, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "junit-loaded.xml", content)
 }

@@ -27,6 +27,8 @@ type LiveText struct {
 	stop     chan struct{}
 	clock    bool // the recovery clock runs: the live line is its own
 	live     bool // a live line is on screen and must be cleared
+	// shown is what was last printed of each workload, by run and name.
+	shown map[string]workloadShown
 }
 
 // NewLiveText writes to w; terminal says whether w is a terminal.
@@ -60,16 +62,16 @@ func (t *LiveText) Observe(e store.Event) {
 		objective := e.Record.ObjectiveRTO
 		t.startTicker(e.Record.ClockStart, func(elapsed time.Duration) string { return clockLine(elapsed, objective) })
 	case store.EventStepStart:
-		if !t.clock {
-			t.stopTicker()
-			name := e.Step.Name
-			t.startTicker(e.At, func(elapsed time.Duration) string { return stepLine(name, elapsed) })
-		}
+		t.stepStarted(e)
 	case store.EventStepEnd:
-		if !t.clock {
+		// A background step ends while the drill goes on: the live line
+		// is that of the step or clock in the foreground.
+		if !t.clock && !e.Step.Background {
 			t.stopTicker()
 		}
 		t.step(e)
+	case store.EventWorkload:
+		t.workloads(e)
 	case store.EventClockStop:
 		t.stopTicker()
 		t.clock = false
@@ -78,12 +80,32 @@ func (t *LiveText) Observe(e store.Event) {
 		fmt.Fprintln(t.w, "  rollback skipped: interrupted twice")
 	case store.EventEnd:
 		t.stopTicker()
+		t.forgetWorkloads(e.Record)
 		fmt.Fprintln(t.w, Summary(e.Record))
+	}
+}
+
+// stepStarted shows a long step's time on the live line, outside the
+// clock; a step in the background is said to start, as the drill goes on
+// without waiting for it.
+func (t *LiveText) stepStarted(e store.Event) {
+	if e.Step.Background {
+		fmt.Fprintf(t.w, "    ↷ %s (%s) started in the background\n", visible(e.Step.Name), e.Step.Kind)
+		return
+	}
+	if !t.clock {
+		t.stopTicker()
+		name := e.Step.Name
+		t.startTicker(e.At, func(elapsed time.Duration) string { return stepLine(name, elapsed) })
 	}
 }
 
 func (t *LiveText) step(e store.Event) {
 	s := e.Step
+	if s.Background || s.Cancelled {
+		fmt.Fprintln(t.w, backgroundStepLine(*s))
+		return
+	}
 	mark := "✓"
 	if !s.Passed {
 		mark = "✗"
@@ -106,6 +128,24 @@ func (t *LiveText) step(e store.Event) {
 		line += "\n      " + strings.ReplaceAll(visible(s.Message), "\n", "\n      ")
 	}
 	fmt.Fprintln(t.w, line)
+}
+
+// backgroundStepLine says how a step that ran in the background ended,
+// later than it started: a cancelled one was still running when the drill
+// ended, which is not a failure.
+func backgroundStepLine(s store.Step) string {
+	took := readable(&s.Duration)
+	switch {
+	case s.Cancelled:
+		return fmt.Sprintf("    ⊘ %s (%s) cancelled after %s: still running when the drill ended", visible(s.Name), s.Kind, took)
+	case s.Passed:
+		return fmt.Sprintf("    ✓ %s (%s) ended in the background after %s", visible(s.Name), s.Kind, took)
+	}
+	line := fmt.Sprintf("    ✗ %s (%s) failed in the background after %s", visible(s.Name), s.Kind, took)
+	if s.Message != "" {
+		line += "\n      " + strings.ReplaceAll(visible(s.Message), "\n", "\n      ")
+	}
+	return line
 }
 
 // startTicker shows line(time since start) every tick until stopped.

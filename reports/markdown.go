@@ -31,6 +31,7 @@ func WriteMarkdown(w io.Writer, r Report) error {
 			forecast(s.BreachForecast), runCounts(s))
 	}
 	fmt.Fprintln(w)
+	writeLoadMarkdown(w, r)
 	for _, s := range r.Scenarios {
 		fmt.Fprintf(w, "## %s\n\n%s.\n", markdown(s.Scenario), markdown(s.RiskReason))
 		for _, pm := range s.Postmortems {
@@ -39,6 +40,24 @@ func WriteMarkdown(w io.Writer, r Report) error {
 		fmt.Fprintln(w)
 	}
 	return nil
+}
+
+// writeLoadMarkdown is a table of the scenarios that ran under load: a
+// column of the main table would be empty for every other scenario.
+func writeLoadMarkdown(w io.Writer, r Report) {
+	loaded := underLoad(r)
+	if len(loaded) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "Under load, what the drills' clients saw:")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| Scenario | Client downtime (objective) | Downtime max | Trend per 30 days | Lost writes (objective) | Lost in window |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|")
+	for _, s := range loaded {
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", markdown(s.Scenario), s.Load.downtimeCell(), readable(s.Load.DowntimeMax),
+			signed(s.Load.DowntimeTrendPerThirtyDays), s.Load.lostCell(), s.Load.windowLostCell())
+	}
+	fmt.Fprintln(w)
 }
 
 // markdownPostmortem is a postmortem line with its title linked to its

@@ -5,6 +5,7 @@ import (
 	"context"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -93,7 +94,7 @@ var (
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range collectorDescriptions {
+	for _, d := range slices.Concat(collectorDescriptions, workloadCollectorDescriptions) {
 		ch <- d
 	}
 }
@@ -183,7 +184,11 @@ func (c *collector) read(ctx context.Context, now time.Time) ([]prometheus.Metri
 			gauge(metricInterval, series.interval.Seconds(), scenario)
 		}
 	}
-	return append(out, totalsMetrics(totals)...), nil
+	workloads, err := workloadMetrics(ctx, c.history, report)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(out, totalsMetrics(totals)...), workloads...), nil
 }
 
 // firstScheduled is when the collector first saw scenario scheduled.

@@ -235,3 +235,77 @@ func TestMetricsStoreDown(t *testing.T) {
 		t.Errorf("redrill_ticks_skipped_total is not a counter:\n%s", body)
 	}
 }
+
+// The workloads of each scenario's last finished run are exported, a run
+// under way does not hide them, lost writes only for a verified workload,
+// and a scenario without workloads has no such series.
+func TestMetricsOfWorkloads(t *testing.T) {
+	dir := t.TempDir()
+	history, err := store.Open(context.Background(), filepath.Join(dir, "history.db"), store.Options{SpoolDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { history.Close() })
+	recordLoaded(t, history)
+	under := loadedRecord().Run
+	// A drill of payments under way, its runner alive: its heartbeat is fresh.
+	under.ID, under.StartedAt, under.Status, under.Workloads = "payments-now", now.Add(-time.Hour), store.StatusRunning, nil
+	under.HeartbeatAt, under.PID = time.Now(), os.Getpid()
+	mustDo(t, history.StartRun(context.Background(), under))
+	quiet := store.Run{ID: "api-1", Scenario: "api", ScenarioHash: "h", Trigger: store.TriggerOnDemand, Host: "runner-1", PID: 1, StartedAt: now.Add(-2 * time.Hour)}
+	mustDo(t, history.StartRun(context.Background(), quiet))
+	mustDo(t, history.FinishRun(context.Background(), "api-1", store.Finish{EndedAt: quiet.StartedAt.Add(time.Minute), Verdict: store.VerdictMet}))
+
+	body := scrape(t, Handler(history, HandlerOptions{Now: func() time.Time { return now }}))
+	check := exec.Command(promtool(t), "check", "metrics")
+	check.Stdin = strings.NewReader(body)
+	if out, err := check.CombinedOutput(); err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
+	got := parseExposition(t, body)
+	if last := got[`redrill_last_run_timestamp_seconds{scenario="payments"}`]; last != float64(under.StartedAt.Unix()) {
+		t.Fatalf("payments' last run started at %v, want the drill under way (%d)", last, under.StartedAt.Unix())
+	}
+	for series, want := range map[string]float64{
+		`redrill_last_workload_attempts{scenario="payments",workload="writer"}`:               1204,
+		`redrill_last_workload_failed{scenario="payments",workload="writer"}`:                 37,
+		`redrill_last_workload_skipped{scenario="payments",workload="reader"}`:                2,
+		`redrill_last_workload_longest_outage_seconds{scenario="payments",workload="writer"}`: 12.3,
+		`redrill_last_workload_longest_outage_seconds{scenario="payments",workload="reader"}`: 2.1,
+		`redrill_last_workload_acknowledged_writes{scenario="payments",workload="writer"}`:    1167,
+		`redrill_last_workload_lost_writes{scenario="payments",workload="writer"}`:            3,
+		`redrill_objective_downtime_seconds{scenario="payments"}`:                             10,
+		`redrill_objective_lost_writes{scenario="payments"}`:                                  0,
+	} {
+		if value, ok := got[series]; !ok || value != want {
+			metric, _, _ := strings.Cut(series, "{")
+			t.Errorf("%s = %v (present %v), want %v; series of %s: %v", series, value, ok, want, metric, got.names(metric))
+		}
+	}
+	for _, absent := range []string{
+		`redrill_last_workload_lost_writes{scenario="payments",workload="reader"}`,
+		`redrill_last_workload_attempts{scenario="api",workload="writer"}`,
+		`redrill_objective_downtime_seconds{scenario="api"}`,
+	} {
+		if _, ok := got[absent]; ok {
+			t.Errorf("%s is exported", absent)
+		}
+	}
+}
+
+// scrape answers GET /metrics of handler.
+func scrape(t *testing.T, handler http.Handler) string {
+	t.Helper()
+	server := httptest.NewServer(handler)
+	defer server.Close()
+	resp, err := http.Get(server.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics: %d %v", resp.StatusCode, err)
+	}
+	return string(body)
+}

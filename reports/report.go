@@ -89,6 +89,9 @@ type ScenarioReport struct {
 	Postmortems []store.Postmortem `json:"postmortems"`
 	// Points are the measured RTOs of the window, oldest first, for charts.
 	Points []Point `json:"-"`
+	// Load is what the clients of its drills saw; nil for a scenario
+	// that never ran under load.
+	Load *LoadReport `json:"-"`
 }
 
 // Point is one run on a chart.
@@ -190,6 +193,7 @@ func scenarioReport(last store.Run, runs []store.Measurement, now time.Time) Sce
 		rtos = append(rtos, *m.RTO)
 	}
 	r.RTOMedian, r.RTOP95, r.RTOMax = percentile(rtos, 0.50), percentile(rtos, 0.95), percentile(rtos, 1)
+	r.Load = loadReport(last, runs)
 	fit, hasTrend := fitTrend(points)
 	if hasTrend {
 		r.TrendPerThirtyDays = &fit.PerThirtyDays

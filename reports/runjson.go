@@ -33,6 +33,11 @@ type StepJSON struct {
 	Running bool            `json:"running"`
 	Message string          `json:"message"`
 	Result  json.RawMessage `json:"result"`
+	// Background is set for a step the drill went on during; Cancelled
+	// for one that was still running when the drill ended, and was
+	// stopped: it did not fail, it never finished.
+	Background bool `json:"background"`
+	Cancelled  bool `json:"cancelled"`
 }
 
 // NewRunJSON is the JSON form of a run and its steps.
@@ -46,6 +51,7 @@ func NewRunJSON(r store.Record) RunJSON {
 		out.Steps = append(out.Steps, StepJSON{
 			Seq: s.Seq, Phase: string(s.Phase), Name: s.Name, Kind: s.Kind, Round: s.Round, StartedAt: stored(s.StartedAt),
 			DurationSeconds: s.Duration.Seconds(), Attempts: s.Attempts, Passed: s.Passed, Running: s.Running, Message: s.Message, Result: result,
+			Background: s.Background, Cancelled: s.Cancelled,
 		})
 	}
 	return out
@@ -115,6 +121,14 @@ type runJSON struct {
 	Owner            *string            `json:"owner"`
 	Tags             []string           `json:"tags"`
 	Postmortems      []store.Postmortem `json:"postmortems"`
+	// What the run's clients saw: the longest outage of any workload and
+	// the acknowledged writes lost, null without workloads (or without a
+	// verified one); the objectives on them, null when not set.
+	ClientDowntimeSeconds    *float64       `json:"client_downtime_seconds"`
+	LostWrites               *int64         `json:"lost_writes"`
+	ObjectiveDowntimeSeconds *float64       `json:"objective_downtime_seconds"`
+	ObjectiveLostWrites      *int64         `json:"objective_lost_writes"`
+	Workloads                []WorkloadJSON `json:"workloads"`
 }
 
 func toRunJSON(r store.Run) runJSON {
@@ -127,6 +141,9 @@ func toRunJSON(r store.Run) runJSON {
 		Rollback: orNull(r.Rollback), LeftDisrupted: r.LeftDisrupted(),
 		ScheduledAt: timeOrNil(r.ScheduledAt), Schedule: orNull(r.Schedule), ScheduleTimezone: scheduleTimezone(r),
 		Owner: orNull(r.Owner), Tags: orEmpty(r.Tags), Postmortems: r.Postmortems,
+		ClientDowntimeSeconds: seconds(store.ClientDowntime(r.Workloads)), LostWrites: store.LostWritesOf(r.Workloads),
+		ObjectiveDowntimeSeconds: seconds(r.ObjectiveDowntime), ObjectiveLostWrites: r.ObjectiveLostWrites,
+		Workloads: workloadsJSON(r.Workloads),
 	}
 	if out.Postmortems == nil {
 		out.Postmortems = []store.Postmortem{}
@@ -144,4 +161,84 @@ func timeOrNil(t time.Time) *time.Time {
 	}
 	utc := stored(t)
 	return &utc
+}
+
+// WorkloadJSON is what one workload of a run measured, as its clients saw
+// it: store.Workload with durations in seconds, times in RFC 3339 and
+// null where nothing was measured.
+type WorkloadJSON struct {
+	Name        string  `json:"name"`
+	Kind        string  `json:"kind"`
+	Rate        float64 `json:"rate"`
+	Concurrency int     `json:"concurrency"`
+	Attempts    int64   `json:"attempts"`
+	Succeeded   int64   `json:"succeeded"`
+	Failed      int64   `json:"failed"`
+	Skipped     int64   `json:"skipped"`
+	// The latency quantiles are null while no attempt has ended.
+	LatencyP50Seconds    *float64   `json:"latency_p50_seconds"`
+	LatencyP99Seconds    *float64   `json:"latency_p99_seconds"`
+	LongestOutageSeconds float64    `json:"longest_outage_seconds"`
+	OutageStart          *time.Time `json:"outage_start"`
+	OutageEnd            *time.Time `json:"outage_end"`
+	CurrentOutageSeconds float64    `json:"current_outage_seconds"`
+	LastError            *string    `json:"last_error"`
+	// Verified is null until the acknowledged writes were compared with
+	// the survivors, and for a workload that keeps none.
+	Verified *LostWritesJSON `json:"verified"`
+}
+
+// LostWritesJSON is store.LostWrites; a write is null when there is none.
+type LostWritesJSON struct {
+	Acknowledged    int64           `json:"acknowledged"`
+	Lost            int64           `json:"lost"`
+	LostBeforeClock int64           `json:"lost_before_clock"`
+	LostAfterClock  int64           `json:"lost_after_clock"`
+	FirstLost       *AckedWriteJSON `json:"first_lost"`
+	LastLost        *AckedWriteJSON `json:"last_lost"`
+	NewestSurvivor  *AckedWriteJSON `json:"newest_survivor"`
+}
+
+// AckedWriteJSON is one acknowledged write: its sequence number and when it
+// was acknowledged.
+type AckedWriteJSON struct {
+	Seq     int64     `json:"seq"`
+	AckedAt time.Time `json:"acked_at"`
+}
+
+func workloadsJSON(workloads []store.Workload) []WorkloadJSON {
+	out := make([]WorkloadJSON, 0, len(workloads))
+	for _, w := range workloads {
+		latency := func(d time.Duration) *float64 {
+			if w.Succeeded+w.Failed == 0 {
+				return nil
+			}
+			return seconds(&d)
+		}
+		out = append(out, WorkloadJSON{
+			Name: w.Name, Kind: w.Kind, Rate: w.Rate, Concurrency: w.Concurrency,
+			Attempts: w.Attempts, Succeeded: w.Succeeded, Failed: w.Failed, Skipped: w.Skipped,
+			LatencyP50Seconds: latency(w.LatencyP50), LatencyP99Seconds: latency(w.LatencyP99),
+			LongestOutageSeconds: w.LongestOutage.Seconds(), OutageStart: timeOrNil(w.OutageStart), OutageEnd: timeOrNil(w.OutageEnd),
+			CurrentOutageSeconds: w.CurrentOutage.Seconds(), LastError: orNull(w.LastError), Verified: lostWritesJSON(w.Verified),
+		})
+	}
+	return out
+}
+
+func lostWritesJSON(v *store.LostWrites) *LostWritesJSON {
+	if v == nil {
+		return nil
+	}
+	return &LostWritesJSON{
+		Acknowledged: v.Acknowledged, Lost: v.Lost, LostBeforeClock: v.LostBeforeClock, LostAfterClock: v.LostAfterClock,
+		FirstLost: ackedWriteJSON(v.FirstLost), LastLost: ackedWriteJSON(v.LastLost), NewestSurvivor: ackedWriteJSON(v.NewestSurvivor),
+	}
+}
+
+func ackedWriteJSON(w *store.Write) *AckedWriteJSON {
+	if w == nil {
+		return nil
+	}
+	return &AckedWriteJSON{Seq: w.Seq, AckedAt: stored(w.AckedAt)}
 }

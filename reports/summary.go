@@ -24,7 +24,11 @@ func Summary(r store.Record) string {
 	}
 	measured("RTO", r.RTO, r.ObjectiveRTO)
 	measured("RPO", r.RPO, r.ObjectiveRPO)
-	fmt.Fprintf(&b, "\n  %s\n  run %s", visible(r.Reason), r.ID)
+	fmt.Fprintf(&b, "\n  %s", visible(r.Reason))
+	for _, w := range r.Workloads {
+		b.WriteString("\n  " + workloadSummary(w, r.Run))
+	}
+	fmt.Fprintf(&b, "\n  run %s", r.ID)
 	if r.LeftDisrupted() {
 		b.WriteString("\n  WARNING: rollback did not complete; the system may still be disrupted")
 	}
@@ -41,4 +45,24 @@ func margin(measured, objective time.Duration) string {
 	}
 	over := measured - objective
 	return readable(&over) + " over"
+}
+
+// workloadSummary is what a workload's clients saw, against the
+// objectives: "workload writer: longest outage 12.3s (objective 10s, 2.3s
+// over), 3 of 1,167 acknowledged writes lost (objective 0)".
+func workloadSummary(w store.Workload, r store.Run) string {
+	line := fmt.Sprintf("workload %s: longest outage %s", visible(w.Name), readable(&w.LongestOutage))
+	if w.LongestOutage == 0 {
+		line = fmt.Sprintf("workload %s: no outage", visible(w.Name))
+	}
+	if objective := r.ObjectiveDowntime; objective != nil && *objective > 0 {
+		line += fmt.Sprintf(" (objective %s, %s)", readable(objective), margin(w.LongestOutage, *objective))
+	}
+	if v := w.Verified; v != nil {
+		line += fmt.Sprintf(", %s of %s acknowledged writes lost", thousands(v.Lost), thousands(v.Acknowledged))
+		if r.ObjectiveLostWrites != nil {
+			line += fmt.Sprintf(" (objective %s)", thousands(*r.ObjectiveLostWrites))
+		}
+	}
+	return line
 }

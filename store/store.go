@@ -245,12 +245,18 @@ type RunQuery struct {
 	GameDay  string
 }
 
-// Measurement is one run's verdict and measured recovery time.
+// Measurement is one run's verdict, measured recovery time and what its
+// workloads' clients saw.
 type Measurement struct {
 	Scenario  string
 	StartedAt time.Time
 	RTO       *time.Duration // nil when not measured
 	Verdict   string
+	// Downtime is the run's client downtime (ClientDowntime) and
+	// LostWrites its lost acknowledged writes (LostWritesOf); nil when it
+	// recorded no workload, or verified none.
+	Downtime   *time.Duration
+	LostWrites *int64
 }
 
 // RunTotal counts the finished runs of one scenario that ended with one
