@@ -39,33 +39,41 @@ func BenchmarkReport100kRuns(b *testing.B) {
 		}},
 	}
 	for _, target := range targets {
-		b.Run(target.name, func(b *testing.B) {
-			storeTarget, dsn := target.target(b)
-			history, err := store.Open(context.Background(), storeTarget, store.Options{SpoolDir: b.TempDir(), Now: func() time.Time { return now }})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer history.Close()
-			loadBenchRuns(b, target.driver, dsn, now)
-			b.ResetTimer()
-			for b.Loop() {
-				report, err := Build(context.Background(), history, Options{Now: now})
-				if err != nil {
-					b.Fatal(err)
-				}
-				if len(report.Scenarios) != benchScenarios {
-					b.Fatalf("%d scenarios in the report", len(report.Scenarios))
-				}
-				if err := WriteHTML(io.Discard, report); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		for _, load := range []string{"none", "workloads"} {
+			b.Run(target.name+"/load="+load, func(b *testing.B) {
+				benchReport(b, target.driver, load == "workloads", now, target.target)
+			})
+		}
+	}
+}
+
+// benchReport builds the report over the stored runs; underLoad gives
+// every run two workloads, one verified.
+func benchReport(b *testing.B, driver string, underLoad bool, now time.Time, target func(b *testing.B) (storeTarget, dsn string)) {
+	storeTarget, dsn := target(b)
+	history, err := store.Open(context.Background(), storeTarget, store.Options{SpoolDir: b.TempDir(), Now: func() time.Time { return now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer history.Close()
+	loadBenchRuns(b, driver, dsn, now, underLoad)
+	b.ResetTimer()
+	for b.Loop() {
+		report, err := Build(context.Background(), history, Options{Now: now})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(report.Scenarios) != benchScenarios {
+			b.Fatalf("%d scenarios in the report", len(report.Scenarios))
+		}
+		if err := WriteHTML(io.Discard, report); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
 // loadBenchRuns inserts the runs with one SQL statement.
-func loadBenchRuns(b *testing.B, driver, dsn string, now time.Time) {
+func loadBenchRuns(b *testing.B, driver, dsn string, now time.Time, underLoad bool) {
 	b.Helper()
 	db, err := sqlx.Open(driver, dsn)
 	if err != nil {
@@ -97,6 +105,12 @@ FROM (SELECT i, %[3]d - i * %[4]d AS started_at,
 		benchScenarios, source, now.UnixMicro(), spacing)
 	if _, err := db.Exec(query); err != nil {
 		b.Fatalf("load runs: %v", err)
+	}
+	if underLoad {
+		workloads := `[{"name":"writer","kind":"sql","rate":100,"concurrency":4,"attempts":6000,"succeeded":5900,"failed":100,"skipped":0,"latency_p50":2000000,"latency_p99":40000000,"longest_outage":4200000000,"outage_start":"2026-11-25T11:00:00Z","outage_end":"2026-11-25T11:00:04.2Z","current_outage":0,"last_error":"connection refused","verified":{"acknowledged":5900,"lost":3,"lost_before_clock":3,"lost_after_clock":0,"first_lost":{"seq":10,"acked_at":"2026-11-25T11:00:00Z"},"last_lost":{"seq":12,"acked_at":"2026-11-25T11:00:00Z"},"newest_survivor":{"seq":9,"acked_at":"2026-11-25T10:59:59Z"}}},{"name":"reader","kind":"http","rate":50,"concurrency":2,"attempts":3000,"succeeded":2990,"failed":10,"skipped":0,"latency_p50":1000000,"latency_p99":9000000,"longest_outage":1500000000,"outage_start":"2026-11-25T11:00:00Z","outage_end":"2026-11-25T11:00:01.5Z","current_outage":0,"last_error":"","verified":null}]`
+		if _, err := db.Exec(db.Rebind(`UPDATE runs SET workloads = ?, client_downtime_seconds = 4.2, lost_writes = 3, objective_downtime_seconds = 10, objective_lost_writes = 0`), workloads); err != nil {
+			b.Fatalf("give the runs workloads: %v", err)
+		}
 	}
 	if driver == "postgres" {
 		if _, err := db.Exec(`ANALYZE runs`); err != nil {

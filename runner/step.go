@@ -32,7 +32,7 @@ func (r *run) step(ctx context.Context, step *scenarios.Step, round int) store.S
 // numbered then, so that no running row or gap is left behind for it.
 func (r *run) runStep(ctx context.Context, step *scenarios.Step, round int, discardIfCancelled bool) (store.Step, time.Time) {
 	r.emit(store.Event{Type: store.EventStepStart, Phase: step.Phase, Step: &store.Step{
-		RunID: r.result.ID, Phase: step.Phase, Name: step.Name, Kind: step.Kind.Name(), Round: round,
+		RunID: r.result.ID, Phase: step.Phase, Name: step.Name, Kind: step.Kind.Name(), Round: round, Background: step.Background,
 	}})
 	r.mu.Lock()
 	results := make(scenarios.Results, len(r.results))

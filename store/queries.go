@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -231,8 +230,8 @@ func (s *sqlStore) LatestRuns(ctx context.Context) ([]Run, error) {
 }
 
 func (s *sqlStore) Measurements(ctx context.Context, since time.Time) ([]Measurement, error) {
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT scenario, started_at, rto_seconds, verdict, workloads FROM runs
-		WHERE started_at >= ? ORDER BY scenario, started_at`), micros(since))
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT scenario, started_at, rto_seconds, verdict, client_downtime_seconds, lost_writes
+		FROM runs WHERE started_at >= ? ORDER BY scenario, started_at`), micros(since))
 	if err != nil {
 		return nil, fmt.Errorf("read measurements: %w", err)
 	}
@@ -241,46 +240,18 @@ func (s *sqlStore) Measurements(ctx context.Context, since time.Time) ([]Measure
 	for rows.Next() {
 		var m Measurement
 		var started int64
-		var rto sql.NullFloat64
-		var workloads string
-		if err := rows.Scan(&m.Scenario, &started, &rto, &m.Verdict, &workloads); err != nil {
+		var rto, downtime sql.NullFloat64
+		var lost sql.NullInt64
+		if err := rows.Scan(&m.Scenario, &started, &rto, &m.Verdict, &downtime, &lost); err != nil {
 			return nil, fmt.Errorf("read measurements: %w", err)
 		}
-		m.StartedAt, m.RTO = fromMicros(started), durationOf(rto)
-		if err := m.readWorkloads(workloads); err != nil {
-			return nil, fmt.Errorf("read measurements of %s at %s: %w", m.Scenario, m.StartedAt.Format(time.RFC3339), err)
+		m.StartedAt, m.RTO, m.Downtime = fromMicros(started), durationOf(rto), durationOf(downtime)
+		if lost.Valid {
+			m.LostWrites = &lost.Int64
 		}
 		out = append(out, m)
 	}
 	return out, rows.Err()
-}
-
-// readWorkloads sets the downtime and lost writes of a run from its
-// stored workloads. Most runs have none: only those that do pay for
-// decoding JSON, and only into the two figures a report needs, so that
-// the rest of each workload is skipped rather than kept.
-func (m *Measurement) readWorkloads(stored string) error {
-	if stored == "" || stored == "[]" {
-		return nil
-	}
-	var figures []struct {
-		LongestOutage time.Duration `json:"longest_outage"`
-		Verified      *struct {
-			Lost int64 `json:"lost"`
-		} `json:"verified"`
-	}
-	if err := json.Unmarshal([]byte(stored), &figures); err != nil {
-		return fmt.Errorf("workloads: %w", err)
-	}
-	workloads := make([]Workload, len(figures))
-	for i, f := range figures {
-		workloads[i].LongestOutage = f.LongestOutage
-		if f.Verified != nil {
-			workloads[i].Verified = &LostWrites{Lost: f.Verified.Lost}
-		}
-	}
-	m.Downtime, m.LostWrites = ClientDowntime(workloads), LostWritesOf(workloads)
-	return nil
 }
 
 // runTotals aggregates the finished runs in SQL: a scrape reads a few rows

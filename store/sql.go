@@ -118,7 +118,8 @@ func (s *sqlStore) RecordStep(ctx context.Context, step Step) error {
 }
 
 const finishRun = `UPDATE runs SET status = ?, ended_at = ?, clock_start = ?, clock_stop = ?,
-	rto_seconds = ?, rpo_seconds = ?, verdict = ?, reason = ?, rollback = ?, workloads = ?
+	rto_seconds = ?, rpo_seconds = ?, verdict = ?, reason = ?, rollback = ?, workloads = ?,
+	client_downtime_seconds = ?, lost_writes = ?
 WHERE id = ?`
 
 func (s *sqlStore) FinishRun(ctx context.Context, runID string, f Finish) error {
@@ -128,7 +129,8 @@ func (s *sqlStore) FinishRun(ctx context.Context, runID string, f Finish) error 
 	}
 	_, err = s.db.ExecContext(ctx, s.db.Rebind(finishRun),
 		StatusFinished, micros(f.EndedAt), nullMicros(f.ClockStart), nullMicros(f.ClockStop),
-		secondsOf(f.RTO), secondsOf(f.RPO), f.Verdict, text(f.Reason), f.Rollback, text(workloads), runID)
+		secondsOf(f.RTO), secondsOf(f.RPO), f.Verdict, text(f.Reason), f.Rollback, text(workloads),
+		secondsOf(ClientDowntime(f.Workloads)), nullInt(LostWritesOf(f.Workloads)), runID)
 	if err != nil {
 		return fmt.Errorf("record end of run %s: %w", runID, err)
 	}
