@@ -250,24 +250,38 @@ func (r *run) panicText(caught any) string {
 // drill runs every phase before rollback and sets the verdict. It reports
 // whether the drill got past steady_state.
 func (r *run) drill(ctx, parent context.Context) bool {
-	sc := r.sc
-	if !r.phase(ctx, phase.SteadyState, sc.SteadyState) {
+	if !r.phase(ctx, phase.SteadyState, r.sc.SteadyState) {
 		r.endWith(ctx, parent, store.VerdictAborted, "steady state not met")
 		return false
 	}
-	if len(sc.Setup) > 0 {
+	if r.prepare(ctx, parent) && r.recoverTimed(ctx, parent) {
+		r.measureLoss(ctx, parent)
+	}
+	return true
+}
+
+// prepare runs setup and starts the workloads, letting them warm up; false
+// when the drill ended there.
+func (r *run) prepare(ctx, parent context.Context) bool {
+	if len(r.sc.Setup) > 0 {
 		r.touched.Store(true)
-		if !r.phase(ctx, phase.Setup, sc.Setup) {
+		if !r.phase(ctx, phase.Setup, r.sc.Setup) {
 			r.endWith(ctx, parent, store.VerdictAborted, "a setup step failed: "+r.lastFailure())
-			return true
+			return false
 		}
 	}
 	r.startWorkloads(ctx)
 	if !r.warmUp(ctx) {
 		r.endWith(ctx, parent, store.VerdictAborted, "stopped while the workloads warmed up")
-		return true
+		return false
 	}
+	return true
+}
 
+// recoverTimed runs the clocked phases, with the guard beside them, and
+// measures the RTO; false when the drill ended before recovery.
+func (r *run) recoverTimed(ctx, parent context.Context) bool {
+	sc := r.sc
 	// The guard runs from clock start until recovery; a failure cancels
 	// whatever step is running.
 	guardCtx, stopGuard := context.WithCancel(ctx)
@@ -276,17 +290,7 @@ func (r *run) drill(ctx, parent context.Context) bool {
 	defer cancelPhase(nil)
 	var guardDone sync.WaitGroup
 	startClock := func() {
-		if !r.clockStart().IsZero() {
-			return
-		}
-		r.touched.Store(true)
-		clockStart := r.clock.Now()
-		r.update(func(run *store.Run) { run.ClockStart = clockStart })
-		// Recorded now, not only at the end: a run whose runner dies says
-		// that it touched the system.
-		r.recorder.add(func(ctx context.Context) error { return r.opts.Store.StartClock(ctx, r.result.ID, clockStart) })
-		r.emit(store.Event{Type: store.EventClockStart})
-		if sc.Guard != nil {
+		if r.startClock() && sc.Guard != nil {
 			guardDone.Go(func() { r.guard(guardCtx, cancelPhase) })
 		}
 	}
@@ -297,14 +301,14 @@ func (r *run) drill(ctx, parent context.Context) bool {
 		startClock()
 		if !r.phase(phaseCtx, phase.Disrupt, sc.Disrupt) {
 			r.endWith(phaseCtx, parent, store.VerdictFailed, "a disrupt step failed: "+r.lastFailure())
-			return true
+			return false
 		}
 	}
 	if len(sc.Recover) > 0 {
 		startClock()
 		if !r.phase(phaseCtx, phase.Recover, sc.Recover) {
 			r.endWith(phaseCtx, parent, store.VerdictFailed, "a recover step failed: "+r.lastFailure())
-			return true
+			return false
 		}
 	}
 	clockStop := r.clock.Now()
@@ -313,7 +317,7 @@ func (r *run) drill(ctx, parent context.Context) bool {
 		recoveredAt, recovered, why := r.pollRecovered(phaseCtx)
 		if !recovered {
 			r.endWith(phaseCtx, parent, store.VerdictFailed, fmt.Sprintf("not recovered within %s: %s", r.recoveredTimeout(), why))
-			return true
+			return false
 		}
 		clockStop = recoveredAt
 	}
@@ -321,24 +325,49 @@ func (r *run) drill(ctx, parent context.Context) bool {
 	guardDone.Wait()
 	if cause := context.Cause(phaseCtx); cause != nil && phaseCtx.Err() != nil {
 		r.endWith(phaseCtx, parent, store.VerdictAborted, cause.Error())
-		return true
+		return false
 	}
+	r.stopClock(clockStop)
+	return true
+}
+
+// startClock starts the recovery clock unless it runs; it reports whether
+// it started it.
+func (r *run) startClock() bool {
+	if !r.clockStart().IsZero() {
+		return false
+	}
+	r.touched.Store(true)
+	clockStart := r.clock.Now()
+	r.update(func(run *store.Run) { run.ClockStart = clockStart })
+	// Recorded now, not only at the end: a run whose runner dies says
+	// that it touched the system.
+	r.recorder.add(func(ctx context.Context) error { return r.opts.Store.StartClock(ctx, r.result.ID, clockStart) })
+	r.emit(store.Event{Type: store.EventClockStart})
+	return true
+}
+
+func (r *run) stopClock(at time.Time) {
 	r.update(func(run *store.Run) {
-		run.ClockStop = clockStop
-		rto := clockStop.Sub(run.ClockStart)
+		run.ClockStop = at
+		rto := at.Sub(run.ClockStart)
 		run.RTO = &rto
 	})
 	r.emit(store.Event{Type: store.EventClockStop})
+}
 
-	if sc.DataLoss != nil {
+// measureLoss measures data loss after recovery (data_loss, then each
+// workload's verify), stops the workloads and sets the verdict.
+func (r *run) measureLoss(ctx, parent context.Context) {
+	if r.sc.DataLoss != nil {
 		if err := r.measureDataLoss(ctx); err != nil {
 			r.endWith(ctx, parent, store.VerdictFailed, "data loss not measured: "+err.Error())
-			return true
+			return
 		}
 	}
 	if err := r.verifyWorkloads(ctx); err != nil {
 		r.endWith(ctx, parent, store.VerdictFailed, "data loss not measured: "+err.Error())
-		return true
+		return
 	}
 	r.stopWorkloads()
 	if rpo, measured := r.lostWritesRPO(r.clockStart()); measured {
@@ -349,7 +378,6 @@ func (r *run) drill(ctx, parent context.Context) bool {
 		})
 	}
 	r.verdict()
-	return true
 }
 
 // endDrill ends what the drill left running, before rollback: background
