@@ -61,8 +61,9 @@ type Workload struct {
 	// it closed.
 	stalledAt time.Time
 	stallGap  [2]time.Time
-	// failing says an attempt failed or was skipped since lastSuccess.
-	failing bool
+	// failing says an attempt failed since lastSuccess; skipping that
+	// slots were skipped since then (every worker busy).
+	failing, skipping bool
 }
 
 // Start starts the workload's workers; they run until Stop or until ctx
@@ -165,11 +166,13 @@ func (w *Workload) ended(seq int64, started, ended time.Time, err error) {
 	}
 	if w.failing {
 		w.outage(w.lastSuccess, ended)
+	} else if w.skipping {
+		w.stallOutage(w.lastSuccess, ended)
 	}
 	if !w.stalledAt.IsZero() && w.stallGap[0].IsZero() {
 		w.stallGap = [2]time.Time{w.lastSuccess, ended}
 	}
-	w.lastSuccess, w.failing = ended, false
+	w.lastSuccess, w.failing, w.skipping = ended, false, false
 }
 
 // stalled says that a slot found every worker busy at due; pace waits for
@@ -189,12 +192,22 @@ func (w *Workload) unstalled(n int64) {
 	if n > 0 {
 		w.stats.Skipped += n
 		if gap := w.stallGap; !gap[0].IsZero() {
-			w.outage(gap[0], gap[1])
+			w.stallOutage(gap[0], gap[1])
 		} else {
-			w.failing = true
+			w.skipping = true
 		}
 	}
 	w.stalledAt, w.stallGap = time.Time{}, [2]time.Time{}
+}
+
+// stallOutage is an interval without success in which slots were skipped
+// but nothing failed. It is an outage (a server that hangs) only when it
+// is longer than what redrill's own scheduling can cause on a busy
+// machine: the accuracy of the measure, two intervals plus 10 ms.
+func (w *Workload) stallOutage(from, to time.Time) {
+	if to.Sub(from) > 2*w.interval+10*time.Millisecond {
+		w.outage(from, to)
+	}
 }
 
 // outage keeps the longest interval without a success; w.mu is held.
@@ -209,7 +222,7 @@ func (w *Workload) Progress() store.Workload {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	progress := w.measured()
-	if w.failing && w.endedAt.IsZero() {
+	if (w.failing || w.skipping) && w.endedAt.IsZero() {
 		progress.CurrentOutage = w.clock.Now().Sub(w.lastSuccess)
 	}
 	return progress
@@ -235,6 +248,8 @@ func (w *Workload) Stop() store.Workload {
 		w.endedAt = w.clock.Now()
 		if w.failing {
 			w.outage(w.lastSuccess, w.endedAt)
+		} else if w.skipping {
+			w.stallOutage(w.lastSuccess, w.endedAt)
 		}
 	})
 	w.mu.Lock()
