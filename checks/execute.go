@@ -96,7 +96,7 @@ func (e *Env) attempt(ctx context.Context, call Call) (cty.Value, bool, string) 
 	if timeout > 0 {
 		deadline = time.Now().Add(timeout)
 		var cancel context.CancelFunc
-		attemptCtx, cancel = context.WithDeadlineCause(ctx, deadline, fmt.Errorf("timed out after %s", timeout))
+		attemptCtx, cancel = context.WithDeadlineCause(ctx, deadline, &timedOut{timeout})
 		defer cancel()
 	}
 
@@ -139,6 +139,12 @@ func (e *Env) attempt(ctx context.Context, call Call) (cty.Value, bool, string) 
 	return result, passed, e.Redactor.String(message)
 }
 
+// timedOut is the cause of an attempt's deadline, its message written only
+// when read: most attempts end in time, and a workload makes thousands.
+type timedOut struct{ timeout time.Duration }
+
+func (t *timedOut) Error() string { return fmt.Sprintf("timed out after %s", t.timeout) }
+
 // buildResult fills a result object: every field of the type, measured
 // fields converted to their declared types, the rest null.
 func buildResult(ty cty.Type, fields map[string]cty.Value, runErr error) cty.Value {
@@ -147,6 +153,11 @@ func buildResult(ty cty.Type, fields map[string]cty.Value, runErr error) cty.Val
 		value, ok := fields[name]
 		if !ok || value == cty.NilVal {
 			attrs[name] = cty.NullVal(fieldType)
+			continue
+		}
+		if fieldType == cty.DynamicPseudoType {
+			// What convert.Convert does too, without looking for a conversion.
+			attrs[name] = value
 			continue
 		}
 		converted, err := convert.Convert(value, fieldType)

@@ -18,12 +18,27 @@ const Redacted = secret.Hidden
 // sensitive variables, and passwords found in DSNs and URLs.
 type Redactor struct {
 	mu      sync.RWMutex
-	secrets []string // longest first, so a secret inside another is not half-hidden
+	secrets []secretForms // longest first, so a secret inside another is not half-hidden
+	// scanned holds texts already searched for credentials: a DSN that a
+	// workload sends a thousand times a second is searched once, and a
+	// redactor never forgets a secret.
+	scanned map[string]bool
 }
+
+// secretForms is a secret and its URL-escaped form, in which DSNs and the
+// errors that quote them write it.
+type secretForms struct{ plain, escaped string }
+
+// Bounds of Redactor.scanned: texts are kept while there are few, and
+// small.
+const (
+	maxScannedTexts = 1024
+	maxScannedBytes = 4096
+)
 
 // NewRedactor returns a redactor that hides the given secrets.
 func NewRedactor(secrets ...string) *Redactor {
-	r := &Redactor{}
+	r := &Redactor{scanned: map[string]bool{}}
 	for _, s := range secrets {
 		r.Add(s)
 	}
@@ -37,11 +52,11 @@ func (r *Redactor) Add(secret string) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if slices.Contains(r.secrets, secret) {
+	if slices.ContainsFunc(r.secrets, func(h secretForms) bool { return h.plain == secret }) {
 		return
 	}
-	r.secrets = append(r.secrets, secret)
-	slices.SortFunc(r.secrets, func(a, b string) int { return len(b) - len(a) })
+	r.secrets = append(r.secrets, secretForms{plain: secret, escaped: url.QueryEscape(secret)})
+	slices.SortFunc(r.secrets, func(a, b secretForms) int { return len(b.plain) - len(a.plain) })
 }
 
 // String returns text with every secret replaced by Redacted.
@@ -56,12 +71,11 @@ func (r *Redactor) String(text string) string {
 // never given. The caller holds r.mu.
 func (r *Redactor) hide(text string) string {
 	for _, secret := range r.secrets {
-		if strings.Contains(text, secret) {
-			text = strings.ReplaceAll(text, secret, Redacted)
+		if strings.Contains(text, secret.plain) {
+			text = strings.ReplaceAll(text, secret.plain, Redacted)
 		}
-		// URL-escaped forms appear in DSNs and in errors that quote them.
-		if escaped := url.QueryEscape(secret); escaped != secret && strings.Contains(text, escaped) {
-			text = strings.ReplaceAll(text, escaped, Redacted)
+		if secret.escaped != secret.plain && strings.Contains(text, secret.escaped) {
+			text = strings.ReplaceAll(text, secret.escaped, Redacted)
 		}
 	}
 	return secret.HideCredentials(text)
@@ -90,24 +104,48 @@ func (r *Redactor) redact(v cty.Value) (cty.Value, bool) {
 			return cty.StringVal(hidden), true
 		}
 		return v, false
-	case ty.IsObjectType(), ty.IsMapType(), ty.IsListType(), ty.IsTupleType(), ty.IsSetType():
-		if v.LengthInt() == 0 {
+	case ty.IsObjectType():
+		// Attribute by attribute, copying only when one changes.
+		var attrs map[string]cty.Value
+		for name := range ty.AttributeTypes() {
+			redacted, changed := r.redact(v.GetAttr(name))
+			if !changed {
+				continue
+			}
+			if attrs == nil {
+				attrs = v.AsValueMap()
+			}
+			attrs[name] = redacted
+		}
+		if attrs == nil {
 			return v, false
 		}
-		changed := false
+		return cty.ObjectVal(attrs), true
+	case ty.IsMapType(), ty.IsListType(), ty.IsTupleType(), ty.IsSetType():
+		if v.LengthInt() == 0 || !r.holdsSecret(v) {
+			return v, false
+		}
 		var keys, elements []cty.Value
 		for it := v.ElementIterator(); it.Next(); {
 			key, element := it.Element()
-			hidden, elementChanged := r.redact(element)
-			changed = changed || elementChanged
-			keys, elements = append(keys, key), append(elements, hidden)
-		}
-		if !changed {
-			return v, false
+			redacted, _ := r.redact(element)
+			keys, elements = append(keys, key), append(elements, redacted)
 		}
 		return rebuild(ty, keys, elements), true
 	}
 	return v, false
+}
+
+// holdsSecret tells whether redacting an element of collection v changes
+// it, before copying any.
+func (r *Redactor) holdsSecret(v cty.Value) bool {
+	for it := v.ElementIterator(); it.Next(); {
+		_, element := it.Element()
+		if _, changed := r.redact(element); changed {
+			return true
+		}
+	}
+	return false
 }
 
 // rebuild makes a collection of the same kind from its keys and elements.
@@ -134,8 +172,27 @@ func rebuild(ty cty.Type, keys, elements []cty.Value) cty.Value {
 // (postgres://user:password@host/db) and of a key=value DSN
 // (password=secret).
 func (r *Redactor) AddCredentials(text string) {
+	if !secret.MayHoldCredentials(text) {
+		return
+	}
+	r.mu.RLock()
+	scanned := r.scanned[text]
+	r.mu.RUnlock()
+	if scanned {
+		return
+	}
 	for _, password := range secret.Credentials(text) {
 		r.Add(password)
+	}
+	if len(text) <= maxScannedBytes {
+		r.mu.Lock()
+		if r.scanned == nil {
+			r.scanned = map[string]bool{}
+		}
+		if len(r.scanned) < maxScannedTexts {
+			r.scanned[text] = true
+		}
+		r.mu.Unlock()
 	}
 }
 
@@ -148,7 +205,14 @@ func (r *Redactor) AddCredentialsIn(v cty.Value) {
 	switch {
 	case ty == cty.String:
 		r.AddCredentials(v.AsString())
-	case ty.IsObjectType(), ty.IsMapType(), ty.IsListType(), ty.IsTupleType(), ty.IsSetType():
+	case ty.IsObjectType():
+		for name := range ty.AttributeTypes() {
+			r.AddCredentialsIn(v.GetAttr(name))
+		}
+	case ty.IsMapType(), ty.IsListType(), ty.IsTupleType(), ty.IsSetType():
+		if v.LengthInt() == 0 {
+			return
+		}
 		for it := v.ElementIterator(); it.Next(); {
 			_, element := it.Element()
 			r.AddCredentialsIn(element)

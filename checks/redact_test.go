@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
@@ -59,6 +60,23 @@ func TestRedactor(t *testing.T) {
 				t.Errorf("String(%q) = %q, want %q", tt.text, got, tt.want)
 			}
 		})
+	}
+}
+
+// Texts searched for credentials are remembered, a few: every password
+// is still found however many texts there were, and again after a text
+// was seen.
+func TestRedactorFindsCredentialsPastTheTextsItRemembers(t *testing.T) {
+	r := NewRedactor()
+	for i := range maxScannedTexts + 10 {
+		dsn := fmt.Sprintf("postgres://app:pw%d@db/orders", i)
+		r.AddCredentials(dsn)
+		r.AddCredentials(dsn)
+	}
+	for _, i := range []int{0, maxScannedTexts - 1, maxScannedTexts + 9} {
+		if got := r.String(fmt.Sprintf("login pw%d failed", i)); got != "login (sensitive) failed" {
+			t.Errorf("password %d: %q", i, got)
+		}
 	}
 }
 

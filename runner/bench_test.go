@@ -25,29 +25,51 @@ import (
 // interval plus a round's duration, and at least minus one request's
 // latency (a round that starts just before the recovery and reaches the
 // server just after it).
+//
+// Each interval is measured without a workload and with one: an http
+// workload of 1,000 requests a second from 4 workers against the same
+// server, from 200 ms before the clock starts to the end of the drill.
 func BenchmarkRecoveryClockAccuracy(b *testing.B) {
 	for _, every := range []string{"10ms", "50ms", "1s"} {
-		b.Run("every="+every, func(b *testing.B) {
-			interval, _ := time.ParseDuration(every)
-			var mu sync.Mutex
-			var healthyAt time.Time
-			// The recovery comes at a different point of the polling
-			// interval each time: 300 ms plus a step through the interval.
-			delay := 300 * time.Millisecond
-			server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				mu.Lock()
-				defer mu.Unlock()
-				if r.URL.Path == "/break" {
-					healthyAt = time.Now().Add(delay)
-					delay = 300*time.Millisecond + (delay-300*time.Millisecond+interval*37/100)%interval
-					return
-				}
-				if time.Now().Before(healthyAt) {
-					w.WriteHeader(http.StatusServiceUnavailable)
-				}
-			}))
-			defer server.Close()
-			src := fmt.Sprintf(`scenario "accuracy" {
+		for _, workload := range []string{"none", "http-1000-per-s"} {
+			b.Run("every="+every+"/workload="+workload, func(b *testing.B) {
+				recoveryClockAccuracy(b, every, workload != "none")
+			})
+		}
+	}
+}
+
+func recoveryClockAccuracy(b *testing.B, every string, underLoad bool) {
+	interval, _ := time.ParseDuration(every)
+	var mu sync.Mutex
+	var healthyAt time.Time
+	// The recovery comes at a different point of the polling interval
+	// each time: 300 ms plus a step through the interval.
+	delay := 300 * time.Millisecond
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.URL.Path == "/break" {
+			healthyAt = time.Now().Add(delay)
+			delay = 300*time.Millisecond + (delay-300*time.Millisecond+interval*37/100)%interval
+			return
+		}
+		if time.Now().Before(healthyAt) {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer server.Close()
+	workload := ""
+	if underLoad {
+		workload = fmt.Sprintf(`
+  workload "clients" {
+    rate        = 1000
+    concurrency = 4
+    warmup      = "200ms"
+    http { url = "%s/work" }
+  }`, server.URL)
+	}
+	src := fmt.Sprintf(`scenario "accuracy" {
   disrupt {
     step "break" {
       http {
@@ -62,38 +84,49 @@ func BenchmarkRecoveryClockAccuracy(b *testing.B) {
     check "healthy" {
       http { url = "%[1]s/health" }
     }
-  }
-}`, server.URL, every)
-			set, diags := scenarios.LoadSources(map[string][]byte{"accuracy.hcl": []byte(src)}, scenarios.Options{})
-			if diags.HasErrors() {
-				b.Fatal(diags.Error())
-			}
-			dir := b.TempDir()
-			history, err := store.Open(context.Background(), filepath.Join(dir, "h.db"), store.Options{SpoolDir: dir})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer history.Close()
+  }%[3]s
+}`, server.URL, every, workload)
+	set, diags := scenarios.LoadSources(map[string][]byte{"accuracy.hcl": []byte(src)}, scenarios.Options{})
+	if diags.HasErrors() {
+		b.Fatal(diags.Error())
+	}
+	dir := b.TempDir()
+	history, err := store.Open(context.Background(), filepath.Join(dir, "h.db"), store.Options{SpoolDir: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer history.Close()
 
-			var errors []time.Duration
-			for b.Loop() {
-				result := Run(context.Background(), set, set.Scenarios[0], Options{Store: history})
-				if result.RTO == nil {
-					b.Fatalf("%s: %s", result.Verdict, result.Reason)
-				}
-				mu.Lock()
-				truth := healthyAt.Sub(result.ClockStart)
-				mu.Unlock()
-				errors = append(errors, *result.RTO-truth)
+	var errors []time.Duration
+	var attempts, skipped int64
+	for b.Loop() {
+		result := Run(context.Background(), set, set.Scenarios[0], Options{Store: history})
+		if result.RTO == nil {
+			b.Fatalf("%s: %s", result.Verdict, result.Reason)
+		}
+		if underLoad {
+			if len(result.Workloads) != 1 || result.Workloads[0].Failed == 0 {
+				b.Fatalf("the workload did not see the outage: %+v", result.Workloads)
 			}
-			var sum time.Duration
-			for _, e := range errors {
-				sum += e
-			}
-			b.ReportMetric(float64(sum.Microseconds())/float64(len(errors))/1000, "mean-error-ms")
-			b.ReportMetric(float64(slices.Max(errors).Microseconds())/1000, "max-error-ms")
-			b.ReportMetric(float64(slices.Min(errors).Microseconds())/1000, "min-error-ms")
-		})
+			attempts, skipped = attempts+result.Workloads[0].Attempts, skipped+result.Workloads[0].Skipped
+		}
+		mu.Lock()
+		truth := healthyAt.Sub(result.ClockStart)
+		mu.Unlock()
+		errors = append(errors, *result.RTO-truth)
+	}
+	var sum time.Duration
+	for _, e := range errors {
+		sum += e
+	}
+	b.ReportMetric(float64(sum.Microseconds())/float64(len(errors))/1000, "mean-error-ms")
+	b.ReportMetric(float64(slices.Max(errors).Microseconds())/1000, "max-error-ms")
+	b.ReportMetric(float64(slices.Min(errors).Microseconds())/1000, "min-error-ms")
+	if underLoad {
+		// Slots skipped because every worker was busy: the workload kept
+		// its rate when they are few.
+		b.ReportMetric(float64(attempts)/float64(len(errors)), "workload-attempts/drill")
+		b.ReportMetric(float64(skipped)/float64(len(errors)), "workload-skipped/drill")
 	}
 }
 

@@ -80,8 +80,9 @@ func (r *run) warmUp(ctx context.Context) bool {
 // asserts, if any, decide whether the system acknowledged it.
 func (r *run) attempt(spec *scenarios.Workload, env *checks.Env, results scenarios.Results) workload.Attempt {
 	var secretsOnce sync.Once
+	attempts := r.set.Attempts(spec, results)
 	return func(ctx context.Context, seq int64, at time.Time) error {
-		config, diags := r.set.AttemptConfig(spec, results, seq, at)
+		config, diags := attempts.Config(seq, at)
 		// What is computed from a secret is the same in every attempt.
 		secretsOnce.Do(func() {
 			for _, text := range scenarios.SensitiveTexts(config) {
@@ -91,11 +92,10 @@ func (r *run) attempt(spec *scenarios.Workload, env *checks.Env, results scenari
 		if diags.HasErrors() {
 			return errors.New(env.Redactor.String(diags.Error()))
 		}
-		plain, _ := config.UnmarkDeep()
-		call := checks.Call{Kind: spec.Attempt.Kind, Config: plain, Timeout: spec.Attempt.Timeout}
+		call := checks.Call{Kind: spec.Attempt.Kind, Config: scenarios.Unmarked(config), Timeout: spec.Attempt.Timeout}
 		if len(spec.Attempt.Asserts) > 0 {
 			call.Judge = func(result cty.Value) (bool, string) {
-				failures := r.set.CheckAttemptAsserts(spec, result, results, seq, at)
+				failures := attempts.CheckAsserts(result, seq, at)
 				messages := make([]string, len(failures))
 				for i, f := range failures {
 					messages[i] = f.Message

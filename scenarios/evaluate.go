@@ -3,7 +3,6 @@ package scenarios
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
@@ -130,27 +129,6 @@ func diagnosticSentence(diags hcl.Diagnostics) string {
 		}
 	}
 	return diags.Error()
-}
-
-// AttemptConfig decodes the kind attributes of one attempt of a workload,
-// numbered seq and started at at.
-func (s *Set) AttemptConfig(w *Workload, results Results, seq int64, at time.Time) (cty.Value, hcl.Diagnostics) {
-	config, diags := hcldec.Decode(w.Attempt.Body, w.Attempt.Kind.Spec(), s.attemptContext(w, results, cty.NilVal, seq, at))
-	return config, hideSensitiveDetails(diags)
-}
-
-// CheckAttemptAsserts evaluates the asserts of a workload's attempt.
-func (s *Set) CheckAttemptAsserts(w *Workload, result cty.Value, results Results, seq int64, at time.Time) []AssertFailure {
-	return s.checkAsserts(w.Attempt, s.attemptContext(w, results, result, seq, at))
-}
-
-func (s *Set) attemptContext(w *Workload, results Results, result cty.Value, seq int64, at time.Time) *hcl.EvalContext {
-	ctx := s.stepContext(w.Attempt, results, result)
-	ctx.Variables["workload"] = cty.ObjectVal(map[string]cty.Value{
-		"seq": cty.NumberIntVal(seq),
-		"at":  cty.StringVal(at.UTC().Format(time.RFC3339Nano)),
-	})
-	return ctx
 }
 
 // Survivors evaluates a workload's survivors with its verify check's

@@ -41,7 +41,7 @@ func HideCredentials(text string) string {
 // Credentials returns the passwords written in text, as written and, for
 // URLs, unescaped: the values to hide wherever they appear later.
 func Credentials(text string) []string {
-	if !strings.Contains(text, "@") && !containsPasswordWord(text) {
+	if !MayHoldCredentials(text) {
 		return nil
 	}
 	var found []string
@@ -56,6 +56,12 @@ func Credentials(text string) []string {
 		found = append(found, strings.Trim(match[1], "'"))
 	}
 	return found
+}
+
+// MayHoldCredentials is false for text in which Credentials finds
+// nothing, and tells so without searching it.
+func MayHoldCredentials(text string) bool {
+	return strings.Contains(text, "@") || containsPasswordWord(text)
 }
 
 // HideURLPassword returns a URL with its password, if any, hidden; text
