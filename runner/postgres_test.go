@@ -179,7 +179,7 @@ func TestRestartMidOperationExample(t *testing.T) {
 	u, _ := url.Parse(pgtest.ServerURL())
 	u.Path, u.RawQuery = "", ""
 	set, diags := scenarios.LoadSources(map[string][]byte{"drill.hcl": src}, scenarios.Options{Vars: []string{
-		"server=" + u.String(), "database=" + database, "rows=1000000", "warmup=500ms",
+		"postgres_server=" + u.String(), "database=" + database, "rows=1000000", "warmup=500ms",
 	}})
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())

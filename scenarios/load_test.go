@@ -128,6 +128,10 @@ func TestExamplesAreValidAndFormatted(t *testing.T) {
 	if len(paths) == 0 {
 		t.Fatal("no examples found")
 	}
+	// redrill validate scenarios/examples/ reads them as one set.
+	if set, diags := Load("examples", Options{}); len(diags) > 0 {
+		t.Errorf("the examples do not load together:\n%s", diagnosticText(t, set.Files, diags))
+	}
 	for _, path := range paths {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			set, diags := Load(path, Options{})

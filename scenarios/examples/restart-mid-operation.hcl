@@ -7,12 +7,12 @@
 #
 #   redrill run scenarios/examples/restart-mid-operation.hcl
 #   redrill run scenarios/examples/restart-mid-operation.hcl \
-#     --var server=postgres://drill@db.internal:5432 --var rows=50000000
+#     --var postgres_server=postgres://drill@db.internal:5432 --var rows=50000000
 #
 # It creates its own database (var.database) and drops it in rollback;
 # the server's other databases are not touched.
 
-variable "server" {
+variable "postgres_server" {
   description = "PostgreSQL server URL without a database: postgres://user:password@host:port"
   default     = "postgres://postgres@127.0.0.1:5432"
   sensitive   = true
@@ -35,10 +35,10 @@ variable "warmup" {
 }
 
 locals {
-  admin_dsn     = "${var.server}/postgres?sslmode=disable"
-  operation_dsn = "${var.server}/${var.database}?sslmode=disable&application_name=redrill-large-operation"
-  client_dsn    = "${var.server}/${var.database}?sslmode=disable&application_name=redrill-client"
-  operation     = "INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, ${var.rows}) AS g"
+  maintenance_dsn = "${var.postgres_server}/postgres?sslmode=disable"
+  operation_dsn   = "${var.postgres_server}/${var.database}?sslmode=disable&application_name=redrill-large-operation"
+  client_dsn      = "${var.postgres_server}/${var.database}?sslmode=disable&application_name=redrill-client"
+  operation       = "INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, ${var.rows}) AS g"
 }
 
 scenario "restart-mid-operation" {
@@ -62,7 +62,7 @@ scenario "restart-mid-operation" {
   steady_state {
     check "server-up" {
       sql {
-        dsn   = local.admin_dsn
+        dsn   = local.maintenance_dsn
         query = "SELECT 1"
       }
     }
@@ -71,13 +71,13 @@ scenario "restart-mid-operation" {
   setup {
     step "drop-leftover" {
       sql {
-        dsn   = local.admin_dsn
+        dsn   = local.maintenance_dsn
         query = "DROP DATABASE IF EXISTS ${var.database} WITH (FORCE)"
       }
     }
     step "create-database" {
       sql {
-        dsn   = local.admin_dsn
+        dsn   = local.maintenance_dsn
         query = "CREATE DATABASE ${var.database}"
       }
     }
@@ -98,7 +98,7 @@ scenario "restart-mid-operation" {
       retries     = 100
       retry_every = "100ms"
       sql {
-        dsn   = local.admin_dsn
+        dsn   = local.maintenance_dsn
         query = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'redrill-large-operation' AND state = 'active'"
       }
       assert {
@@ -132,7 +132,7 @@ scenario "restart-mid-operation" {
   disrupt {
     step "terminate-sessions" {
       sql {
-        dsn   = local.admin_dsn
+        dsn   = local.maintenance_dsn
         query = "SELECT count(*) FILTER (WHERE application_name = 'redrill-large-operation') AS operation, count(*) AS sessions FROM (SELECT application_name, pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${var.database}' AND pid <> pg_backend_pid()) AS t"
       }
       assert {
@@ -173,7 +173,7 @@ scenario "restart-mid-operation" {
   rollback {
     step "drop-database" {
       sql {
-        dsn   = local.admin_dsn
+        dsn   = local.maintenance_dsn
         query = "DROP DATABASE IF EXISTS ${var.database} WITH (FORCE)"
       }
     }
