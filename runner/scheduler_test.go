@@ -52,6 +52,16 @@ func TestSchedulerRunsEachTickOnce(t *testing.T) {
 		// Both schedulers wait on the clock before it moves on.
 		advance(t, clock, 2, time.Minute)
 		waitUntil(t, finishedRuns(t, history, tick))
+		// A run is recorded finished a moment before its runner lets go
+		// of it; the next tick would find it still running there.
+		waitUntil(t, func() bool {
+			for _, s := range schedulers {
+				if len(s.drills.busy([]string{"every-minute"})) > 0 {
+					return false
+				}
+			}
+			return true
+		})
 	}
 	runs, _ := history.Runs(context.Background(), store.RunQuery{})
 	if len(runs) != 3 {
