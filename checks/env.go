@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"google.golang.org/grpc"
 )
 
 // Env holds what the checks of one drill share: connection pools reused
@@ -28,6 +29,7 @@ type Env struct {
 	// its driver connection.
 	used       map[any]time.Time
 	transports map[bool]*http.Transport
+	grpcConns  map[string]*grpc.ClientConn // by address and TLS settings
 	// reaper kills the commands still running if redrill dies.
 	reaper groupReaper
 }
@@ -61,6 +63,7 @@ func NewEnv(deps Deps, secrets ...string) *Env {
 		pools:      map[string]*sqlx.DB{},
 		used:       map[any]time.Time{},
 		transports: map[bool]*http.Transport{},
+		grpcConns:  map[string]*grpc.ClientConn{},
 	}
 }
 
@@ -155,6 +158,12 @@ func (e *Env) Close() error {
 	for key, t := range e.transports {
 		t.CloseIdleConnections()
 		delete(e.transports, key)
+	}
+	for key, conn := range e.grpcConns {
+		if err := conn.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		delete(e.grpcConns, key)
 	}
 	if err := e.reaper.close(); err != nil {
 		errs = append(errs, err)

@@ -1,0 +1,2 @@
+# A server that accepts connections and never answers the handshake.
+address = "{{hangingAddress}}"
