@@ -1,0 +1,2 @@
+url   = "{{hangingURL}}"
+query = "up"
