@@ -8,13 +8,15 @@ import (
 	"fmt"
 	"math/big"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/jmoiron/sqlx"
-	// The drivers of the two databases redrill speaks.
+	// The drivers of the databases redrill speaks.
+	_ "github.com/go-sql-driver/mysql"
 	_ "github.com/lib/pq"
 	"github.com/zclconf/go-cty/cty"
 	_ "modernc.org/sqlite"
@@ -49,8 +51,8 @@ func newSQLKind() sqlKind {
 // SQL drivers a scenario may name, and the database/sql driver of each; the
 // first is the default.
 var (
-	sqlDrivers  = []string{"postgres", "sqlite"}
-	driverNames = map[string]string{"postgres": "postgres", "sqlite": "sqlite"}
+	sqlDrivers  = []string{"postgres", "sqlite", "mysql"}
+	driverNames = map[string]string{"postgres": "postgres", "sqlite": "sqlite", "mysql": "mysql"}
 )
 
 // maxRows bounds the rows kept in a result; row_count still counts all.
@@ -63,17 +65,23 @@ func (sqlKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]
 	}
 	var db *sqlx.DB
 	var err error
+	dsn := stringAttr(config, "dsn")
+	if driver == "mysql" {
+		if dsn, err = mysqlDSN(dsn); err != nil {
+			return nil, err
+		}
+	}
 	if driver == "sqlite" {
 		// An SQLite file is opened for each query, not pooled: a drill may
 		// delete and restore the file, and a kept handle would go on
 		// reading the deleted one, reporting a recovery that did not
 		// happen. Opening a file is cheap.
-		db, err = sqlx.Open(driverNames[driver], stringAttr(config, "dsn"))
+		db, err = sqlx.Open(driverNames[driver], dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite database: %w", err)
 		}
 		defer db.Close()
-	} else if db, err = env.pool(driver, stringAttr(config, "dsn")); err != nil {
+	} else if db, err = env.pool(driver, dsn); err != nil {
 		return nil, err
 	}
 	args, err := queryArgs(config.GetAttr("args"))
@@ -162,7 +170,7 @@ func queryOnce(ctx context.Context, env *Env, db *sqlx.DB, file bool, query stri
 			return rows, func() { conn.Close() }, nil
 		}
 		discard(conn)
-		if errors.Is(err, sqldriver.ErrBadConn) {
+		if errors.Is(err, sqldriver.ErrBadConn) || mysqlSessionLost(err) {
 			err = errSessionLost
 		}
 		return nil, nil, err
@@ -258,6 +266,13 @@ func sqlValue(driver string, v any, databaseType string) cty.Value {
 		return cty.NullVal(cty.DynamicPseudoType)
 	case int64:
 		return cty.NumberIntVal(x)
+	case uint64: // MySQL's BIGINT UNSIGNED
+		return cty.NumberUIntVal(x)
+	case float32: // MySQL's FLOAT, read at its own precision: 1.3, not 1.2999999523
+		if n, err := cty.ParseNumberVal(strconv.FormatFloat(float64(x), 'g', -1, 32)); err == nil {
+			return n
+		}
+		return cty.NumberFloatVal(float64(x))
 	case float64:
 		return cty.NumberFloatVal(x)
 	case bool:
