@@ -26,8 +26,11 @@ type Env struct {
 	pools map[string]*sqlx.DB // by driver and DSN
 	// used is when each database connection last started a statement, by
 	// its driver connection.
-	used       map[any]time.Time
-	transports map[bool]*http.Transport
+	used map[any]time.Time
+	// mysqlSessions is the server's session id of each MySQL connection,
+	// by its driver connection: what KILL QUERY names (sql_mysql.go).
+	mysqlSessions map[any]int64
+	transports    map[bool]*http.Transport
 	// reaper kills the commands still running if redrill dies.
 	reaper groupReaper
 }

@@ -92,7 +92,7 @@ func (sqlKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]
 	started := env.Now()
 	// Query, not Exec, so a SELECT returns rows; DDL and other statements
 	// simply return none. The context cancels the query on the server.
-	rows, release, err := queryOnce(ctx, env, db, driver == "sqlite", stringAttr(config, "query"), args)
+	rows, release, err := queryOnce(ctx, env, db, driver, dsn, stringAttr(config, "query"), args)
 	if err != nil {
 		return map[string]cty.Value{"duration": seconds(env.Now().Sub(started))}, fmt.Errorf("%s query: %w", driver, err)
 	}
@@ -149,8 +149,8 @@ var errSessionLost = errors.New("the session ended during the query (terminated,
 // kept idle in the pool for a while, whose session may have ended
 // meanwhile (the server restarted), is pinged first and replaced if it is
 // gone, so that a polled check sees the server as it is.
-func queryOnce(ctx context.Context, env *Env, db *sqlx.DB, file bool, query string, args []any) (*sqlx.Rows, func(), error) {
-	if file {
+func queryOnce(ctx context.Context, env *Env, db *sqlx.DB, driver, dsn, query string, args []any) (*sqlx.Rows, func(), error) {
+	if driver == "sqlite" {
 		rows, err := db.QueryxContext(ctx, query, args...)
 		return rows, func() {}, err
 	}
@@ -165,10 +165,24 @@ func queryOnce(ctx context.Context, env *Env, db *sqlx.DB, file bool, query stri
 				continue
 			}
 		}
+		keep := func() bool { return true }
+		if driver == "mysql" {
+			if keep, err = mysqlCancelOnServer(ctx, env, conn, dsn); err != nil {
+				discard(conn)
+				return nil, nil, err
+			}
+		}
 		rows, err := conn.QueryxContext(ctx, query, args...)
 		if err == nil {
-			return rows, func() { conn.Close() }, nil
+			return rows, func() {
+				if keep() {
+					conn.Close()
+				} else {
+					discard(conn)
+				}
+			}, nil
 		}
+		keep()
 		discard(conn)
 		if errors.Is(err, sqldriver.ErrBadConn) || mysqlSessionLost(err) {
 			err = errSessionLost

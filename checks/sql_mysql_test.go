@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"context"
 	"database/sql"
 	"strings"
 	"testing"
@@ -94,6 +95,37 @@ func TestMySQLWrongCredentialsHideThePassword(t *testing.T) {
 	if strings.Contains(outcome.Message, "Tr0ub4dor") || strings.Contains(outcome.Result.GoString(), "Tr0ub4dor") {
 		t.Errorf("the password is visible: %q", outcome.Message)
 	}
+}
+
+// A query that overruns its timeout is cancelled on the server: the
+// driver only closes the connection, so the kind sends KILL QUERY.
+func TestMySQLTimeoutCancelsTheQuery(t *testing.T) {
+	dsn := mysqltest.NewDatabase(t)
+	env := NewEnv(Deps{})
+	t.Cleanup(func() { env.Close() })
+	sqlKind := kind(t, "sql")
+
+	started := time.Now()
+	outcome := env.Execute(context.Background(), Call{
+		Kind:    sqlKind,
+		Config:  config(t, sqlKind, map[string]cty.Value{"driver": cty.StringVal("mysql"), "dsn": cty.StringVal(dsn), "query": cty.StringVal("SELECT SLEEP(30) /* redrill-timeout-test */")}),
+		Timeout: 300 * time.Millisecond,
+	})
+	if outcome.Passed || !strings.HasPrefix(outcome.Message, "timed out after 300ms") {
+		t.Errorf("passed=%v message=%q, want a timeout", outcome.Passed, outcome.Message)
+	}
+	if elapsed := time.Since(started); elapsed > 5*time.Second {
+		t.Errorf("the check returned after %s", elapsed)
+	}
+
+	// Within 2s: MariaDB's SLEEP notices a closed client by itself after
+	// 5s, a long scan never; the kill is what ends it.
+	observer := mysqlObserver(t, dsn)
+	eventually(t, 2*time.Second, "the query is no longer running on the server", func() bool {
+		var running int
+		err := observer.QueryRow("SELECT count(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%redrill-timeout-test%' AND ID <> CONNECTION_ID()").Scan(&running)
+		return err == nil && running == 0
+	})
 }
 
 // A statement whose connection is killed mid-way fails and is not sent
