@@ -21,7 +21,7 @@ func mysqlDSN(dsn string) (string, error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
 		// The driver's message never quotes the DSN, so it holds no password.
-		return "", fmt.Errorf("mysql dsn: %w (a MySQL DSN reads user:password@tcp(host:3306)/database)", err)
+		return "", fmt.Errorf("mysql dsn: %w (a MySQL DSN reads user@tcp(host:3306)/database, the password after the user and a colon)", err)
 	}
 	cfg.ParseTime = true
 	if _, set := cfg.Params["time_zone"]; !set && cfg.Loc.String() == "UTC" {

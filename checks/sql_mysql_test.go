@@ -70,7 +70,7 @@ func TestMySQLBadDSNSaysWhatADSNIs(t *testing.T) {
 	env := NewEnv(Deps{})
 	t.Cleanup(func() { env.Close() })
 	outcome := sqlCall(t, env, "mysql", "mysql://root:S3cr3t@127.0.0.1/test", "SELECT 1")
-	if outcome.Passed || !strings.Contains(outcome.Message, "user:password@tcp(host:3306)/database") {
+	if outcome.Passed || !strings.Contains(outcome.Message, "user@tcp(host:3306)/database, the password after the user and a colon") {
 		t.Errorf("passed=%v message=%q", outcome.Passed, outcome.Message)
 	}
 	if strings.Contains(outcome.Message, "S3cr3t") {
@@ -187,4 +187,41 @@ func mysqlObserver(t *testing.T, dsn string) *sql.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// The password of a MySQL DSN is hidden wherever it appears: in a value
+// the query returns and in the server's error, though no variable marked
+// it sensitive.
+func TestMySQLPasswordInTheDSNIsHidden(t *testing.T) {
+	dsn := mysqltest.NewDatabase(t)
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := mysqlObserver(t, dsn)
+	const user, password = "redrill_secret_test", "Tr0ub4dor"
+	for _, statement := range []string{
+		"CREATE USER IF NOT EXISTS " + user + "@'%' IDENTIFIED BY '" + password + "'",
+		"GRANT ALL ON " + cfg.DBName + ".* TO " + user + "@'%'",
+	} {
+		if _, err := admin.Exec(statement); err != nil {
+			t.Fatalf("%s: %v", statement, err)
+		}
+	}
+	t.Cleanup(func() { _, _ = admin.Exec("DROP USER IF EXISTS " + user + "@'%'") })
+	cfg.User, cfg.Passwd = user, password
+	env := NewEnv(Deps{})
+	t.Cleanup(func() { env.Close() })
+
+	echoed := mustPass(t, sqlCall(t, env, "mysql", cfg.FormatDSN(), "SELECT CONCAT('pw=', ?) AS echoed", cty.StringVal(password)))
+	if got := field(t, echoed.Result, "value"); got != "pw="+Redacted {
+		t.Errorf("value = %v, want the password hidden", got)
+	}
+	failed := sqlCall(t, env, "mysql", cfg.FormatDSN(), "SELECT * FROM "+password)
+	if failed.Passed || !strings.Contains(failed.Message, "."+Redacted+"' doesn't exist") {
+		t.Errorf("passed=%v message=%q, want the table's name hidden", failed.Passed, failed.Message)
+	}
+	if strings.Contains(failed.Message+failed.Result.GoString()+echoed.Result.GoString(), password) {
+		t.Errorf("the password is visible: %q", failed.Message)
+	}
 }
