@@ -48,6 +48,15 @@ func TestMySQL(t *testing.T) {
 		t.Errorf("row_count = %v", field(t, rows.Result, "row_count"))
 	}
 
+	dated := mustPass(t, sqlCall(t, env, "mysql", dsn, "SELECT CAST('2026-11-25' AS DATE) AS day, CAST(1.5 AS DOUBLE) AS half"))
+	row := dated.Result.GetAttr("rows").Index(cty.NumberIntVal(0))
+	if got := row.GetAttr("day"); got.Type() != cty.String || got.AsString() != "2026-11-25T00:00:00Z" {
+		t.Errorf("DATE = %#v, want RFC 3339", got)
+	}
+	if got := row.GetAttr("half"); got.Type() != cty.Number || !got.RawEquals(cty.NumberFloatVal(1.5)) {
+		t.Errorf("DOUBLE = %#v, want the number 1.5", got)
+	}
+
 	// Text that looks like a timestamp is text: MySQL has time types.
 	text := mustPass(t, sqlCall(t, env, "mysql", dsn, "SELECT '2026-11-25 03:00:00'"))
 	if got := field(t, text.Result, "value"); got != "2026-11-25 03:00:00" {
