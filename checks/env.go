@@ -76,7 +76,13 @@ func (e *Env) pool(driver, dsn string) (*sqlx.DB, error) {
 	if db, ok := e.pools[key]; ok {
 		return db, nil
 	}
-	db, err := sqlx.Open(driverNames[driver], dsn)
+	var db *sqlx.DB
+	var err error
+	if driver == "mysql" {
+		db, err = openMySQL(dsn)
+	} else {
+		db, err = sqlx.Open(driverNames[driver], dsn)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", driver, err)
 	}
