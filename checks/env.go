@@ -27,9 +27,12 @@ type Env struct {
 	pools map[string]*sqlx.DB // by driver and DSN
 	// used is when each database connection last started a statement, by
 	// its driver connection.
-	used       map[any]time.Time
-	transports map[bool]*http.Transport
-	grpcConns  map[string]*grpc.ClientConn // by address and TLS settings
+	used map[any]time.Time
+	// mysqlSessions is the server's session id of each MySQL connection,
+	// by its driver connection: what KILL QUERY names (sql_mysql.go).
+	mysqlSessions map[any]int64
+	transports    map[bool]*http.Transport
+	grpcConns     map[string]*grpc.ClientConn // by address and TLS settings
 	// reaper kills the commands still running if redrill dies.
 	reaper groupReaper
 }
@@ -76,7 +79,13 @@ func (e *Env) pool(driver, dsn string) (*sqlx.DB, error) {
 	if db, ok := e.pools[key]; ok {
 		return db, nil
 	}
-	db, err := sqlx.Open(driverNames[driver], dsn)
+	var db *sqlx.DB
+	var err error
+	if driver == "mysql" {
+		db, err = openMySQL(dsn)
+	} else {
+		db, err = sqlx.Open(driverNames[driver], dsn)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", driver, err)
 	}

@@ -8,13 +8,15 @@ import (
 	"fmt"
 	"math/big"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/jmoiron/sqlx"
-	// The drivers of the two databases redrill speaks.
+	// The drivers of the databases redrill speaks.
+	_ "github.com/go-sql-driver/mysql"
 	_ "github.com/lib/pq"
 	"github.com/zclconf/go-cty/cty"
 	_ "modernc.org/sqlite"
@@ -49,8 +51,8 @@ func newSQLKind() sqlKind {
 // SQL drivers a scenario may name, and the database/sql driver of each; the
 // first is the default.
 var (
-	sqlDrivers  = []string{"postgres", "sqlite"}
-	driverNames = map[string]string{"postgres": "postgres", "sqlite": "sqlite"}
+	sqlDrivers  = []string{"postgres", "sqlite", "mysql"}
+	driverNames = map[string]string{"postgres": "postgres", "sqlite": "sqlite", "mysql": "mysql"}
 )
 
 // maxRows bounds the rows kept in a result; row_count still counts all.
@@ -63,17 +65,23 @@ func (sqlKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]
 	}
 	var db *sqlx.DB
 	var err error
+	dsn := stringAttr(config, "dsn")
+	if driver == "mysql" {
+		if dsn, err = mysqlDSN(dsn); err != nil {
+			return nil, err
+		}
+	}
 	if driver == "sqlite" {
 		// An SQLite file is opened for each query, not pooled: a drill may
 		// delete and restore the file, and a kept handle would go on
 		// reading the deleted one, reporting a recovery that did not
 		// happen. Opening a file is cheap.
-		db, err = sqlx.Open(driverNames[driver], stringAttr(config, "dsn"))
+		db, err = sqlx.Open(driverNames[driver], dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite database: %w", err)
 		}
 		defer db.Close()
-	} else if db, err = env.pool(driver, stringAttr(config, "dsn")); err != nil {
+	} else if db, err = env.pool(driver, dsn); err != nil {
 		return nil, err
 	}
 	args, err := queryArgs(config.GetAttr("args"))
@@ -84,7 +92,7 @@ func (sqlKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]
 	started := env.Now()
 	// Query, not Exec, so a SELECT returns rows; DDL and other statements
 	// simply return none. The context cancels the query on the server.
-	rows, release, err := queryOnce(ctx, env, db, driver == "sqlite", stringAttr(config, "query"), args)
+	rows, release, err := queryOnce(ctx, env, db, driver, dsn, stringAttr(config, "query"), args)
 	if err != nil {
 		return map[string]cty.Value{"duration": seconds(env.Now().Sub(started))}, fmt.Errorf("%s query: %w", driver, err)
 	}
@@ -141,8 +149,8 @@ var errSessionLost = errors.New("the session ended during the query (terminated,
 // kept idle in the pool for a while, whose session may have ended
 // meanwhile (the server restarted), is pinged first and replaced if it is
 // gone, so that a polled check sees the server as it is.
-func queryOnce(ctx context.Context, env *Env, db *sqlx.DB, file bool, query string, args []any) (*sqlx.Rows, func(), error) {
-	if file {
+func queryOnce(ctx context.Context, env *Env, db *sqlx.DB, driver, dsn, query string, args []any) (*sqlx.Rows, func(), error) {
+	if driver == "sqlite" {
 		rows, err := db.QueryxContext(ctx, query, args...)
 		return rows, func() {}, err
 	}
@@ -157,12 +165,26 @@ func queryOnce(ctx context.Context, env *Env, db *sqlx.DB, file bool, query stri
 				continue
 			}
 		}
+		keep := func() bool { return true }
+		if driver == "mysql" {
+			if keep, err = mysqlCancelOnServer(ctx, env, conn, dsn); err != nil {
+				discard(conn)
+				return nil, nil, err
+			}
+		}
 		rows, err := conn.QueryxContext(ctx, query, args...)
 		if err == nil {
-			return rows, func() { conn.Close() }, nil
+			return rows, func() {
+				if keep() {
+					conn.Close()
+				} else {
+					discard(conn)
+				}
+			}, nil
 		}
+		keep()
 		discard(conn)
-		if errors.Is(err, sqldriver.ErrBadConn) {
+		if errors.Is(err, sqldriver.ErrBadConn) || mysqlSessionLost(err) {
 			err = errSessionLost
 		}
 		return nil, nil, err
@@ -258,6 +280,13 @@ func sqlValue(driver string, v any, databaseType string) cty.Value {
 		return cty.NullVal(cty.DynamicPseudoType)
 	case int64:
 		return cty.NumberIntVal(x)
+	case uint64: // MySQL's BIGINT UNSIGNED
+		return cty.NumberUIntVal(x)
+	case float32: // MySQL's FLOAT, read at its own precision: 1.3, not 1.2999999523
+		if n, err := cty.ParseNumberVal(strconv.FormatFloat(float64(x), 'g', -1, 32)); err == nil {
+			return n
+		}
+		return cty.NumberFloatVal(float64(x))
 	case float64:
 		return cty.NumberFloatVal(x)
 	case bool:

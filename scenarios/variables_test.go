@@ -194,6 +194,44 @@ scenario "restore" {
 	}
 }
 
+// A password written in a MySQL DSN (no scheme, so not a URL) is hidden
+// in the plan like a URL's, though no variable marks it sensitive.
+func TestMySQLDSNPasswordHiddenInPlan(t *testing.T) {
+	src := `
+scenario "restore" {
+  timeout = "1h"
+  recover {
+    step "restore" {
+      command { run = ["mysql", "--execute", "SOURCE /backups/latest.sql"] }
+    }
+  }
+  recovered_when {
+    check "orders" {
+      sql {
+        driver = "mysql"
+        dsn    = "app:Tr0ub4dor@tcp(db:3306)/orders"
+        query  = "SELECT count(*) FROM orders"
+      }
+    }
+  }
+}
+`
+	set, diags := LoadSources(map[string][]byte{"s.hcl": []byte(src)}, Options{})
+	if diags.HasErrors() {
+		t.Fatalf("unexpected errors:\n%s", diagnosticText(t, set.Files, diags))
+	}
+	var plan bytes.Buffer
+	if err := set.WritePlan(&plan, PlanOptions{Now: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plan.String(), "Tr0ub4dor") {
+		t.Fatalf("plan shows the password:\n%s", plan.String())
+	}
+	if !strings.Contains(plan.String(), `app:(sensitive)@tcp(db:3306)/orders`) {
+		t.Errorf("plan does not show the DSN with its password hidden:\n%s", plan.String())
+	}
+}
+
 func TestFunctions(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "query.sql"), []byte("SELECT 1"), 0o644); err != nil {

@@ -15,17 +15,31 @@ const Hidden = "(sensitive)"
 var (
 	// scheme://user:password@host
 	urlCredentials = regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:([^@\s/]+)@`)
+	// user:password@tcp(host:3306)/db, the DSN of go-sql-driver/mysql:
+	// no scheme, an address in parentheses after a protocol (tcp, unix, a
+	// registered dialer) or none (user:password@/db). The password runs to
+	// the last @ before the address, as the driver reads it.
+	mysqlCredentials = regexp.MustCompile(`[^\s:@/()'"=]*:([^\s]*?)@(?:[a-zA-Z][a-zA-Z0-9]*\(|/)`)
 	// password=secret or password='se cret' in a key=value DSN
 	keywordPassword = regexp.MustCompile(`(?i)\bpassword\s*=\s*('[^']*'|[^\s;&]+)`)
 )
 
 // HideCredentials returns text with the password of every URL
-// (postgres://user:password@host/db) and key=value DSN (password=secret)
-// in it replaced by Hidden; the rest of the text is kept, so a reader
+// (postgres://user:password@host/db), MySQL DSN
+// (user:password@tcp(host)/db) and key=value DSN (password=secret) in it
+// replaced by Hidden; the rest of the text is kept, so a reader
 // still sees which host and user were meant.
 func HideCredentials(text string) string {
 	if strings.Contains(text, "://") && strings.Contains(text, "@") {
 		text = replaceSubmatch(urlCredentials, text, func(string) string { return Hidden })
+	}
+	if strings.Contains(text, "@") && strings.Contains(text, ":") {
+		text = replaceSubmatch(mysqlCredentials, text, func(password string) string {
+			if password == "" {
+				return ""
+			}
+			return Hidden
+		})
 	}
 	if strings.Contains(text, "=") {
 		text = replaceSubmatch(keywordPassword, text, func(password string) string {
@@ -51,6 +65,11 @@ func Credentials(text string) []string {
 			found = append(found, unescaped)
 		}
 		found = append(found, password)
+	}
+	for _, match := range mysqlCredentials.FindAllStringSubmatch(text, -1) {
+		if match[1] != "" && match[1] != Hidden {
+			found = append(found, match[1])
+		}
 	}
 	for _, match := range keywordPassword.FindAllStringSubmatch(text, -1) {
 		found = append(found, strings.Trim(match[1], "'"))

@@ -43,6 +43,12 @@ func TestCredentials(t *testing.T) {
 	}{
 		{"URL password, escaped and not", "postgres://u:p%40ss@h/db", []string{"p@ss", "p%40ss"}},
 		{"keyword DSN", "host=db password='two words' user=u", []string{"two words"}},
+		{"MySQL DSN", "root:s3cret@tcp(127.0.0.1:3306)/test?parseTime=true", []string{"s3cret"}},
+		{"MySQL DSN, password with @ and :", `dsn = "app:p@ss:w0rd@tcp(db:3306)/shop"`, []string{"p@ss:w0rd"}},
+		{"MySQL DSN over a socket", "app:pw@unix(/run/mysqld/mysqld.sock)/shop", []string{"pw"}},
+		{"MySQL DSN without an address", "app:pw@/shop", []string{"pw"}},
+		{"MySQL DSN without a password", "root@tcp(127.0.0.1:3306)/test", nil},
+		{"an e-mail address is no DSN", "mail ops@example.com at 10:00", nil},
 		{"nothing to find", "SELECT 1", nil},
 	}
 	for _, tt := range tests {
@@ -55,8 +61,18 @@ func TestCredentials(t *testing.T) {
 }
 
 func TestHideCredentials(t *testing.T) {
-	got := HideCredentials("dial postgres://u:pw@h/db and password=pw2; done")
-	if want := "dial postgres://u:(sensitive)@h/db and password=(sensitive); done"; got != want {
-		t.Errorf("got %q, want %q", got, want)
+	tests := []struct{ name, text, want string }{
+		{"URL and keyword DSN", "dial postgres://u:pw@h/db and password=pw2; done", "dial postgres://u:(sensitive)@h/db and password=(sensitive); done"},
+		{"MySQL DSN, user and address kept", `dsn = "app:s3cret@tcp(db:3306)/shop"`, `dsn = "app:(sensitive)@tcp(db:3306)/shop"`},
+		{"MySQL DSN in an error", "open app:p@ss@tcp(db)/shop: refused", "open app:(sensitive)@tcp(db)/shop: refused"},
+		{"MySQL DSN without a password", "root@tcp(127.0.0.1:3306)/test", "root@tcp(127.0.0.1:3306)/test"},
+		{"MySQL DSN with an empty password", "root:@tcp(db)/test", "root:@tcp(db)/test"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := HideCredentials(tt.text); got != tt.want {
+				t.Errorf("HideCredentials(%q) = %q, want %q", tt.text, got, tt.want)
+			}
+		})
 	}
 }

@@ -9,9 +9,10 @@
 #
 # The drill: watch the largest table against its limit, and time a restore
 # of the whole database from the newest mysqldump into a scratch database,
-# so both numbers are known before the limit is hit. It uses the mysql
-# client (MySQL or MariaDB) through command steps: the sql kind speaks
-# PostgreSQL and SQLite only.
+# so both numbers are known before the limit is hit. Its checks query the
+# server with the sql kind (driver "mysql"); the restore and the scratch
+# database's steps use the mysql client (MySQL or MariaDB), which reads a
+# dump as a stream.
 
 variable "host" {
   description = "MySQL or MariaDB server to restore onto (an RDS endpoint, a spare instance...)."
@@ -26,6 +27,12 @@ variable "port" {
 variable "defaults_file" {
   description = "A mysql option file with [client] user and password, so no password is on a command line."
   default     = "/etc/redrill/mysql-restore.cnf"
+}
+
+variable "dsn" {
+  description = "The same server and an account of the checks' own, as a DSN without a database: user:password@tcp(host:3306)/."
+  default     = "root@tcp(127.0.0.1:3306)/"
+  sensitive   = true
 }
 
 variable "source_db" {
@@ -55,8 +62,7 @@ variable "dump" {
 }
 
 locals {
-  # The mysql client with its connection, batch output and no column names,
-  # so a query's stdout is its bare value.
+  # The mysql client with its connection, for the steps.
   mysql = ["mysql", "--defaults-extra-file=${var.defaults_file}", "--host=${var.host}", "--port=${var.port}", "--batch", "--skip-column-names"]
 }
 
@@ -79,12 +85,15 @@ scenario "instapaper-2017-large-table-restore" {
 
   steady_state {
     check "largest-table-under-limit" {
-      command {
-        run = concat(local.mysql, ["--execute", "SELECT data_length + index_length FROM information_schema.tables WHERE table_schema = '${var.source_db}' AND table_name = '${var.largest_table}'"])
+      sql {
+        driver = "mysql"
+        dsn    = var.dsn
+        query  = "SELECT data_length + index_length FROM information_schema.tables WHERE table_schema = ? AND table_name = ?"
+        args   = [var.source_db, var.largest_table]
       }
       assert {
-        condition     = tonumber(trimspace(result.stdout)) < var.size_limit_bytes * 0.8
-        error_message = "the largest table is above 80% of its size limit"
+        condition     = result.row_count == 1 && result.value < var.size_limit_bytes * 0.8
+        error_message = "the largest table is missing or above 80% of its size limit"
       }
     }
     check "dump-is-fresh" {
@@ -121,11 +130,13 @@ scenario "instapaper-2017-large-table-restore" {
     every   = "10s"
     timeout = "30m"
     check "largest-table-restored" {
-      command {
-        run = concat(local.mysql, ["--execute", "SELECT 1 FROM `${var.scratch_db}`.`${var.largest_table}` LIMIT 1"])
+      sql {
+        driver = "mysql"
+        dsn    = var.dsn
+        query  = "SELECT 1 FROM `${var.scratch_db}`.`${var.largest_table}` LIMIT 1"
       }
       assert {
-        condition     = trimspace(result.stdout) == "1"
+        condition     = result.row_count == 1
         error_message = "the largest table is empty after the restore"
       }
     }

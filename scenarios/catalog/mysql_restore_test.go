@@ -4,12 +4,16 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/redrill/redrill/internal/mysqltest"
 	"github.com/redrill/redrill/runner"
 	"github.com/redrill/redrill/scenarios"
 	"github.com/redrill/redrill/scenarios/catalog"
@@ -19,8 +23,8 @@ import (
 // The Instapaper-derived drill runs end to end against a real MySQL or
 // MariaDB server (REDRILL_TEST_MYSQL, user@host:port, default
 // root@127.0.0.1:3306, no password): a database is dumped with mysqldump,
-// restored into a scratch database with the mysql client, checked and
-// dropped. A truncated dump makes the restore, and the drill, fail.
+// restored into a scratch database with the mysql client, checked with
+// the sql kind and dropped. A truncated dump makes the restore, and the drill, fail.
 func TestInstapaperDrillRestoresMySQL(t *testing.T) {
 	server := mysqlServer(t)
 	suffix := randomSuffix(t)
@@ -58,7 +62,7 @@ func TestInstapaperDrillRestoresMySQL(t *testing.T) {
 				t.Fatal(err)
 			}
 			set, diags := scenarios.LoadSources(map[string][]byte{"drill.hcl": src}, scenarios.Options{Vars: []string{
-				"host=" + server.host, "port=" + server.port, "defaults_file=" + server.defaultsFile,
+				"host=" + server.host, "port=" + server.port, "defaults_file=" + server.defaultsFile, "dsn=" + server.dsn,
 				"source_db=" + sourceDB, "scratch_db=" + scratchDB, "dump=" + tt.dump,
 			}})
 			if diags.HasErrors() {
@@ -88,6 +92,7 @@ func TestInstapaperDrillRestoresMySQL(t *testing.T) {
 
 type mysqlTestServer struct {
 	host, port, defaultsFile string
+	dsn                      string // without a database, as the drill's dsn variable
 }
 
 // mysqlServer is the server of REDRILL_TEST_MYSQL; without the mysql
@@ -103,22 +108,22 @@ func mysqlServer(t *testing.T) *mysqlTestServer {
 			skip("%s is not installed; install the MySQL or MariaDB client programs to run this test", program)
 		}
 	}
-	address := os.Getenv("REDRILL_TEST_MYSQL")
-	if address == "" {
-		address = "root@127.0.0.1:3306"
+	cfg, err := mysql.ParseDSN(mysqltest.ServerDSN())
+	if err != nil {
+		t.Fatalf("REDRILL_TEST_MYSQL: %v (want a DSN: user:password@tcp(host:port)/db)", err)
 	}
-	user, hostPort, ok := strings.Cut(address, "@")
-	host, port, okPort := strings.Cut(hostPort, ":")
-	if !ok || !okPort {
-		t.Fatalf("REDRILL_TEST_MYSQL=%q: want user@host:port", address)
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if cfg.Net != "tcp" || err != nil {
+		t.Fatalf("REDRILL_TEST_MYSQL: want a TCP address, user@tcp(host:port)/db")
 	}
 	defaults := filepath.Join(t.TempDir(), "client.cnf")
-	if err := os.WriteFile(defaults, []byte("[client]\nuser="+user+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(defaults, []byte("[client]\nuser="+cfg.User+"\npassword="+cfg.Passwd+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	server := &mysqlTestServer{host: host, port: port, defaultsFile: defaults}
+	cfg.DBName = ""
+	server := &mysqlTestServer{host: host, port: port, defaultsFile: defaults, dsn: cfg.FormatDSN()}
 	if out, err := server.run("SELECT 1"); err != nil {
-		skip("no MySQL server at %s (set REDRILL_TEST_MYSQL=user@host:port): %v %s", address, err, out)
+		skip("no MySQL server at %s:%s (set REDRILL_TEST_MYSQL=user:password@tcp(host:port)/db): %v %s", host, port, err, out)
 	}
 	return server
 }
