@@ -85,6 +85,12 @@ func (dnsKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]
 	query.SetQuestion(dns.Fqdn(name), dns.StringToType[recordType])
 	started := env.Now()
 	reply, err := exchange(ctx, query, network, server)
+	if err == nil && reply.Truncated && network == "udp" {
+		// The answer did not fit in a datagram: ask again over TCP, as a
+		// resolver does, rather than judge a part of it.
+		network = "tcp"
+		reply, err = exchange(ctx, query, network, server)
+	}
 	duration := seconds(env.Now().Sub(started))
 	if err != nil {
 		return map[string]cty.Value{"duration": duration}, fmt.Errorf("query %s %s at %s over %s: %w", recordType, name, server, network, err)

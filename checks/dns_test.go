@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -52,6 +53,11 @@ func startDNSServer(tb testing.TB) *dnsTestServer {
 		}
 		records[rr.Header().Name] = append(records[rr.Header().Name], rr)
 	}
+	// More addresses than fit in a 512-byte UDP reply.
+	for i := range 50 {
+		rr, _ := dns.NewRR(fmt.Sprintf("many.example.test. 300 IN A 10.0.3.%d", i+1))
+		records[rr.Header().Name] = append(records[rr.Header().Name], rr)
+	}
 	server := &dnsTestServer{}
 	handler := dns.HandlerFunc(func(w dns.ResponseWriter, query *dns.Msg) {
 		server.mu.Lock()
@@ -69,6 +75,9 @@ func startDNSServer(tb testing.TB) *dnsTestServer {
 			if rr.Header().Rrtype == question.Qtype || rr.Header().Rrtype == dns.TypeCNAME {
 				reply.Answer = append(reply.Answer, rr)
 			}
+		}
+		if w.RemoteAddr().Network() == "udp" {
+			reply.Truncate(dns.MinMsgSize) // sets TC when records were left out
 		}
 		_ = w.WriteMsg(reply)
 	})
@@ -222,6 +231,25 @@ func TestDNS(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A reply truncated over UDP is asked again over TCP, and all of it is
+// the result.
+func TestDNSTruncatedReplyIsAskedAgainOverTCP(t *testing.T) {
+	server := startDNSServer(t)
+	dnsCheck := kind(t, "dns")
+	outcome := execute(t, Call{Kind: dnsCheck, Config: config(t, dnsCheck, map[string]cty.Value{
+		"name": cty.StringVal("many.example.test"), "server": cty.StringVal(server.address),
+	})})
+	if !outcome.Passed {
+		t.Fatalf("failed: %s", outcome.Message)
+	}
+	if got := outcome.Result.GetAttr("answers").LengthInt(); got != 50 {
+		t.Errorf("%d answers, want the 50 of the name", got)
+	}
+	if got := server.queriedOver(); len(got) != 2 || got[0] != "udp" || got[1] != "tcp" {
+		t.Errorf("queried over %v, want udp then tcp", got)
 	}
 }
 
