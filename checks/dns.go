@@ -96,7 +96,8 @@ func (dnsKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]
 		return map[string]cty.Value{"duration": duration}, fmt.Errorf("query %s %s at %s over %s: %w", recordType, name, server, network, err)
 	}
 	answers := make([]cty.Value, 0, len(reply.Answer))
-	var smallestTTL cty.Value = cty.NullVal(cty.Number)
+	smallestTTL := cty.NullVal(cty.Number)
+	var smallest uint32
 	for i, rr := range reply.Answer {
 		header := rr.Header()
 		answers = append(answers, cty.ObjectVal(map[string]cty.Value{
@@ -105,9 +106,12 @@ func (dnsKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]
 			"ttl":   cty.NumberIntVal(int64(header.Ttl)),
 			"value": cty.StringVal(answerValue(rr)),
 		}))
-		if i == 0 || cty.NumberIntVal(int64(header.Ttl)).LessThan(smallestTTL).True() {
-			smallestTTL = cty.NumberIntVal(int64(header.Ttl))
+		if i == 0 || header.Ttl < smallest {
+			smallest = header.Ttl
 		}
+	}
+	if len(reply.Answer) > 0 {
+		smallestTTL = cty.NumberIntVal(int64(smallest))
 	}
 	answerList := cty.ListValEmpty(dnsAnswerType)
 	if len(answers) > 0 {
