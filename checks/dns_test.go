@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -314,5 +316,25 @@ func TestDNSDefaultServerIsTheFirstNameserver(t *testing.T) {
 	}
 	if _, err := defaultDNSServer(filepath.Join(dir, "missing")); err == nil || !strings.HasPrefix(err.Error(), "no server given and none read from ") {
 		t.Errorf("defaultDNSServer of a missing file: %v", err)
+	}
+}
+
+// A drill interrupted while a query waits for its reply ends the query
+// then, not at the kind's timeout of 10s.
+func TestDNSCancelledQueryEndsAtOnce(t *testing.T) {
+	dnsCheck := kind(t, "dns")
+	ctx, cancel := context.WithCancelCause(t.Context())
+	time.AfterFunc(200*time.Millisecond, func() { cancel(errors.New("received SIGINT")) })
+	env := NewEnv(Deps{})
+	t.Cleanup(func() { _ = env.Close() })
+	started := time.Now()
+	outcome := env.Execute(ctx, Call{Kind: dnsCheck, Config: config(t, dnsCheck, map[string]cty.Value{
+		"name": cty.StringVal("db.example.test"), "server": cty.StringVal(silentUDPAddress(t)),
+	})})
+	if elapsed := time.Since(started); elapsed > 2*time.Second {
+		t.Errorf("ended after %s, want soon after the cancel at 200ms", elapsed)
+	}
+	if outcome.Passed || !strings.Contains(outcome.Message, "received SIGINT") {
+		t.Errorf("passed=%v message=%q, want a failure that says why it was cancelled", outcome.Passed, outcome.Message)
 	}
 }
