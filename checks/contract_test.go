@@ -3,6 +3,7 @@ package checks
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -186,13 +187,14 @@ func contractConfig(t *testing.T, k Kind, file string) cty.Value {
 // it names only when asked, for the test that asks.
 func contractFuncs(t *testing.T) template.FuncMap {
 	return template.FuncMap{
-		"secret":         func() string { return contractSecret },
-		"tempDir":        t.TempDir,
-		"regularFile":    func() string { return contractRegularFile(t) },
-		"hangingURL":     func() string { return hangingURL(t) },
-		"echoURL":        func() string { return echoURL(t) },
-		"hangingAddress": func() string { return hangingAddress(t) },
-		"hangingMount":   func() string { return hangingMount(t) },
+		"secret":           func() string { return contractSecret },
+		"tempDir":          t.TempDir,
+		"regularFile":      func() string { return contractRegularFile(t) },
+		"hangingURL":       func() string { return hangingURL(t) },
+		"echoURL":          func() string { return echoURL(t) },
+		"hangingAddress":   func() string { return hangingAddress(t) },
+		"silentUDPAddress": func() string { return silentUDPAddress(t) },
+		"hangingMount":     func() string { return hangingMount(t) },
 		// Skipped without PostgreSQL, failed under CI=true (see pgtest).
 		"postgres": func() string { return pgtest.NewDatabase(t) },
 	}
@@ -231,4 +233,23 @@ func echoURL(t *testing.T) string {
 	}))
 	t.Cleanup(server.Close)
 	return server.URL
+}
+
+// silentUDPAddress is a loopback UDP socket that reads what it is sent and
+// never replies, as a DNS server that drops queries.
+func silentUDPAddress(t *testing.T) string {
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	go func() {
+		buf := make([]byte, 64<<10)
+		for {
+			if _, _, err := conn.ReadFrom(buf); err != nil {
+				return
+			}
+		}
+	}()
+	return conn.LocalAddr().String()
 }
