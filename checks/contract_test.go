@@ -3,6 +3,7 @@ package checks
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -192,6 +193,7 @@ func contractFuncs(t *testing.T) template.FuncMap {
 		"hangingURL":     func() string { return hangingURL(t) },
 		"echoURL":        func() string { return echoURL(t) },
 		"hangingAddress": func() string { return hangingAddress(t) },
+		"silentAddress":  func() string { return silentAddress(t) },
 		"hangingMount":   func() string { return hangingMount(t) },
 		// Skipped without PostgreSQL, failed under CI=true (see pgtest).
 		"postgres": func() string { return pgtest.NewDatabase(t) },
@@ -231,4 +233,25 @@ func echoURL(t *testing.T) string {
 	}))
 	t.Cleanup(server.Close)
 	return server.URL
+}
+
+// silentAddress is a loopback server that accepts connections and never
+// answers, as a server stuck in a long operation: the dial succeeds and
+// every read waits.
+func silentAddress(t *testing.T) string {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = listener.Close() })
+	go func() {
+		for {
+			conn, err := listener.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { _ = conn.Close() })
+		}
+	}()
+	return listener.Addr().String()
 }

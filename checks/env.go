@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/redis/go-redis/v9"
 )
 
 // Env holds what the checks of one drill share: connection pools reused
@@ -28,6 +29,8 @@ type Env struct {
 	// its driver connection.
 	used       map[any]time.Time
 	transports map[bool]*http.Transport
+	// redisClients are the Redis clients, each with its pool, by server.
+	redisClients map[redisTarget]*redis.Client
 	// reaper kills the commands still running if redrill dies.
 	reaper groupReaper
 }
@@ -36,7 +39,7 @@ type Env struct {
 type Deps struct {
 	// Now is the clock for ages and durations of results; nil means time.Now.
 	Now func() time.Time
-	// Connections is how many connections each database pool opens and
+	// Connections is how many connections each database (and Redis) pool opens and
 	// keeps open: a workload's concurrency. Zero means a drill's few
 	// checks: 4 open, 2 kept between polls.
 	Connections int
@@ -61,6 +64,8 @@ func NewEnv(deps Deps, secrets ...string) *Env {
 		pools:      map[string]*sqlx.DB{},
 		used:       map[any]time.Time{},
 		transports: map[bool]*http.Transport{},
+
+		redisClients: map[redisTarget]*redis.Client{},
 	}
 }
 
@@ -155,6 +160,12 @@ func (e *Env) Close() error {
 	for key, t := range e.transports {
 		t.CloseIdleConnections()
 		delete(e.transports, key)
+	}
+	for key, client := range e.redisClients {
+		if err := client.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close redis client of %s: %w", key.address, err))
+		}
+		delete(e.redisClients, key)
 	}
 	if err := e.reaper.close(); err != nil {
 		errs = append(errs, err)
