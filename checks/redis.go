@@ -138,9 +138,12 @@ func (e *Env) redisClient(target redisTarget) *redis.Client {
 		ContextTimeoutEnabled: true,
 		// A command is sent once: a retry on a new connection would report
 		// an interrupted write as done, or make it twice (see queryOnce).
-		MaxRetries:   -1,
-		PoolSize:     e.open,
-		MaxIdleConns: e.idle,
+		MaxRetries: -1,
+		// One dial an attempt: redrill's retries are the step's, each
+		// bounded by its timeout.
+		DialerRetries: 1,
+		PoolSize:      e.open,
+		MaxIdleConns:  e.idle,
 	}
 	if target.tls {
 		options.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}

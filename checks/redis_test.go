@@ -212,3 +212,38 @@ func TestRedisPoolSizeFollowsConnections(t *testing.T) {
 		}
 	}
 }
+
+// A server that drops the connection attempt (a firewall) or accepts and
+// never answers (stuck) ends the attempt at its timeout, and the next
+// attempt is bounded again: a timed-out connection is not reused.
+func TestRedisHangingServerEndsAtTimeout(t *testing.T) {
+	k := kind(t, "redis")
+	for name, address := range map[string]func(*testing.T) string{
+		"connection attempt dropped": hangingAddress,
+		"accepted, never answered":   silentAddress,
+	} {
+		t.Run(name, func(t *testing.T) {
+			call := Call{Kind: k, Config: config(t, k, map[string]cty.Value{"address": cty.StringVal(address(t))}), Timeout: 200 * time.Millisecond, Retries: 1, RetryEvery: time.Millisecond}
+			started := time.Now()
+			outcome := execute(t, call)
+			if elapsed := time.Since(started); elapsed > 2*time.Second {
+				t.Errorf("two attempts took %s, want about 400ms", elapsed)
+			}
+			if outcome.Passed || outcome.Attempts != 2 || !strings.HasPrefix(outcome.Message, "timed out after 200ms: redis PING at ") {
+				t.Errorf("passed=%v attempts=%d message=%q", outcome.Passed, outcome.Attempts, outcome.Message)
+			}
+		})
+	}
+}
+
+// tls = true against a server that speaks plain RESP: the server waits
+// for the rest of a command that the TLS greeting seemed to start, so the
+// attempt ends at its timeout, not later.
+func TestRedisTLSAgainstPlainServerEndsAtTimeout(t *testing.T) {
+	address := redisAddress(t)
+	k := kind(t, "redis")
+	outcome := execute(t, Call{Kind: k, Config: config(t, k, map[string]cty.Value{"address": cty.StringVal(address), "tls": cty.True}), Timeout: 300 * time.Millisecond})
+	if outcome.Passed || !strings.HasPrefix(outcome.Message, "timed out after 300ms: redis PING at "+address) {
+		t.Errorf("passed=%v message=%q", outcome.Passed, outcome.Message)
+	}
+}
