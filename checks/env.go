@@ -41,7 +41,7 @@ type Env struct {
 type Deps struct {
 	// Now is the clock for ages and durations of results; nil means time.Now.
 	Now func() time.Time
-	// Connections is how many connections each database pool opens and
+	// Connections is how many connections each database (and Redis) pool opens and
 	// keeps open: a workload's concurrency. Zero means a drill's few
 	// checks: 4 open, 2 kept between polls.
 	Connections int

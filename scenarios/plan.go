@@ -269,9 +269,19 @@ func (p *planWriter) attributes(planned cty.Value) {
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		p.line(3, "%-*s = %s", width, name, renderValue(planned.GetAttr(name)))
+		value := renderValue(planned.GetAttr(name))
+		if name == passwordAttribute && planned.GetAttr(name).IsKnown() {
+			// A password written as a literal (a redis block's) is no less
+			// a secret than one from a sensitive variable.
+			value = sensitiveText
+		}
+		p.line(3, "%-*s = %s", width, name, value)
 	}
 }
+
+// passwordAttribute is the kind attribute that holds a password, hidden
+// in plans whatever its source.
+const passwordAttribute = "password"
 
 // source returns the text of an expression as written.
 func (p *planWriter) source(rng hcl.Range) string {

@@ -1,0 +1,2 @@
+# The server accepts the connection and never answers the PING.
+address = "{{silentAddress}}"
