@@ -194,6 +194,7 @@ func contractFuncs(t *testing.T) template.FuncMap {
 		"echoURL":          func() string { return echoURL(t) },
 		"hangingAddress":   func() string { return hangingAddress(t) },
 		"silentUDPAddress": func() string { return silentUDPAddress(t) },
+		"silentAddress":    func() string { return silentAddress(t) },
 		"hangingMount":     func() string { return hangingMount(t) },
 		// Skipped without PostgreSQL, failed under CI=true (see pgtest).
 		"postgres": func() string { return pgtest.NewDatabase(t) },
@@ -252,4 +253,25 @@ func silentUDPAddress(t *testing.T) string {
 		}
 	}()
 	return conn.LocalAddr().String()
+}
+
+// silentAddress is a loopback server that accepts connections and never
+// answers, as a server stuck in a long operation: the dial succeeds and
+// every read waits.
+func silentAddress(t *testing.T) string {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = listener.Close() })
+	go func() {
+		for {
+			conn, err := listener.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { _ = conn.Close() })
+		}
+	}()
+	return listener.Addr().String()
 }

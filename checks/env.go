@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
 )
 
@@ -33,6 +34,8 @@ type Env struct {
 	mysqlSessions map[any]int64
 	transports    map[bool]*http.Transport
 	grpcConns     map[string]*grpc.ClientConn // by address and TLS settings
+	// redisClients are the Redis clients, each with its pool, by server.
+	redisClients map[redisTarget]*redis.Client
 	// reaper kills the commands still running if redrill dies.
 	reaper groupReaper
 }
@@ -59,14 +62,15 @@ func NewEnv(deps Deps, secrets ...string) *Env {
 		open, idle = deps.Connections, deps.Connections
 	}
 	return &Env{
-		Redactor:   NewRedactor(secrets...),
-		Now:        now,
-		open:       open,
-		idle:       idle,
-		pools:      map[string]*sqlx.DB{},
-		used:       map[any]time.Time{},
-		transports: map[bool]*http.Transport{},
-		grpcConns:  map[string]*grpc.ClientConn{},
+		Redactor:     NewRedactor(secrets...),
+		Now:          now,
+		open:         open,
+		idle:         idle,
+		pools:        map[string]*sqlx.DB{},
+		used:         map[any]time.Time{},
+		transports:   map[bool]*http.Transport{},
+		grpcConns:    map[string]*grpc.ClientConn{},
+		redisClients: map[redisTarget]*redis.Client{},
 	}
 }
 
@@ -167,6 +171,12 @@ func (e *Env) Close() error {
 	for key, t := range e.transports {
 		t.CloseIdleConnections()
 		delete(e.transports, key)
+	}
+	for key, client := range e.redisClients {
+		if err := client.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close redis client of %s: %w", key.address, err))
+		}
+		delete(e.redisClients, key)
 	}
 	for key, conn := range e.grpcConns {
 		if err := conn.Close(); err != nil {

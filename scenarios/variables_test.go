@@ -276,3 +276,30 @@ locals {
 		}
 	}
 }
+
+func TestLiteralPasswordIsHiddenInPlan(t *testing.T) {
+	src := `
+scenario "cache" {
+  recover {
+    step "flush-stale" {
+      redis {
+        address  = "cache:6379"
+        password = "Lit3ralInPlan"
+        command  = ["FLUSHDB"]
+      }
+    }
+  }
+}
+`
+	set, diags := LoadSources(map[string][]byte{"s.hcl": []byte(src)}, Options{})
+	if diags.HasErrors() {
+		t.Fatalf("unexpected errors:\n%s", diagnosticText(t, set.Files, diags))
+	}
+	var plan bytes.Buffer
+	if err := set.WritePlan(&plan, PlanOptions{Now: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plan.String(), "Lit3ralInPlan") || !strings.Contains(plan.String(), "password = (sensitive)") {
+		t.Fatalf("plan does not hide the password as (sensitive):\n%s", plan.String())
+	}
+}
