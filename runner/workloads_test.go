@@ -193,3 +193,33 @@ func TestWorkloadThatLosesNothingIsMet(t *testing.T) {
 		t.Errorf("workload %+v, want no loss and an outage", w)
 	}
 }
+
+// A verify whose rows do not all fit in a result fails the drill rather
+// than counting the rows it could not keep as lost writes.
+func TestVerifyThatDoesNotFitIsAnError(t *testing.T) {
+	result, _, _ := drill(t, context.Background(), `scenario "too-many-rows" {
+		recover {
+			step "restore" {
+				command { run = ["true"] }
+			}
+		}
+		workload "writer" {
+			rate = 20
+			command { run = ["true"] }
+			verify {
+				survivors = [for row in result.rows : row.seq]
+				sql {
+					driver = "sqlite"
+					dsn    = "{{dir}}/survivors.db"
+					query  = "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 1500) SELECT n AS seq FROM s"
+				}
+			}
+		}
+	}`)
+	if result.Verdict != store.VerdictFailed || !strings.Contains(result.Reason, "the verify query returned 1500 rows and a result keeps 1000") {
+		t.Errorf("verdict %s (%s), want failed: the survivors did not fit", result.Verdict, result.Reason)
+	}
+	if w := result.Workloads[0]; w.Verified != nil {
+		t.Errorf("lost writes were counted from a truncated verify: %+v", w.Verified)
+	}
+}
