@@ -540,21 +540,29 @@ func (r *run) setStoreErr(err error) {
 // cannot be written is reported with the run's store error: other runners
 // may take the run for dead.
 func (r *run) heartbeat() (stop func()) {
+	return r.every(store.HeartbeatInterval, func(now time.Time) {
+		ctx, cancel := context.WithTimeout(context.Background(), store.HeartbeatInterval)
+		defer cancel()
+		if err := r.opts.Store.Heartbeat(ctx, r.result.ID, now); err != nil {
+			r.setStoreErr(fmt.Errorf("heartbeat of run %s: %w", r.result.ID, err))
+		}
+	})
+}
+
+// every calls do at each interval of the run's clock, in a goroutine of
+// its own, until stopped; stop waits for a call under way.
+func (r *run) every(interval time.Duration, do func(now time.Time)) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		ticker := r.clock.NewTicker(store.HeartbeatInterval)
+		ticker := r.clock.NewTicker(interval)
 		defer ticker.Stop()
 		for {
 			select {
 			case <-done:
 				return
 			case now := <-ticker.Chan():
-				ctx, cancel := context.WithTimeout(context.Background(), store.HeartbeatInterval)
-				if err := r.opts.Store.Heartbeat(ctx, r.result.ID, now); err != nil {
-					r.setStoreErr(fmt.Errorf("heartbeat of run %s: %w", r.result.ID, err))
-				}
-				cancel()
+				do(now)
 			}
 		}
 	})

@@ -113,22 +113,10 @@ func (r *run) attempt(spec *scenarios.Workload, env *checks.Env, results scenari
 // reportProgress puts the workloads' progress in the record and tells the
 // observer, every progressEvery, until stopped.
 func (r *run) reportProgress() (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		ticker := r.clock.NewTicker(progressEvery)
-		defer ticker.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ticker.Chan():
-				r.setWorkloads(func(w *runningWorkload) store.Workload { return w.running.Progress() })
-				r.emit(store.Event{Type: store.EventWorkload})
-			}
-		}
+	return r.every(progressEvery, func(time.Time) {
+		r.setWorkloads(func(w *runningWorkload) store.Workload { return w.running.Progress() })
+		r.emit(store.Event{Type: store.EventWorkload})
 	})
-	return func() { close(done); wg.Wait() }
 }
 
 func (r *run) setWorkloads(measure func(*runningWorkload) store.Workload) {
