@@ -30,7 +30,7 @@ type Env struct {
 	// its driver connection.
 	used map[any]time.Time
 	// mysqlSessions is the server's session id of each MySQL connection,
-	// by its driver connection: what KILL QUERY names (sql_mysql.go).
+	// by its driver connection: what KILL CONNECTION names (sql_mysql.go).
 	mysqlSessions map[any]int64
 	transports    map[bool]*http.Transport
 	grpcConns     map[string]*grpc.ClientConn // by address and TLS settings

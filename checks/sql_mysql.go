@@ -69,7 +69,9 @@ const mysqlKillTimeout = 5 * time.Second
 // sent on conn on the server too. go-sql-driver only closes the connection
 // on cancel, and MySQL and MariaDB notice a closed client only when they
 // next write to it: a SELECT SLEEP(30) or a long scan would run on. So
-// when ctx ends, KILL QUERY is sent on a connection of its own. stop
+// when ctx ends, KILL CONNECTION is sent on a connection of its own: not
+// KILL QUERY, which is lost when it reaches the server before the
+// statement does, and the session is dropped by the driver anyway. stop
 // reports whether the connection may be kept: false when the kill fired,
 // after waiting for it, so a kill never meets the next statement of a
 // kept connection.
@@ -115,7 +117,7 @@ func (e *Env) mysqlSession(ctx context.Context, conn *sqlx.Conn) (int64, error) 
 	return id, nil
 }
 
-// killQuery stops the statement of session id, if it still runs. It is
+// killQuery ends session id and the statement it runs, if any. It is
 // best effort: the check has already failed with its timeout, and a
 // server that cannot be reached to kill the query has lost the session
 // anyway.
@@ -128,5 +130,5 @@ func killQuery(dsn string, id int64) {
 	defer db.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), mysqlKillTimeout)
 	defer cancel()
-	_, _ = db.ExecContext(ctx, "KILL QUERY "+strconv.FormatInt(id, 10))
+	_, _ = db.ExecContext(ctx, "KILL CONNECTION "+strconv.FormatInt(id, 10))
 }

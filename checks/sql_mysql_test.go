@@ -107,7 +107,7 @@ func TestMySQLWrongCredentialsHideThePassword(t *testing.T) {
 }
 
 // A query that overruns its timeout is cancelled on the server: the
-// driver only closes the connection, so the kind sends KILL QUERY.
+// driver only closes the connection, so the kind sends KILL CONNECTION.
 func TestMySQLTimeoutCancelsTheQuery(t *testing.T) {
 	dsn := mysqltest.NewDatabase(t)
 	env := NewEnv(Deps{})
