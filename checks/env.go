@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/minio/minio-go/v7"
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
 )
@@ -36,6 +37,10 @@ type Env struct {
 	grpcConns     map[string]*grpc.ClientConn // by address and TLS settings
 	// redisClients are the Redis clients, each with its pool, by server.
 	redisClients map[redisTarget]*redis.Client
+	// objectClients are the object store clients, by store and keys, and
+	// objectTransports their connections.
+	objectClients    map[objectTarget]*minio.Client
+	objectTransports []*http.Transport
 	// reaper kills the commands still running if redrill dies.
 	reaper groupReaper
 }
@@ -71,6 +76,8 @@ func NewEnv(deps Deps, secrets ...string) *Env {
 		transports:   map[bool]*http.Transport{},
 		grpcConns:    map[string]*grpc.ClientConn{},
 		redisClients: map[redisTarget]*redis.Client{},
+
+		objectClients: map[objectTarget]*minio.Client{},
 	}
 }
 
@@ -155,6 +162,9 @@ func (e *Env) ReleaseIdle() {
 	for _, t := range e.transports {
 		t.CloseIdleConnections()
 	}
+	for _, t := range e.objectTransports {
+		t.CloseIdleConnections()
+	}
 }
 
 // Close closes every pool and idle connection.
@@ -178,6 +188,13 @@ func (e *Env) Close() error {
 		}
 		delete(e.redisClients, key)
 	}
+	for key := range e.objectClients {
+		delete(e.objectClients, key)
+	}
+	for _, t := range e.objectTransports {
+		t.CloseIdleConnections()
+	}
+	e.objectTransports = nil
 	for key, conn := range e.grpcConns {
 		if err := conn.Close(); err != nil {
 			errs = append(errs, err)

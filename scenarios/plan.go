@@ -270,18 +270,25 @@ func (p *planWriter) attributes(planned cty.Value) {
 	slices.Sort(names)
 	for _, name := range names {
 		value := renderValue(planned.GetAttr(name))
-		if name == passwordAttribute && planned.GetAttr(name).IsKnown() {
-			// A password written as a literal (a redis block's) is no less
-			// a secret than one from a sensitive variable.
+		if isSecretAttribute(name) && planned.GetAttr(name).IsKnown() {
+			// A password or key written as a literal (a redis block's, an
+			// object block's) is no less a secret than one from a sensitive
+			// variable.
 			value = sensitiveText
 		}
 		p.line(3, "%-*s = %s", width, name, value)
 	}
 }
 
-// passwordAttribute is the kind attribute that holds a password, hidden
-// in plans whatever its source.
-const passwordAttribute = "password"
+// isSecretAttribute tells the kind attributes that hold a password or a
+// secret key, hidden in plans whatever their source.
+func isSecretAttribute(name string) bool {
+	switch name {
+	case "password", "secret_key", "session_token":
+		return true
+	}
+	return false
+}
 
 // source returns the text of an expression as written.
 func (p *planWriter) source(rng hcl.Range) string {

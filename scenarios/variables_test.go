@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -277,29 +278,44 @@ locals {
 	}
 }
 
-func TestLiteralPasswordIsHiddenInPlan(t *testing.T) {
-	src := `
-scenario "cache" {
-  recover {
-    step "flush-stale" {
-      redis {
+// A password or secret key written as a literal is hidden in the plan as
+// one from a sensitive variable.
+func TestLiteralSecretsAreHiddenInPlan(t *testing.T) {
+	for _, tc := range []struct {
+		name, block string
+		hidden      []string
+	}{
+		{"a redis password", `redis {
         address  = "cache:6379"
         password = "Lit3ralInPlan"
         command  = ["FLUSHDB"]
-      }
-    }
-  }
-}
-`
-	set, diags := LoadSources(map[string][]byte{"s.hcl": []byte(src)}, Options{})
-	if diags.HasErrors() {
-		t.Fatalf("unexpected errors:\n%s", diagnosticText(t, set.Files, diags))
-	}
-	var plan bytes.Buffer
-	if err := set.WritePlan(&plan, PlanOptions{Now: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(plan.String(), "Lit3ralInPlan") || !strings.Contains(plan.String(), "password = (sensitive)") {
-		t.Fatalf("plan does not hide the password as (sensitive):\n%s", plan.String())
+      }`, []string{"password"}},
+		{"an object store's keys", `object {
+        endpoint      = "s3.eu-west-1.amazonaws.com"
+        bucket        = "backups"
+        access_key    = "AKIAEXAMPLE"
+        secret_key    = "Lit3ralInPlan"
+        session_token = "Lit3ralInPlanToo"
+      }`, []string{"secret_key", "session_token"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "scenario \"s\" {\n  recover {\n    step \"look\" {\n      " + tc.block + "\n    }\n  }\n}\n"
+			set, diags := LoadSources(map[string][]byte{"s.hcl": []byte(src)}, Options{})
+			if diags.HasErrors() {
+				t.Fatalf("unexpected errors:\n%s", diagnosticText(t, set.Files, diags))
+			}
+			var plan bytes.Buffer
+			if err := set.WritePlan(&plan, PlanOptions{Now: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(plan.String(), "Lit3ralInPlan") {
+				t.Fatalf("plan shows a secret:\n%s", plan.String())
+			}
+			for _, name := range tc.hidden {
+				if !regexp.MustCompile(`\b` + name + ` += \(sensitive\)`).MatchString(plan.String()) {
+					t.Errorf("plan does not hide %s as (sensitive):\n%s", name, plan.String())
+				}
+			}
+		})
 	}
 }
