@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/redrill/redrill/internal/mysqltest"
 	"github.com/redrill/redrill/internal/pgtest"
 	"github.com/redrill/redrill/scenarios/duration"
 )
@@ -52,8 +53,31 @@ func TestKindContract(t *testing.T) {
 			t.Run("an all-null result fails with a message", func(t *testing.T) { contractAllNull(t, k) })
 			t.Run("a hanging check ends with the step timeout", func(t *testing.T) { contractTimeoutHonoured(t, k) })
 			t.Run("secrets in the configuration are redacted", func(t *testing.T) { contractSecretsRedacted(t, k) })
+			for _, variant := range contractVariants(t, name) {
+				t.Run(variant, func(t *testing.T) {
+					t.Run("a hanging check ends with the step timeout", func(t *testing.T) { contractTimeoutHonoured(t, k, variant) })
+					t.Run("secrets in the configuration are redacted", func(t *testing.T) { contractSecretsRedacted(t, k, variant) })
+				})
+			}
 		})
 	}
+}
+
+// contractVariants are the subfolders of a kind's inputs: a variant of
+// the kind that reaches another kind of server (the sql kind's mysql
+// driver), with a timeout.hcl and a secret.hcl of its own.
+func contractVariants(t *testing.T, kind string) []string {
+	entries, err := os.ReadDir(filepath.Join(contractDir, kind))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var variants []string
+	for _, entry := range entries {
+		if entry.IsDir() {
+			variants = append(variants, entry.Name())
+		}
+	}
+	return variants
 }
 
 // Every folder of inputs is for a registered kind: a renamed or removed
@@ -115,8 +139,8 @@ func contractAllNull(t *testing.T, k Kind) {
 	}
 }
 
-func contractTimeoutHonoured(t *testing.T, k Kind) {
-	call := Call{Kind: k, Config: contractConfig(t, k, "timeout.hcl"), Timeout: contractTimeout}
+func contractTimeoutHonoured(t *testing.T, k Kind, variant ...string) {
+	call := Call{Kind: k, Config: contractConfig(t, k, filepath.Join(append(variant, "timeout.hcl")...)), Timeout: contractTimeout}
 	env := contractEnv(t)
 	done := make(chan Outcome, 1)
 	go func() { done <- env.Execute(t.Context(), call) }()
@@ -133,8 +157,8 @@ func contractTimeoutHonoured(t *testing.T, k Kind) {
 	}
 }
 
-func contractSecretsRedacted(t *testing.T, k Kind) {
-	call := Call{Kind: k, Config: contractConfig(t, k, "secret.hcl"), Timeout: 10 * time.Second}
+func contractSecretsRedacted(t *testing.T, k Kind, variant ...string) {
+	call := Call{Kind: k, Config: contractConfig(t, k, filepath.Join(append(variant, "secret.hcl")...)), Timeout: 10 * time.Second}
 	if !strings.Contains(call.Config.GoString(), contractSecret) {
 		t.Fatalf("secret.hcl does not put {{secret}} in the configuration")
 	}
@@ -198,6 +222,8 @@ func contractFuncs(t *testing.T) template.FuncMap {
 		"hangingMount":     func() string { return hangingMount(t) },
 		// Skipped without PostgreSQL, failed under CI=true (see pgtest).
 		"postgres": func() string { return pgtest.NewDatabase(t) },
+		// The same for MySQL or MariaDB (see mysqltest).
+		"mysql": func() string { return mysqltest.NewDatabase(t) },
 	}
 }
 
