@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redrill/redrill/internal/buildinfo"
 	"github.com/redrill/redrill/store"
 )
 
@@ -41,6 +42,8 @@ var reportTemplate = template.Must(template.New("report.html").Funcs(template.Fu
 	"lostCell":       func(l *LoadReport) string { return l.lostCell() },
 	"windowLostCell": func(l *LoadReport) string { return l.windowLostCell() },
 	"count":          countOrDash,
+	// Which redrill wrote the page, for a reader who reports a problem.
+	"generator": func() string { return buildinfo.Read().Short() },
 }).ParseFS(templates, "templates/report.html"))
 
 // WriteHTML writes the report as one self-contained page: inline CSS and

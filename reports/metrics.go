@@ -3,14 +3,13 @@ package reports
 import (
 	"cmp"
 	"context"
-	"runtime"
-	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/redrill/redrill/internal/buildinfo"
 	"github.com/redrill/redrill/store"
 )
 
@@ -49,10 +48,9 @@ const scrapesInFlight = 4
 
 // collector reads the store at each scrape, so the metrics are never stale.
 type collector struct {
-	history   store.Reader
-	opts      HandlerOptions
-	version   string
-	goVersion string
+	history store.Reader
+	opts    HandlerOptions
+	build   buildinfo.Info
 
 	// scheduledSince is when this collector first saw each scheduled
 	// scenario: how long a drill that never ran has been waiting.
@@ -61,18 +59,11 @@ type collector struct {
 }
 
 func newCollector(history store.Reader, opts HandlerOptions) *collector {
-	c := &collector{history: history, opts: opts, version: "unknown", goVersion: runtime.Version(), scheduledSince: map[string]time.Time{}}
-	if info, ok := debug.ReadBuildInfo(); ok {
-		if info.Main.Version != "" {
-			c.version = info.Main.Version
-		}
-		c.goVersion = info.GoVersion
-	}
-	return c
+	return &collector{history: history, opts: opts, build: buildinfo.Read(), scheduledSince: map[string]time.Time{}}
 }
 
 var (
-	metricBuildInfo       = prometheus.NewDesc("redrill_build_info", "Always 1: the version of redrill serving these metrics, and the Go version it was built with.", []string{"version", "goversion"}, nil)
+	metricBuildInfo       = prometheus.NewDesc("redrill_build_info", "Always 1: the version and commit of redrill serving these metrics, and the Go version it was built with.", []string{"version", "revision", "goversion"}, nil)
 	metricUp              = prometheus.NewDesc("redrill_store_up", "Whether the run history could be read; when 0, no scenario series is exported.", nil, nil)
 	metricInfo            = prometheus.NewDesc("redrill_scenario_info", "Always 1: every scenario scheduled by serve or in the history, with its owner and schedule (serve's loaded definition, else what its last run recorded).", []string{"scenario", "owner", "schedule", "timezone"}, nil)
 	metricScheduledSince  = prometheus.NewDesc("redrill_scheduled_since_timestamp_seconds", "When this serve process first had the scenario scheduled (reset when serve restarts).", []string{"scenario"}, nil)
@@ -100,7 +91,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
-	ch <- prometheus.MustNewConstMetric(metricBuildInfo, prometheus.GaugeValue, 1, c.version, c.goVersion)
+	ch <- prometheus.MustNewConstMetric(metricBuildInfo, prometheus.GaugeValue, 1, c.build.Version, c.build.ShortCommit(), c.build.GoVersion)
 	// Counted by serve, not read from the store: exported while the store
 	// is down too, when ticks are skipped for want of it.
 	if c.opts.SkippedTicks != nil {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redrill/redrill/internal/buildinfo"
 	"github.com/redrill/redrill/store"
 )
 
@@ -184,7 +185,8 @@ func TestMetricsForAlerting(t *testing.T) {
 	}
 	var buildInfo bool
 	for s := range got {
-		buildInfo = buildInfo || strings.HasPrefix(s, `redrill_build_info{goversion="go`)
+		build := buildinfo.Read()
+		buildInfo = buildInfo || s == fmt.Sprintf(`redrill_build_info{goversion=%q,revision=%q,version=%q}`, build.GoVersion, build.ShortCommit(), build.Version)
 	}
 	if !buildInfo {
 		t.Errorf("no redrill_build_info: %v", got.names("redrill_build_info"))

@@ -78,7 +78,9 @@ recovery objectives (RTO/RPO) recorded in each scenario.`,
 		newCatalogCommand(),
 		newDraftCommand(),
 		newServeCommand(),
+		newVersionCommand(),
 	)
+	setVersionFlag(root)
 	return root
 }
 
