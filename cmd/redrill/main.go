@@ -79,6 +79,7 @@ recovery objectives (RTO/RPO) recorded in each scenario.`,
 		newDraftCommand(),
 		newServeCommand(),
 		newVersionCommand(),
+		newManCommand(),
 	)
 	setVersionFlag(root)
 	return root
