@@ -32,6 +32,7 @@ var scenarioSchema = withPhaseBlocks(&hcl.BodySchema{
 		{Type: "postmortem"},
 		{Type: "objective"},
 		{Type: "schedule"},
+		{Type: "runner"},
 		{Type: "workload", LabelNames: []string{"name"}},
 	},
 })
@@ -158,6 +159,11 @@ func (l *loader) decodeScenario(block *hcl.Block) (*Scenario, hcl.Diagnostics) {
 		schedule, schedDiags := l.decodeSchedule(b, ctx)
 		diags = append(diags, schedDiags...)
 		sc.Schedule = schedule
+	}
+	if b := first(byType["runner"]); b != nil {
+		wanted, runnerDiags := decodeRunner(b, ctx)
+		diags = append(diags, runnerDiags...)
+		sc.RunnerLabels = wanted
 	}
 
 	diags = append(diags, l.decodePhases(sc, byType)...)

@@ -14,6 +14,7 @@ var gameDaySchema = &hcl.BodySchema{
 		{Name: "scenarios", Required: true},
 		{Name: "parallel"},
 	},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "runner"}},
 }
 
 // decodeGameDays runs after the scenarios, so it can check the names a game
@@ -88,6 +89,20 @@ func (l *loader) decodeGameDays(blocks hcl.Blocks) hcl.Diagnostics {
 			}
 		}
 		diags = append(diags, decodeBool(content.Attributes["parallel"], ctx, &gd.Parallel)...)
+		for i, b := range content.Blocks {
+			if i > 0 {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Duplicate runner block",
+					Detail:   fmt.Sprintf("A game day has at most one runner block; the first is at %s. Merge them.", at(content.Blocks[0].DefRange)),
+					Subject:  b.DefRange.Ptr(),
+				})
+				continue
+			}
+			wanted, runnerDiags := decodeRunner(b, ctx)
+			diags = append(diags, runnerDiags...)
+			gd.RunnerLabels = wanted
+		}
 		l.set.GameDays = append(l.set.GameDays, gd)
 	}
 	return diags

@@ -94,6 +94,9 @@ type Scenario struct {
 	Postmortems []store.Postmortem
 	Objective   Objective
 	Schedule    *Schedule
+	// RunnerLabels are the labels a runner must have, every one, to run
+	// the drill on its schedule (the runner block); nil means any runner.
+	RunnerLabels map[string]string
 	// Timeout caps the whole drill; zero means no cap.
 	Timeout time.Duration
 
@@ -245,7 +248,10 @@ type GameDay struct {
 	Start     time.Time
 	Scenarios []string
 	Parallel  bool
-	Range     hcl.Range
+	// RunnerLabels are the labels a runner must have to run the game day;
+	// nil means any runner.
+	RunnerLabels map[string]string
+	Range        hcl.Range
 }
 
 // Notifier posts drill events to a webhook.
