@@ -25,6 +25,10 @@ const (
 	VerdictFailed      = "failed"
 	VerdictAborted     = "aborted"
 	VerdictInterrupted = "interrupted"
+	// VerdictNotRun is a scheduled tick that no live runner matches,
+	// recorded by another runner so that the silence is a finding: a
+	// finished run with no RTO, counted in the totals like any verdict.
+	VerdictNotRun = "not_run"
 )
 
 // Triggers say what started a run. The stored value of an on-demand run
