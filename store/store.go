@@ -337,6 +337,7 @@ type Store interface {
 	Recorder
 	Reader
 	Claimer
+	RunnerRegistry
 	// Where says where the history is kept, for messages (no password).
 	Where() string
 	Close() error
