@@ -33,6 +33,10 @@ type dialect struct {
 	// same history, passing migrate the options that take the lock in the
 	// database when the database has such a lock.
 	lockMigrations func(target string, migrate func(options ...goose.ProviderOption) error) error
+	// runnerLabelPairs is a table of the key and value (text) of each
+	// label in a runs row's runner_labels JSON, for RunQuery.Labels; an
+	// empty column is no labels.
+	runnerLabelPairs string
 }
 
 // sqlitePragmas make an SQLite history safe for several processes: wait
@@ -65,6 +69,7 @@ var sqliteDialect = dialect{
 	lockMigrations: func(target string, migrate func(...goose.ProviderOption) error) error {
 		return withFileLock(target+".migrate.lock", func() error { return migrate() })
 	},
+	runnerLabelPairs: `json_each(NULLIF(runs.runner_labels, ''))`,
 }
 
 var postgresDialect = dialect{
@@ -79,6 +84,7 @@ var postgresDialect = dialect{
 		}
 		return migrate(goose.WithSessionLocker(locker))
 	},
+	runnerLabelPairs: `jsonb_each_text(CAST(NULLIF(runs.runner_labels, '') AS jsonb))`,
 }
 
 // dialectOf is the dialect of a target: a postgres:// URL, else an SQLite

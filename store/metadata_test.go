@@ -20,10 +20,11 @@ type metadata struct {
 	Tags             []string
 	Postmortems      []Postmortem
 	Plan             []PlanStep
+	RunnerLabels     map[string]string
 }
 
 func metadataOf(run Run) metadata {
-	return metadata{run.ScheduledAt, run.Schedule, run.ScheduleTimezone, run.Owner, run.Tags, run.Postmortems, run.Plan}
+	return metadata{run.ScheduledAt, run.Schedule, run.ScheduleTimezone, run.Owner, run.Tags, run.Postmortems, run.Plan, run.RunnerLabels}
 }
 
 // scheduledRun is a run of a scheduled tick with everything a scenario
@@ -40,6 +41,7 @@ func scheduledRun(id string) Run {
 		{ID: "PM-2025-007", Title: "Restore took 4 hours"},
 	}
 	run.Plan = []PlanStep{{Phase: "recover", Name: "restore", Kind: "command"}, {Phase: "rollback", Name: "clean", Kind: "sql"}}
+	run.RunnerLabels = map[string]string{"site": "eu-west", "network.zone": "dmz"}
 	return run
 }
 
@@ -86,7 +88,7 @@ func TestRunMetadataRoundTrips(t *testing.T) {
 }
 
 // What a run of no schedule, owner, tags or postmortems reads back as.
-var noMetadata = metadata{Tags: []string{}, Postmortems: []Postmortem{}, Plan: []PlanStep{}}
+var noMetadata = metadata{Tags: []string{}, Postmortems: []Postmortem{}, Plan: []PlanStep{}, RunnerLabels: map[string]string{}}
 
 func TestRunWithoutMetadataReadsBackEmpty(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, target string) {

@@ -163,7 +163,7 @@ func createPrivate(path string) error {
 
 // openSQL opens and migrates the database; opts are filled in by Open.
 func openSQL(ctx context.Context, d dialect, target string, opts Options) (*sqlStore, error) {
-	s := &sqlStore{now: opts.Now, host: opts.Host, pid: opts.PID, where: secret.HideURLPassword(target)}
+	s := &sqlStore{dialect: d, now: opts.Now, host: opts.Host, pid: opts.PID, where: secret.HideURLPassword(target)}
 	if d.file {
 		s.where = target
 		if err := createPrivate(target); err != nil {

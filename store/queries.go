@@ -45,13 +45,14 @@ type runRow struct {
 	Workloads           string          `db:"workloads"`
 	ObjectiveDowntime   sql.NullFloat64 `db:"objective_downtime_seconds"`
 	ObjectiveLostWrites sql.NullInt64   `db:"objective_lost_writes"`
+	RunnerLabels        sql.NullString  `db:"runner_labels"`
 }
 
 const runColumns = `id, scenario, scenario_hash, scenario_source, trigger, gameday, host, pid, status, verdict, reason,
 	started_at, ended_at, heartbeat_at, clock_start, clock_stop, rto_seconds, rpo_seconds,
 	objective_rto_seconds, objective_rpo_seconds, rollback,
 	scheduled_at, schedule, schedule_timezone, owner, tags, postmortems, plan,
-	workloads, objective_downtime_seconds, objective_lost_writes`
+	workloads, objective_downtime_seconds, objective_lost_writes, runner_labels`
 
 func (r runRow) run() (Run, error) {
 	tags, err := fromJSONList[string](r.Tags)
@@ -70,6 +71,10 @@ func (r runRow) run() (Run, error) {
 	if err != nil {
 		return Run{}, fmt.Errorf("workloads of run %s: %w", r.ID, err)
 	}
+	runnerLabels, err := fromJSONMap(r.RunnerLabels.String)
+	if err != nil {
+		return Run{}, fmt.Errorf("runner labels of run %s: %w", r.ID, err)
+	}
 	var lostWrites *int64
 	if r.ObjectiveLostWrites.Valid {
 		lostWrites = &r.ObjectiveLostWrites.Int64
@@ -86,6 +91,7 @@ func (r runRow) run() (Run, error) {
 		ScheduledAt: fromNullMicros(r.ScheduledAt), Schedule: r.Schedule, ScheduleTimezone: r.ScheduleTimezone,
 		Owner: r.Owner, Tags: tags, Postmortems: postmortems, Plan: plan,
 		Workloads: workloads, ObjectiveDowntime: durationOf(r.ObjectiveDowntime), ObjectiveLostWrites: lostWrites,
+		RunnerLabels: runnerLabels,
 	}, nil
 }
 
@@ -122,6 +128,12 @@ func (s *sqlStore) Runs(ctx context.Context, q RunQuery) ([]Run, error) {
 	if !q.Until.IsZero() {
 		query += ` AND started_at < ?`
 		args = append(args, micros(q.Until))
+	}
+	// In SQL, not after the query, so that the limit counts only the runs
+	// that match.
+	for key, value := range q.Labels {
+		query += ` AND EXISTS (SELECT 1 FROM ` + s.dialect.runnerLabelPairs + ` WHERE key = ? AND value = ?)`
+		args = append(args, key, value)
 	}
 	query += ` ORDER BY started_at DESC, id DESC`
 	if q.Limit > 0 {

@@ -36,7 +36,7 @@ func withReadPool(ctx context.Context, history Store, d dialect, target string) 
 		history.Close()
 		return nil, fmt.Errorf("open the read connections of store %s: %w", history.Where(), err)
 	}
-	return readPooled{Store: history, reads: &sqlStore{db: db, where: history.Where()}}, nil
+	return readPooled{Store: history, reads: &sqlStore{db: db, dialect: d, where: history.Where()}}, nil
 }
 
 func (r readPooled) Runs(ctx context.Context, q RunQuery) ([]Run, error) { return r.reads.Runs(ctx, q) }

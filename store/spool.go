@@ -103,9 +103,12 @@ func within(ctx context.Context, limit time.Duration, call func(context.Context)
 	case err := <-done:
 		return err
 	case <-ctx.Done():
-		return fmt.Errorf("the store did not answer within %s: %w", limit, ctx.Err())
+		return fmt.Errorf("%w within %s: %w", errNoAnswer, limit, ctx.Err())
 	}
 }
+
+// errNoAnswer is a call that within gave up on.
+var errNoAnswer = errors.New("the store did not answer")
 
 func (s *spooled) StartRun(ctx context.Context, run Run) error {
 	s.mu.Lock()

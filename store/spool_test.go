@@ -303,7 +303,7 @@ func TestSpoolKeepsRunMetadata(t *testing.T) {
 				t.Fatalf("spool files = %v, want the start spooled", files)
 			}
 			content, _ := os.ReadFile(files[0])
-			for _, field := range []string{`"ScheduleTimezone":"Europe/Paris"`, `"finding":"backups were never restored"`} {
+			for _, field := range []string{`"ScheduleTimezone":"Europe/Paris"`, `"finding":"backups were never restored"`, `"runner_labels":{"network.zone":"dmz","site":"eu-west"}`} {
 				if !strings.Contains(string(content), field) {
 					t.Errorf("spool holds %s, without %s", content, field)
 				}

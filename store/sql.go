@@ -21,11 +21,12 @@ import (
 // both but for placeholders, which sqlx rebinds. This file holds the
 // writes and the claims; queries.go holds the reads.
 type sqlStore struct {
-	db    *sqlx.DB
-	where string
-	now   func() time.Time
-	host  string
-	pid   int
+	db      *sqlx.DB
+	dialect dialect
+	where   string
+	now     func() time.Time
+	host    string
+	pid     int
 }
 
 func (s *sqlStore) Where() string { return s.where }
@@ -40,8 +41,8 @@ func (s *sqlStore) Flush(context.Context) error { return nil }
 const insertRun = `INSERT INTO runs (id, scenario, scenario_hash, scenario_source, trigger, gameday, host, pid,
 	status, started_at, heartbeat_at, objective_rto_seconds, objective_rpo_seconds,
 	scheduled_at, schedule, schedule_timezone, owner, tags, postmortems, plan,
-	objective_downtime_seconds, objective_lost_writes)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	objective_downtime_seconds, objective_lost_writes, runner_labels)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO NOTHING`
 
 func (s *sqlStore) StartRun(ctx context.Context, run Run) error {
@@ -60,11 +61,15 @@ func (s *sqlStore) StartRun(ctx context.Context, run Run) error {
 	if err != nil {
 		return fmt.Errorf("record start of run %s: plan: %w", run.ID, err)
 	}
+	runnerLabels, err := jsonMap(run.RunnerLabels)
+	if err != nil {
+		return fmt.Errorf("record start of run %s: runner labels: %w", run.ID, err)
+	}
 	_, err = s.db.ExecContext(ctx, s.db.Rebind(insertRun),
 		run.ID, text(run.Scenario), run.ScenarioHash, text(run.ScenarioSource), run.Trigger, text(run.GameDay), text(run.Host), run.PID,
 		StatusRunning, micros(run.StartedAt), micros(run.StartedAt), secondsOf(run.ObjectiveRTO), secondsOf(run.ObjectiveRPO),
 		nullMicros(run.ScheduledAt), text(run.Schedule), text(run.ScheduleTimezone), text(run.Owner), tags, postmortems, plan,
-		secondsOf(run.ObjectiveDowntime), nullInt(run.ObjectiveLostWrites))
+		secondsOf(run.ObjectiveDowntime), nullInt(run.ObjectiveLostWrites), runnerLabels)
 	if err != nil {
 		return fmt.Errorf("record start of run %s: %w", run.ID, err)
 	}
@@ -321,6 +326,31 @@ func fromJSONList[T any](stored string) ([]T, error) {
 		list = []T{}
 	}
 	return list, nil
+}
+
+// jsonMap stores labels as a JSON object; none is "{}".
+func jsonMap(labels map[string]string) (string, error) {
+	if len(labels) == 0 {
+		return "{}", nil
+	}
+	encoded, err := json.Marshal(labels)
+	return string(encoded), err
+}
+
+// fromJSONMap reads labels stored by jsonMap; an empty or NULL column, or
+// a stored null, is an empty map, never nil.
+func fromJSONMap(stored string) (map[string]string, error) {
+	labels := map[string]string{}
+	if stored == "" {
+		return labels, nil
+	}
+	if err := json.Unmarshal([]byte(stored), &labels); err != nil {
+		return nil, err
+	}
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	return labels, nil
 }
 
 func micros(t time.Time) int64 { return t.UTC().UnixMicro() }

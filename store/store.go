@@ -96,6 +96,10 @@ type Run struct {
 	// that what never ran shows; empty for runs recorded before it was
 	// kept.
 	Plan []PlanStep
+	// RunnerLabels are the labels of the runner that ran the run; empty,
+	// never nil, when it had none or the run was recorded before they
+	// were kept. The tag names them in the spool's events.
+	RunnerLabels map[string]string `json:"runner_labels"`
 }
 
 // PlanStep is a step or check of a scenario, before it runs.
@@ -247,6 +251,9 @@ type RunQuery struct {
 	// those of the game day of that name.
 	GameDays bool
 	GameDay  string
+	// Labels selects only runs whose runner had every one of these labels
+	// (Matches); empty: runs of every runner.
+	Labels map[string]string
 }
 
 // Measurement is one run's verdict, measured recovery time and what its
@@ -330,6 +337,7 @@ type Store interface {
 	Recorder
 	Reader
 	Claimer
+	RunnerRegistry
 	// Where says where the history is kept, for messages (no password).
 	Where() string
 	Close() error
