@@ -186,7 +186,7 @@ func forecast(when *time.Time) string {
 // verdictOrder is the order verdict counts are shown in.
 var verdictOrder = []string{
 	store.VerdictMet, store.VerdictMissed, store.VerdictFailed,
-	store.VerdictAborted, store.VerdictInterrupted, store.StatusRunning,
+	store.VerdictAborted, store.VerdictInterrupted, store.VerdictNotRun, store.StatusRunning,
 }
 
 // runCounts is the number of runs in the window with the count of each

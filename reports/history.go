@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/redrill/redrill/internal/labels"
 	"github.com/redrill/redrill/scenarios/phase"
 	"github.com/redrill/redrill/store"
 )
@@ -64,6 +65,9 @@ func writeRunHeader(w io.Writer, record store.Record) {
 		trigger += " " + r.GameDay
 	}
 	fmt.Fprintf(w, "  started   %s on %s (%s)\n", formatTime(r.StartedAt), r.Host, trigger)
+	if len(r.RunnerLabels) > 0 {
+		fmt.Fprintf(w, "  runner    %s\n", labels.String(r.RunnerLabels))
+	}
 	if !r.EndedAt.IsZero() {
 		fmt.Fprintf(w, "  ended     %s\n", formatTime(r.EndedAt))
 	}

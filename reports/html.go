@@ -42,6 +42,16 @@ var reportTemplate = template.Must(template.New("report.html").Funcs(template.Fu
 	"lostCell":       func(l *LoadReport) string { return l.lostCell() },
 	"windowLostCell": func(l *LoadReport) string { return l.windowLostCell() },
 	"count":          countOrDash,
+	// A runner's state in the colours of the risks: up healthy, gone not met.
+	"runnerClass": func(state string) string {
+		switch state {
+		case store.RunnerUp:
+			return "healthy"
+		case store.RunnerGone:
+			return "not-met"
+		}
+		return "stale"
+	},
 	// Which redrill wrote the page, for a reader who reports a problem.
 	"generator": func() string { return buildinfo.Read().Short() },
 }).ParseFS(templates, "templates/report.html"))

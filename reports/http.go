@@ -31,6 +31,9 @@ type HandlerOptions struct {
 	// SkippedTicks counts the scheduled ticks serve did not run, by
 	// scenario and reason, for /metrics (redrill_ticks_skipped_total).
 	SkippedTicks func() []SkippedTicks
+	// Runners, when set, lists the runners registered in the store, for
+	// the dashboard and redrill_runner_up.
+	Runners RunnerLister
 	// Window is the report's window; zero means DefaultWindow.
 	Window time.Duration
 	// Now is the dashboard's clock; nil means time.Now.
@@ -69,6 +72,7 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 				http.Error(w, "report: "+err.Error(), http.StatusInternalServerError)
 				return
 			}
+			report.Runners = runnerStatuses(r.Context(), opts.Runners, now)
 			w.Header().Set("Content-Type", contentType)
 			_ = write(w, report)
 		}
@@ -117,7 +121,7 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 		_ = WriteRun(w, store.Record{Run: run, Steps: steps})
 	}))
 	registry := prometheus.NewRegistry()
-	registry.MustRegister(newCollector(history, opts))
+	registry.MustRegister(newCollector(history, opts), runnerCollector{opts})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{MaxRequestsInFlight: scrapesInFlight}))
 	return requireToken(opts.Token, mux)
 }

@@ -112,6 +112,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	for _, m := range metrics {
 		ch <- m
 	}
+
 }
 
 // scenarioSeries gathers what the series of one scenario come from.

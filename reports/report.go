@@ -25,7 +25,7 @@ type Risk string
 // classes); Label is how people read them.
 const (
 	RiskDisrupted Risk = "disrupted" // the last run's rollback failed or did not run
-	RiskNotMet    Risk = "not_met"   // the last run missed, failed, aborted or was interrupted
+	RiskNotMet    Risk = "not_met"   // the last run missed, failed, aborted, was interrupted or was not run (no runner matched)
 	RiskNeverRan  Risk = "never_ran" // scheduled, but no run recorded
 	RiskForecast  Risk = "forecast"  // the RTO trend crosses the objective soon
 	RiskStale     Risk = "stale"     // not drilled for too long
@@ -58,6 +58,9 @@ type Report struct {
 	Since       time.Time        `json:"since"`
 	Scenarios   []ScenarioReport `json:"scenarios"`
 	GameDays    []GameDay        `json:"-"`
+	// Runners are the runners registered in the store, for the dashboard;
+	// empty in a report written by redrill report.
+	Runners []RunnerStatus `json:"runners,omitempty"`
 }
 
 // ScenarioReport is one scenario's standing.
@@ -167,7 +170,7 @@ func scenarioReport(last store.Run, runs []store.Measurement, now time.Time) Sce
 		Runs: len(runs), Postmortems: append([]store.Postmortem{}, last.Postmortems...),
 		Verdicts: map[string]int{
 			store.VerdictMet: 0, store.VerdictMissed: 0, store.VerdictFailed: 0,
-			store.VerdictAborted: 0, store.VerdictInterrupted: 0, store.StatusRunning: 0,
+			store.VerdictAborted: 0, store.VerdictInterrupted: 0, store.VerdictNotRun: 0, store.StatusRunning: 0,
 		},
 		DaysSinceLastRun: now.Sub(last.StartedAt).Hours() / 24,
 		Schedule:         last.Schedule,
@@ -231,7 +234,7 @@ func neverRan(s ScheduledScenario) ScenarioReport {
 	return ScenarioReport{
 		Scenario: s.Scenario, Risk: RiskNeverRan, RiskReason: reason, NeverRan: true,
 		LastRun:  store.Run{Scenario: s.Scenario, Schedule: s.Schedule, ScheduleTimezone: s.Timezone, Owner: s.Owner},
-		Verdicts: map[string]int{store.VerdictMet: 0, store.VerdictMissed: 0, store.VerdictFailed: 0, store.VerdictAborted: 0, store.VerdictInterrupted: 0, store.StatusRunning: 0},
+		Verdicts: map[string]int{store.VerdictMet: 0, store.VerdictMissed: 0, store.VerdictFailed: 0, store.VerdictAborted: 0, store.VerdictInterrupted: 0, store.VerdictNotRun: 0, store.StatusRunning: 0},
 		Schedule: s.Schedule, StaleAfter: 2 * s.Interval, Postmortems: []store.Postmortem{},
 	}
 }

@@ -91,23 +91,25 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 type runJSON struct {
-	ID                  string     `json:"run_id"`
-	Scenario            string     `json:"scenario"`
-	ScenarioHash        string     `json:"scenario_hash"`
-	Trigger             string     `json:"trigger"`
-	GameDay             *string    `json:"gameday"`
-	Host                string     `json:"host"`
-	Status              string     `json:"status"`
-	Verdict             string     `json:"verdict"`
-	Reason              string     `json:"reason"`
-	StartedAt           time.Time  `json:"started_at"`
-	EndedAt             *time.Time `json:"ended_at"`
-	ClockStart          *time.Time `json:"clock_start"`
-	ClockStop           *time.Time `json:"clock_stop"`
-	RTOSeconds          *float64   `json:"rto_seconds"`
-	RPOSeconds          *float64   `json:"rpo_seconds"`
-	ObjectiveRTOSeconds *float64   `json:"objective_rto_seconds"`
-	ObjectiveRPOSeconds *float64   `json:"objective_rpo_seconds"`
+	ID           string  `json:"run_id"`
+	Scenario     string  `json:"scenario"`
+	ScenarioHash string  `json:"scenario_hash"`
+	Trigger      string  `json:"trigger"`
+	GameDay      *string `json:"gameday"`
+	Host         string  `json:"host"`
+	// RunnerLabels are the labels of the runner that ran it, {} for none.
+	RunnerLabels        map[string]string `json:"runner_labels"`
+	Status              string            `json:"status"`
+	Verdict             string            `json:"verdict"`
+	Reason              string            `json:"reason"`
+	StartedAt           time.Time         `json:"started_at"`
+	EndedAt             *time.Time        `json:"ended_at"`
+	ClockStart          *time.Time        `json:"clock_start"`
+	ClockStop           *time.Time        `json:"clock_stop"`
+	RTOSeconds          *float64          `json:"rto_seconds"`
+	RPOSeconds          *float64          `json:"rpo_seconds"`
+	ObjectiveRTOSeconds *float64          `json:"objective_rto_seconds"`
+	ObjectiveRPOSeconds *float64          `json:"objective_rpo_seconds"`
 	// Rollback is how the rollback went (store.Rollback values); null
 	// while running and for runs recorded before it was kept.
 	Rollback *string `json:"rollback"`
@@ -134,7 +136,8 @@ type runJSON struct {
 func toRunJSON(r store.Run) runJSON {
 	out := runJSON{
 		ID: r.ID, Scenario: r.Scenario, ScenarioHash: r.ScenarioHash, Trigger: r.Trigger, GameDay: orNull(r.GameDay), Host: r.Host,
-		Status: r.Status, Verdict: r.Verdict, Reason: r.Reason, StartedAt: stored(r.StartedAt),
+		RunnerLabels: labelsOrEmpty(r.RunnerLabels),
+		Status:       r.Status, Verdict: r.Verdict, Reason: r.Reason, StartedAt: stored(r.StartedAt),
 		EndedAt: timeOrNil(r.EndedAt), ClockStart: timeOrNil(r.ClockStart), ClockStop: timeOrNil(r.ClockStop),
 		RTOSeconds: seconds(r.RTO), RPOSeconds: seconds(r.RPO),
 		ObjectiveRTOSeconds: seconds(r.ObjectiveRTO), ObjectiveRPOSeconds: seconds(r.ObjectiveRPO),
@@ -241,4 +244,12 @@ func ackedWriteJSON(w *store.Write) *AckedWriteJSON {
 		return nil
 	}
 	return &AckedWriteJSON{Seq: w.Seq, AckedAt: stored(w.AckedAt)}
+}
+
+// labelsOrEmpty is labels, {} rather than null when there are none.
+func labelsOrEmpty(labels map[string]string) map[string]string {
+	if labels == nil {
+		return map[string]string{}
+	}
+	return labels
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"strings"
 	"sync"
@@ -49,6 +50,12 @@ type Options struct {
 	// Checks are handed to every check of the drill; their clock is Clock
 	// unless they say otherwise.
 	Checks checks.Deps
+	// Labels are the labels of the runner, recorded with the run so that
+	// reports can compare where drills ran.
+	Labels map[string]string
+	// NotRunBecause, when set, records the run as not run, with this
+	// reason, touching nothing: a scheduled tick no live runner matches.
+	NotRunBecause string
 	// OnlyIfStartStored makes the run touch nothing unless the store
 	// holds its start (not only the spool): other runners must see it
 	// running, or one of them could start the same drill at once. The
@@ -86,6 +93,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Clock == nil {
 		o.Clock = clockwork.NewRealClock()
+	}
+	if o.Labels == nil {
+		o.Labels = map[string]string{}
 	}
 	if o.Identity == (Identity{}) {
 		o.Identity = LocalIdentity()
@@ -159,6 +169,9 @@ func Run(ctx context.Context, set *scenarios.Set, sc *scenarios.Scenario, opts O
 
 	r.background = newBackground(drillCtx)
 	switch {
+	case opts.NotRunBecause != "":
+		r.end(store.VerdictNotRun, opts.NotRunBecause)
+		r.rollbackIs(store.RollbackNotNeeded, "")
 	case r.startUnseen():
 		r.end(store.VerdictAborted, "not run: its start reached only the spool, not the store, so another runner could have started the same drill")
 		r.rollbackIs(store.RollbackNotNeeded, "")
@@ -188,7 +201,7 @@ func (r *run) startRecord() store.Run {
 	run := store.Run{
 		ID: id.String(), Scenario: sc.Name, ScenarioHash: sc.Hash, ScenarioSource: source.String(string(sc.Source.Text)),
 		Trigger: r.opts.Trigger, GameDay: r.opts.GameDay, ScheduledAt: r.opts.ScheduledAt,
-		Host: r.opts.Identity.Host, PID: r.opts.Identity.PID,
+		Host: r.opts.Identity.Host, PID: r.opts.Identity.PID, RunnerLabels: maps.Clone(r.opts.Labels),
 		Status: store.StatusRunning, StartedAt: r.clock.Now(),
 		ObjectiveRTO: optional(sc.Objective.RTO), ObjectiveRPO: optional(sc.Objective.RPO),
 		ObjectiveDowntime: optional(sc.Objective.Downtime), ObjectiveLostWrites: sc.Objective.LostWrites,

@@ -14,6 +14,7 @@ import (
 	"github.com/go-co-op/gocron/v2"
 	"github.com/jonboulle/clockwork"
 
+	"github.com/redrill/redrill/internal/labels"
 	"github.com/redrill/redrill/reports"
 	"github.com/redrill/redrill/scenarios"
 	"github.com/redrill/redrill/store"
@@ -25,6 +26,7 @@ import (
 type ScheduleStore interface {
 	store.Recorder
 	store.Claimer
+	store.RunnerRegistry
 }
 
 // SchedulerOptions configure scheduled drills.
@@ -40,7 +42,10 @@ type SchedulerOptions struct {
 	// Identity names this runner in claims and in the runs it records;
 	// zero means this process (LocalIdentity).
 	Identity Identity
-	Logger   *slog.Logger
+	// Labels say what this runner is (site=eu-west): it runs only the
+	// scenarios and game days whose runner block they match.
+	Labels map[string]string
+	Logger *slog.Logger
 	// Observe, when set, receives every event of every scheduled run,
 	// besides the set's notify webhooks.
 	Observe func(store.Event)
@@ -244,6 +249,10 @@ func gameDayJob(name string) string { return "gameday/" + name }
 // it does not run is logged and counted with the reason.
 func (s *Scheduler) tick(sc *scenarios.Scenario) {
 	scheduledAt := sc.Schedule.Ticks.TickAt(s.opts.Clock.Now())
+	if !store.Matches(s.opts.Labels, sc.RunnerLabels) {
+		s.notForThisRunner(sc, scheduledAt)
+		return
+	}
 	if !s.drills.enter(sc.Name) {
 		if s.drills.ctx.Err() != nil {
 			s.skip(sc.Name, scheduledAt, skipStopping, "tick skipped: serve is stopping")
@@ -274,6 +283,10 @@ func (s *Scheduler) tick(sc *scenarios.Scenario) {
 // gameDay runs a game day at its start if this runner claims it.
 func (s *Scheduler) gameDay(gd *scenarios.GameDay) {
 	job := gameDayJob(gd.Name)
+	if !store.Matches(s.opts.Labels, gd.RunnerLabels) {
+		s.opts.Logger.Info("game day left to a runner with its labels", "gameday", gd.Name, "labels", labels.String(gd.RunnerLabels), "missing", labels.Missing(s.opts.Labels, gd.RunnerLabels))
+		return
+	}
 	if !s.drills.enter(job) {
 		return
 	}
@@ -311,7 +324,71 @@ func (s *Scheduler) gameDay(gd *scenarios.GameDay) {
 
 // runOptions are what every run the scheduler starts gets.
 func (s *Scheduler) runOptions() Options {
-	return Options{Store: s.opts.Store, Observe: s.observe, Clock: s.opts.RunClock, Identity: s.opts.Identity, OnlyIfStartStored: true}
+	return Options{Store: s.opts.Store, Observe: s.observe, Clock: s.opts.RunClock, Identity: s.opts.Identity, Labels: s.opts.Labels, OnlyIfStartStored: true}
+}
+
+// notForThisRunner handles the tick of a scenario whose runner block this
+// runner does not match: a live runner that matches will run it; when
+// there is none, the tick is claimed like any and recorded not_run, once
+// across runners, so that no runner for a drill is a finding, not silence.
+func (s *Scheduler) notForThisRunner(sc *scenarios.Scenario, scheduledAt time.Time) {
+	runners, err := s.runners()
+	if err != nil {
+		s.opts.Logger.Warn("cannot tell whether a runner matches the scenario", "scenario", sc.Name, "labels", labels.String(sc.RunnerLabels), "error", err)
+		return
+	}
+	if len(Matching(runners, sc.RunnerLabels, s.opts.RunClock.Now())) > 0 {
+		return
+	}
+	if !s.drills.enter(sc.Name) {
+		return
+	}
+	defer s.drills.leave(sc.Name)
+	won, err := s.claim(sc.Name, scheduledAt)
+	if err != nil || !won {
+		return
+	}
+	reason := NoRunnerReason(sc.RunnerLabels, runners, s.opts.RunClock.Now())
+	s.opts.Logger.Warn("scheduled drill not run: no live runner has its labels", "scenario", sc.Name, "scheduled_at", scheduledAt, "reason", reason)
+	run := s.runOptions()
+	run.Trigger, run.ScheduledAt, run.NotRunBecause = store.TriggerSchedule, scheduledAt, reason
+	// The run is recorded by this runner but was not run here.
+	run.Labels = map[string]string{}
+	Run(s.drills.ctx, s.set, sc, run)
+}
+
+// runners reads the runners the store knows.
+func (s *Scheduler) runners() ([]store.Runner, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeWriteLimit)
+	defer cancel()
+	return s.opts.Store.Runners(ctx)
+}
+
+// Matching lists the runners up at now whose labels match want.
+func Matching(runners []store.Runner, want map[string]string, now time.Time) []store.Runner {
+	var matching []store.Runner
+	for _, r := range runners {
+		if r.State(now) == store.RunnerUp && store.Matches(r.Labels, want) {
+			matching = append(matching, r)
+		}
+	}
+	return matching
+}
+
+// NoRunnerReason says why no runner runs a scenario: the labels it asks
+// for, and the live runners with what each lacks.
+func NoRunnerReason(want map[string]string, runners []store.Runner, now time.Time) string {
+	var live []string
+	for _, r := range runners {
+		if r.State(now) == store.RunnerUp {
+			live = append(live, fmt.Sprintf("%s lacks %s", r.Name, strings.Join(labels.Missing(r.Labels, want), ",")))
+		}
+	}
+	reason := "not run: no live runner with labels " + labels.String(want)
+	if len(live) == 0 {
+		return reason + " (no live runner at all)"
+	}
+	return reason + " (" + strings.Join(live, "; ") + ")"
 }
 
 // claim records in the store that this runner takes the job's tick, and

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +34,12 @@ type ServeOptions struct {
 	DashboardURL string
 	Logger       *slog.Logger
 	Identity     Identity
+	// Labels say what this runner is; it registers in the store with
+	// them and runs only the drills whose runner block they match.
+	Labels map[string]string
+	// Version is this runner's version, as the store's list of runners
+	// shows it.
+	Version string
 	// ShutdownTimeout bounds how long drills under way may take to roll
 	// back once ctx ends; zero means ten minutes.
 	ShutdownTimeout time.Duration
@@ -56,10 +64,16 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	if opts.ShutdownTimeout == 0 {
 		opts.ShutdownTimeout = 10 * time.Minute
 	}
-	scheduler, err := NewScheduler(opts.Set, SchedulerOptions{Store: opts.Store, Logger: opts.Logger, DashboardURL: opts.DashboardURL, Identity: opts.Identity})
+	if opts.Identity == (Identity{}) {
+		opts.Identity = LocalIdentity()
+	}
+	scheduler, err := NewScheduler(opts.Set, SchedulerOptions{Store: opts.Store, Logger: opts.Logger, DashboardURL: opts.DashboardURL, Identity: opts.Identity, Labels: opts.Labels})
 	if err != nil {
 		return err
 	}
+	presence := startPresence(opts)
+	defer presence.stop()
+	warnUnmatched(opts, opts.Set)
 	scheduler.Start()
 	// The dashboard reads the schedule while a reload may replace it.
 	var current atomic.Pointer[Scheduler]
@@ -67,6 +81,7 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	server := &http.Server{
 		Handler: reports.Handler(opts.Store, reports.HandlerOptions{
 			Token:        opts.Token,
+			Runners:      opts.Store,
 			Scheduled:    func() []reports.ScheduledScenario { return current.Load().ScheduledScenarios() },
 			SkippedTicks: func() []reports.SkippedTicks { return current.Load().SkippedTicks() },
 		}),
@@ -125,5 +140,94 @@ func reload(opts ServeOptions, current *Scheduler) *Scheduler {
 		return current
 	}
 	opts.Logger.Info("reloaded", "scheduled", len(next.Jobs()))
+	warnUnmatched(opts, set)
 	return next
+}
+
+// presence keeps this runner registered in the store while it serves: a
+// heartbeat every store.HeartbeatInterval, and its stop when it ends.
+type presence struct {
+	opts ServeOptions
+	done chan struct{}
+	wg   sync.WaitGroup
+}
+
+func startPresence(opts ServeOptions) *presence {
+	p := &presence{opts: opts, done: make(chan struct{})}
+	ctx, cancel := context.WithTimeout(context.Background(), storeWriteLimit)
+	defer cancel()
+	now := time.Now()
+	err := opts.Store.RegisterRunner(ctx, store.Runner{
+		Name: opts.Identity.String(), Labels: maps.Clone(opts.Labels), Version: opts.Version,
+		Host: opts.Identity.Host, PID: opts.Identity.PID, StartedAt: now, HeartbeatAt: now,
+	})
+	if err != nil {
+		// Drills still run; other runners see this one only once its
+		// heartbeat reaches the store.
+		opts.Logger.Warn("cannot register this runner in the store", "runner", opts.Identity.String(), "error", err)
+	}
+	p.wg.Go(p.heartbeat)
+	return p
+}
+
+func (p *presence) heartbeat() {
+	ticker := time.NewTicker(store.HeartbeatInterval)
+	defer ticker.Stop()
+	registered := true
+	for {
+		select {
+		case <-p.done:
+			return
+		case now := <-ticker.C:
+			ctx, cancel := context.WithTimeout(context.Background(), storeWriteLimit)
+			err := p.opts.Store.RunnerHeartbeat(ctx, p.opts.Identity.String(), now)
+			if err == nil && !registered {
+				p.opts.Logger.Info("runner heartbeat reaches the store again", "runner", p.opts.Identity.String())
+			}
+			if err != nil && registered {
+				p.opts.Logger.Warn("runner heartbeat cannot reach the store", "runner", p.opts.Identity.String(), "error", err)
+			}
+			registered = err == nil
+			cancel()
+		}
+	}
+}
+
+// stop ends the heartbeat and records that this runner stopped, so that
+// it shows as stopped rather than gone.
+func (p *presence) stop() {
+	close(p.done)
+	p.wg.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), storeWriteLimit)
+	defer cancel()
+	if err := p.opts.Store.StopRunner(ctx, p.opts.Identity.String(), time.Now()); err != nil {
+		p.opts.Logger.Warn("cannot record this runner's stop in the store", "runner", p.opts.Identity.String(), "error", err)
+	}
+}
+
+// warnUnmatched warns, for each scheduled scenario and game day, when no
+// live runner (this one included) has the labels its runner block asks
+// for: its ticks will be recorded not_run.
+func warnUnmatched(opts ServeOptions, set *scenarios.Set) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeWriteLimit)
+	defer cancel()
+	runners, err := opts.Store.Runners(ctx)
+	if err != nil {
+		opts.Logger.Warn("cannot list the runners to check the scenarios' runner blocks", "error", err)
+		return
+	}
+	now := time.Now()
+	for _, sc := range set.Scenarios {
+		if sc.Schedule == nil || len(sc.RunnerLabels) == 0 {
+			continue
+		}
+		if len(Matching(runners, sc.RunnerLabels, now)) == 0 {
+			opts.Logger.Warn("no live runner matches a scheduled scenario: its ticks will be recorded not_run", "scenario", sc.Name, "reason", NoRunnerReason(sc.RunnerLabels, runners, now))
+		}
+	}
+	for _, gd := range set.GameDays {
+		if len(gd.RunnerLabels) > 0 && len(Matching(runners, gd.RunnerLabels, now)) == 0 {
+			opts.Logger.Warn("no live runner matches a game day: it will not start unless one does", "gameday", gd.Name, "reason", NoRunnerReason(gd.RunnerLabels, runners, now))
+		}
+	}
 }

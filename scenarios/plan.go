@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/redrill/redrill/internal/labels"
 	"github.com/redrill/redrill/internal/secret"
 	"github.com/redrill/redrill/scenarios/duration"
 	"github.com/redrill/redrill/scenarios/phase"
@@ -100,6 +101,9 @@ func (p *planWriter) scenario(sc *Scenario, now time.Time) {
 	p.line(1, "objective: %s", objectiveText(sc.Objective))
 	if sc.Schedule != nil {
 		p.line(1, "schedule:  %q in %s, next run %s", sc.Schedule.Cron, sc.Schedule.Location, nextRun(sc.Schedule, now))
+	}
+	if len(sc.RunnerLabels) > 0 {
+		p.line(1, "runner:    labels %s", labels.String(sc.RunnerLabels))
 	}
 	if sc.Timeout > 0 {
 		p.line(1, "timeout:   %s", duration.Format(sc.Timeout))

@@ -78,6 +78,7 @@ recovery objectives (RTO/RPO) recorded in each scenario.`,
 		newCatalogCommand(),
 		newDraftCommand(),
 		newServeCommand(),
+		newRunnersCommand(),
 		newVersionCommand(),
 		newManCommand(),
 	)

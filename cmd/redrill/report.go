@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/redrill/redrill/internal/labels"
 	"github.com/redrill/redrill/reports"
 	"github.com/redrill/redrill/scenarios/duration"
 	"github.com/redrill/redrill/store"
@@ -91,6 +92,7 @@ func report(cmd *cobra.Command, opts reportOptions) error {
 type listOptions struct {
 	scenario, gameDay, format, storeTarget string
 	limit                                  int
+	labels                                 []string
 }
 
 func newHistoryCommand() *cobra.Command {
@@ -105,6 +107,7 @@ func newHistoryCommand() *cobra.Command {
 	cmd.Flags().StringVar(&opts.gameDay, "gameday", "", "the runs of this game day: its scenarios, their verdicts, its span and what missed")
 	cmd.Flags().IntVar(&opts.limit, "limit", 20, "at most this many runs (0: all)")
 	cmd.Flags().StringVar(&opts.format, "format", "text", "text or json")
+	cmd.Flags().StringArrayVar(&opts.labels, "label", nil, "only runs on a runner with this label, KEY=VALUE (repeatable: every one)")
 	storeFlag(cmd, &opts.storeTarget)
 	return cmd
 }
@@ -118,7 +121,11 @@ func listRuns(cmd *cobra.Command, opts listOptions) error {
 		return err
 	}
 	defer history.Close()
-	query := store.RunQuery{Scenario: opts.scenario, GameDay: opts.gameDay, Limit: opts.limit}
+	wanted, err := labels.Parse(opts.labels...)
+	if err != nil {
+		return usageError(cmd, fmt.Errorf("--label: %w", err))
+	}
+	query := store.RunQuery{Scenario: opts.scenario, GameDay: opts.gameDay, Limit: opts.limit, Labels: wanted}
 	if opts.gameDay != "" {
 		query.Limit = 0 // a game day is shown whole
 	}

@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
+	"github.com/redrill/redrill/internal/labels"
 	"github.com/redrill/redrill/reports"
 	"github.com/redrill/redrill/runner"
 	"github.com/redrill/redrill/store"
@@ -25,6 +27,7 @@ type runOptions struct {
 	format      string
 	junitPath   string
 	storeTarget string
+	labels      []string
 }
 
 func newRunCommand() *cobra.Command {
@@ -48,6 +51,7 @@ skips rollback.`,
 	cmd.Flags().IntVar(&opts.parallel, "parallel", 1, "run up to N drills at once")
 	cmd.Flags().StringVar(&opts.gameDay, "gameday", "", "run this game day's scenarios now, grouped under its name (in parallel if it says so)")
 	cmd.Flags().StringVar(&opts.junitPath, "junit", "", "also write a JUnit XML report to this file")
+	labelFlag(cmd, &opts.labels, "what this machine is, KEY=VALUE, recorded with each run")
 	storeFlag(cmd, &opts.storeTarget)
 	return cmd
 }
@@ -64,6 +68,11 @@ func runDrills(cmd *cobra.Command, path string, opts runOptions) error {
 	if err != nil {
 		return usageError(cmd, err)
 	}
+	machineLabels, err := runnerLabels(opts.labels)
+	if err != nil {
+		return usageError(cmd, err)
+	}
+	warnRunnerMismatch(cmd, batch, machineLabels)
 	drillCtx, rollbackCtx, stop := interruptContexts(cmd)
 	defer stop()
 	history, err := openStore(cmd, opts.storeTarget)
@@ -72,7 +81,7 @@ func runDrills(cmd *cobra.Command, path string, opts runOptions) error {
 	}
 	defer history.Close()
 
-	run := runner.Options{Store: history, RollbackContext: rollbackCtx}
+	run := runner.Options{Store: history, RollbackContext: rollbackCtx, Labels: machineLabels}
 	if opts.format == "text" {
 		live := reports.NewLiveText(cmd.OutOrStdout(), isTerminal(cmd.OutOrStdout()))
 		live.Prefixed = batch.Concurrent()
@@ -188,4 +197,17 @@ func createFile(path string, write func(*os.File) error) error {
 		return err
 	}
 	return file.Close()
+}
+
+// warnRunnerMismatch warns for each scenario whose runner block this
+// machine's labels do not match: run executes where it is started, but the
+// drill was meant to run elsewhere (its measured time may not be the one
+// that matters).
+func warnRunnerMismatch(cmd *cobra.Command, batch runner.Batch, have map[string]string) {
+	for _, sc := range batch.Scenarios {
+		if missing := labels.Missing(have, sc.RunnerLabels); len(missing) > 0 {
+			fmt.Fprintf(cmd.ErrOrStderr(), "Warning: scenario %s is for runners with labels %s; this one lacks %s (give --label to say what this machine is). It runs here all the same.\n",
+				sc.Name, labels.String(sc.RunnerLabels), strings.Join(missing, ","))
+		}
+	}
 }

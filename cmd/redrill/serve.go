@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
+	"github.com/redrill/redrill/internal/buildinfo"
 	"github.com/redrill/redrill/runner"
 	"github.com/redrill/redrill/scenarios"
 	"github.com/redrill/redrill/store"
@@ -24,6 +25,7 @@ import (
 type serveOptions struct {
 	vars                                     varFlags
 	listen, token, storeTarget, dashboardURL string
+	labels                                   []string
 }
 
 func newServeCommand() *cobra.Command {
@@ -34,7 +36,8 @@ func newServeCommand() *cobra.Command {
 		Long: `serve runs every scenario of PATH that has a schedule, posts notify webhooks,
 and serves the dashboard (/), runs (/runs/ID), JSON (/api/report, /api/runs),
 Prometheus metrics (/metrics) and /healthz. Several serve processes may share
-one PostgreSQL store: each scheduled tick runs once. SIGHUP reloads PATH (an
+one PostgreSQL store: each scheduled tick runs once, on a runner whose
+--label flags match the scenario's runner block. SIGHUP reloads PATH (an
 invalid set is refused and the running schedule kept); SIGTERM or SIGINT stop
 the schedule, let running drills roll back, then exit.`,
 		Args: cobra.ExactArgs(1),
@@ -44,12 +47,17 @@ the schedule, let running drills roll back, then exit.`,
 	cmd.Flags().StringVar(&opts.listen, "listen", "127.0.0.1:8080", "address of the dashboard and /metrics")
 	cmd.Flags().StringVar(&opts.dashboardURL, "url", "", "address people reach the dashboard at, for the links in notifications (default http://LISTEN)")
 	cmd.Flags().StringVar(&opts.token, "token", os.Getenv("REDRILL_TOKEN"), "bearer token required on every path but /healthz (required off loopback; default $REDRILL_TOKEN)")
+	labelFlag(cmd, &opts.labels, "what this runner is, KEY=VALUE such as site=eu-west: it runs the drills whose runner block these match")
 	storeFlag(cmd, &opts.storeTarget)
 	return cmd
 }
 
 func serve(cmd *cobra.Command, path string, opts serveOptions) error {
 	if err := checkListen(opts.listen, opts.token); err != nil {
+		return usageError(cmd, err)
+	}
+	runnerLabels, err := runnerLabels(opts.labels)
+	if err != nil {
 		return usageError(cmd, err)
 	}
 	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
@@ -76,6 +84,7 @@ func serve(cmd *cobra.Command, path string, opts serveOptions) error {
 	err = runner.Serve(ctx, runner.ServeOptions{
 		Set: set, Reload: reloadSet(cmd, path, opts.vars), Reloads: reloads, Store: history,
 		Listener: listener, Token: opts.token, DashboardURL: opts.dashboardURL, Logger: logger,
+		Labels: runnerLabels, Version: buildinfo.Read().Version,
 	})
 	switch {
 	case errors.Is(err, runner.ErrDrillsOutlivedShutdown):

@@ -1,0 +1,97 @@
+package reports
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/redrill/redrill/internal/labels"
+	"github.com/redrill/redrill/store"
+)
+
+// RunnerLister is what lists the runners registered in a store.
+type RunnerLister interface {
+	Runners(ctx context.Context) ([]store.Runner, error)
+}
+
+// RunnerStatus is one runner as the dashboard shows it.
+type RunnerStatus struct {
+	store.Runner
+	// State is store.RunnerUp, RunnerGone or RunnerStopped at the report's time.
+	State string `json:"state"`
+}
+
+// LabelText is the runner's labels as KEY=VALUE pairs.
+func (r RunnerStatus) LabelText() string { return labels.String(r.Labels) }
+
+// runnerStatuses reads the runners and their state at now; nil without
+// a lister or when the store cannot say (the report still shows the runs).
+func runnerStatuses(ctx context.Context, lister RunnerLister, now time.Time) []RunnerStatus {
+	if lister == nil {
+		return nil
+	}
+	runners, err := lister.Runners(ctx)
+	if err != nil {
+		return nil
+	}
+	statuses := make([]RunnerStatus, len(runners))
+	for i, r := range runners {
+		statuses[i] = RunnerStatus{Runner: r, State: r.State(now)}
+	}
+	return statuses
+}
+
+// metricRunnerUp is the name of the runners' series.
+const metricRunnerUp = "redrill_runner_up"
+
+// runnerUpMetrics is redrill_runner_up for every runner not stopped: 1 up,
+// 0 gone. Its labels are runner, version and one label_KEY per label key
+// any runner has (empty for a runner without it): a metric family has one
+// set of label names.
+func runnerUpMetrics(runners []RunnerStatus) []prometheus.Metric {
+	keys := map[string]bool{}
+	for _, r := range runners {
+		for key := range r.Labels {
+			keys[key] = true
+		}
+	}
+	names := slices.Sorted(maps.Keys(keys))
+	labelNames := []string{"runner", "version"}
+	for _, key := range names {
+		labelNames = append(labelNames, "label_"+key)
+	}
+	desc := prometheus.NewDesc(metricRunnerUp, "1 while a runner registered in the store renews its heartbeat, 0 once it is gone (no heartbeat for 15 s); a runner that stopped cleanly is not exported.", labelNames, nil)
+	var out []prometheus.Metric
+	for _, r := range runners {
+		if r.State == store.RunnerStopped {
+			continue
+		}
+		values := []string{r.Name, r.Version}
+		for _, key := range names {
+			values = append(values, r.Labels[key])
+		}
+		up := 0.0
+		if r.State == store.RunnerUp {
+			up = 1
+		}
+		out = append(out, prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, up, values...))
+	}
+	return out
+}
+
+// runnerCollector exports redrill_runner_up. It describes nothing, so the
+// registry does not check it: its label names depend on the runners' keys.
+type runnerCollector struct{ opts HandlerOptions }
+
+func (runnerCollector) Describe(chan<- *prometheus.Desc) {}
+
+func (c runnerCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
+	defer cancel()
+	for _, m := range runnerUpMetrics(runnerStatuses(ctx, c.opts.Runners, c.opts.Now())) {
+		ch <- m
+	}
+}

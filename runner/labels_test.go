@@ -1,0 +1,176 @@
+package runner
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/redrill/redrill/store"
+)
+
+const labelledSet = `scenario "eu-restore" {
+	runner {
+		labels = { site = "eu-west" }
+	}
+	schedule {
+		cron = "* * * * *"
+	}
+	recover {
+		step "restore" {
+			command { run = ["true"] }
+		}
+	}
+}
+scenario "anywhere" {
+	schedule {
+		cron = "* * * * *"
+	}
+	recover {
+		step "restore" {
+			command { run = ["true"] }
+		}
+	}
+}
+`
+
+// startLabelledRunners starts a scheduler per runner name, each with its
+// labels and registered in history as a serve would be.
+func startLabelledRunners(t *testing.T, history store.Store, clock clockwork.Clock, runners map[string]map[string]string) []*Scheduler {
+	t.Helper()
+	var schedulers []*Scheduler
+	set := scheduledSet(t, labelledSet)
+	for name, own := range runners {
+		identity := Identity{Host: name, PID: os.Getpid()}
+		now := time.Now()
+		if err := history.RegisterRunner(context.Background(), store.Runner{Name: identity.String(), Labels: own, Host: name, PID: identity.PID, StartedAt: now, HeartbeatAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		s, err := NewScheduler(set, SchedulerOptions{Store: history, Clock: clock, Identity: identity, Labels: own})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Start()
+		t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
+		schedulers = append(schedulers, s)
+	}
+	return schedulers
+}
+
+// waitUntilIdle waits until no scheduler holds a drill: a run is recorded
+// finished a moment before its runner lets go of it, and the next tick
+// would find it still running there.
+func waitUntilIdle(t *testing.T, schedulers []*Scheduler) {
+	t.Helper()
+	waitUntil(t, func() bool {
+		for _, s := range schedulers {
+			if len(s.drills.busy([]string{"eu-restore", "anywhere"})) > 0 {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// runsOf lists the finished runs of a scenario, oldest first.
+func runsOf(t *testing.T, history store.Store, scenario string) []store.Run {
+	t.Helper()
+	runs, err := history.Runs(context.Background(), store.RunQuery{Scenario: scenario})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var finished []store.Run
+	for i := len(runs) - 1; i >= 0; i-- {
+		if runs[i].Status == store.StatusFinished {
+			finished = append(finished, runs[i])
+		}
+	}
+	return finished
+}
+
+// A scenario with a runner block runs only on a runner with its labels,
+// each tick once; one without runs anywhere; every run records the labels
+// of the runner that ran it.
+func TestLabelledTicksRunOnlyOnMatchingRunners(t *testing.T) {
+	history := scheduleHistory(t, t.TempDir())
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 25, 3, 0, 30, 0, time.UTC))
+	schedulers := startLabelledRunners(t, history, clock, map[string]map[string]string{
+		"eu-1": {"site": "eu-west", "hw": "nvme"},
+		"us-1": {"site": "us-east"},
+		"us-2": {"site": "us-east"},
+	})
+	for tick := 1; tick <= 3; tick++ {
+		advance(t, clock, 3*2, time.Minute)
+		waitUntil(t, func() bool {
+			return len(runsOf(t, history, "eu-restore")) >= tick && len(runsOf(t, history, "anywhere")) >= tick
+		})
+		waitUntilIdle(t, schedulers)
+	}
+	eu := runsOf(t, history, "eu-restore")
+	if len(eu) != 3 {
+		t.Fatalf("%d runs of eu-restore for 3 ticks, want 3", len(eu))
+	}
+	for _, run := range eu {
+		if run.Host != "eu-1" || run.Verdict != store.VerdictMet || run.RunnerLabels["site"] != "eu-west" || run.RunnerLabels["hw"] != "nvme" {
+			t.Errorf("eu-restore ran on %s with labels %v, verdict %s; want eu-1 (site=eu-west, hw=nvme), met", run.Host, run.RunnerLabels, run.Verdict)
+		}
+	}
+	if anywhere := runsOf(t, history, "anywhere"); len(anywhere) != 3 {
+		t.Errorf("%d runs of anywhere for 3 ticks, want 3", len(anywhere))
+	}
+	// Filtered by label: the runs of the EU runner only.
+	onEU, err := history.Runs(context.Background(), store.RunQuery{Labels: map[string]string{"site": "eu-west"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, run := range onEU {
+		if run.Host != "eu-1" {
+			t.Errorf("history --label site=eu-west lists a run of %s", run.Host)
+		}
+	}
+}
+
+// A tick that no live runner matches is recorded once, as not_run, by a
+// runner that does not match, with the labels asked and what each live
+// runner lacks.
+func TestTickNoRunnerMatchesIsRecordedNotRun(t *testing.T) {
+	history := scheduleHistory(t, t.TempDir())
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 25, 3, 0, 30, 0, time.UTC))
+	// An EU runner gone for an hour is no runner.
+	stopped := time.Now().Add(-time.Hour)
+	if err := history.RegisterRunner(context.Background(), store.Runner{Name: "eu-1:1", Labels: map[string]string{"site": "eu-west"}, StartedAt: stopped, HeartbeatAt: stopped}); err != nil {
+		t.Fatal(err)
+	}
+	schedulers := startLabelledRunners(t, history, clock, map[string]map[string]string{
+		"us-1": {"site": "us-east"},
+		"us-2": {"site": "us-east"},
+	})
+	for tick := 1; tick <= 2; tick++ {
+		advance(t, clock, 2*2, time.Minute)
+		waitUntil(t, func() bool {
+			return len(runsOf(t, history, "eu-restore")) >= tick && len(runsOf(t, history, "anywhere")) >= tick
+		})
+		waitUntilIdle(t, schedulers)
+	}
+	notRun := runsOf(t, history, "eu-restore")
+	if len(notRun) != 2 {
+		t.Fatalf("%d records of eu-restore for 2 ticks, want 2", len(notRun))
+	}
+	for _, run := range notRun {
+		if run.Verdict != store.VerdictNotRun || run.RTO != nil || len(run.RunnerLabels) != 0 || run.ScheduledAt.IsZero() {
+			t.Errorf("run %+v, want not_run, no RTO, no runner labels, its tick", run)
+		}
+		for _, want := range []string{"not run: no live runner with labels site=eu-west", "us-1:", "lacks site=eu-west", "us-2:"} {
+			if !strings.Contains(run.Reason, want) {
+				t.Errorf("reason %q does not say %q", run.Reason, want)
+			}
+		}
+	}
+	_, steps, err := history.Run(context.Background(), notRun[0].ID)
+	if err != nil || len(steps) != 0 {
+		t.Errorf("a not_run run has steps %v (%v): it touched nothing", steps, err)
+	}
+}
