@@ -202,3 +202,51 @@ func runnerName(t *testing.T, cmd *exec.Cmd) string {
 	}
 	return fmt.Sprintf("%s:%d", host, cmd.Process.Pid)
 }
+
+// A lone runner whose labels match no scheduled scenario's runner block
+// says so at start-up, and records the ticks not_run; a bad --label is a
+// usage error; run warns when its labels do not match and runs anyway.
+func TestRunnerLabelsOnOneMachine(t *testing.T) {
+	binary := redrillBinary(t)
+	dir := t.TempDir()
+	path := writeFile(t, dir, "eu.hcl", euEverySecondDrill)
+	history := filepath.Join(dir, "history.db")
+
+	serve := exec.Command(binary, "serve", path, "--store", history, "--listen", "127.0.0.1:0")
+	serve.Env = append(os.Environ(), "XDG_STATE_HOME="+dir, "REDRILL_LABELS=site=us-east")
+	logs := &lockedBuffer{}
+	serve.Stderr = logs
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = serve.Process.Kill(); _ = serve.Wait() })
+	waitFor(t, func() bool {
+		return strings.Contains(logs.String(), `msg="no live runner matches a scheduled scenario: its ticks will be recorded not_run" scenario=eu-every-second`)
+	})
+	waitFor(t, func() bool {
+		return strings.Contains(logs.String(), "scheduled drill not run: no live runner has its labels")
+	})
+	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	_ = serve.Wait()
+	code, out, _ := run(t, "history", "--store", history, "--limit", "1")
+	if code != 0 || !strings.Contains(out, "not_run") {
+		t.Errorf("history: exit %d, want a not_run run:\n%s", code, out)
+	}
+	code, out, _ = run(t, "runners", "--store", history)
+	if code != 0 || !strings.Contains(out, "stopped") || !strings.Contains(out, "site=us-east") {
+		t.Errorf("runners after SIGTERM: exit %d, want the runner stopped with its labels:\n%s", code, out)
+	}
+
+	if code, _, stderr := run(t, "serve", path, "--store", filepath.Join(dir, "other.db"), "--label", "site"); code != exitInvalid || !strings.Contains(stderr, `--label: label "site": write KEY=VALUE`) {
+		t.Errorf("serve --label site: exit %d, %s", code, stderr)
+	}
+	code, out, stderr := run(t, "run", path, "--store", filepath.Join(dir, "run.db"), "--label", "site=lab")
+	if code != exitMet || !strings.Contains(stderr, "Warning: scenario eu-every-second is for runners with labels site=eu-west; this one lacks site=eu-west") {
+		t.Errorf("run on a machine the scenario is not for: exit %d, stderr %q", code, stderr)
+	}
+	if code, out, _ = run(t, "history", "--store", filepath.Join(dir, "run.db"), "--label", "site=lab"); code != 0 || !strings.Contains(out, "eu-every-second") {
+		t.Errorf("history --label site=lab: exit %d:\n%s", code, out)
+	}
+}
