@@ -13,9 +13,14 @@ type writes struct {
 	mu    sync.Mutex
 	acked map[int64]time.Time
 	fail  func(seq int64) bool
+	// slow, when set, is how long the system takes to answer a write.
+	slow func(seq int64) time.Duration
 }
 
 func (w *writes) attempt(_ context.Context, seq int64, _ time.Time) error {
+	if w.slow != nil {
+		time.Sleep(w.slow(seq))
+	}
 	if w.fail != nil && w.fail(seq) {
 		return errors.New("connection refused")
 	}
@@ -44,7 +49,16 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 func TestCountsAttemptsAndLostWrites(t *testing.T) {
-	system := &writes{acked: map[int64]time.Time{}, fail: func(seq int64) bool { return seq%10 == 0 }}
+	// Write 42 takes the system 100 ms: the clock starts in that gap, far
+	// from either acknowledgement however late this busy machine records
+	// them.
+	system := &writes{acked: map[int64]time.Time{}, fail: func(seq int64) bool { return seq%10 == 0 },
+		slow: func(seq int64) time.Duration {
+			if seq == 42 {
+				return 100 * time.Millisecond
+			}
+			return 0
+		}}
 	w := Start(context.Background(), Options{Name: "writer", Kind: "sql", Rate: 200, Concurrency: 1}, system.attempt)
 	waitFor(t, "90 acknowledged writes", func() bool { return system.count() >= 90 })
 	stats := w.Stop()
@@ -60,7 +74,7 @@ func TestCountsAttemptsAndLostWrites(t *testing.T) {
 	}
 
 	// The system lost writes 31 to 47; the clock started between the
-	// acknowledgements of 41 and 42, 5 ms apart.
+	// acknowledgements of 41 and 42, 100 ms apart.
 	var survivors []Range
 	for seq := range system.acked {
 		if seq < 31 || seq > 47 {
@@ -95,8 +109,10 @@ func TestCountsAttemptsAndLostWrites(t *testing.T) {
 
 func TestNothingLostWhenEverythingSurvived(t *testing.T) {
 	system := &writes{acked: map[int64]time.Time{}}
-	w := Start(context.Background(), Options{Rate: 1000, Concurrency: 4}, system.attempt)
-	waitFor(t, "50 writes", func() bool { return system.count() >= 50 })
+	// At 20 writes a second an outage is a stall of more than 110 ms (two
+	// intervals and 10 ms): more than a loaded test machine causes.
+	w := Start(context.Background(), Options{Rate: 20, Concurrency: 4}, system.attempt)
+	waitFor(t, "20 writes", func() bool { return system.count() >= 20 })
 	stats := w.Stop()
 	found, _ := NewRanges([]Range{{1, 1 << 40}})
 	got := w.Verify(found, time.Now(), time.Now())
