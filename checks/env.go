@@ -32,8 +32,10 @@ type Env struct {
 	// mysqlSessions is the server's session id of each MySQL connection,
 	// by its driver connection: what KILL CONNECTION names (sql_mysql.go).
 	mysqlSessions map[any]int64
-	transports    map[bool]*http.Transport
-	grpcConns     map[string]*grpc.ClientConn // by address and TLS settings
+	// mysqlDSNs is each MySQL DSN a check gave, as mysqlDSN prepared it.
+	mysqlDSNs  map[string]string
+	transports map[bool]*http.Transport
+	grpcConns  map[string]*grpc.ClientConn // by address and TLS settings
 	// redisClients are the Redis clients, each with its pool, by server.
 	redisClients map[redisTarget]*redis.Client
 	// reaper kills the commands still running if redrill dies.

@@ -67,7 +67,7 @@ func (sqlKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]
 	var err error
 	dsn := stringAttr(config, "dsn")
 	if driver == "mysql" {
-		if dsn, err = mysqlDSN(dsn); err != nil {
+		if dsn, err = env.mysqlDSN(dsn); err != nil {
 			return nil, err
 		}
 	}
