@@ -119,8 +119,7 @@ func (e *Env) attempt(ctx context.Context, call Call) (cty.Value, bool, string) 
 	raw := buildResult(call.Kind.ResultType(), fields, err)
 	// A body or an output may quote a DSN redrill was never given; its
 	// password is hidden wherever it appears, in this result and later ones.
-	e.Redactor.AddCredentialsIn(raw)
-	result := e.Redactor.Value(raw)
+	result := e.Redactor.Result(raw)
 	if err != nil {
 		return result, false, e.Redactor.String(err.Error())
 	}
