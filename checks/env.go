@@ -25,7 +25,7 @@ type Env struct {
 	open, idle int
 
 	mu    sync.Mutex
-	pools map[string]*sqlx.DB // by driver and DSN
+	pools map[poolKey]*sqlx.DB
 	// used is when each database connection last started a statement, by
 	// its driver connection.
 	used map[any]time.Time
@@ -68,7 +68,7 @@ func NewEnv(deps Deps, secrets ...string) *Env {
 		Now:          now,
 		open:         open,
 		idle:         idle,
-		pools:        map[string]*sqlx.DB{},
+		pools:        map[poolKey]*sqlx.DB{},
 		used:         map[any]time.Time{},
 		transports:   map[bool]*http.Transport{},
 		grpcConns:    map[string]*grpc.ClientConn{},
@@ -76,10 +76,14 @@ func NewEnv(deps Deps, secrets ...string) *Env {
 	}
 }
 
+// poolKey names a connection pool: a struct, not a joined string, so
+// that finding the pool of a query allocates nothing.
+type poolKey struct{ driver, dsn string }
+
 // pool returns the connection pool for a driver and DSN, opening it on
 // first use, so a check polled every second does not reconnect each time.
 func (e *Env) pool(driver, dsn string) (*sqlx.DB, error) {
-	key := driver + "\x00" + dsn
+	key := poolKey{driver, dsn}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if db, ok := e.pools[key]; ok {

@@ -118,10 +118,11 @@ func (sqlKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]
 		}
 		row := make(map[string]cty.Value, len(columns))
 		for i, column := range columns {
-			row[column.name] = sqlValue(driver, values[i], column.databaseType)
-		}
-		if count == 1 && len(columns) > 0 {
-			first = sqlValue(driver, values[0], columns[0].databaseType)
+			value := sqlValue(driver, values[i], column.databaseType)
+			if count == 1 && i == 0 {
+				first = value // converted once, for both rows and value
+			}
+			row[column.name] = value
 		}
 		kept = append(kept, cty.ObjectVal(row))
 	}
