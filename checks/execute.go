@@ -154,8 +154,10 @@ func buildResult(ty cty.Type, fields map[string]cty.Value, runErr error) cty.Val
 			attrs[name] = cty.NullVal(fieldType)
 			continue
 		}
-		if fieldType == cty.DynamicPseudoType {
-			// What convert.Convert does too, without looking for a conversion.
+		if fieldType == cty.DynamicPseudoType || value.Type().Equals(fieldType) {
+			// What convert.Convert does too, without looking for a
+			// conversion or copying the type (for a list of objects, a few
+			// microseconds on every attempt).
 			attrs[name] = value
 			continue
 		}
