@@ -26,15 +26,17 @@ type Env struct {
 	open, idle int
 
 	mu    sync.Mutex
-	pools map[string]*sqlx.DB // by driver and DSN
+	pools map[poolKey]*sqlx.DB
 	// used is when each database connection last started a statement, by
 	// its driver connection.
 	used map[any]time.Time
 	// mysqlSessions is the server's session id of each MySQL connection,
 	// by its driver connection: what KILL CONNECTION names (sql_mysql.go).
 	mysqlSessions map[any]int64
-	transports    map[bool]*http.Transport
-	grpcConns     map[string]*grpc.ClientConn // by address and TLS settings
+	// mysqlDSNs is each MySQL DSN a check gave, as mysqlDSN prepared it.
+	mysqlDSNs  map[string]string
+	transports map[bool]*http.Transport
+	grpcConns  map[string]*grpc.ClientConn // by address and TLS settings
 	// redisClients are the Redis clients, each with its pool, by server.
 	redisClients map[redisTarget]*redis.Client
 	// objectClients are the object store clients, by store and keys, and
@@ -71,7 +73,7 @@ func NewEnv(deps Deps, secrets ...string) *Env {
 		Now:          now,
 		open:         open,
 		idle:         idle,
-		pools:        map[string]*sqlx.DB{},
+		pools:        map[poolKey]*sqlx.DB{},
 		used:         map[any]time.Time{},
 		transports:   map[bool]*http.Transport{},
 		grpcConns:    map[string]*grpc.ClientConn{},
@@ -81,10 +83,14 @@ func NewEnv(deps Deps, secrets ...string) *Env {
 	}
 }
 
+// poolKey names a connection pool: a struct, not a joined string, so
+// that finding the pool of a query allocates nothing.
+type poolKey struct{ driver, dsn string }
+
 // pool returns the connection pool for a driver and DSN, opening it on
 // first use, so a check polled every second does not reconnect each time.
 func (e *Env) pool(driver, dsn string) (*sqlx.DB, error) {
-	key := driver + "\x00" + dsn
+	key := poolKey{driver, dsn}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if db, ok := e.pools[key]; ok {

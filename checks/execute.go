@@ -119,8 +119,7 @@ func (e *Env) attempt(ctx context.Context, call Call) (cty.Value, bool, string) 
 	raw := buildResult(call.Kind.ResultType(), fields, err)
 	// A body or an output may quote a DSN redrill was never given; its
 	// password is hidden wherever it appears, in this result and later ones.
-	e.Redactor.AddCredentialsIn(raw)
-	result := e.Redactor.Value(raw)
+	result := e.Redactor.Result(raw)
 	if err != nil {
 		return result, false, e.Redactor.String(err.Error())
 	}
@@ -155,8 +154,10 @@ func buildResult(ty cty.Type, fields map[string]cty.Value, runErr error) cty.Val
 			attrs[name] = cty.NullVal(fieldType)
 			continue
 		}
-		if fieldType == cty.DynamicPseudoType {
-			// What convert.Convert does too, without looking for a conversion.
+		if fieldType == cty.DynamicPseudoType || value.Type().Equals(fieldType) {
+			// What convert.Convert does too, without looking for a
+			// conversion or copying the type (for a list of objects, a few
+			// microseconds on every attempt).
 			attrs[name] = value
 			continue
 		}

@@ -11,7 +11,7 @@ import (
 
 // config builds a kind's attributes as a scenario would decode them: every
 // attribute of the kind, null unless given.
-func config(t *testing.T, kind Kind, attrs map[string]cty.Value) cty.Value {
+func config(t testing.TB, kind Kind, attrs map[string]cty.Value) cty.Value {
 	t.Helper()
 	ty := hcldec.ImpliedType(kind.Spec())
 	values := map[string]cty.Value{}
@@ -27,7 +27,7 @@ func config(t *testing.T, kind Kind, attrs map[string]cty.Value) cty.Value {
 	return cty.ObjectVal(values)
 }
 
-func kind(t *testing.T, name string) Kind {
+func kind(t testing.TB, name string) Kind {
 	t.Helper()
 	k, ok := Builtin().Lookup(name)
 	if !ok {
@@ -71,7 +71,7 @@ func field(t *testing.T, result cty.Value, name string) any {
 }
 
 // eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+func eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for !cond() {

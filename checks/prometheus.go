@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"sort"
 	"time"
 
 	"github.com/hashicorp/hcl/v2/hcldec"
@@ -103,14 +102,9 @@ func samplesOf(value model.Value) ([]cty.Value, error) {
 func sample(metric model.Metric, value model.SampleValue, at model.Time) cty.Value {
 	labels := cty.MapValEmpty(cty.String)
 	if len(metric) > 0 {
-		names := make([]string, 0, len(metric))
-		for name := range metric {
-			names = append(names, string(name))
-		}
-		sort.Strings(names)
-		m := make(map[string]cty.Value, len(names))
-		for _, name := range names {
-			m[name] = cty.StringVal(string(metric[model.LabelName(name)]))
+		m := make(map[string]cty.Value, len(metric))
+		for name, label := range metric {
+			m[string(name)] = cty.StringVal(string(label))
 		}
 		labels = cty.MapVal(m)
 	}

@@ -20,7 +20,7 @@ import (
 // scraping a small exporter of the test every second, and returns its URL
 // once it holds a sample of the exporter. Without the program the test is
 // skipped, except under CI=true, where it fails.
-func prometheusServer(t *testing.T) string {
+func prometheusServer(t testing.TB) string {
 	t.Helper()
 	binary, err := exec.LookPath("prometheus")
 	if err != nil {
@@ -60,7 +60,7 @@ func prometheusServer(t *testing.T) string {
 	return url
 }
 
-func freeAddress(t *testing.T) string {
+func freeAddress(t testing.TB) string {
 	t.Helper()
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -70,7 +70,7 @@ func freeAddress(t *testing.T) string {
 	return listener.Addr().String()
 }
 
-func promQuery(t *testing.T, env *Env, url, query string, extra map[string]cty.Value) Outcome {
+func promQuery(t testing.TB, env *Env, url, query string, extra map[string]cty.Value) Outcome {
 	t.Helper()
 	k := kind(t, "prometheus")
 	attrs := map[string]cty.Value{"url": cty.StringVal(url), "query": cty.StringVal(query)}

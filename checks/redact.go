@@ -198,24 +198,52 @@ func (r *Redactor) AddCredentials(text string) {
 
 // AddCredentialsIn hides the passwords found in every string of v.
 func (r *Redactor) AddCredentialsIn(v cty.Value) {
+	var found [16]string // on the stack for most values
+	for _, text := range appendStrings(found[:0], v) {
+		r.AddCredentials(text)
+	}
+}
+
+// Result hides the passwords found in a check's result, then returns it
+// redacted: AddCredentialsIn then Value, but walking the result once when
+// it holds nothing to hide, as nearly every result does.
+func (r *Redactor) Result(v cty.Value) cty.Value {
+	var found [16]string // on the stack for most results
+	texts := appendStrings(found[:0], v)
+	for _, text := range texts {
+		r.AddCredentials(text)
+	}
+	r.mu.RLock()
+	clean := !slices.ContainsFunc(texts, func(text string) bool { return r.hide(text) != text })
+	r.mu.RUnlock()
+	if clean {
+		return v
+	}
+	return r.Value(v)
+}
+
+// appendStrings appends every string inside v that redaction reads: not
+// in unknown, null or marked values.
+func appendStrings(texts []string, v cty.Value) []string {
 	if !v.IsKnown() || v.IsNull() || v.IsMarked() {
-		return
+		return texts
 	}
 	ty := v.Type()
 	switch {
 	case ty == cty.String:
-		r.AddCredentials(v.AsString())
+		texts = append(texts, v.AsString())
 	case ty.IsObjectType():
 		for name := range ty.AttributeTypes() {
-			r.AddCredentialsIn(v.GetAttr(name))
+			texts = appendStrings(texts, v.GetAttr(name))
 		}
 	case ty.IsMapType(), ty.IsListType(), ty.IsTupleType(), ty.IsSetType():
 		if v.LengthInt() == 0 {
-			return
+			return texts
 		}
 		for it := v.ElementIterator(); it.Next(); {
 			_, element := it.Element()
-			r.AddCredentialsIn(element)
+			texts = appendStrings(texts, element)
 		}
 	}
+	return texts
 }

@@ -100,6 +100,28 @@ func TestRedactorValue(t *testing.T) {
 	}
 }
 
+// Result finds the passwords a result quotes and hides them everywhere in
+// it, as AddCredentialsIn then Value do.
+func TestRedactorResult(t *testing.T) {
+	raw := cty.ObjectVal(map[string]cty.Value{
+		"a_note": cty.StringVal("retrying with pw123"),
+		"rows":   cty.TupleVal([]cty.Value{cty.ObjectVal(map[string]cty.Value{"dsn": cty.StringVal("postgres://u:pw123@h/db")})}),
+		"code":   cty.NumberIntVal(1),
+	})
+	want := cty.ObjectVal(map[string]cty.Value{
+		"a_note": cty.StringVal("retrying with " + Redacted),
+		"rows":   cty.TupleVal([]cty.Value{cty.ObjectVal(map[string]cty.Value{"dsn": cty.StringVal("postgres://u:" + Redacted + "@h/db")})}),
+		"code":   cty.NumberIntVal(1),
+	})
+	if got := NewRedactor().Result(raw); !got.RawEquals(want) {
+		t.Errorf("Result() = %#v\nwant %#v", got, want)
+	}
+	clean := cty.ObjectVal(map[string]cty.Value{"rows": cty.TupleVal([]cty.Value{cty.ObjectVal(map[string]cty.Value{"1": cty.NumberIntVal(1)})}), "error": cty.StringVal("")})
+	if got := NewRedactor("unrelated").Result(clean); !got.RawEquals(clean) {
+		t.Errorf("Result() of a result without secrets = %#v, want it unchanged", got)
+	}
+}
+
 func TestRedactCredentials(t *testing.T) {
 	tests := []struct {
 		name string

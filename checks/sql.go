@@ -67,7 +67,7 @@ func (sqlKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]
 	var err error
 	dsn := stringAttr(config, "dsn")
 	if driver == "mysql" {
-		if dsn, err = mysqlDSN(dsn); err != nil {
+		if dsn, err = env.mysqlDSN(dsn); err != nil {
 			return nil, err
 		}
 	}
@@ -98,10 +98,11 @@ func (sqlKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]
 	}
 	defer release()
 	defer rows.Close()
-	columns, err := rows.ColumnTypes()
+	columnTypes, err := rows.ColumnTypes()
 	if err != nil {
 		return nil, fmt.Errorf("%s query: %w", driver, err)
 	}
+	columns := resultColumns(columnTypes)
 
 	var kept []cty.Value
 	var first cty.Value = cty.NullVal(cty.DynamicPseudoType)
@@ -117,10 +118,11 @@ func (sqlKind) Run(ctx context.Context, env *Env, config cty.Value) (map[string]
 		}
 		row := make(map[string]cty.Value, len(columns))
 		for i, column := range columns {
-			row[columnName(column.Name(), i, row)] = sqlValue(driver, values[i], column.DatabaseTypeName())
-		}
-		if count == 1 && len(columns) > 0 {
-			first = sqlValue(driver, values[0], columns[0].DatabaseTypeName())
+			value := sqlValue(driver, values[i], column.databaseType)
+			if count == 1 && i == 0 {
+				first = value // converted once, for both rows and value
+			}
+			row[column.name] = value
 		}
 		kept = append(kept, cty.ObjectVal(row))
 	}
@@ -211,12 +213,31 @@ func (sqlKind) Succeeded(result cty.Value) (bool, string) {
 	return true, ""
 }
 
+// resultColumn is a column as each row of a result holds it.
+type resultColumn struct {
+	name string
+	// databaseType is the column's type in upper case, as sqlValue reads it.
+	databaseType string
+}
+
+// resultColumns names a result's columns once per query, not per row.
+func resultColumns(columns []*sql.ColumnType) []resultColumn {
+	taken := make(map[string]bool, len(columns))
+	result := make([]resultColumn, len(columns))
+	for i, column := range columns {
+		name := columnName(column.Name(), i, taken)
+		taken[name] = true
+		result[i] = resultColumn{name: name, databaseType: strings.ToUpper(column.DatabaseTypeName())}
+	}
+	return result
+}
+
 // columnName keeps columns of the same name (SELECT a.id, b.id) apart.
-func columnName(name string, index int, row map[string]cty.Value) string {
+func columnName(name string, index int, taken map[string]bool) string {
 	if name == "" || name == "?column?" {
 		name = fmt.Sprintf("column%d", index+1)
 	}
-	if _, taken := row[name]; taken {
+	if taken[name] {
 		name = fmt.Sprintf("%s_%d", name, index+1)
 	}
 	return name
@@ -273,7 +294,8 @@ func queryArgs(list cty.Value) ([]any, error) {
 }
 
 // sqlValue converts a scanned column to a result value: numbers stay
-// numbers, times are RFC 3339 in UTC, NULL is null.
+// numbers, times are RFC 3339 in UTC, NULL is null. databaseType is in
+// upper case.
 func sqlValue(driver string, v any, databaseType string) cty.Value {
 	switch x := v.(type) {
 	case nil:
@@ -302,7 +324,7 @@ func sqlValue(driver string, v any, databaseType string) cty.Value {
 		return cty.StringVal(x)
 	case []byte:
 		text := string(x)
-		switch strings.ToUpper(databaseType) {
+		switch databaseType {
 		case "NUMERIC", "DECIMAL":
 			if n, err := cty.ParseNumberVal(text); err == nil {
 				return n

@@ -34,6 +34,28 @@ func mysqlDSN(dsn string) (string, error) {
 	return cfg.FormatDSN(), nil
 }
 
+// mysqlDSN is mysqlDSN(dsn), parsed and formatted once per DSN: a polled
+// check or a workload gives the same DSN on every query.
+func (e *Env) mysqlDSN(dsn string) (string, error) {
+	e.mu.Lock()
+	prepared, known := e.mysqlDSNs[dsn]
+	e.mu.Unlock()
+	if known {
+		return prepared, nil
+	}
+	prepared, err := mysqlDSN(dsn)
+	if err != nil {
+		return "", err
+	}
+	e.mu.Lock()
+	if e.mysqlDSNs == nil {
+		e.mysqlDSNs = map[string]string{}
+	}
+	e.mysqlDSNs[dsn] = prepared
+	e.mu.Unlock()
+	return prepared, nil
+}
+
 // openMySQL opens a pool on a DSN from mysqlDSN. The driver's own log
 // lines ("[mysql] ... unexpected EOF" on stderr, for a connection the
 // check reports broken anyway) are dropped: they would land in the

@@ -74,6 +74,29 @@ func TestSQLite(t *testing.T) {
 	}
 }
 
+// Column names are worked out once per query: every row holds the same.
+func TestSQLiteColumnsOfOneNameAreKeptApartInEveryRow(t *testing.T) {
+	env := NewEnv(Deps{})
+	t.Cleanup(func() { env.Close() })
+	dsn := filepath.Join(t.TempDir(), "columns.db")
+	outcome := mustPass(t, sqlCall(t, env, "sqlite", dsn, `SELECT 1 AS id, 2 AS id, 3 AS "" UNION ALL SELECT 4, 5, 6`))
+	for index, want := range []map[string]float64{{"id": 1, "id_2": 2, "column3": 3}, {"id": 4, "id_2": 5, "column3": 6}} {
+		row := outcome.Result.GetAttr("rows").Index(cty.NumberIntVal(int64(index)))
+		if len(row.Type().AttributeTypes()) != len(want) {
+			t.Errorf("row %d = %#v, want the columns %v", index+1, row, want)
+			continue
+		}
+		for name, value := range want {
+			if !row.Type().HasAttribute(name) || field(t, row, name) != value {
+				t.Errorf("row %d = %#v, want %s = %v", index+1, row, name, value)
+			}
+		}
+	}
+	if field(t, outcome.Result, "value") != 1.0 {
+		t.Errorf("value = %v, want the first row's first column", field(t, outcome.Result, "value"))
+	}
+}
+
 func TestPostgres(t *testing.T) {
 	dsn := pgtest.NewDatabase(t)
 	env := NewEnv(Deps{})
