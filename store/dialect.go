@@ -83,8 +83,9 @@ var postgresDialect = dialect{
 	// thousand ticks at once: unbounded, it opened a connection for each,
 	// and ten such runners went past the server's max_connections (100 by
 	// default), failing claims with "too many clients". Eight kept
-	// connections serve a minute's claims and drills in well under a
-	// second (TestRunnerPoolsAtScale) and leave room for 10 runners.
+	// connections leave room for 10 runners; with them such a pool runs
+	// every tick, its claims taking about 4 s a minute on 2 cores
+	// (TestRunnerPoolsAtScale, docs/performance.md).
 	maxOpenConns: postgresConns,
 	// Several runners starting at once migrate one at a time, on a
 	// session advisory lock.
