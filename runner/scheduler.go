@@ -55,6 +55,10 @@ type SchedulerOptions struct {
 	// skipped counts the ticks not run, across reloads: Reload passes it
 	// on to the next schedule.
 	skipped *skippedTicks
+	// tickDone, when set, is called once a tick's work on this runner is
+	// over, whatever it was (run, skipped, left to another runner): a
+	// test driving the clock waits on it before it moves the clock on.
+	tickDone func(scenario string, scheduledAt time.Time)
 }
 
 // Scheduler runs scenarios on their schedule. With a store shared by
@@ -249,6 +253,10 @@ func gameDayJob(name string) string { return "gameday/" + name }
 // it does not run is logged and counted with the reason.
 func (s *Scheduler) tick(sc *scenarios.Scenario) {
 	scheduledAt := sc.Schedule.Ticks.TickAt(s.opts.Clock.Now())
+	if s.opts.tickDone != nil {
+		// Deferred first, so called last: after the drill is let go.
+		defer s.opts.tickDone(sc.Name, scheduledAt)
+	}
 	if !store.Matches(s.opts.Labels, sc.RunnerLabels) {
 		s.notForThisRunner(sc, scheduledAt)
 		return

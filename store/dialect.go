@@ -22,7 +22,8 @@ type dialect struct {
 	file bool
 	// dsn turns a target into the driver's data source name.
 	dsn func(target string) string
-	// maxOpenConns bounds the connection pool; zero is no bound.
+	// maxOpenConns bounds the connection pool, whose connections are
+	// all kept open between uses; zero is no bound.
 	maxOpenConns int
 	// readConns, when not zero, is a pool of that many read-only
 	// connections (readDSN) for the Reader methods, apart from the pool
@@ -72,9 +73,20 @@ var sqliteDialect = dialect{
 	runnerLabelPairs: `json_each(NULLIF(runs.runner_labels, ''))`,
 }
 
+// postgresConns is the size of a PostgreSQL store's connection pool.
+const postgresConns = 8
+
 var postgresDialect = dialect{
 	name: "postgres", driver: "postgres", goose: goose.DialectPostgres, migrations: "migrations/postgres",
 	dsn: func(target string) string { return target },
+	// A runner with a thousand scenarios on one cron minute claims a
+	// thousand ticks at once: unbounded, it opened a connection for each,
+	// and ten such runners went past the server's max_connections (100 by
+	// default), failing claims with "too many clients". Eight kept
+	// connections leave room for 10 runners; with them such a pool runs
+	// every tick, its claims taking about 4 s a minute on 2 cores
+	// (TestRunnerPoolsAtScale, docs/performance.md).
+	maxOpenConns: postgresConns,
 	// Several runners starting at once migrate one at a time, on a
 	// session advisory lock.
 	lockMigrations: func(_ string, migrate func(...goose.ProviderOption) error) error {

@@ -176,6 +176,9 @@ func openSQL(ctx context.Context, d dialect, target string, opts Options) (*sqlS
 	}
 	if d.maxOpenConns > 0 {
 		db.SetMaxOpenConns(d.maxOpenConns)
+		// Kept rather than closed after each burst of ticks (the default
+		// keeps 2): a new PostgreSQL connection is a new server process.
+		db.SetMaxIdleConns(d.maxOpenConns)
 	}
 	s.db = db
 	var connectErr error
