@@ -72,6 +72,17 @@ type Scheduler struct {
 	// housekeeping marks the runs of stopped runners until stopped.
 	housekeeping     sync.WaitGroup
 	stopHousekeeping func()
+	// known is the store's list of runners, read at most once a heartbeat
+	// interval: every tick of a scenario this runner does not match asks
+	// it, a thousand a minute on a large set.
+	known knownRunners
+}
+
+// knownRunners caches the runners the store lists.
+type knownRunners struct {
+	mu      sync.Mutex
+	runners []store.Runner
+	readAt  time.Time
 }
 
 // NewScheduler creates a job per scheduled scenario, named after it, and
@@ -365,11 +376,24 @@ func (s *Scheduler) notForThisRunner(sc *scenarios.Scenario, scheduledAt time.Ti
 	Run(s.drills.ctx, s.set, sc, run)
 }
 
-// runners reads the runners the store knows.
+// runners reads the runners the store knows, or the list read less than
+// a heartbeat interval ago: a runner is gone only after three of them, so
+// the list is never staler than the states it shows.
 func (s *Scheduler) runners() ([]store.Runner, error) {
+	s.known.mu.Lock()
+	defer s.known.mu.Unlock()
+	now := s.opts.RunClock.Now()
+	if !s.known.readAt.IsZero() && now.Sub(s.known.readAt) < store.HeartbeatInterval {
+		return s.known.runners, nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeWriteLimit)
 	defer cancel()
-	return s.opts.Store.Runners(ctx)
+	runners, err := s.opts.Store.Runners(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.known.runners, s.known.readAt = runners, now
+	return runners, nil
 }
 
 // Matching lists the runners up at now whose labels match want.
