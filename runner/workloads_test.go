@@ -153,8 +153,12 @@ func TestWorkloadMeasuresLostWritesAndClientDowntime(t *testing.T) {
 		t.Errorf("%d acknowledged before verify, %d succeeded", lost.Acknowledged, w.Succeeded)
 	}
 	// The server lost what it acknowledged in the 150 ms before the crash,
-	// which came a moment after the clock started.
-	if result.RPO == nil || *result.RPO < 100*time.Millisecond || *result.RPO > 200*time.Millisecond {
+	// which came a moment after the clock started. redrill dates a write
+	// when its answer arrives: on a loaded machine under the race detector
+	// the last lost write's date can be tens of milliseconds late (216 ms
+	// seen at load 9), hence the upper bound; a window measured from the
+	// workload's start or the warmup (600 ms and more) is still refused.
+	if result.RPO == nil || *result.RPO < 100*time.Millisecond || *result.RPO > 300*time.Millisecond {
 		t.Errorf("RPO %v, want about 150ms: the window of lost writes", result.RPO)
 	}
 	truth := server.upAt.Sub(server.downAt)
