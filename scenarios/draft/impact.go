@@ -30,13 +30,17 @@ var (
 	// A label that states the impact's duration, strongest evidence.
 	impactLabel = regexp.MustCompile(`(?i)\b(?:total )?(?:impact|outage|incident|downtime|disruption) duration\b|\btime to (?:recover|recovery|resolve|resolution|restore|mitigat\w*)\b|\bduration of (?:the )?(?:outage|incident|impact|downtime|disruption)\b|\btotal downtime\b|\bdowntime\s*:`)
 	// A sentence that says the impact lasted that long.
-	impactWords   = regexp.MustCompile(`(?i)\b(?:outage|down|downtime|unavailable|offline|unreachable|disrupt\w*|degrad\w*|fail\w*|errors?|impact\w*|broken|inaccessible|idle|stall\w*|stuck|hung|unresponsive|slow\w*|could not|couldn't|unable|interrupt\w*|stopped|halted|blocked|returning)\b`)
-	impactLead    = regexp.MustCompile(`(?i)(?:\bfor\b|\blasted\b|\blasting\b|\bof\b|\bduring\b|\btook\b|\bover\b|~)\s*(?:about|approximately|around|roughly|almost|nearly|just over|just under|over|more than|less than|up to|the next|a total of|an? additional|~)?\s*$`)
-	notImpact     = regexp.MustCompile(`(?i)\b(?:detect\w*|ago|later|every|each|per|ttl|timeout|interval|delay|cache|before the|after the|within)\b`)
-	outageBegins  = regexp.MustCompile(`(?i)\b(?:outage|impact|incident|downtime|disruption)\s+(?:begins|began|starts|started|start)\b|\bstart of (?:the )?(?:outage|impact)\b`)
-	outageEnds    = regexp.MustCompile(`(?i)\b(?:outage|impact|incident|downtime|disruption)\s+(?:ends|ended|end|over|resolved|mitigated)\b|\bend of (?:the )?(?:outage|impact)\b`)
-	recoveredText = regexp.MustCompile(`(?i)\b(?:resolved|recovered|restored|back to normal|fully operational|all clear|mitigated|service (?:is )?back|back online|back up|operating normally|healthy again|working again|closed)\b`)
+	impactWords    = regexp.MustCompile(`(?i)\b(?:outage|down|downtime|unavailable|offline|unreachable|disrupt\w*|degrad\w*|fail\w*|errors?|impact\w*|broken|inaccessible|incident|experienced|affected|problem|issue|idle|stall\w*|stuck|hung|unresponsive|slow\w*|could not|couldn't|unable|interrupt\w*|stopped|halted|blocked|returning)\b`)
+	impactLead     = regexp.MustCompile(`(?i)(?:\bfor\b|\blasted\b|\blasting\b|\bof\b|\bduring\b|\btook\b|\bover\b|~)\s*(?:about|approximately|around|roughly|almost|nearly|just over|just under|over|more than|less than|at least|up to|the next|a total of|an? additional|an estimated|~)?\s*$`)
+	notImpact      = regexp.MustCompile(`(?i)\b(?:detect\w*|ago|later|every|each|per|ttl|timeout|interval|delay|cache|before the|after the|within)\b`)
+	notImpactAfter = regexp.MustCompile(`(?i)^\s*(?:delay|latency|lag|ago|later|interval|timeout|ttl|before|after|earlier|of (?:inactivity|data))\b`)
+	outageBegins   = regexp.MustCompile(`(?i)\b(?:outage|impact|incident|downtime|disruption)\s+(?:begins|began|starts|started|start)\b|\bstart of (?:the )?(?:outage|impact)\b`)
+	outageEnds     = regexp.MustCompile(`(?i)\b(?:outage|impact|incident|downtime|disruption)\s+(?:ends|ended|end|over|resolved|mitigated)\b|\bend of (?:the )?(?:outage|impact)\b`)
+	recoveredText  = regexp.MustCompile(`(?i)\b(?:resolved|recovered|restored|back to normal|fully operational|all clear|mitigated|service (?:is )?back|back online|back up|operating normally|healthy again|working again|closed)\b`)
 )
+
+// "10-15 minutes": the range's low end is left out, the high end read.
+var numberRange = regexp.MustCompile(`\d+\s*(?:-|–|to)\s*$`)
 
 func numberValue(s string) float64 {
 	s = strings.ToLower(s)
@@ -109,9 +113,11 @@ func (pm *Document) findImpact() Impact {
 			}
 		}
 	}
-	for _, s := range pm.sentencesOf("", "summary", "impact") {
-		if d, ok := statedDuration(s.text); ok {
-			return Impact{int64(d.Seconds()), s.text, s.line}
+	for _, kinds := range [][]string{{"", "summary", "impact"}, {"stats", "recovery", "response", "detection", "timeline", "cause", "fault"}} {
+		for _, s := range pm.sentencesOf(kinds...) {
+			if d, ok := statedDuration(s.text); ok {
+				return Impact{int64(d.Seconds()), s.text, s.line}
+			}
 		}
 	}
 	var begin, end *TimelineEntry
@@ -141,11 +147,6 @@ func (pm *Document) findImpact() Impact {
 		return Impact{int64(end.at.Sub(begin.at).Seconds()),
 			fmt.Sprintf("timeline %s (%q) to %s (%q)", begin.At(), truncate(begin.Text, 60), end.At(), truncate(end.Text, 60)), begin.Line}
 	}
-	for _, s := range all {
-		if d, ok := statedDuration(s.text); ok {
-			return Impact{int64(d.Seconds()), s.text, s.line}
-		}
-	}
 	return Impact{}
 }
 
@@ -156,13 +157,13 @@ func statedDuration(sentence string) (time.Duration, bool) {
 		return 0, false
 	}
 	for _, loc := range durationPhrase.FindAllStringSubmatchIndex(sentence, -1) {
-		before := sentence[:loc[0]]
+		before := numberRange.ReplaceAllString(sentence[:loc[0]], "")
 		after := sentence[loc[1]:]
 		window := before
 		if len(window) > 40 {
 			window = window[len(window)-40:]
 		}
-		if notImpact.MatchString(window) {
+		if notImpact.MatchString(window) || notImpactAfter.MatchString(after) {
 			continue
 		}
 		m := make([]string, 5)

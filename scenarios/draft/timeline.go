@@ -39,6 +39,7 @@ var (
 	// Jan 14, October 21 2018, 2018 October 21, Tuesday.
 	entryDate  = regexp.MustCompile(`(?i)^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?(?:(\d{4})-(\d{2})-(\d{2})|(\d{2})[-/](\d{2})|(\d{4})\s+` + monthNames + `\s+(\d{1,2})|` + monthNames + `\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?|(\d{1,2})(?:st|nd|rd|th)?\s+` + monthNames + `(?:\s+(\d{4}))?)[,\sT]*(?:at\s+)?`)
 	entryClock = regexp.MustCompile(`(?i)^(\d{1,2})(?::|\.|h)(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*([ap]\.?m\.?)?(?:\s*\(?\b(UTC|GMT|Z|[A-Z]{2,4}T|BST|CET|IST|PT|ET)\b\)?)?(?:\s*([+-]\d{2}):?(\d{2}))?`)
+	dayNote    = regexp.MustCompile(`(?i)\b(?:all|the) (?:events|times|entries)\b[^.]{0,40}\b(?:on|happened)\b`)
 	zoneNote   = regexp.MustCompile(`(?i)\b(?:times?|timestamps?|hours?)\b[^.\n]{0,30}?\b(UTC|GMT|[A-Z]{2,3}T|BST|CET|IST|PT|ET)\b|\bin\s+(UTC|GMT|[A-Z]{2,3}T|BST|CET)\b`)
 )
 
@@ -64,6 +65,7 @@ func (pm *Document) readTimeline(incidentDate string, defaultYear int) []Timelin
 	var last time.Time
 	newDay := false
 	headingEntry := -1 // the entry a time heading opened, waiting for its text
+	baseNote := false  // the day was set by a note that all events are on it
 	for _, b := range pm.sections["timeline"] {
 		if b.kind == blockCode {
 			continue
@@ -77,8 +79,13 @@ func (pm *Document) readTimeline(incidentDate string, defaultYear int) []Timelin
 				zone = zoneOffsets[strings.ToUpper(m[1]+m[2])]
 			}
 			rest := line[len(entryLead.FindString(line)):]
+			entryOwnDay := time.Time{}
 			if m := entryDate.FindStringSubmatch(rest); m != nil && m[0] != "" {
-				if d, ok := entryDay(m, defaultYear); ok {
+				if d, ok := entryDay(m, defaultYear); ok && baseNote && entryClock.MatchString(rest[len(m[0]):]) {
+					// "Unless otherwise noted all events happened on ...":
+					// an entry with its own date is the exception, not a new day.
+					entryOwnDay = d
+				} else if ok {
 					day, dayKnown, newDay = d, true, true
 					if defaultYear == 0 {
 						defaultYear = d.Year()
@@ -94,16 +101,23 @@ func (pm *Document) readTimeline(incidentDate string, defaultYear int) []Timelin
 				break
 			}
 			if m == nil {
-				if !dayKnown {
-					// "All events happened on 2019-10-21": a line that sets the day.
-					if d, ok := findDate(line, defaultYear); ok {
-						day, dayKnown, newDay = d, true, true
-					}
+				// "All events happened on 2019-10-21": a line that sets the day.
+				if d, ok := findDate(line, defaultYear); ok && (!dayKnown || dayNote.MatchString(line)) {
+					day, dayKnown, newDay = d, true, true
+					baseNote = dayNote.MatchString(line)
 				}
 				continue
 			}
-			at, ok := clockOn(day, m, zone)
+			entryDayOrBase := day
+			if !entryOwnDay.IsZero() {
+				entryDayOrBase = entryOwnDay
+			}
+			at, ok := clockOn(entryDayOrBase, m, zone)
 			if !ok {
+				continue
+			}
+			if !entryOwnDay.IsZero() {
+				out = append(out, TimelineEntry{at: at, dated: true, Text: clean(strings.Trim(rest[len(m[0]):], " |:-–—*_])\x60")), Line: b.line + i})
 				continue
 			}
 			if !last.IsZero() && at.Before(last) && !newDay && last.Sub(at) > time.Hour {
