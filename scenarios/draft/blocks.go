@@ -109,6 +109,9 @@ func inlineText(n ast.Node, source []byte) string {
 				for t := c.FirstChild(); t != nil; t = t.NextSibling() {
 					if seg, ok := t.(*ast.Text); ok {
 						buf.Write(seg.Segment.Value(source))
+						if seg.SoftLineBreak() {
+							buf.WriteByte('\n') // "`rustup-init.exe`\nare" is two words
+						}
 					}
 				}
 			case *ast.AutoLink:

@@ -165,8 +165,9 @@ func (pm *Document) findDate() {
 			year = d.Year()
 		}
 	}
-	if year == 0 {
-		if y := yearOnly.FindString(pm.Title); y != "" {
+	for _, where := range []string{pm.Title, metaString(pm.meta, "path", "slug", "permalink")} {
+		// A blog's path ("inside-rust/2023/09/01/...") dates the post when no date is set.
+		if y := yearOnly.FindString(where); year == 0 && y != "" {
 			year, _ = strconv.Atoi(y)
 		}
 	}

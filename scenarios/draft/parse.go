@@ -239,7 +239,7 @@ func (pm *Document) findCause() {
 	pm.Finding = firstSentence(pm.prose("lessons"))
 }
 
-var causal = regexp.MustCompile(`(?i)\b(?:caused by|due to|because|root cause|triggered by|as a result of|the cause)\b`)
+var causal = regexp.MustCompile(`(?i)\b(?:caused by|due to|because|root cause|triggered by|as a result of|the cause|determined that|found that|turned out)\b`)
 
 // confirmation is the first sentence of the recovery, detection or
 // response sections that says recovery was verified, confirmed or healthy,
