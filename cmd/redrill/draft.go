@@ -10,27 +10,34 @@ import (
 )
 
 func newDraftCommand() *cobra.Command {
-	var output string
+	var output, format string
 	cmd := &cobra.Command{
-		Use:   "draft POSTMORTEM.md",
-		Short: "Draft a drill scenario from a postmortem written in Markdown",
-		Long: `draft reads a postmortem (Google SRE, PagerDuty or Atlassian template, or free
-form with similar headings) and writes a scenario skeleton: the postmortem
+		Use:   "draft POSTMORTEM.md|POSTMORTEM.html",
+		Short: "Draft a drill scenario from a postmortem (Markdown or a saved web page)",
+		Long: `draft reads a postmortem (Markdown with YAML or TOML front matter, or a saved
+.html web page; any template or free form) and writes a scenario skeleton: the postmortem
 block, the incident's observed recovery time and data loss next to the RTO and
 RPO, one recover step per recovery action, a recovered_when check and a
 data_loss stub. Every step is a stub that fails until replaced, so a draft
-never passes for a drill. See docs/draft-and-catalog.md.`,
+never passes for a drill. --format json prints the facts found instead, each
+with the words and line it came from. See docs/draft-and-catalog.md.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			doc, err := os.ReadFile(args[0])
 			if err != nil {
 				return usageError(cmd, err)
 			}
-			pm, err := draft.Parse(string(doc))
+			if format != "hcl" && format != "json" {
+				return usageError(cmd, fmt.Errorf("--format %q: want hcl or json", format))
+			}
+			pm, err := draft.ParseFile(args[0], doc)
 			if err != nil {
 				return usageError(cmd, fmt.Errorf("%s: %w", args[0], err))
 			}
 			out := draft.Write(pm)
+			if format == "json" {
+				out = pm.JSON()
+			}
 			if output == "" {
 				_, err = cmd.OutOrStdout().Write(out)
 				return err
@@ -45,6 +52,7 @@ never passes for a drill. See docs/draft-and-catalog.md.`,
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&format, "format", "hcl", "hcl (the draft scenario) or json (the facts found)")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the scenario to this new file instead of stdout")
 	return cmd
 }

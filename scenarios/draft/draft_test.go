@@ -2,9 +2,11 @@ package draft
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/redrill/redrill/scenarios"
@@ -12,16 +14,21 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-// Each postmortem in testdata becomes a draft that validates as written,
-// fails when run (its steps are stubs), and matches its golden file.
+// Each postmortem in testdata, one per shape real ones are written in,
+// becomes a draft that validates as written, is formatted, and matches
+// its golden files: the scenario (.hcl.golden) and the facts (.json.golden).
 func TestDraftsValidate(t *testing.T) {
-	for _, name := range []string{"google-sre", "pagerduty", "atlassian", "sre-book", "freeform"} {
+	for _, name := range []string{
+		"google-sre.md", "pagerduty.md", "atlassian.md", "sre-book.md", "freeform.md",
+		"front-matter-yaml.md", "front-matter-toml.md", "blog-post.html", "table-timeline.md",
+		"dated-headings.md", "ampm-zone.md", "no-recovery-skeleton.md",
+	} {
 		t.Run(name, func(t *testing.T) {
-			doc, err := os.ReadFile(filepath.Join("testdata", name+".md"))
+			doc, err := os.ReadFile(filepath.Join("testdata", name))
 			if err != nil {
 				t.Fatal(err)
 			}
-			pm, err := Parse(string(doc))
+			pm, err := ParseFile(name, doc)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -33,80 +40,57 @@ func TestDraftsValidate(t *testing.T) {
 			if formatted, _ := scenarios.Format(out, "draft.hcl"); !bytes.Equal(formatted, out) {
 				t.Error("the draft is not formatted as redrill fmt would")
 			}
-			if len(set.Scenarios[0].Recover) != len(pm.Actions) {
+			if steps := max(len(pm.Actions), 1); len(set.Scenarios[0].Recover) != steps {
 				t.Errorf("%d recover steps for %d actions", len(set.Scenarios[0].Recover), len(pm.Actions))
 			}
-			golden := filepath.Join("testdata", name+".hcl.golden")
-			if *update {
-				if err := os.WriteFile(golden, out, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (go test -update creates it)", err)
-			}
-			if !bytes.Equal(out, want) {
-				t.Errorf("draft differs from %s:\n%s", golden, out)
-			}
+			base := strings.TrimSuffix(name, filepath.Ext(name))
+			golden(t, filepath.Join("testdata", base+".hcl.golden"), out)
+			golden(t, filepath.Join("testdata", base+".json.golden"), pm.JSON())
 		})
 	}
 }
 
-func TestParse(t *testing.T) {
-	doc, _ := os.ReadFile("testdata/google-sre.md")
-	pm, err := Parse(string(doc))
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v (go test -update creates it)", err)
 	}
-	if pm.Title != "Shakespeare Sonnet++ search outage" || pm.ID != "PM-0421" || pm.Date != "2015-10-21" {
-		t.Errorf("front matter: %+v", pm)
-	}
-	if pm.Observed.String() != "58m0s" || pm.DataLoss != "2 hours" {
-		t.Errorf("observed %s, data loss %q", pm.Observed, pm.DataLoss)
-	}
-	if len(pm.Actions) != 3 || pm.Actions[2] != "Deployed the updated index and fixed the file descriptor leak." {
-		t.Errorf("actions %q", pm.Actions)
-	}
-	if pm.Finding != "Cascading failure due to a query of death under high load." {
-		t.Errorf("finding %q", pm.Finding)
-	}
-
-	prose, _ := os.ReadFile("testdata/pagerduty.md")
-	pm, err = Parse(string(prose))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(pm.Actions) != 1 || pm.Observed.String() != "3h3m0s" || pm.Finding != "Replication lag was not alerted on." {
-		t.Errorf("pagerduty: actions %q observed %s finding %q", pm.Actions, pm.Observed, pm.Finding)
+	if !bytes.Equal(got, want) {
+		t.Errorf("differs from %s:\n%s", path, got)
 	}
 }
 
-// Atlassian's template has both Fault (what broke) and Root cause (why):
-// the finding is the root cause.
-func TestAtlassianTemplateUsesRecoveryAndRootCause(t *testing.T) {
-	doc, _ := os.ReadFile("testdata/atlassian.md")
-	pm, err := Parse(string(doc))
-	if err != nil {
-		t.Fatal(err)
+// Only a document with no incident in it is refused, and the message
+// says what it is.
+func TestParseRefusesWhatIsNotAPostmortem(t *testing.T) {
+	tests := []struct {
+		name, file, doc, want string
+	}{
+		{name: "an unfilled template", file: "template.md",
+			want: `not a postmortem: it is an unfilled template (placeholders such as "[Service name]", "[YYYY-MM-DD]", "[One paragraph describing what happened.]" are still in it)`},
+		{name: "an empty document", doc: "\n\n", want: "not a postmortem: it has no text"},
+		{name: "a note with no title", doc: "remember to buy milk", want: "not a postmortem: it has no title and too little text to be a postmortem"},
 	}
-	if pm.Title != "Between 09:00 and 13:30 UTC on 2025-02-11, customers could not log in" {
-		t.Errorf("title %q", pm.Title)
-	}
-	if len(pm.Actions) != 2 || pm.Actions[0] != "Rolled back the signing key to the previous certificate." || pm.Observed.String() != "4h30m0s" {
-		t.Errorf("actions %q observed %s", pm.Actions, pm.Observed)
-	}
-	if pm.Finding != "The new key was not distributed to the identity service before rotation." {
-		t.Errorf("finding %q", pm.Finding)
-	}
-}
-
-func TestParseSaysWhatIsMissing(t *testing.T) {
-	doc, _ := os.ReadFile("testdata/no-recovery.md")
-	_, err := Parse(string(doc))
-	want := `cannot draft a drill from this document: it has no title ("# Title" heading or "title:" in front matter), and no recovery actions (a section named Resolution, Recovery or Response, with a list of what was done)`
-	if err == nil || err.Error() != want {
-		t.Errorf("error = %v\nwant %s", err, want)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := []byte(tt.doc)
+			if tt.file != "" {
+				var err error
+				if doc, err = os.ReadFile(filepath.Join("testdata", tt.file)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := ParseFile("doc.md", doc)
+			if !errors.Is(err, ErrNotAPostmortem) || err.Error() != tt.want {
+				t.Errorf("error = %v\nwant %s", err, tt.want)
+			}
+		})
 	}
 }

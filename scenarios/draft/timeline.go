@@ -9,93 +9,171 @@ import (
 	"github.com/redrill/redrill/scenarios/duration"
 )
 
-// Timestamps a timeline may use, most specific first.
-var timelineLayouts = []string{
-	time.RFC3339, "2006-01-02 15:04:05 MST", "2006-01-02 15:04 MST", "2006-01-02 15:04:05", "2006-01-02 15:04",
-	"2006-01-02T15:04",
+// TimelineEntry is one timed entry of the timeline.
+type TimelineEntry struct {
+	at    time.Time
+	dated bool // the entry's day is known, not assumed
+	Text  string
+	Line  int
+}
+
+// At is the entry's time as the JSON facts give it: RFC 3339 when its
+// day is known, else the time of day.
+func (e TimelineEntry) At() string {
+	if e.dated {
+		return e.at.Format(time.RFC3339)
+	}
+	return e.at.Format("15:04")
+}
+
+var zoneOffsets = map[string]int{
+	"UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "BST": 60, "CET": 60, "CEST": 120, "EET": 120, "EEST": 180, "IST": 5*60 + 30,
+	"PST": -8 * 60, "PDT": -7 * 60, "PT": -8 * 60, "MST": -7 * 60, "MDT": -6 * 60, "CST": -6 * 60, "CDT": -5 * 60,
+	"EST": -5 * 60, "EDT": -4 * 60, "ET": -5 * 60, "JST": 9 * 60, "AEST": 10 * 60, "AEDT": 11 * 60,
 }
 
 var (
-	timelineStamp = regexp.MustCompile(`\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:\d{2}| [A-Z]{3})?`)
-	// A time-only entry, "14:51 ..." or "2:51 PM ...", under the last
-	// date line ("2015-10-21 (all times UTC)", "### 2015-10-21").
-	timeOfDay = regexp.MustCompile(`^(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?(?:\D|$)`)
-	// What may precede an entry's time or date: list markers, table
-	// pipes, quotes and emphasis.
-	entryMarkers = regexp.MustCompile(`^(?:\s*(?:[-*+>|]|\d+[.)]\s)\s*|\*\*|__|\x60)*`)
+	// What may precede an entry's time: markers, brackets, "At", "~".
+	entryLead = regexp.MustCompile(`(?i)^[\s>*_\[(~\x60|-]*(?:(?:at|around|approx\.?|approximately|about|by|on|circa)\s+)?`)
+	// An entry's date, before its time: 2019-10-21, 10-21 (in brackets),
+	// Jan 14, October 21 2018, 2018 October 21, Tuesday.
+	entryDate  = regexp.MustCompile(`(?i)^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?(?:(\d{4})-(\d{2})-(\d{2})|(\d{2})[-/](\d{2})|(\d{4})\s+` + monthNames + `\s+(\d{1,2})|` + monthNames + `\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?|(\d{1,2})(?:st|nd|rd|th)?\s+` + monthNames + `(?:\s+(\d{4}))?)[,\sT]*(?:at\s+)?`)
+	entryClock = regexp.MustCompile(`(?i)^(\d{1,2})(?::|\.|h)(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*([ap]\.?m\.?)?(?:\s*\(?\b(UTC|GMT|Z|[A-Z]{2,4}T|BST|CET|IST|PT|ET)\b\)?)?(?:\s*([+-]\d{2}):?(\d{2}))?`)
+	dayNote    = regexp.MustCompile(`(?i)\b(?:all|the) (?:events|times|entries)\b[^.]{0,40}\b(?:on|happened)\b`)
+	zoneNote   = regexp.MustCompile(`(?i)\b(?:times?|timestamps?|hours?)\b[^.\n]{0,30}?\b(UTC|GMT|[A-Z]{2,3}T|BST|CET|IST|PT|ET)\b|\bin\s+(UTC|GMT|[A-Z]{2,3}T|BST|CET)\b`)
 )
 
-// observed is the incident's recovery as its timeline tells it.
-type observed struct {
-	duration time.Duration
-	from, to string // the first and last timestamps, as written
-}
-
-// observedRecovery is the time from the first to the last timestamp of
-// the timeline; zero without two timestamps. Entries are full timestamps
-// ("2015-10-21 14:51 UTC") or times under the last date line; a morning
-// time after an afternoon or evening one, with no new date line between,
-// is on the next day (a timeline that runs past midnight).
-func observedRecovery(lines []mdLine) observed {
-	var first, last time.Time
-	var result observed
-	var day time.Time // the date time-only entries are on; zero before any date line
-	var dayChanged bool
-	record := func(t time.Time, written string) {
-		if first.IsZero() {
-			first, result.from = t, written
-		}
-		last, result.to = t, written
+// readTimeline reads the timed entries of the timeline sections, in the
+// shapes they come in: "14:51 text", "[08:47] text", "[03-26 23:04] text",
+// "2:51 PM PST", full timestamps, table rows, date headings and a line
+// that sets the date for what follows. A time earlier than the one before
+// it, on no new date, is on the next day (a timeline past midnight).
+// Times are converted to UTC when a zone is given or the timeline says
+// which one it is written in.
+func (pm *Document) readTimeline(incidentDate string, defaultYear int) []TimelineEntry {
+	var day time.Time
+	dayKnown := false
+	if d, err := time.Parse(time.DateOnly, incidentDate); err == nil {
+		day, dayKnown = d, true
+		defaultYear = d.Year()
 	}
-	for _, line := range lines {
-		entry := entryMarkers.ReplaceAllString(line.text, "")
-		if m := timeOfDay.FindStringSubmatch(entry); m != nil {
-			at, ok := clockTime(day, m)
+	zone := 0
+	if m := zoneNote.FindStringSubmatch(pm.prose("", "summary")); m != nil {
+		zone = zoneOffsets[strings.ToUpper(m[1]+m[2])]
+	}
+	var out []TimelineEntry
+	var last time.Time
+	newDay := false
+	headingEntry := -1 // the entry a time heading opened, waiting for its text
+	baseNote := false  // the day was set by a note that all events are on it
+	for _, b := range pm.sections["timeline"] {
+		if b.kind == blockCode {
+			continue
+		}
+		for i, line := range strings.Split(b.text, "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" {
+				continue
+			}
+			if m := zoneNote.FindStringSubmatch(line); m != nil && !entryClock.MatchString(strings.TrimPrefix(line, entryLead.FindString(line))) {
+				zone = zoneOffsets[strings.ToUpper(m[1]+m[2])]
+			}
+			rest := line[len(entryLead.FindString(line)):]
+			entryOwnDay := time.Time{}
+			if m := entryDate.FindStringSubmatch(rest); m != nil && m[0] != "" {
+				if d, ok := entryDay(m, defaultYear); ok && baseNote && entryClock.MatchString(rest[len(m[0]):]) {
+					// "Unless otherwise noted all events happened on ...":
+					// an entry with its own date is the exception, not a new day.
+					entryOwnDay = d
+				} else if ok {
+					day, dayKnown, newDay = d, true, true
+					if defaultYear == 0 {
+						defaultYear = d.Year()
+					}
+				}
+				rest = rest[len(m[0]):]
+			}
+			m := entryClock.FindStringSubmatch(rest)
+			if m == nil && headingEntry >= 0 && b.kind != blockHeading {
+				// "### 12:42 PM" then a paragraph: the paragraph is the entry's text.
+				out[headingEntry].Text = clean(b.text)
+				headingEntry = -1
+				break
+			}
+			if m == nil {
+				// "All events happened on 2019-10-21": a line that sets the day.
+				if d, ok := findDate(line, defaultYear); ok && (!dayKnown || dayNote.MatchString(line)) {
+					day, dayKnown, newDay = d, true, true
+					baseNote = dayNote.MatchString(line)
+				}
+				continue
+			}
+			entryDayOrBase := day
+			if !entryOwnDay.IsZero() {
+				entryDayOrBase = entryOwnDay
+			}
+			at, ok := clockOn(entryDayOrBase, m, zone)
 			if !ok {
 				continue
 			}
-			if !last.IsZero() && at.Before(last) && !dayChanged && last.Hour() >= 12 && at.Hour() < 12 {
-				// Past midnight: the entries are on the next day now.
-				day = day.AddDate(0, 0, 1)
+			if !entryOwnDay.IsZero() {
+				out = append(out, TimelineEntry{at: at, dated: true, Text: clean(strings.Trim(rest[len(m[0]):], " |:-–—*_])\x60")), Line: b.line + i})
+				continue
+			}
+			if !last.IsZero() && at.Before(last) && !newDay && last.Sub(at) > time.Hour {
 				at = at.AddDate(0, 0, 1)
+				day = day.AddDate(0, 0, 1)
 			}
-			dayChanged = false
-			record(at, clockText(m))
-			continue
-		}
-		if stamp := timelineStamp.FindString(entry); stamp != "" {
-			for _, layout := range timelineLayouts {
-				if t, err := time.Parse(layout, stamp); err == nil {
-					record(t, stamp)
-					day = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-					break
-				}
+			newDay = false
+			last = at
+			text := strings.Trim(rest[len(m[0]):], " |:-–—*_])\x60")
+			headingEntry = -1
+			if text == "" && b.kind == blockHeading {
+				headingEntry = len(out)
 			}
-			continue
-		}
-		if date := isoDate(strings.Fields(entry + " x")[0]); date != "" {
-			t, _ := time.Parse(time.DateOnly, date)
-			day, dayChanged = t, true
+			out = append(out, TimelineEntry{at: at, dated: dayKnown, Text: clean(text), Line: b.line + i})
 		}
 	}
-	if first.IsZero() || !last.After(first) {
-		return observed{}
-	}
-	result.duration = last.Sub(first)
-	return result
+	// A time heading ("### 12:42 PM") has its words in the block after it.
+	return out
 }
 
-// clockTime is the time of day m (from timeOfDay) on day.
-func clockTime(day time.Time, m []string) (time.Time, bool) {
+func entryDay(m []string, defaultYear int) (time.Time, bool) {
+	atoi := func(s string) int { n, _ := strconv.Atoi(s); return n }
+	var year, day int
+	var month time.Month
+	switch {
+	case m[1] != "":
+		year, month, day = atoi(m[1]), time.Month(atoi(m[2])), atoi(m[3])
+	case m[4] != "":
+		year, month, day = defaultYear, time.Month(atoi(m[4])), atoi(m[5])
+	case m[6] != "":
+		year, month, day = atoi(m[6]), monthOf(m[7]), atoi(m[8])
+	case m[9] != "":
+		year, month, day = atoi(m[11]), monthOf(m[9]), atoi(m[10])
+	case m[12] != "":
+		year, month, day = atoi(m[14]), monthOf(m[13]), atoi(m[12])
+	}
+	if year == 0 {
+		year = defaultYear
+	}
+	if year == 0 || month < 1 || month > 12 || day < 1 || day > 31 {
+		return time.Time{}, false
+	}
+	return time.Date(year, month, day, 0, 0, 0, 0, time.UTC), true
+}
+
+// clockOn is the time of day m (from entryClock) on day, in UTC.
+func clockOn(day time.Time, m []string, zone int) (time.Time, bool) {
 	hour, _ := strconv.Atoi(m[1])
 	minute, _ := strconv.Atoi(m[2])
-	second, _ := strconv.Atoi(m[3]) // "" reads as 0
-	switch strings.ToLower(m[4]) {
-	case "p":
+	second, _ := strconv.Atoi(m[3])
+	switch strings.ToLower(strings.ReplaceAll(m[4], ".", "")) {
+	case "pm":
 		if hour < 12 {
 			hour += 12
 		}
-	case "a":
+	case "am":
 		if hour == 12 {
 			hour = 0
 		}
@@ -103,20 +181,23 @@ func clockTime(day time.Time, m []string) (time.Time, bool) {
 	if hour > 23 || minute > 59 || second > 59 {
 		return time.Time{}, false
 	}
-	return time.Date(day.Year(), day.Month(), day.Day(), hour, minute, second, 0, time.UTC), true
-}
-
-// clockText is a time of day as the timeline wrote it, without what
-// follows it.
-func clockText(m []string) string {
-	text := m[1] + ":" + m[2]
-	if m[3] != "" {
-		text += ":" + m[3]
+	if m[5] != "" {
+		if offset, ok := zoneOffsets[strings.ToUpper(m[5])]; ok {
+			zone = offset
+		}
 	}
-	if m[4] != "" {
-		text += " " + strings.ToUpper(m[4]) + "M"
+	if m[6] != "" {
+		h, _ := strconv.Atoi(m[6])
+		mm, _ := strconv.Atoi(m[7])
+		zone = h * 60
+		if h < 0 {
+			zone -= mm
+		} else {
+			zone += mm
+		}
 	}
-	return text
+	local := time.Date(day.Year(), day.Month(), day.Day(), hour, minute, second, 0, time.UTC)
+	return local.Add(-time.Duration(zone) * time.Minute), true
 }
 
 // shortDuration writes 9h12m0s as 9h12m and 3h0m0s as 3h, to the second.

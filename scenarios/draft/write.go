@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -29,8 +30,8 @@ func Write(pm *Document) []byte {
 		postmortem.SetAttributeValue("id", cty.StringVal(pm.ID))
 	}
 	postmortem.SetAttributeValue("title", cty.StringVal(pm.Title))
-	if date := isoDate(pm.Date); date != "" {
-		postmortem.SetAttributeValue("date", cty.StringVal(date))
+	if pm.Date != "" {
+		postmortem.SetAttributeValue("date", cty.StringVal(pm.Date))
 	}
 	if isWebURL(pm.URL) {
 		postmortem.SetAttributeValue("url", cty.StringVal(pm.URL))
@@ -47,12 +48,16 @@ func Write(pm *Document) []byte {
 	scenario.AppendNewline()
 
 	recover := scenario.AppendNewBlock("recover", nil).Body()
+	if len(pm.Actions) == 0 {
+		comment(recover, "No recovery action was found in the postmortem: write the steps that recover the system.")
+		stub(recover.AppendNewBlock("step", []string{"action-1"}).Body(), "recover the system")
+	}
 	for i, action := range pm.Actions {
 		if i > 0 {
 			recover.AppendNewline()
 		}
-		comment(recover, "From the postmortem: "+action)
-		stub(recover.AppendNewBlock("step", []string{fmt.Sprintf("action-%d", i+1)}).Body(), action)
+		comment(recover, fmt.Sprintf("From the postmortem (line %d): %s", action.Line, action.Text))
+		stub(recover.AppendNewBlock("step", []string{fmt.Sprintf("action-%d", i+1)}).Body(), action.Text)
 	}
 	scenario.AppendNewline()
 
@@ -97,25 +102,32 @@ func attributeWithComment(body *hclwrite.Body, name string, value cty.Value, not
 	body.AppendUnstructuredTokens(tokens)
 }
 
-// observedText is the incident's recovery time for the rto comment.
+// observedText is the incident's impact duration for the rto comment,
+// quoting its evidence.
 func observedText(pm *Document) string {
-	if pm.Observed <= 0 {
-		return "not found in the timeline"
+	if pm.Impact.Seconds <= 0 {
+		return "not found in the postmortem"
 	}
-	return fmt.Sprintf("%s (timeline %s -> %s)", shortDuration(pm.Observed), pm.ObservedFrom, pm.ObservedTo)
+	return fmt.Sprintf("%s (line %d: %s)", shortDuration(time.Duration(pm.Impact.Seconds)*time.Second), pm.Impact.Line, quote(pm.Impact.Evidence))
 }
 
-// dataLossNote is the incident's data loss for the rpo comment.
+// dataLossNote is the incident's data loss for the rpo comment, quoting
+// its evidence.
 func dataLossNote(pm *Document) string {
+	loss := pm.DataLoss
 	switch {
-	case pm.DataLoss != "":
-		return "about " + pm.DataLoss + " (impact section)"
-	case pm.NoDataLoss:
-		return "none, the postmortem says no data was lost"
+	case loss.Kind == "some" && loss.Seconds > 0:
+		return fmt.Sprintf("about %s (line %d: %s)", shortDuration(time.Duration(loss.Seconds)*time.Second), loss.Line, quote(loss.Evidence))
+	case loss.Kind == "some":
+		return fmt.Sprintf("some, how much not stated (line %d: %s)", loss.Line, quote(loss.Evidence))
+	case loss.Kind == "none":
+		return fmt.Sprintf("none (line %d: %s)", loss.Line, quote(loss.Evidence))
 	default:
 		return "not stated in the postmortem"
 	}
 }
+
+func quote(text string) string { return `"` + truncate(clean(text), 140) + `"` }
 
 func comment(body *hclwrite.Body, text string) {
 	for _, line := range wrap(text, 96) {
@@ -143,11 +155,24 @@ func wrap(text string, width int) []string {
 
 var nonName = regexp.MustCompile(`[^a-z0-9]+`)
 
-// scenarioName makes an identifier from a title.
+// scenarioName makes an identifier from a title, of whole words only:
+// it stops before the word that would take it past 48 characters.
 func scenarioName(title string) string {
-	name := strings.Trim(nonName.ReplaceAllString(strings.ToLower(title), "-"), "-")
+	var name string
+	for _, word := range strings.Split(strings.Trim(nonName.ReplaceAllString(strings.ToLower(title), "-"), "-"), "-") {
+		if word == "" {
+			continue
+		}
+		if name != "" && len(name)+1+len(word) > 48 {
+			break
+		}
+		if name != "" {
+			name += "-"
+		}
+		name += word
+	}
 	if len(name) > 48 {
-		name = strings.TrimRight(name[:48], "-")
+		name = name[:48] // one word longer than a name can be
 	}
 	if name == "" || name[0] < 'a' || name[0] > 'z' {
 		name = "drill-" + name
