@@ -1,11 +1,17 @@
 # GitLab.com, 2017-01-31: production PostgreSQL data was deleted by
-# mistake during replication work. Of the backup methods in place, the
-# regular pg_dump backups had been failing unnoticed; the restore came from
-# a 6-hour-old staging snapshot, copied over slow disks.
-# Recovery: about 18 hours. Data loss: about 6 hours of database changes.
+# mistake while a replica was being re-synchronised ("Timeline", about
+# 23:30 UTC). When the team went to the daily pg_dump backups there were
+# none: the S3 bucket was empty, because the backup job ran pg_dump 9.2
+# against a 9.6 server and failed every time, and its failure e-mails were
+# rejected ("Database backups using pg_dump"). The other methods did not
+# help either ("Broken recovery procedures"); the data came back from an
+# LVM snapshot taken by hand at 17:20 UTC for staging ("Timeline").
+# Data loss: database changes between 17:20 and 00:00 UTC on January 31
+# (opening summary).
 #
 # The drill: prove every week that the newest dump exists, is not empty,
-# restores, and holds the data, and measure how long that takes.
+# restores, and holds every row it held when it was taken, and measure how
+# long that takes.
 
 variable "server" {
   description = "PostgreSQL server URL without a database: postgres://user:password@host:port"
@@ -60,7 +66,7 @@ scenario "gitlab-2017-postgres-restore" {
     title   = "Postmortem of database outage of January 31"
     date    = "2017-01-31"
     url     = "https://about.gitlab.com/blog/2017/02/10/postmortem-of-database-outage-of-january-31/"
-    finding = "Backups were taken but never restored: the dumps had been failing silently, so recovery fell back to an old snapshot and took about 18 hours."
+    finding = "The daily pg_dump backups were not there at all: the S3 bucket was empty because the job had been failing unnoticed (\"Database backups using pg_dump\"); nobody had checked that a dump existed and restored."
   }
 
   objective {

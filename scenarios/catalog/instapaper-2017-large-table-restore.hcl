@@ -1,10 +1,13 @@
-# Instapaper, February 2017: the production MySQL database on RDS stopped
-# accepting writes when a table reached a file size limit of the file
-# system it had been created on years before. Getting back meant dumping
-# and restoring the whole database onto a new instance, which took well
-# over a day before the service ran again and longer to restore every
-# archive.
-# Recovery: about 31 hours of outage, then days for full data.
+# Instapaper, 2017-02-08: the production MySQL database on RDS stopped
+# accepting new bookmarks at 12:30 PT when the bookmarks table reached the
+# 2 TB file size limit of the ext3 file system older RDS instances were
+# created on ("Root cause"). The postmortem's opening gives the start as
+# "Wednesday, February 9"; Wednesday was 8 February 2017, the date the
+# users' e-mail and contemporary reports give, and the one used here.
+# Service came back about 31 hours later, at 19:30 PT the next day, on a
+# limited instance with limited access to the archives, as a
+# stop-gap (opening paragraph); the full dump and restore of every archive
+# was completed on February 14 (opening paragraph).
 # Data loss: none reported.
 #
 # The drill: watch the largest table against its limit, and time a restore
@@ -76,7 +79,7 @@ scenario "instapaper-2017-large-table-restore" {
     title   = "Instapaper Outage Cause & Recovery"
     date    = "2017-02-08"
     url     = "https://medium.com/making-instapaper/instapaper-outage-cause-recovery-3c32a7e9cc5f"
-    finding = "A table hit a file size limit nobody was watching, and a full restore onto new storage had never been timed; the outage lasted more than a day."
+    finding = "A table hit a file size limit nobody watched; a full dump and restore onto new storage had never been timed, so service came back after about 31 hours on a limited contingency instance and the full restore took until February 14 (opening paragraph)."
   }
 
   objective {
