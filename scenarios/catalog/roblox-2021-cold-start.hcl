@@ -13,19 +13,19 @@
 # time until it elects a leader, so at least the bootstrap part of such an
 # outage is known and practised.
 
-variable "stop_command" {
+variable "roblox_stop_command" {
   type        = list(string)
   description = "Stops every node of the cluster."
   default     = ["systemctl", "stop", "consul.service"]
 }
 
-variable "start_command" {
+variable "roblox_start_command" {
   type        = list(string)
   description = "Starts every node of the cluster."
   default     = ["systemctl", "start", "consul.service"]
 }
 
-variable "leader_url" {
+variable "roblox_leader_url" {
   description = "Answers with the leader's address once the cluster has elected one."
   default     = "http://127.0.0.1:8500/v1/status/leader"
 }
@@ -49,7 +49,7 @@ scenario "roblox-2021-cold-start" {
 
   steady_state {
     check "has-leader" {
-      http { url = var.leader_url }
+      http { url = var.roblox_leader_url }
       assert {
         condition     = length(result.body) > 2
         error_message = "the cluster has no leader before the drill"
@@ -59,13 +59,13 @@ scenario "roblox-2021-cold-start" {
 
   disrupt {
     step "stop-cluster" {
-      command { run = var.stop_command }
+      command { run = var.roblox_stop_command }
     }
   }
 
   recover {
     step "start-cluster" {
-      command { run = var.start_command }
+      command { run = var.roblox_start_command }
     }
   }
 
@@ -74,7 +74,7 @@ scenario "roblox-2021-cold-start" {
     timeout = "2h"
     check "leader-elected" {
       http {
-        url     = var.leader_url
+        url     = var.roblox_leader_url
         timeout = "5s"
       }
       assert {
@@ -86,7 +86,7 @@ scenario "roblox-2021-cold-start" {
 
   rollback {
     step "ensure-started" {
-      command { run = var.start_command }
+      command { run = var.roblox_start_command }
     }
   }
 }
