@@ -26,7 +26,11 @@ your systems, then validate, plan and run it.`,
 			table := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
 			fmt.Fprintln(table, "NAME\tINCIDENT\tPOSTMORTEM")
 			for _, e := range entries {
-				fmt.Fprintf(table, "%s\t%s\t%s\n", e.Name, e.Date, e.Title)
+				date := e.Date
+				if date == "" {
+					date = "composite"
+				}
+				fmt.Fprintf(table, "%s\t%s\t%s\n", e.Name, date, e.Title)
 			}
 			return table.Flush()
 		},
