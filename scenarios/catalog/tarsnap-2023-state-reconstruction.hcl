@@ -6,7 +6,7 @@
 # new server rather than trusted (post-mortem). The operator's own note
 # when service returned: a "full state recovery" had not been needed since
 # 2012, and part of the process had broken in the meantime (the "Tarsnap
-# is back online" notice).
+# is back online" notice, https://mail.tarsnap.com/tarsnap-users/msg01719.html).
 # Data loss: none; stored data was safe (the "Tarsnap is back online"
 # notice).
 #
