@@ -636,6 +636,16 @@ func TestCatalog(t *testing.T) {
 	if code, _, stderr := run(t, "validate", path); code != 0 {
 		t.Errorf("a scenario written out by catalog show does not validate:\n%s", stderr)
 	}
+	all := filepath.Join(t.TempDir(), "catalog")
+	if code, stdout, stderr := run(t, "catalog", "show", "--all", "-o", all); code != 0 || !strings.Contains(stdout, filepath.Join(all, "gitlab-2017-postgres-restore.hcl")) {
+		t.Fatalf("catalog show --all: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, stderr := run(t, "validate", all); code != 0 {
+		t.Errorf("the catalog written out by show --all does not load as one folder:\n%s%s", stdout, stderr)
+	}
+	if code, _, stderr := run(t, "catalog", "show", "--all"); code != 2 || !strings.Contains(stderr, "needs -o DIR") {
+		t.Errorf("--all without -o: exit %d %s", code, stderr)
+	}
 	if code, _, stderr := run(t, "catalog", "show", "nope"); code != 2 || !strings.Contains(stderr, "no catalog scenario") {
 		t.Errorf("unknown name: exit %d %s", code, stderr)
 	}

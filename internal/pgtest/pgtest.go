@@ -85,3 +85,14 @@ func redact(serverURL string) string {
 	}
 	return strings.TrimSpace(u.String())
 }
+
+// ServerBase returns the test server's URL without a database or query,
+// as scenarios take it: postgres://user:password@host:port.
+func ServerBase() string {
+	u, err := url.Parse(ServerURL())
+	if err != nil {
+		return ServerURL()
+	}
+	u.Path, u.RawQuery = "", ""
+	return u.String()
+}

@@ -8,29 +8,29 @@
 # The drill: restore one tenant from backup into the live environment, the
 # way support would have to, and time it until the tenant works again.
 
-variable "tenant" {
+variable "atlassian_tenant" {
   description = "Id of a test tenant that exists only for this drill."
   default     = "drill-tenant"
 }
 
-variable "delete_command" {
+variable "atlassian_delete_command" {
   type        = list(string)
   description = "Deletes the test tenant, as the incident did."
   default     = ["/usr/local/bin/tenant", "delete", "--soft", "drill-tenant"]
 }
 
-variable "restore_command" {
+variable "atlassian_restore_command" {
   type        = list(string)
   description = "Restores the test tenant from its newest backup."
   default     = ["/usr/local/bin/tenant", "restore", "--from-backup", "drill-tenant"]
 }
 
-variable "tenant_url" {
+variable "atlassian_tenant_url" {
   description = "URL that answers 2xx when the tenant works."
   default     = "https://drill-tenant.example.com/status"
 }
 
-variable "latest_change_url" {
+variable "atlassian_latest_change_url" {
   description = "Answers JSON with updated_at: the time of the tenant's newest change."
   default     = "https://drill-tenant.example.com/api/latest-change"
 }
@@ -55,20 +55,20 @@ scenario "atlassian-2022-tenant-restore" {
 
   steady_state {
     check "tenant-works" {
-      http { url = var.tenant_url }
+      http { url = var.atlassian_tenant_url }
     }
   }
 
   disrupt {
     step "delete-tenant" {
-      command { run = var.delete_command }
+      command { run = var.atlassian_delete_command }
     }
   }
 
   recover {
     step "restore-tenant" {
       command {
-        run     = var.restore_command
+        run     = var.atlassian_restore_command
         timeout = "10h"
       }
     }
@@ -79,20 +79,20 @@ scenario "atlassian-2022-tenant-restore" {
     timeout = "1h"
     check "tenant-works-again" {
       http {
-        url     = var.tenant_url
+        url     = var.atlassian_tenant_url
         timeout = "10s"
       }
     }
   }
 
   data_loss {
-    http { url = var.latest_change_url }
+    http { url = var.atlassian_latest_change_url }
     newest_record = result.json.updated_at
   }
 
   rollback {
     step "restore-if-still-missing" {
-      command { run = var.restore_command }
+      command { run = var.atlassian_restore_command }
     }
   }
 }

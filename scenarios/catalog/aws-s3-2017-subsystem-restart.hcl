@@ -8,12 +8,12 @@
 # The drill: restart a core service completely, on purpose, on a schedule,
 # and measure how long until it serves again.
 
-variable "service" {
+variable "aws_s3_service" {
   description = "The systemd unit of the service to restart from cold."
   default     = "metadata-index.service"
 }
 
-variable "health_url" {
+variable "aws_s3_health_url" {
   description = "URL that answers 2xx when the service serves requests again."
   default     = "http://127.0.0.1:8080/healthz"
 }
@@ -37,19 +37,19 @@ scenario "aws-s3-2017-subsystem-restart" {
 
   steady_state {
     check "serving" {
-      http { url = var.health_url }
+      http { url = var.aws_s3_health_url }
     }
   }
 
   disrupt {
     step "stop" {
-      command { run = ["systemctl", "stop", var.service] }
+      command { run = ["systemctl", "stop", var.aws_s3_service] }
     }
   }
 
   recover {
     step "start" {
-      command { run = ["systemctl", "start", var.service] }
+      command { run = ["systemctl", "start", var.aws_s3_service] }
     }
   }
 
@@ -58,7 +58,7 @@ scenario "aws-s3-2017-subsystem-restart" {
     timeout = "1h"
     check "serving-again" {
       http {
-        url     = var.health_url
+        url     = var.aws_s3_health_url
         timeout = "5s"
       }
     }
@@ -66,7 +66,7 @@ scenario "aws-s3-2017-subsystem-restart" {
 
   rollback {
     step "ensure-started" {
-      command { run = ["systemctl", "start", var.service] }
+      command { run = ["systemctl", "start", var.aws_s3_service] }
     }
   }
 }

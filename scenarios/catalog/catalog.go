@@ -8,6 +8,8 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -91,4 +93,30 @@ func literal(body *hclsyntax.Body, name string) string {
 		return ""
 	}
 	return value.AsString()
+}
+
+// WriteAll writes every entry into dir as NAME.hcl, creating dir if needed,
+// and returns the paths written. The entries' variables and locals have
+// names of their own, so the folder loads as one set.
+func WriteAll(dir string) ([]string, error) {
+	entries, err := List()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", dir, err)
+	}
+	var written []string
+	for _, e := range entries {
+		src, err := Source(e.Name)
+		if err != nil {
+			return written, err
+		}
+		path := filepath.Join(dir, e.Name+".hcl")
+		if err := os.WriteFile(path, src, 0o644); err != nil {
+			return written, fmt.Errorf("write %s: %w", path, err)
+		}
+		written = append(written, path)
+	}
+	return written, nil
 }

@@ -1,53 +1,53 @@
 # GitLab.com, 2017-01-31: production PostgreSQL data was deleted by
-# mistake during replication work. Of the backup methods in place, the
-# regular pg_dump backups had been failing unnoticed; the restore came from
-# a 6-hour-old staging snapshot, copied over slow disks.
-# Recovery: about 18 hours. Data loss: about 6 hours of database changes.
+# mistake while a replica was being re-synchronised ("Timeline", about
+# 23:30 UTC). When the team went to the daily pg_dump backups there were
+# none: the S3 bucket was empty, because the backup job ran pg_dump 9.2
+# against a 9.6 server and failed every time, and its failure e-mails were
+# rejected ("Database backups using pg_dump"). The other methods did not
+# help either ("Broken recovery procedures"); the data came back from an
+# LVM snapshot taken by hand at 17:20 UTC for staging ("Timeline").
+# Data loss: database changes between 17:20 and 00:00 UTC on January 31
+# (opening summary).
 #
 # The drill: prove every week that the newest dump exists, is not empty,
-# restores, and holds the data, and measure how long that takes.
+# restores, and holds every row it held when it was taken, and measure how
+# long that takes.
 
-variable "server" {
+variable "gitlab_server" {
   description = "PostgreSQL server URL without a database: postgres://user:password@host:port"
   default     = "postgres://postgres@127.0.0.1:5432"
   sensitive   = true
 }
 
-variable "source_db" {
-  description = "The production database the dump is taken from; only read."
-  default     = "orders"
-}
-
-variable "table" {
+variable "gitlab_table" {
   description = "A large table whose rows must all come back."
   default     = "orders"
 }
 
-variable "timestamp_column" {
-  description = "Column of var.table holding when a row was written, for the data loss."
+variable "gitlab_timestamp_column" {
+  description = "Column of var.gitlab_table holding when a row was written, for the data loss."
   default     = "created_at"
 }
 
-variable "scratch_db" {
+variable "gitlab_scratch_db" {
   description = "Database the dump is restored into. It is dropped and recreated."
   default     = "restore_drill"
 }
 
-variable "dump" {
+variable "gitlab_dump" {
   description = "The newest pg_dump -Fc file."
   default     = "/var/backups/orders/latest.dump"
 }
 
-variable "min_dump_bytes" {
+variable "gitlab_min_dump_bytes" {
   type        = number
   description = "A dump smaller than this is a failed backup, not a small database."
   default     = 1048576
 }
 
 locals {
-  admin_dsn   = "${var.server}/postgres?sslmode=disable"
-  source_dsn  = "${var.server}/${var.source_db}?sslmode=disable"
-  scratch_dsn = "${var.server}/${var.scratch_db}?sslmode=disable"
+  gitlab_admin_dsn   = "${var.gitlab_server}/postgres?sslmode=disable"
+  gitlab_scratch_dsn = "${var.gitlab_server}/${var.gitlab_scratch_db}?sslmode=disable"
 }
 
 scenario "gitlab-2017-postgres-restore" {
@@ -60,7 +60,7 @@ scenario "gitlab-2017-postgres-restore" {
     title   = "Postmortem of database outage of January 31"
     date    = "2017-01-31"
     url     = "https://about.gitlab.com/blog/2017/02/10/postmortem-of-database-outage-of-january-31/"
-    finding = "Backups were taken but never restored: the dumps had been failing silently, so recovery fell back to an old snapshot and took about 18 hours."
+    finding = "The daily pg_dump backups were not there at all: the S3 bucket was empty because the job had been failing unnoticed (\"Database backups using pg_dump\"); nobody had checked that a dump existed and restored."
   }
 
   objective {
@@ -70,20 +70,27 @@ scenario "gitlab-2017-postgres-restore" {
 
   steady_state {
     check "dump-is-fresh-and-not-empty" {
-      file { path = var.dump }
+      file { path = var.gitlab_dump }
       assert {
         condition     = result.exists && result.age < duration("26h")
         error_message = "the newest dump is missing or older than 26h"
       }
       assert {
-        condition     = result.size >= var.min_dump_bytes
+        condition     = result.size >= var.gitlab_min_dump_bytes
         error_message = "the newest dump is smaller than expected: the backup job is probably failing"
       }
     }
-    check "rows-in-source" {
-      sql {
-        dsn   = local.source_dsn
-        query = "SELECT count(*) FROM ${var.table}"
+    check "rows-in-dump" {
+      # The rows of the table as the dump holds them, counted from the
+      # dump's own data: the count at dump time, which a source that keeps
+      # growing after the dump cannot change.
+      command {
+        run     = ["bash", "-o", "pipefail", "-c", "pg_restore --data-only --table=\"$1\" --file=- \"$2\" | awk '/^COPY /{c=1; next} $0 == \"\\\\.\"{c=0; next} c{n++} END{print n+0}'", "bash", var.gitlab_table, var.gitlab_dump]
+        timeout = "1h"
+      }
+      assert {
+        condition     = can(tonumber(trimspace(result.stdout)))
+        error_message = "could not count the rows in the dump"
       }
     }
   }
@@ -91,19 +98,19 @@ scenario "gitlab-2017-postgres-restore" {
   recover {
     step "drop-scratch" {
       sql {
-        dsn   = local.admin_dsn
-        query = "DROP DATABASE IF EXISTS ${var.scratch_db} WITH (FORCE)"
+        dsn   = local.gitlab_admin_dsn
+        query = "DROP DATABASE IF EXISTS ${var.gitlab_scratch_db} WITH (FORCE)"
       }
     }
     step "create-scratch" {
       sql {
-        dsn   = local.admin_dsn
-        query = "CREATE DATABASE ${var.scratch_db}"
+        dsn   = local.gitlab_admin_dsn
+        query = "CREATE DATABASE ${var.gitlab_scratch_db}"
       }
     }
     step "restore" {
       command {
-        run     = ["pg_restore", "--jobs=2", "--no-owner", "--dbname", local.scratch_dsn, var.dump]
+        run     = ["pg_restore", "--jobs=2", "--no-owner", "--dbname", local.gitlab_scratch_dsn, var.gitlab_dump]
         timeout = "5h"
       }
     }
@@ -114,20 +121,20 @@ scenario "gitlab-2017-postgres-restore" {
     timeout = "30m"
     check "rows-restored" {
       sql {
-        dsn   = local.scratch_dsn
-        query = "SELECT count(*) FROM ${var.table}"
+        dsn   = local.gitlab_scratch_dsn
+        query = "SELECT count(*) FROM ${var.gitlab_table}"
       }
       assert {
-        condition     = result.value >= steps.rows-in-source.value
-        error_message = "the restored table has fewer rows than production"
+        condition     = result.value == tonumber(trimspace(steps.rows-in-dump.stdout))
+        error_message = "the restored table does not hold the rows the dump held"
       }
     }
   }
 
   data_loss {
     sql {
-      dsn   = local.scratch_dsn
-      query = "SELECT max(${var.timestamp_column}) FROM ${var.table}"
+      dsn   = local.gitlab_scratch_dsn
+      query = "SELECT max(${var.gitlab_timestamp_column}) FROM ${var.gitlab_table}"
     }
     newest_record = result.value
   }
@@ -135,8 +142,8 @@ scenario "gitlab-2017-postgres-restore" {
   rollback {
     step "remove-scratch" {
       sql {
-        dsn   = local.admin_dsn
-        query = "DROP DATABASE IF EXISTS ${var.scratch_db}"
+        dsn   = local.gitlab_admin_dsn
+        query = "DROP DATABASE IF EXISTS ${var.gitlab_scratch_db}"
       }
     }
   }

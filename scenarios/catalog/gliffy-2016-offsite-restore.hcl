@@ -5,36 +5,49 @@
 # Recovery: about 3 days of downtime. Data loss: not stated in the
 # postmortem.
 #
-# The drill: fetch the newest backup from off-site storage, restore it onto
-# a spare database host with the automated procedure, and time both.
+# The drill: fetch the newest backup from off-site storage, restore it
+# into a scratch database with a scripted procedure, and time both. The
+# scratch database and the fetched copy are removed after. Here the backup
+# is a pg_dump -Fc file and "off-site" is a path; point
+# gliffy_offsite_backup at a mounted copy of your off-site store, or replace
+# the fetch step's command with your own transfer.
 
-variable "fetch_command" {
-  type        = list(string)
-  description = "Copies the newest backup from off-site storage to the spare host."
-  default     = ["/usr/local/bin/fetch-newest-backup", "--to", "/var/restore/latest"]
+variable "gliffy_server" {
+  description = "PostgreSQL server URL without a database: postgres://user:password@host:port"
+  default     = "postgres://postgres@127.0.0.1:5432"
+  sensitive   = true
 }
 
-variable "restore_command" {
-  type        = list(string)
-  description = "Restores /var/restore/latest onto the spare database host."
-  default     = ["/usr/local/bin/restore-backup", "/var/restore/latest"]
+variable "gliffy_offsite_backup" {
+  description = "The newest pg_dump -Fc file, as kept off-site."
+  default     = "/mnt/offsite/db/latest.dump"
 }
 
-variable "database_address" {
-  description = "host:port of the spare database."
-  default     = "db-spare.internal:5432"
+variable "gliffy_work_dir" {
+  description = "Folder the backup is fetched into; the drill's copy is removed after."
+  default     = "/var/tmp"
 }
 
-variable "verify_command" {
-  type        = list(string)
-  description = "Exits 0 when the restored database holds yesterday's data."
-  default     = ["/usr/local/bin/verify-restore", "--host", "db-spare.internal"]
+variable "gliffy_scratch_db" {
+  description = "Database the backup is restored into. It is dropped and recreated, and dropped after."
+  default     = "redrill_gliffy_restore"
+}
+
+variable "gliffy_table" {
+  description = "A table that must hold data after the restore."
+  default     = "documents"
+}
+
+locals {
+  gliffy_admin_dsn   = "${var.gliffy_server}/postgres?sslmode=disable"
+  gliffy_scratch_dsn = "${var.gliffy_server}/${var.gliffy_scratch_db}?sslmode=disable"
+  gliffy_fetched     = "${var.gliffy_work_dir}/redrill-gliffy-restore.dump"
 }
 
 scenario "gliffy-2016-offsite-restore" {
-  description = "Fetch the newest off-site backup and restore it with the automated procedure."
+  description = "Fetch the newest off-site backup and restore it with a scripted procedure, timing both."
   owner       = "db-team"
-  tags        = ["backup", "off-site", "catalog"]
+  tags        = ["postgres", "backup", "off-site", "catalog"]
   timeout     = "24h"
 
   postmortem {
@@ -48,29 +61,67 @@ scenario "gliffy-2016-offsite-restore" {
     rto = "6h"
   }
 
+  steady_state {
+    check "offsite-backup-is-fresh" {
+      file { path = var.gliffy_offsite_backup }
+      assert {
+        condition     = result.exists && result.age < duration("26h")
+        error_message = "the newest off-site backup is missing or older than 26h"
+      }
+    }
+  }
+
   recover {
     step "fetch-backup" {
       command {
-        run     = var.fetch_command
+        run     = ["cp", var.gliffy_offsite_backup, local.gliffy_fetched]
         timeout = "6h"
+      }
+    }
+    step "drop-scratch" {
+      sql {
+        dsn   = local.gliffy_admin_dsn
+        query = "DROP DATABASE IF EXISTS ${var.gliffy_scratch_db} WITH (FORCE)"
+      }
+    }
+    step "create-scratch" {
+      sql {
+        dsn   = local.gliffy_admin_dsn
+        query = "CREATE DATABASE ${var.gliffy_scratch_db}"
       }
     }
     step "restore" {
       command {
-        run     = var.restore_command
+        run     = ["pg_restore", "--jobs=2", "--no-owner", "--dbname", local.gliffy_scratch_dsn, local.gliffy_fetched]
         timeout = "12h"
       }
     }
   }
 
   recovered_when {
-    every   = "30s"
+    every   = "10s"
     timeout = "1h"
-    check "database-listens" {
-      tcp { address = var.database_address }
+    check "data-restored" {
+      sql {
+        dsn   = local.gliffy_scratch_dsn
+        query = "SELECT count(*) FROM ${var.gliffy_table}"
+      }
+      assert {
+        condition     = result.value > 0
+        error_message = "the restored table is empty"
+      }
     }
-    check "data-verified" {
-      command { run = var.verify_command }
+  }
+
+  rollback {
+    step "remove-scratch" {
+      sql {
+        dsn   = local.gliffy_admin_dsn
+        query = "DROP DATABASE IF EXISTS ${var.gliffy_scratch_db} WITH (FORCE)"
+      }
+    }
+    step "remove-fetched-backup" {
+      command { run = ["rm", "-f", local.gliffy_fetched] }
     }
   }
 }

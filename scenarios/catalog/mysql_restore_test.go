@@ -62,8 +62,8 @@ func TestInstapaperDrillRestoresMySQL(t *testing.T) {
 				t.Fatal(err)
 			}
 			set, diags := scenarios.LoadSources(map[string][]byte{"drill.hcl": src}, scenarios.Options{Vars: []string{
-				"host=" + server.host, "port=" + server.port, "defaults_file=" + server.defaultsFile, "dsn=" + server.dsn,
-				"source_db=" + sourceDB, "scratch_db=" + scratchDB, "dump=" + tt.dump,
+				"instapaper_host=" + server.host, "instapaper_port=" + server.port, "instapaper_defaults_file=" + server.defaultsFile, "instapaper_dsn=" + server.dsn,
+				"instapaper_source_db=" + sourceDB, "instapaper_scratch_db=" + scratchDB, "instapaper_dump=" + tt.dump,
 			}})
 			if diags.HasErrors() {
 				t.Fatal(diags.Error())

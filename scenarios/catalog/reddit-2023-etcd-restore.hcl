@@ -9,24 +9,24 @@
 # cluster) from its newest snapshot on a spare member and time it until the
 # member is healthy, so the runbook is exercised while it still matches.
 
-variable "snapshot" {
+variable "reddit_snapshot" {
   description = "The newest etcd snapshot file."
   default     = "/var/backups/etcd/latest.db"
 }
 
-variable "restore_root" {
+variable "reddit_restore_root" {
   description = "Folder under which the drill restores into its own etcd-restore-drill folder (removed after)."
   default     = "/var/lib"
 }
 
-variable "endpoint" {
+variable "reddit_endpoint" {
   description = "Client URL of the restored member."
   default     = "http://127.0.0.1:23790"
 }
 
 locals {
   # Always a folder of the drill's own, whatever restore_root is.
-  data_dir = "${var.restore_root}/etcd-restore-drill"
+  reddit_data_dir = "${var.reddit_restore_root}/etcd-restore-drill"
 }
 
 scenario "reddit-2023-etcd-restore" {
@@ -48,7 +48,7 @@ scenario "reddit-2023-etcd-restore" {
 
   steady_state {
     check "snapshot-is-fresh" {
-      file { path = var.snapshot }
+      file { path = var.reddit_snapshot }
       assert {
         condition     = result.exists && result.age < duration("25h")
         error_message = "the newest etcd snapshot is missing or older than 25h"
@@ -58,10 +58,10 @@ scenario "reddit-2023-etcd-restore" {
 
   recover {
     step "clear-data-dir" {
-      command { run = ["rm", "-rf", local.data_dir] }
+      command { run = ["rm", "-rf", local.reddit_data_dir] }
     }
     step "restore-snapshot" {
-      command { run = ["etcdutl", "snapshot", "restore", var.snapshot, "--data-dir", local.data_dir] }
+      command { run = ["etcdutl", "snapshot", "restore", var.reddit_snapshot, "--data-dir", local.reddit_data_dir] }
     }
     step "start-member" {
       command { run = ["systemctl", "start", "etcd-restore-drill.service"] }
@@ -72,7 +72,7 @@ scenario "reddit-2023-etcd-restore" {
     every   = "2s"
     timeout = "20m"
     check "member-healthy" {
-      http { url = "${var.endpoint}/health" }
+      http { url = "${var.reddit_endpoint}/health" }
       assert {
         condition     = try(result.json.health, "") == "true"
         error_message = "the restored member is not healthy yet"
@@ -85,7 +85,7 @@ scenario "reddit-2023-etcd-restore" {
       command { run = ["systemctl", "stop", "etcd-restore-drill.service"] }
     }
     step "remove-data-dir" {
-      command { run = ["rm", "-rf", local.data_dir] }
+      command { run = ["rm", "-rf", local.reddit_data_dir] }
     }
   }
 }

@@ -1,25 +1,31 @@
 # Roblox, 2021-10-28 to 2021-10-31: the Consul cluster behind service
-# discovery became unhealthy under a new workload and a contention bug;
-# bringing it and every service that depends on it back amounted to a cold
-# start of the platform, which had never been practised.
-# Recovery: 73 hours. Data loss: none reported.
+# discovery became unhealthy. Two mostly unrelated issues met: a relatively
+# new Consul streaming feature, enabled under unusually high read and
+# write load, caused heavy contention, and the same load hit a pathological
+# performance issue in BoltDB, which Consul uses for its write-ahead log
+# ("Outage Summary"). Diagnosing those two issues, with monitoring that
+# itself depended on Consul, is what made the outage long; bringing the
+# platform up carefully from a fully-down state took notable time on top
+# ("Outage Summary").
+# Recovery: 73 hours ("Outage Summary"). Data loss: none (introduction).
 #
 # The drill: stop the service-discovery cluster, start it from cold, and
-# time until it elects a leader and services can register again.
+# time until it elects a leader, so at least the bootstrap part of such an
+# outage is known and practised.
 
-variable "stop_command" {
+variable "roblox_stop_command" {
   type        = list(string)
   description = "Stops every node of the cluster."
   default     = ["systemctl", "stop", "consul.service"]
 }
 
-variable "start_command" {
+variable "roblox_start_command" {
   type        = list(string)
   description = "Starts every node of the cluster."
   default     = ["systemctl", "start", "consul.service"]
 }
 
-variable "leader_url" {
+variable "roblox_leader_url" {
   description = "Answers with the leader's address once the cluster has elected one."
   default     = "http://127.0.0.1:8500/v1/status/leader"
 }
@@ -34,7 +40,7 @@ scenario "roblox-2021-cold-start" {
     title   = "Roblox Return to Service 10/28-10/31 2021"
     date    = "2021-10-28"
     url     = "https://blog.roblox.com/2022/01/roblox-return-to-service-10-28-10-31-2021/"
-    finding = "A cold start of the service-discovery cluster and everything on top of it had never been practised; it took days."
+    finding = "Consul streaming under high load and a BoltDB performance issue took the cluster down; diagnosing the two unrelated issues took most of the 73 hours, and the careful cold start from fully down added notable time (\"Outage Summary\")."
   }
 
   objective {
@@ -43,7 +49,7 @@ scenario "roblox-2021-cold-start" {
 
   steady_state {
     check "has-leader" {
-      http { url = var.leader_url }
+      http { url = var.roblox_leader_url }
       assert {
         condition     = length(result.body) > 2
         error_message = "the cluster has no leader before the drill"
@@ -53,13 +59,13 @@ scenario "roblox-2021-cold-start" {
 
   disrupt {
     step "stop-cluster" {
-      command { run = var.stop_command }
+      command { run = var.roblox_stop_command }
     }
   }
 
   recover {
     step "start-cluster" {
-      command { run = var.start_command }
+      command { run = var.roblox_start_command }
     }
   }
 
@@ -68,7 +74,7 @@ scenario "roblox-2021-cold-start" {
     timeout = "2h"
     check "leader-elected" {
       http {
-        url     = var.leader_url
+        url     = var.roblox_leader_url
         timeout = "5s"
       }
       assert {
@@ -80,7 +86,7 @@ scenario "roblox-2021-cold-start" {
 
   rollback {
     step "ensure-started" {
-      command { run = var.start_command }
+      command { run = var.roblox_start_command }
     }
   }
 }
