@@ -34,12 +34,7 @@ func TestPostgresRestoreDrill(t *testing.T) {
 }
 
 func postgresRestoreDrill(t *testing.T, scenarioSource func() ([]byte, error), prefix string, passSourceDB bool, extraVars []string) {
-	if _, err := exec.LookPath("pg_restore"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pg_restore is not installed and CI=true: install PostgreSQL's client programs")
-		}
-		t.Skip("pg_restore is not installed; install PostgreSQL's client programs to run this test")
-	}
+	pgtest.RequireClient(t, "pg_restore")
 	sourceDSN := pgtest.NewDatabase(t)
 	source, err := sql.Open("postgres", sourceDSN)
 	if err != nil {

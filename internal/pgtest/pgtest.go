@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -95,4 +96,17 @@ func ServerBase() string {
 	}
 	u.Path, u.RawQuery = "", ""
 	return u.String()
+}
+
+// RequireClient skips the test when one of PostgreSQL's client programs
+// (pg_dump, pg_restore, psql) is missing, except under CI=true, where it
+// fails: a drill that shells out to it cannot run.
+func RequireClient(t testing.TB, program string) {
+	t.Helper()
+	if _, err := exec.LookPath(program); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not installed and CI=true: install PostgreSQL's client programs", program)
+		}
+		t.Skipf("%s is not installed; install PostgreSQL's client programs to run this test", program)
+	}
 }

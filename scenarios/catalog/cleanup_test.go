@@ -88,12 +88,7 @@ func TestGitHubDrillCatchesUpAndCleansUp(t *testing.T) {
 // fetched, restored into a scratch database and checked, and then the
 // scratch database and the fetched copy are gone.
 func TestGliffyDrillRestoresAndCleansUp(t *testing.T) {
-	if _, err := exec.LookPath("pg_restore"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pg_restore is not installed and CI=true: install PostgreSQL's client programs")
-		}
-		t.Skip("pg_restore is not installed; install PostgreSQL's client programs to run this test")
-	}
+	pgtest.RequireClient(t, "pg_restore")
 	sourceDSN := pgtest.NewDatabase(t)
 	source, err := sql.Open("postgres", sourceDSN)
 	if err != nil {

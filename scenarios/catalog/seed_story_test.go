@@ -2,8 +2,6 @@ package catalog_test
 
 import (
 	"database/sql"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -16,12 +14,7 @@ import (
 // restored from the backup setup took, every acknowledged client write is
 // still there, and both scratch databases and the backup file are gone.
 func TestSeedStoryDrillUnderLoad(t *testing.T) {
-	if _, err := exec.LookPath("pg_restore"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pg_restore is not installed and CI=true: install PostgreSQL's client programs")
-		}
-		t.Skip("pg_restore is not installed; install PostgreSQL's client programs to run this test")
-	}
+	pgtest.RequireClient(t, "pg_restore")
 	pgtest.NewDatabase(t) // skips without a server
 	suffix := randomSuffix(t)
 	appDB, largestDB := "redrill_seed_app_"+suffix, "redrill_seed_largest_"+suffix
