@@ -83,8 +83,13 @@ func (commandKind) Run(ctx context.Context, env *Env, config cty.Value) (map[str
 	}
 	// Listed with the reaper while it runs, so that it dies with redrill;
 	// without a reaper the command still runs, as it did before.
-	if env.reaper.add(cmd.Process.Pid) == nil {
+	switch err := env.reaper.add(cmd.Process.Pid); {
+	case err == nil:
 		defer env.reaper.del(cmd.Process.Pid)
+	case errors.Is(err, errReaperClosed):
+		// Close ran between Start and here: its reaper did not know of
+		// this command, which must not outlive the drill.
+		killProcessGroup(cmd)
 	}
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os/exec"
@@ -32,12 +33,22 @@ type groupReaper struct {
 	input   io.WriteCloser
 	process *exec.Cmd
 	err     error
+	// closed is set once the drill's environment closed: a command that
+	// started meanwhile must not outlive it under a reaper of its own.
+	closed bool
 }
+
+// errReaperClosed says that the environment closed while a command
+// started: the caller kills it.
+var errReaperClosed = errors.New("the drill's environment closed while the command started")
 
 // add lists a running process group; the reaper is started on first use.
 func (g *groupReaper) add(pgid int) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.closed {
+		return errReaperClosed
+	}
 	if g.process == nil && g.err == nil {
 		g.err = g.start()
 	}
@@ -75,6 +86,7 @@ func (g *groupReaper) start() error {
 func (g *groupReaper) close() error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.closed = true
 	if g.process == nil {
 		return nil
 	}
