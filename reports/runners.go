@@ -1,9 +1,13 @@
 package reports
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"io"
 	"maps"
 	"slices"
+	"text/tabwriter"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -37,11 +41,39 @@ func runnerStatuses(ctx context.Context, lister RunnerLister, now time.Time) []R
 	if err != nil {
 		return nil
 	}
+	return RunnerStatusesAt(runners, now)
+}
+
+// RunnerStatusesAt gives each runner its state at now.
+func RunnerStatusesAt(runners []store.Runner, now time.Time) []RunnerStatus {
 	statuses := make([]RunnerStatus, len(runners))
 	for i, r := range runners {
 		statuses[i] = RunnerStatus{Runner: r, State: r.State(now)}
 	}
 	return statuses
+}
+
+// WriteRunners writes the runners as a table for a terminal, with how
+// long ago each last renewed its heartbeat at now.
+func WriteRunners(w io.Writer, statuses []RunnerStatus, now time.Time) error {
+	if len(statuses) == 0 {
+		_, err := fmt.Fprintln(w, "No runner has registered in this store: redrill serve registers itself.")
+		return err
+	}
+	table := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(table, "RUNNER\tSTATE\tLABELS\tVERSION\tSTARTED\tLAST HEARTBEAT")
+	for _, r := range statuses {
+		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s ago\n", r.Name, r.State, cmp.Or(r.LabelText(), "-"), cmp.Or(r.Version, "-"),
+			r.StartedAt.UTC().Format("2006-01-02 15:04:05 MST"), now.Sub(r.HeartbeatAt).Round(time.Second))
+	}
+	return table.Flush()
+}
+
+// WriteRunnersJSON writes {"runners": [...]}, each runner with its state.
+func WriteRunnersJSON(w io.Writer, statuses []RunnerStatus) error {
+	return writeJSON(w, struct {
+		Runners []RunnerStatus `json:"runners"`
+	}{statuses})
 }
 
 // metricRunnerUp is the name of the runners' series.
