@@ -553,7 +553,7 @@ func (r *run) setStoreErr(err error) {
 // cannot be written is reported with the run's store error: other runners
 // may take the run for dead.
 func (r *run) heartbeat() (stop func()) {
-	return r.every(store.HeartbeatInterval, func(now time.Time) {
+	return every(r.clock, store.HeartbeatInterval, func(now time.Time) {
 		ctx, cancel := context.WithTimeout(context.Background(), store.HeartbeatInterval)
 		defer cancel()
 		if err := r.opts.Store.Heartbeat(ctx, r.result.ID, now); err != nil {
@@ -562,13 +562,13 @@ func (r *run) heartbeat() (stop func()) {
 	})
 }
 
-// every calls do at each interval of the run's clock, in a goroutine of
-// its own, until stopped; stop waits for a call under way.
-func (r *run) every(interval time.Duration, do func(now time.Time)) (stop func()) {
+// every calls do at each interval of clock, in a goroutine of its own,
+// until stopped; stop waits for a call under way.
+func every(clock clockwork.Clock, interval time.Duration, do func(now time.Time)) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		ticker := r.clock.NewTicker(interval)
+		ticker := clock.NewTicker(interval)
 		defer ticker.Stop()
 		for {
 			select {

@@ -69,8 +69,7 @@ type Scheduler struct {
 	scheduler gocron.Scheduler
 	notifier  *Notifier
 	drills    *drillPool
-	// housekeeping marks the runs of stopped runners until stopped.
-	housekeeping     sync.WaitGroup
+	// stopHousekeeping stops the marking of the runs of stopped runners.
 	stopHousekeeping func()
 	// known is the store's list of runners, read at most once a heartbeat
 	// interval: every tick of a scenario this runner does not match asks
@@ -170,9 +169,8 @@ func newScheduler(set *scenarios.Set, opts SchedulerOptions, drills *drillPool) 
 // Start starts the schedules, and the marking of runs whose runner
 // stopped.
 func (s *Scheduler) Start() {
-	stop := make(chan struct{})
-	s.housekeeping.Go(func() { s.keepMarkingStoppedRunners(stop) })
-	s.stopHousekeeping = sync.OnceFunc(func() { close(stop); s.housekeeping.Wait() })
+	// Every heartbeat interval, on the clock the heartbeats are dated by.
+	s.stopHousekeeping = sync.OnceFunc(every(s.opts.RunClock, store.HeartbeatInterval, func(time.Time) { s.markStoppedRunners() }))
 	s.scheduler.Start()
 }
 
@@ -465,21 +463,6 @@ func (s *Scheduler) markStoppedRunners() {
 	}
 	if marked > 0 {
 		s.opts.Logger.Info("runs of stopped runners marked interrupted", "runs", marked)
-	}
-}
-
-// keepMarkingStoppedRunners marks the runs of stopped runners every
-// heartbeat interval until stop is closed.
-func (s *Scheduler) keepMarkingStoppedRunners(stop <-chan struct{}) {
-	ticker := s.opts.RunClock.NewTicker(store.HeartbeatInterval)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-ticker.Chan():
-			s.markStoppedRunners()
-		}
 	}
 }
 

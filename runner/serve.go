@@ -8,9 +8,10 @@ import (
 	"maps"
 	"net"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 
 	"github.com/redrill/redrill/reports"
 	"github.com/redrill/redrill/scenarios"
@@ -147,13 +148,15 @@ func reload(opts ServeOptions, current *Scheduler) *Scheduler {
 // presence keeps this runner registered in the store while it serves: a
 // heartbeat every store.HeartbeatInterval, and its stop when it ends.
 type presence struct {
-	opts ServeOptions
-	done chan struct{}
-	wg   sync.WaitGroup
+	opts          ServeOptions
+	stopHeartbeat func()
+	// reaching says whether the last heartbeat reached the store, so that
+	// a lost store is logged once, and its return once.
+	reaching bool
 }
 
 func startPresence(opts ServeOptions) *presence {
-	p := &presence{opts: opts, done: make(chan struct{})}
+	p := &presence{opts: opts, reaching: true}
 	ctx, cancel := context.WithTimeout(context.Background(), storeWriteLimit)
 	defer cancel()
 	now := time.Now()
@@ -166,38 +169,27 @@ func startPresence(opts ServeOptions) *presence {
 		// heartbeat reaches the store.
 		opts.Logger.Warn("cannot register this runner in the store", "runner", opts.Identity.String(), "error", err)
 	}
-	p.wg.Go(p.heartbeat)
+	p.stopHeartbeat = every(clockwork.NewRealClock(), store.HeartbeatInterval, p.heartbeat)
 	return p
 }
 
-func (p *presence) heartbeat() {
-	ticker := time.NewTicker(store.HeartbeatInterval)
-	defer ticker.Stop()
-	registered := true
-	for {
-		select {
-		case <-p.done:
-			return
-		case now := <-ticker.C:
-			ctx, cancel := context.WithTimeout(context.Background(), storeWriteLimit)
-			err := p.opts.Store.RunnerHeartbeat(ctx, p.opts.Identity.String(), now)
-			if err == nil && !registered {
-				p.opts.Logger.Info("runner heartbeat reaches the store again", "runner", p.opts.Identity.String())
-			}
-			if err != nil && registered {
-				p.opts.Logger.Warn("runner heartbeat cannot reach the store", "runner", p.opts.Identity.String(), "error", err)
-			}
-			registered = err == nil
-			cancel()
-		}
+func (p *presence) heartbeat(now time.Time) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeWriteLimit)
+	defer cancel()
+	err := p.opts.Store.RunnerHeartbeat(ctx, p.opts.Identity.String(), now)
+	if err == nil && !p.reaching {
+		p.opts.Logger.Info("runner heartbeat reaches the store again", "runner", p.opts.Identity.String())
 	}
+	if err != nil && p.reaching {
+		p.opts.Logger.Warn("runner heartbeat cannot reach the store", "runner", p.opts.Identity.String(), "error", err)
+	}
+	p.reaching = err == nil
 }
 
 // stop ends the heartbeat and records that this runner stopped, so that
 // it shows as stopped rather than gone.
 func (p *presence) stop() {
-	close(p.done)
-	p.wg.Wait()
+	p.stopHeartbeat()
 	ctx, cancel := context.WithTimeout(context.Background(), storeWriteLimit)
 	defer cancel()
 	if err := p.opts.Store.StopRunner(ctx, p.opts.Identity.String(), time.Now()); err != nil {

@@ -113,7 +113,7 @@ func (r *run) attempt(spec *scenarios.Workload, env *checks.Env, results scenari
 // reportProgress puts the workloads' progress in the record and tells the
 // observer, every progressEvery, until stopped.
 func (r *run) reportProgress() (stop func()) {
-	return r.every(progressEvery, func(time.Time) {
+	return every(r.clock, progressEvery, func(time.Time) {
 		r.setWorkloads(func(w *runningWorkload) store.Workload { return w.running.Progress() })
 		r.emit(store.Event{Type: store.EventWorkload})
 	})
