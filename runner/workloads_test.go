@@ -165,7 +165,9 @@ func TestWorkloadMeasuresLostWritesAndClientDowntime(t *testing.T) {
 	if w.LongestOutage < truth || w.LongestOutage > truth+time.Second {
 		t.Errorf("longest outage %s, the server refused writes for %s", w.LongestOutage, truth)
 	}
-	if w.Failed != int64(server.refusals) || w.Attempts != w.Succeeded+w.Failed {
+	// A refusal still on its way back when the workload stops is not
+	// counted: at most one per worker.
+	if uncounted := int64(server.refusals) - w.Failed; uncounted < 0 || uncounted > 2 || w.Attempts != w.Succeeded+w.Failed {
 		t.Errorf("attempts %d, succeeded %d, failed %d; the server refused %d", w.Attempts, w.Succeeded, w.Failed, server.refusals)
 	}
 
