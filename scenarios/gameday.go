@@ -13,6 +13,9 @@ var gameDaySchema = &hcl.BodySchema{
 		{Name: "start", Required: true},
 		{Name: "scenarios", Required: true},
 		{Name: "parallel"},
+		{Name: "description"},
+		{Name: "facilitator"},
+		{Name: "participants"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "runner"}},
 }
@@ -89,6 +92,11 @@ func (l *loader) decodeGameDays(blocks hcl.Blocks) hcl.Diagnostics {
 			}
 		}
 		diags = append(diags, decodeBool(content.Attributes["parallel"], ctx, &gd.Parallel)...)
+		// Who runs the day and who takes part are for the people reading
+		// the plan, the console and the report: not enforced.
+		diags = append(diags, decodeString(content.Attributes["description"], ctx, &gd.Description)...)
+		diags = append(diags, decodeString(content.Attributes["facilitator"], ctx, &gd.Facilitator)...)
+		diags = append(diags, decodeStringList(content.Attributes["participants"], ctx, &gd.Participants)...)
 		for i, b := range content.Blocks {
 			if i > 0 {
 				diags = append(diags, &hcl.Diagnostic{

@@ -54,6 +54,15 @@ func (s *Set) WritePlan(w io.Writer, opts PlanOptions) error {
 			mode = "in parallel"
 		}
 		p.line(0, "gameday %q at %s: %s, %s", gd.Name, gd.Start.Format(time.RFC3339), strings.Join(gd.Scenarios, ", "), mode)
+		if gd.Description != "" {
+			p.line(1, "%s", gd.Description)
+		}
+		if gd.Facilitator != "" {
+			p.line(1, "facilitator:  %s", gd.Facilitator)
+		}
+		if len(gd.Participants) > 0 {
+			p.line(1, "participants: %s", strings.Join(gd.Participants, ", "))
+		}
 	}
 	for _, n := range s.Notifiers {
 		webhook := secret.HideCredentials(n.Webhook)

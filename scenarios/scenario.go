@@ -248,6 +248,11 @@ type GameDay struct {
 	Start     time.Time
 	Scenarios []string
 	Parallel  bool
+	// Description, Facilitator and Participants say what the day is for
+	// and who runs it, for people; empty when not given.
+	Description  string
+	Facilitator  string
+	Participants []string
 	// RunnerLabels are the labels a runner must have to run the game day;
 	// nil means any runner.
 	RunnerLabels map[string]string

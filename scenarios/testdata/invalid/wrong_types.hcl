@@ -18,3 +18,10 @@ scenario "types" {
     }
   }
 }
+
+gameday "attributes" {
+  start        = "2026-12-05T09:00:00Z"
+  scenarios    = ["types"]
+  facilitator  = ["Ada", "Grace"]
+  participants = "Linus"
+}

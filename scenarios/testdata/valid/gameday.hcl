@@ -85,6 +85,10 @@ gameday "q4-resilience" {
   start     = "2026-12-05T09:00:00+01:00"
   scenarios = ["api-failover"]
   parallel  = true
+
+  description  = "API failover with the platform team, before the holiday freeze."
+  facilitator  = "Ada"
+  participants = ["Grace", "Linus"]
 }
 
 notify "chat" {
