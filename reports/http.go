@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -38,6 +37,9 @@ type HandlerOptions struct {
 	Window time.Duration
 	// Now is the dashboard's clock; nil means time.Now.
 	Now func() time.Time
+	// Console is the live game-day console (/console); its zero value
+	// leaves it out.
+	Console ConsoleOptions
 }
 
 // Handler serves the dashboard from the store, live: / (the HTML report),
@@ -123,22 +125,16 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(newCollector(history, opts), runnerCollector{opts})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{MaxRequestsInFlight: scrapesInFlight}))
-	return requireToken(opts.Token, mux)
+	host, secure := publicHost(opts.Console.PublicURL)
+	logins := newSessions(opts.Token, secure, opts.Now, host)
+	registerConsole(mux, opts, logins)
+	return logins.guard(mux)
 }
 
 // storable tells whether text can be a name or id in the history: valid
 // UTF-8 without NUL bytes, which PostgreSQL refuses to even compare.
 func storable(text string) bool {
 	return utf8.ValidString(text) && !strings.ContainsRune(text, 0)
-}
-
-// noSniff tells browsers to take every answer for the type it says:
-// a run page is text, whatever a check printed into it.
-func noSniff(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		next.ServeHTTP(w, r)
-	})
 }
 
 // Limits of /api/runs?limit=.
@@ -163,20 +159,4 @@ func runsQuery(values url.Values) (store.RunQuery, error) {
 		query.Limit = limit
 	}
 	return query, nil
-}
-
-func requireToken(token string, next http.Handler) http.Handler {
-	next = noSniff(next)
-	if token == "" {
-		return next
-	}
-	want := []byte("Bearer " + token)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/healthz" && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="redrill"`)
-			http.Error(w, "a bearer token is required", http.StatusUnauthorized)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }

@@ -68,7 +68,9 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 	if opts.Identity == (Identity{}) {
 		opts.Identity = LocalIdentity()
 	}
-	scheduler, err := NewScheduler(opts.Set, SchedulerOptions{Store: opts.Store, Logger: opts.Logger, DashboardURL: opts.DashboardURL, Identity: opts.Identity, Labels: opts.Labels})
+	console := reports.NewConsole(nil)
+	defer console.Close()
+	scheduler, err := NewScheduler(opts.Set, SchedulerOptions{Store: opts.Store, Logger: opts.Logger, DashboardURL: opts.DashboardURL, Identity: opts.Identity, Labels: opts.Labels, Observe: console.Observe})
 	if err != nil {
 		return err
 	}
@@ -85,9 +87,16 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 			Runners:      opts.Store,
 			Scheduled:    func() []reports.ScheduledScenario { return current.Load().ScheduledScenarios() },
 			SkippedTicks: func() []reports.SkippedTicks { return current.Load().SkippedTicks() },
+			Console: reports.ConsoleOptions{
+				Console:   console,
+				GameDays:  func() []reports.ConsoleGameDay { return consoleGameDays(current.Load().set) },
+				PublicURL: opts.DashboardURL,
+			},
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
+	// The console's event streams never end on their own.
+	server.RegisterOnShutdown(console.Close)
 	go func() {
 		if err := server.Serve(opts.Listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			opts.Logger.Error("dashboard stopped", "error", err)
@@ -222,4 +231,16 @@ func warnUnmatched(opts ServeOptions, set *scenarios.Set) {
 			opts.Logger.Warn("no live runner matches a game day: it will not start unless one does", "gameday", gd.Name, "reason", NoRunnerReason(gd.RunnerLabels, runners, now))
 		}
 	}
+}
+
+// consoleGameDays are the set's game days as the console shows them.
+func consoleGameDays(set *scenarios.Set) []reports.ConsoleGameDay {
+	days := make([]reports.ConsoleGameDay, 0, len(set.GameDays))
+	for _, gd := range set.GameDays {
+		days = append(days, reports.ConsoleGameDay{
+			Name: gd.Name, Start: gd.Start, Scenarios: gd.Scenarios, Parallel: gd.Parallel,
+			Description: gd.Description, Facilitator: gd.Facilitator, Participants: gd.Participants,
+		})
+	}
+	return days
 }
