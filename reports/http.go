@@ -126,7 +126,7 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 	registry.MustRegister(newCollector(history, opts), runnerCollector{opts})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{MaxRequestsInFlight: scrapesInFlight}))
 	host, secure := publicHost(opts.Console.PublicURL)
-	logins := newSessions(opts.Token, secure, opts.Now, host)
+	logins := newSessions(opts.Token, secure, host)
 	registerConsole(mux, opts, logins)
 	return logins.guard(mux)
 }

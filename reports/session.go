@@ -47,8 +47,10 @@ type sessions struct {
 	origins []string // hosts a same-origin POST may come from besides Host
 }
 
-func newSessions(token string, secure bool, now func() time.Time, extraHosts ...string) *sessions {
-	return &sessions{token: token, secure: secure, now: now, byID: map[string]*session{}, origins: extraHosts}
+// newSessions keeps the logins of a dashboard; sessions expire on the
+// real clock, whatever clock the reports are drawn on.
+func newSessions(token string, secure bool, extraHosts ...string) *sessions {
+	return &sessions{token: token, secure: secure, now: time.Now, byID: map[string]*session{}, origins: extraHosts}
 }
 
 func randomToken() string {
@@ -90,7 +92,7 @@ func (s *sessions) start(w http.ResponseWriter, r *http.Request) (string, *sessi
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: id, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: s.secure || r.TLS != nil,
-		Expires: created.expires,
+		MaxAge: int(sessionLifetime.Seconds()), // relative: whatever the browser's clock says
 	})
 	copied := *created
 	return id, &copied

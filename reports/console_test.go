@@ -1,0 +1,355 @@
+package reports
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redrill/redrill/scenarios/phase"
+	"github.com/redrill/redrill/store"
+)
+
+// consoleServer serves the dashboard with a console on a real listener.
+func consoleServer(t *testing.T, token string, opts ConsoleOptions) (*httptest.Server, *Console) {
+	t.Helper()
+	if opts.Console == nil {
+		opts.Console = NewConsole(nil)
+	}
+	if opts.GameDays == nil {
+		opts.GameDays = func() []ConsoleGameDay {
+			return []ConsoleGameDay{{Name: "december", Scenarios: []string{"orders-restore", "web-failover"},
+				Description: "Before the freeze", Facilitator: "Ada", Participants: []string{"Grace", "Linus"}}}
+		}
+	}
+	server := httptest.NewServer(Handler(history(t), HandlerOptions{Token: token, Console: opts, Window: 365 * 24 * time.Hour, Now: func() time.Time { return now }}))
+	t.Cleanup(server.Close)
+	t.Cleanup(opts.Console.Close) // before server.Close, which waits for the streams
+	return server, opts.Console
+}
+
+// sseReader reads server-sent events.
+type sseReader struct {
+	t    *testing.T
+	body io.ReadCloser
+	r    *bufio.Reader
+}
+
+func openEvents(t *testing.T, server *httptest.Server, token string) *sseReader {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, "GET", server.URL+"/console/events", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("/console/events: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return &sseReader{t: t, body: resp.Body, r: bufio.NewReader(resp.Body)}
+}
+
+// next returns the next event's name and data, failing after 10 s.
+func (s *sseReader) next() (string, string) {
+	s.t.Helper()
+	type event struct{ name, data string }
+	got := make(chan event, 1)
+	go func() {
+		var e event
+		for {
+			line, err := s.r.ReadString('\n')
+			if err != nil {
+				got <- event{name: "error: " + err.Error()}
+				return
+			}
+			line = strings.TrimRight(line, "\n")
+			switch {
+			case line == "" && (e.name != "" || e.data != ""):
+				got <- e
+				return
+			case strings.HasPrefix(line, "event: "):
+				e.name = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: "):
+				e.data += strings.TrimPrefix(line, "data: ")
+			case strings.HasPrefix(line, "retry: "):
+				e.name = "retry"
+				e.data = strings.TrimPrefix(line, "retry: ")
+			}
+		}
+	}()
+	select {
+	case e := <-got:
+		return e.name, e.data
+	case <-time.After(10 * time.Second):
+		s.t.Fatal("no event within 10 s")
+		return "", ""
+	}
+}
+
+// state reads the next state event.
+func (s *sseReader) state() consoleState {
+	s.t.Helper()
+	name, data := s.next()
+	if name != "state" {
+		s.t.Fatalf("event %q (%s), want state", name, data)
+	}
+	var state consoleState
+	if err := json.Unmarshal([]byte(data), &state); err != nil {
+		s.t.Fatalf("state %s: %v", data, err)
+	}
+	return state
+}
+
+func TestConsoleStreamsTheGameDay(t *testing.T) {
+	server, console := consoleServer(t, "tok", ConsoleOptions{})
+	events := openEvents(t, server, "tok")
+	if name, retry := events.next(); name != "retry" || retry != "2000" {
+		t.Fatalf("first line %s %s, want retry: 2000 (EventSource reconnects after 2 s)", name, retry)
+	}
+	if first := events.state(); len(first.GameDays) != 0 || len(first.Drills) != 0 {
+		t.Fatalf("before any drill: %+v", first)
+	}
+
+	started := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+	rto := 2 * time.Minute
+	run := store.Run{ID: "run-1", Scenario: "orders-restore", GameDay: "december", Status: store.StatusRunning, StartedAt: started, ObjectiveRTO: &rto}
+	console.Observe(store.Event{Type: store.EventStart, At: started, Record: store.Record{Run: run}})
+	day := events.state()
+	if len(day.GameDays) != 1 || day.GameDays[0].Facilitator != "Ada" || len(day.GameDays[0].Scenarios) != 2 {
+		t.Fatalf("game day: %+v", day.GameDays)
+	}
+	if s := day.GameDays[0].Scenarios; s[0].RunID != "run-1" || s[0].Status != "running" || s[1].Scenario != "web-failover" || s[1].Status != "pending" {
+		t.Errorf("scenarios: %+v", s)
+	}
+
+	run.ClockStart = started.Add(time.Second)
+	console.Observe(store.Event{Type: store.EventClockStart, At: run.ClockStart, Record: store.Record{Run: run}})
+	run.Workloads = []store.Workload{{Name: "checkout", Attempts: 40, Failed: 7, CurrentOutage: 3500 * time.Millisecond}}
+	console.Observe(store.Event{Type: store.EventStepStart, At: run.ClockStart, Phase: phase.Recover,
+		Step: &store.Step{Name: "restore", Kind: "command"}, Record: store.Record{Run: run}})
+	var during consoleRunJSON
+	for during.Step == nil { // the stream may send the clock's start alone first
+		during = events.state().GameDays[0].Scenarios[0]
+	}
+	if during.Phase != "recover" || during.Step.Name != "restore" || during.ClockStart == nil || !during.ClockStart.Equal(run.ClockStart) {
+		t.Errorf("during the restore: %+v", during)
+	}
+	if *during.ObjectiveRTO != 120 || during.Workloads[0].CurrentOutageSeconds != 3.5 {
+		t.Errorf("objective and outage: %v %+v", *during.ObjectiveRTO, during.Workloads)
+	}
+
+	measured := 95 * time.Second
+	run.ClockStop, run.RTO, run.Workloads[0].CurrentOutage = run.ClockStart.Add(measured), &measured, 0
+	console.Observe(store.Event{Type: store.EventStepEnd, Phase: phase.Recover, Step: &store.Step{Name: "restore", Kind: "command", Passed: true}, Record: store.Record{Run: run}})
+	console.Observe(store.Event{Type: store.EventClockStop, Record: store.Record{Run: run}})
+	var after consoleRunJSON
+	for after.RTOSeconds == nil {
+		after = events.state().GameDays[0].Scenarios[0]
+	}
+	if *after.RTOSeconds != 95 || after.Step != nil || after.Workloads[0].CurrentOutageSeconds != 0 {
+		t.Errorf("after recovery: %+v", after)
+	}
+
+	// A client that reconnects gets the whole state at once.
+	again := openEvents(t, server, "tok")
+	again.next() // retry
+	if s := again.state().GameDays[0].Scenarios[0]; s.RTOSeconds == nil || *s.RTOSeconds != 95 {
+		t.Errorf("after reconnecting: %+v", s)
+	}
+
+	// The stream ends when serve shuts down, rather than hold it up.
+	console.Close()
+	if name, _ := events.next(); !strings.HasPrefix(name, "error: ") {
+		t.Errorf("after Close: event %q, want the end of the stream", name)
+	}
+}
+
+func TestConsoleKeepsFinishedRunsWhileTheirDayGoesOn(t *testing.T) {
+	clock := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+	console := NewConsole(func() time.Time { return clock })
+	first := store.Run{ID: "a", Scenario: "orders-restore", GameDay: "december", Status: store.StatusFinished, Verdict: store.VerdictMet, EndedAt: clock}
+	console.Observe(store.Event{Type: store.EventEnd, Record: store.Record{Run: first}})
+	second := store.Run{ID: "b", Scenario: "web-failover", GameDay: "december", Status: store.StatusRunning}
+	clock = clock.Add(3 * time.Hour)
+	console.Observe(store.Event{Type: store.EventStart, Record: store.Record{Run: second}})
+	if got := len(console.state(nil, nil).GameDays[0].Scenarios); got != 2 {
+		t.Fatalf("while the day goes on: %d runs, want 2", got)
+	}
+	second.Status, second.EndedAt = store.StatusFinished, clock
+	clock = clock.Add(keepFinished + time.Minute)
+	console.Observe(store.Event{Type: store.EventEnd, Record: store.Record{Run: second}})
+	other := store.Run{ID: "c", Scenario: "nightly", Status: store.StatusRunning}
+	console.Observe(store.Event{Type: store.EventStart, Record: store.Record{Run: other}})
+	state := console.state(nil, nil)
+	if len(state.GameDays) != 0 || len(state.Drills) != 1 {
+		t.Errorf("an hour after the day: %+v", state)
+	}
+}
+
+func newJar(t *testing.T) http.CookieJar {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return jar
+}
+
+// consoleClient is a browser: it keeps cookies and sends Origin.
+type consoleClient struct {
+	t      *testing.T
+	server *httptest.Server
+	client *http.Client
+}
+
+func newConsoleClient(t *testing.T, server *httptest.Server) *consoleClient {
+	client := &http.Client{Transport: server.Client().Transport, Jar: newJar(t),
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &consoleClient{t: t, server: server, client: client}
+}
+
+func (c *consoleClient) do(method, path string, form url.Values, headers map[string]string) (int, http.Header, string) {
+	c.t.Helper()
+	req, _ := http.NewRequest(method, c.server.URL+path, strings.NewReader(form.Encode()))
+	if method == "POST" {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(body)
+}
+
+var csrfInPage = regexp.MustCompile(`const csrf = "([^"]+)";`)
+
+// csrf opens the console page and returns the CSRF token it holds.
+func (c *consoleClient) csrf() string {
+	c.t.Helper()
+	code, _, page := c.do("GET", "/console", nil, map[string]string{"Accept": "text/html"})
+	match := csrfInPage.FindStringSubmatch(page)
+	if code != 200 || match == nil {
+		c.t.Fatalf("/console: %d, no CSRF token in the page", code)
+	}
+	return match[1]
+}
+
+func TestConsolePostsNeedTheSessionsCSRFTokenFromThisOrigin(t *testing.T) {
+	server, _ := consoleServer(t, "", ConsoleOptions{})
+	browser := newConsoleClient(t, server)
+	token := browser.csrf()
+	same := map[string]string{"Origin": server.URL, "Sec-Fetch-Site": "same-origin"}
+	tests := []struct {
+		name     string
+		form     url.Values
+		headers  map[string]string
+		fresh    bool // from a browser without the session's cookie
+		wantCode int
+		wantBody string
+	}{
+		{"same origin with the token is accepted", url.Values{"name": {"Ada"}, "csrf": {token}}, same, false, 200, "Ada"},
+		{"the token may come in a header", url.Values{"name": {"Grace"}}, map[string]string{"Origin": server.URL, "X-CSRF-Token": token}, false, 200, "Grace"},
+		{"without the CSRF token is refused", url.Values{"name": {"Mallory"}}, same, false, 403, "missing or wrong CSRF token"},
+		{"with another token is refused", url.Values{"name": {"Mallory"}, "csrf": {"guessed"}}, same, false, 403, "missing or wrong CSRF token"},
+		{"from another site's form is refused", url.Values{"name": {"Mallory"}, "csrf": {token}}, map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}, false, 403, "cross-site request refused"},
+		{"a same-site subdomain is refused too", url.Values{"name": {"Mallory"}, "csrf": {token}}, map[string]string{"Sec-Fetch-Site": "same-site"}, false, 403, "cross-site request refused"},
+		{"without a session is refused", url.Values{"name": {"Mallory"}, "csrf": {token}}, same, true, 403, "no session"},
+		{"an empty name is refused", url.Values{"name": {"  "}, "csrf": {token}}, same, false, 400, "say who you are"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			client := browser
+			if tt.fresh {
+				client = newConsoleClient(t, server)
+			}
+			code, _, body := client.do("POST", "/console/name", tt.form, tt.headers)
+			if code != tt.wantCode || !strings.Contains(body, tt.wantBody) {
+				t.Errorf("%d %q, want %d %q", code, body, tt.wantCode, tt.wantBody)
+			}
+		})
+	}
+	// The name is the session's: the page shows it back.
+	if _, _, page := browser.do("GET", "/console", nil, nil); !strings.Contains(page, `value="Grace"`) {
+		t.Error("the console does not show the name saved last")
+	}
+	// Without actions (a serve that cannot answer), an answer passes the
+	// checks and says why it cannot be recorded.
+	code, _, body := browser.do("POST", "/console/answer", url.Values{"csrf": {token}, "run_id": {"r"}, "step": {"s"}, "outcome": {"done"}}, same)
+	if code != 501 || !strings.Contains(body, "cannot record answers") {
+		t.Errorf("answer without actions: %d %q", code, body)
+	}
+}
+
+func TestConsoleLoginForBrowsersBearerForTools(t *testing.T) {
+	server, _ := consoleServer(t, "s3cret", ConsoleOptions{PublicURL: "https://redrill.example.com"})
+	browser := newConsoleClient(t, server)
+
+	code, headers, _ := browser.do("GET", "/console", nil, map[string]string{"Accept": "text/html"})
+	if code != 303 || headers.Get("Location") != "/login?next=%2Fconsole" {
+		t.Fatalf("a browser without a session: %d to %q, want 303 to the login", code, headers.Get("Location"))
+	}
+	if code, _, _ := browser.do("GET", "/api/console", nil, nil); code != 401 {
+		t.Errorf("a tool without the token: %d, want 401", code)
+	}
+	if code, _, page := browser.do("GET", "/login", nil, nil); code != 200 || !strings.Contains(page, `name="token"`) {
+		t.Fatalf("/login: %d", code)
+	}
+	login := url.Values{"token": {"s3cret"}, "name": {"Ada"}, "next": {"/console"}}
+	if code, _, _ := browser.do("POST", "/login", login, map[string]string{"Origin": "https://evil.example"}); code != 403 {
+		t.Errorf("a login posted from another site: %d, want 403", code)
+	}
+	if code, _, page := browser.do("POST", "/login", url.Values{"token": {"wrong"}}, nil); code != 401 || !strings.Contains(page, "not the dashboard&#39;s token") {
+		t.Errorf("a wrong token: %d", code)
+	}
+	code, headers, _ = browser.do("POST", "/login", login, map[string]string{"Origin": server.URL})
+	if code != 303 || headers.Get("Location") != "/console" {
+		t.Fatalf("login: %d to %q", code, headers.Get("Location"))
+	}
+	cookie := headers.Get("Set-Cookie")
+	for _, want := range []string{"redrill_session=", "HttpOnly", "SameSite=Strict", "Secure"} {
+		if !strings.Contains(cookie, want) {
+			t.Errorf("session cookie %q lacks %s (the public URL is https)", cookie, want)
+		}
+	}
+	// The jar keeps a Secure cookie off plain HTTP, as browsers do; the
+	// proxy in front of a real dashboard speaks https.
+	session := strings.SplitN(cookie, ";", 2)[0]
+	if code, _, page := browser.do("GET", "/console", nil, map[string]string{"Cookie": session}); code != 200 || !strings.Contains(page, `value="Ada"`) {
+		t.Errorf("console after login: %d, name not kept", code)
+	}
+	for _, next := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example"} {
+		_, headers, _ := newConsoleClient(t, server).do("POST", "/login", url.Values{"token": {"s3cret"}, "next": {next}}, nil)
+		if headers.Get("Location") != "/console" {
+			t.Errorf("login with next=%q redirects to %q, want /console", next, headers.Get("Location"))
+		}
+	}
+
+	// curl and Prometheus keep the bearer token; a bearer POST needs no
+	// CSRF token (no browser sends the header by itself) but says who.
+	tool := newConsoleClient(t, server)
+	bearer := map[string]string{"Authorization": "Bearer s3cret"}
+	if code, _, _ := tool.do("GET", "/api/console", nil, bearer); code != 200 {
+		t.Errorf("bearer GET: %d", code)
+	}
+	if code, _, body := tool.do("POST", "/console/abort", url.Values{"run_id": {"r"}}, bearer); code != 501 {
+		t.Errorf("bearer abort without actions: %d %q, want 501", code, body)
+	}
+	if code, _, _ := tool.do("POST", "/console/abort", url.Values{"run_id": {"r"}}, map[string]string{"Authorization": "Bearer wrong"}); code != 401 {
+		t.Errorf("a wrong bearer POST: %d, want 401", code)
+	}
+}
