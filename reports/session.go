@@ -219,7 +219,7 @@ func (s *sessions) ensure(w http.ResponseWriter, r *http.Request) (string, *sess
 }
 
 var loginTemplate = template.Must(template.New("login").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>redrill — log in</title>
+<html lang="en"><head><meta charset="utf-8"><title>redrill — log in</title><link rel="icon" href="data:,">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{font:16px system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}
 label{display:block;margin:1rem 0 .3rem}input{width:100%;padding:.4rem;font:inherit;box-sizing:border-box}
@@ -244,7 +244,7 @@ func (s *sessions) login(w http.ResponseWriter, r *http.Request) {
 	}
 	show := func(status int, message string) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'")
 		w.WriteHeader(status)
 		_ = loginTemplate.Execute(w, struct{ Next, Error string }{next, message})
 	}
