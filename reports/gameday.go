@@ -114,17 +114,25 @@ func (g GameDay) MissedLine() string {
 func writeGameDaysText(w io.Writer, days []GameDay) error {
 	for _, g := range days {
 		fmt.Fprintln(w, g.summary())
-		table := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(table, "  SCENARIO\tRUN\tSTARTED\tVERDICT\tRTO (OBJECTIVE)\tRPO (OBJECTIVE)")
-		for _, r := range g.Runs {
-			fmt.Fprintf(table, "  %s\t%s\t%s\t%s\t%s (%s)\t%s (%s)\n", r.Scenario, r.ID, g.startOf(r),
-				runVerdict(r), readable(r.RTO), readable(r.ObjectiveRTO), readable(r.RPO), readable(r.ObjectiveRPO))
-		}
-		if err := table.Flush(); err != nil {
+		if err := writeGameDayTable(w, g); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "  %s\n\n", visible(g.MissedLine()))
 	}
+	return nil
+}
+
+// writeGameDayTable writes a game day's runs as a table, and what missed.
+func writeGameDayTable(w io.Writer, g GameDay) error {
+	table := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(table, "  SCENARIO\tRUN\tSTARTED\tVERDICT\tRTO (OBJECTIVE)\tRPO (OBJECTIVE)")
+	for _, r := range g.Runs {
+		fmt.Fprintf(table, "  %s\t%s\t%s\t%s\t%s (%s)\t%s (%s)\n", r.Scenario, r.ID, g.startOf(r),
+			runVerdict(r), readable(r.RTO), readable(r.ObjectiveRTO), readable(r.RPO), readable(r.ObjectiveRPO))
+	}
+	if err := table.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "  %s\n\n", visible(g.MissedLine()))
 	return nil
 }
 
@@ -187,12 +195,18 @@ func WriteGameDaysJSON(w io.Writer, days []GameDay) error {
 func writeGameDaysMarkdown(w io.Writer, days []GameDay) {
 	for _, g := range days {
 		fmt.Fprintf(w, "## %s\n\n", markdown(g.summary()))
-		fmt.Fprintln(w, "| Scenario | Run | Started | Verdict | RTO (objective) | RPO (objective) |")
-		fmt.Fprintln(w, "|---|---|---|---|---|---|")
-		for _, r := range g.Runs {
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s (%s) | %s (%s) |\n", markdown(r.Scenario), markdown(r.ID), g.startOf(r),
-				runVerdict(r), readable(r.RTO), readable(r.ObjectiveRTO), readable(r.RPO), readable(r.ObjectiveRPO))
-		}
-		fmt.Fprintf(w, "\n%s.\n\n", markdown(g.MissedLine()))
+		writeGameDayMarkdownTable(w, g)
 	}
+}
+
+// writeGameDayMarkdownTable writes a game day's runs as a Markdown table,
+// and what missed.
+func writeGameDayMarkdownTable(w io.Writer, g GameDay) {
+	fmt.Fprintln(w, "| Scenario | Run | Started | Verdict | RTO (objective) | RPO (objective) |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|")
+	for _, r := range g.Runs {
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s (%s) | %s (%s) |\n", markdown(r.Scenario), markdown(r.ID), g.startOf(r),
+			runVerdict(r), readable(r.RTO), readable(r.ObjectiveRTO), readable(r.RPO), readable(r.ObjectiveRPO))
+	}
+	fmt.Fprintf(w, "\n%s.\n\n", markdown(g.MissedLine()))
 }

@@ -122,6 +122,7 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_ = WriteRun(w, store.Record{Run: run, Steps: steps})
 	}))
+	mux.HandleFunc("GET /gamedays/{name}", reads.handle(dayPage(history, opts)))
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(newCollector(history, opts), runnerCollector{opts})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{MaxRequestsInFlight: scrapesInFlight}))

@@ -89,7 +89,7 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 			SkippedTicks: func() []reports.SkippedTicks { return current.Load().SkippedTicks() },
 			Console: reports.ConsoleOptions{
 				Console:   console,
-				GameDays:  func() []reports.ConsoleGameDay { return consoleGameDays(current.Load().set) },
+				GameDays:  func() []reports.ConsoleGameDay { return ConsoleGameDays(current.Load().set) },
 				PublicURL: opts.DashboardURL,
 			},
 		}),
@@ -233,8 +233,9 @@ func warnUnmatched(opts ServeOptions, set *scenarios.Set) {
 	}
 }
 
-// consoleGameDays are the set's game days as the console shows them.
-func consoleGameDays(set *scenarios.Set) []reports.ConsoleGameDay {
+// ConsoleGameDays are the set's game days as the console and the day's
+// report show them.
+func ConsoleGameDays(set *scenarios.Set) []reports.ConsoleGameDay {
 	days := make([]reports.ConsoleGameDay, 0, len(set.GameDays))
 	for _, gd := range set.GameDays {
 		days = append(days, reports.ConsoleGameDay{

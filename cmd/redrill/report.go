@@ -12,6 +12,7 @@ import (
 
 	"github.com/redrill/redrill/internal/labels"
 	"github.com/redrill/redrill/reports"
+	"github.com/redrill/redrill/runner"
 	"github.com/redrill/redrill/scenarios/duration"
 	"github.com/redrill/redrill/store"
 )
@@ -43,6 +44,10 @@ var reportFormats = map[string]func(io.Writer, reports.Report) error{
 // reportOptions are the flags of redrill report.
 type reportOptions struct {
 	format, since, output, storeTarget string
+	// gameDay selects the day's report; scenarios is where the game day
+	// is defined, for its description, facilitator and participants.
+	gameDay, scenarios string
+	vars               varFlags
 }
 
 func newReportCommand() *cobra.Command {
@@ -56,11 +61,25 @@ func newReportCommand() *cobra.Command {
 	cmd.Flags().StringVar(&opts.format, "format", "text", "text, markdown, json or html (one self-contained file)")
 	cmd.Flags().StringVar(&opts.since, "since", fmt.Sprintf("%.0fd", reports.DefaultWindow.Hours()/24), "window of runs the statistics cover")
 	cmd.Flags().StringVarP(&opts.output, "output", "o", "", "write to this file instead of stdout")
+	cmd.Flags().StringVar(&opts.gameDay, "gameday", "", "the day's report of this game day: its timeline, verdicts, people's time against automation's, operators' notes, what missed")
+	cmd.Flags().StringVar(&opts.scenarios, "scenarios", "", "with --gameday: the scenario files that define it, for its description, facilitator and participants")
+	opts.vars.register(cmd)
 	storeFlag(cmd, &opts.storeTarget)
 	return cmd
 }
 
+// dayFormats are the writers of redrill report --gameday, by --format.
+var dayFormats = map[string]func(io.Writer, reports.DayReport) error{
+	"text": reports.WriteDayText, "markdown": reports.WriteDayMarkdown, "json": reports.WriteDayJSON, "html": reports.WriteDayHTML,
+}
+
 func report(cmd *cobra.Command, opts reportOptions) error {
+	if opts.gameDay != "" {
+		return dayReport(cmd, opts)
+	}
+	if opts.scenarios != "" {
+		return usageError(cmd, errors.New("--scenarios goes with --gameday: it says where the game day is defined"))
+	}
 	window, err := duration.Parse(opts.since)
 	if err != nil {
 		return usageError(cmd, fmt.Errorf("--since: %v", err))
@@ -83,6 +102,49 @@ func report(cmd *cobra.Command, opts reportOptions) error {
 		return write(cmd.OutOrStdout(), built)
 	}
 	if err := createFile(opts.output, func(file *os.File) error { return write(file, built) }); err != nil {
+		return usageError(cmd, err)
+	}
+	return nil
+}
+
+// dayReport writes the report of one game day.
+func dayReport(cmd *cobra.Command, opts reportOptions) error {
+	write := dayFormats[opts.format]
+	if write == nil {
+		return usageError(cmd, fmt.Errorf("--format %q: use text, markdown, json or html", opts.format))
+	}
+	var about reports.ConsoleGameDay
+	if opts.scenarios != "" {
+		set, err := loadSet(cmd, opts.scenarios, opts.vars)
+		if err != nil {
+			return err
+		}
+		gd, err := set.GameDay(opts.gameDay)
+		if err != nil {
+			return usageError(cmd, fmt.Errorf("--scenarios %s: %w", opts.scenarios, err))
+		}
+		for _, defined := range runner.ConsoleGameDays(set) {
+			if defined.Name == gd.Name {
+				about = defined
+			}
+		}
+	}
+	history, err := openStore(cmd, opts.storeTarget)
+	if err != nil {
+		return err
+	}
+	defer history.Close()
+	day, err := reports.BuildDayReport(cmd.Context(), history, opts.gameDay, about)
+	if errors.Is(err, reports.ErrNoGameDayRuns) {
+		return usageError(cmd, fmt.Errorf("game day %q has no run in %s: it has not run yet, or its runs are in another store", opts.gameDay, history.Where()))
+	}
+	if err != nil {
+		return err
+	}
+	if opts.output == "" {
+		return write(cmd.OutOrStdout(), day)
+	}
+	if err := createFile(opts.output, func(file *os.File) error { return write(file, day) }); err != nil {
 		return usageError(cmd, err)
 	}
 	return nil
