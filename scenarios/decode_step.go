@@ -33,6 +33,7 @@ func (l *loader) checkKindBlocks(h *stepHeader) hcl.Diagnostics {
 			continue
 		}
 		h.kind, h.kindBlock = kind, block
+		diags = append(diags, h.checkManual(block)...)
 	}
 	if h.kindBlock == nil && !h.contentDiags.HasErrors() {
 		diags = append(diags, &hcl.Diagnostic{
@@ -44,6 +45,22 @@ func (l *loader) checkKindBlocks(h *stepHeader) hcl.Diagnostics {
 		})
 	}
 	return diags
+}
+
+// manualKind is the kind of step that waits for a person.
+const manualKind = "manual"
+
+// checkManual refuses a manual step where nobody could wait for people:
+// a polled phase asks its checks again every few seconds, steady_state
+// and data_loss observe, and a workload repeats.
+func (h *stepHeader) checkManual(block *hcl.Block) hcl.Diagnostics {
+	allowed := []phase.Phase{phase.Setup, phase.Disrupt, phase.Recover, phase.Rollback}
+	if block.Type != manualKind || (h.workload == nil && slices.Contains(allowed, h.phase)) {
+		return nil
+	}
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Manual step not allowed here",
+		Detail:  fmt.Sprintf("%s cannot wait for a person: a manual block belongs in a step of setup, disrupt, recover or rollback.", h.describe()),
+		Subject: block.DefRange.Ptr()}}
 }
 
 func (h *stepHeader) describe() string {

@@ -185,6 +185,14 @@ func (l *loader) readBackground(h *stepHeader) hcl.Diagnostics {
 				Subject:  attr.Range.Ptr(),
 			})
 		}
+		if h.background && h.kindBlock != nil && h.kindBlock.Type == manualKind {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Manual step in the background",
+				Detail:   fmt.Sprintf("%s waits for a person; in the background the drill would go on without the answer. Remove background.", h.describe()),
+				Subject:  attr.Range.Ptr(),
+			})
+		}
 	}
 	if attr := h.content.Attributes["after"]; attr != nil {
 		diags = append(diags, decodeStringList(attr, l.set.evalContext, &h.after)...)

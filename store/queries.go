@@ -46,13 +46,17 @@ type runRow struct {
 	ObjectiveDowntime   sql.NullFloat64 `db:"objective_downtime_seconds"`
 	ObjectiveLostWrites sql.NullInt64   `db:"objective_lost_writes"`
 	RunnerLabels        sql.NullString  `db:"runner_labels"`
+	AbortRequestedAt    sql.NullInt64   `db:"abort_requested_at"`
+	AbortRequestedBy    string          `db:"abort_requested_by"`
+	AbortNote           string          `db:"abort_note"`
 }
 
 const runColumns = `id, scenario, scenario_hash, scenario_source, trigger, gameday, host, pid, status, verdict, reason,
 	started_at, ended_at, heartbeat_at, clock_start, clock_stop, rto_seconds, rpo_seconds,
 	objective_rto_seconds, objective_rpo_seconds, rollback,
 	scheduled_at, schedule, schedule_timezone, owner, tags, postmortems, plan,
-	workloads, objective_downtime_seconds, objective_lost_writes, runner_labels`
+	workloads, objective_downtime_seconds, objective_lost_writes, runner_labels,
+	abort_requested_at, abort_requested_by, abort_note`
 
 func (r runRow) run() (Run, error) {
 	tags, err := fromJSONList[string](r.Tags)
@@ -79,6 +83,10 @@ func (r runRow) run() (Run, error) {
 	if r.ObjectiveLostWrites.Valid {
 		lostWrites = &r.ObjectiveLostWrites.Int64
 	}
+	var abort *AbortRequest
+	if r.AbortRequestedAt.Valid {
+		abort = &AbortRequest{By: r.AbortRequestedBy, Note: r.AbortNote, At: fromMicros(r.AbortRequestedAt.Int64)}
+	}
 	return Run{
 		ID: r.ID, Scenario: r.Scenario, ScenarioHash: r.ScenarioHash, ScenarioSource: r.ScenarioSource,
 		Trigger: r.Trigger, GameDay: r.GameDay, Host: r.Host, PID: r.PID,
@@ -91,7 +99,7 @@ func (r runRow) run() (Run, error) {
 		ScheduledAt: fromNullMicros(r.ScheduledAt), Schedule: r.Schedule, ScheduleTimezone: r.ScheduleTimezone,
 		Owner: r.Owner, Tags: tags, Postmortems: postmortems, Plan: plan,
 		Workloads: workloads, ObjectiveDowntime: durationOf(r.ObjectiveDowntime), ObjectiveLostWrites: lostWrites,
-		RunnerLabels: runnerLabels,
+		RunnerLabels: runnerLabels, Abort: abort,
 	}, nil
 }
 
@@ -179,9 +187,12 @@ func (s *sqlStore) Run(ctx context.Context, id string) (Run, []Step, error) {
 		Running         bool    `db:"running"`
 		Background      bool    `db:"background"`
 		Cancelled       bool    `db:"cancelled"`
+		manualCols
 	}
 	if err := s.db.SelectContext(ctx, &stepRows, s.db.Rebind(`SELECT run_id, seq, phase, name, kind, round, started_at,
-		duration_seconds, attempts, passed, message, result, running, background, cancelled FROM steps WHERE run_id = ? ORDER BY seq`), id); err != nil {
+		duration_seconds, attempts, passed, message, result, running, background, cancelled, waiting,
+		instructions, manual_timeout_seconds, answer_outcome, answered_by, answer_note, answered_at, answer_automatic
+		FROM steps WHERE run_id = ? ORDER BY seq`), id); err != nil {
 		return Run{}, nil, fmt.Errorf("read steps of run %s: %w", id, err)
 	}
 	steps := make([]Step, len(stepRows))
@@ -189,7 +200,7 @@ func (s *sqlStore) Run(ctx context.Context, id string) (Run, []Step, error) {
 		steps[i] = Step{RunID: r.RunID, Seq: r.Seq, Phase: phase.Phase(r.Phase), Name: r.Name, Kind: r.Kind, Round: r.Round,
 			StartedAt: fromMicros(r.StartedAt), Duration: time.Duration(r.DurationSeconds * float64(time.Second)),
 			Attempts: r.Attempts, Passed: r.Passed, Message: r.Message, Result: r.Result, Running: r.Running,
-			Background: r.Background, Cancelled: r.Cancelled}
+			Background: r.Background, Cancelled: r.Cancelled, Manual: r.manual()}
 	}
 	return run, steps, nil
 }

@@ -61,3 +61,6 @@ func (r readPooled) Spooled(scenario string) bool {
 	spool, ok := r.Store.(interface{ Spooled(scenario string) bool })
 	return ok && spool.Spooled(scenario)
 }
+
+// Waiting is a read of the dashboard's: it goes to the read connections.
+func (r readPooled) Waiting(ctx context.Context) ([]WaitingStep, error) { return r.reads.Waiting(ctx) }

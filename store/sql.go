@@ -87,14 +87,17 @@ func (s *sqlStore) StartClock(ctx context.Context, runID string, at time.Time) e
 
 // insertRunningStep writes a step as it starts; a replay after the step
 // ended finds its row and leaves it.
+// A manual step waits for its answer from its start.
 const insertRunningStep = `INSERT INTO steps (run_id, seq, phase, name, kind, round, started_at, duration_seconds,
-	attempts, passed, message, result, running, background)
-VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, FALSE, '', '', TRUE, ?)
+	attempts, passed, message, result, running, background, instructions, manual_timeout_seconds, waiting)
+VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, FALSE, '', '', TRUE, ?, ?, ?, ?)
 ON CONFLICT (run_id, seq) DO NOTHING`
 
 func (s *sqlStore) StartStep(ctx context.Context, step Step) error {
+	manual := manualColumnsOf(step.Manual)
 	_, err := s.db.ExecContext(ctx, s.db.Rebind(insertRunningStep),
-		step.RunID, step.Seq, string(step.Phase), text(step.Name), step.Kind, step.Round, micros(step.StartedAt), step.Background)
+		step.RunID, step.Seq, string(step.Phase), text(step.Name), step.Kind, step.Round, micros(step.StartedAt), step.Background,
+		manual.instructions, manual.timeout, step.Manual != nil)
 	if err != nil {
 		return fmt.Errorf("record start of step %q of run %s: %w", step.Name, step.RunID, err)
 	}
@@ -102,20 +105,31 @@ func (s *sqlStore) StartStep(ctx context.Context, step Step) error {
 }
 
 // insertStep writes a finished step, or completes the row its start
-// wrote; a finished row is never written again.
+// wrote; a finished row is never written again. An answer already in the
+// row stays: it was the first (one given at the runner's terminal while
+// the store was away comes in the step itself).
 const insertStep = `INSERT INTO steps (run_id, seq, phase, name, kind, round, started_at, duration_seconds,
-	attempts, passed, message, result, running, background, cancelled)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?)
+	attempts, passed, message, result, running, background, cancelled,
+	instructions, manual_timeout_seconds, waiting, answer_outcome, answered_by, answer_note, answered_at, answer_automatic)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?, ?, ?, FALSE, ?, ?, ?, ?, ?)
 ON CONFLICT (run_id, seq) DO UPDATE SET started_at = excluded.started_at, duration_seconds = excluded.duration_seconds,
 	attempts = excluded.attempts, passed = excluded.passed, message = excluded.message, result = excluded.result,
-	running = FALSE, background = excluded.background, cancelled = excluded.cancelled
+	running = FALSE, background = excluded.background, cancelled = excluded.cancelled,
+	instructions = excluded.instructions, manual_timeout_seconds = excluded.manual_timeout_seconds, waiting = FALSE,
+	answered_by = CASE WHEN steps.answer_outcome IS NULL THEN excluded.answered_by ELSE steps.answered_by END,
+	answer_note = CASE WHEN steps.answer_outcome IS NULL THEN excluded.answer_note ELSE steps.answer_note END,
+	answered_at = CASE WHEN steps.answer_outcome IS NULL THEN excluded.answered_at ELSE steps.answered_at END,
+	answer_automatic = CASE WHEN steps.answer_outcome IS NULL THEN excluded.answer_automatic ELSE steps.answer_automatic END,
+	answer_outcome = COALESCE(steps.answer_outcome, excluded.answer_outcome)
 WHERE steps.running`
 
 func (s *sqlStore) RecordStep(ctx context.Context, step Step) error {
+	manual := manualColumnsOf(step.Manual)
 	_, err := s.db.ExecContext(ctx, s.db.Rebind(insertStep),
 		step.RunID, step.Seq, string(step.Phase), text(step.Name), step.Kind, step.Round, micros(step.StartedAt),
 		step.Duration.Seconds(), step.Attempts, step.Passed, text(step.Message), text(step.Result),
-		step.Background, step.Cancelled)
+		step.Background, step.Cancelled,
+		manual.instructions, manual.timeout, manual.outcome, manual.by, manual.note, manual.at, manual.automatic)
 	if err != nil {
 		return fmt.Errorf("record step %q of run %s: %w", step.Name, step.RunID, err)
 	}
@@ -137,6 +151,9 @@ func (s *sqlStore) FinishRun(ctx context.Context, runID string, f Finish) error 
 		secondsOf(f.RTO), secondsOf(f.RPO), f.Verdict, text(f.Reason), f.Rollback, text(workloads),
 		secondsOf(ClientDowntime(f.Workloads)), nullInt(LostWritesOf(f.Workloads)), runID)
 	if err != nil {
+		return fmt.Errorf("record end of run %s: %w", runID, err)
+	}
+	if _, err := s.db.ExecContext(ctx, s.db.Rebind(stopWaitingOf), runID); err != nil {
 		return fmt.Errorf("record end of run %s: %w", runID, err)
 	}
 	return nil
@@ -193,6 +210,10 @@ func (s *sqlStore) MarkInterrupted(ctx context.Context, staleBefore time.Time) (
 		}
 		if n, _ := result.RowsAffected(); n > 0 {
 			marked++
+		}
+		// Nothing waits any more: an answer now is refused.
+		if _, err := s.db.ExecContext(ctx, s.db.Rebind(stopWaitingOf), r.ID); err != nil {
+			return marked, fmt.Errorf("mark run %s interrupted: %w", r.ID, err)
 		}
 	}
 	return marked, nil

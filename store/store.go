@@ -100,6 +100,9 @@ type Run struct {
 	// never nil, when it had none or the run was recorded before they
 	// were kept. The tag names them in the spool's events.
 	RunnerLabels map[string]string `json:"runner_labels"`
+	// Abort is the request to abort the run (redrill abort, the
+	// dashboard); nil when nobody asked.
+	Abort *AbortRequest `json:"abort"`
 }
 
 // PlanStep is a step or check of a scenario, before it runs.
@@ -239,6 +242,9 @@ type Step struct {
 	// that it was still running when the drill ended, and was stopped.
 	Background bool
 	Cancelled  bool
+	// Manual is what a manual step asked and was answered; nil for the
+	// other kinds.
+	Manual *Manual
 }
 
 // RunQuery selects runs, newest first.
@@ -338,6 +344,8 @@ type Store interface {
 	Reader
 	Claimer
 	RunnerRegistry
+	Operators
+	Awaiter
 	// Where says where the history is kept, for messages (no password).
 	Where() string
 	Close() error

@@ -30,13 +30,17 @@ var (
 	// A label that states the impact's duration, strongest evidence.
 	impactLabel = regexp.MustCompile(`(?i)\b(?:total )?(?:impact|outage|incident|downtime|disruption) duration\b|\btime to (?:recover|recovery|resolve|resolution|restore|mitigat\w*)\b|\bduration of (?:the )?(?:outage|incident|impact|downtime|disruption)\b|\btotal downtime\b|\bdowntime\s*:`)
 	// A sentence that says the impact lasted that long.
-	impactWords    = regexp.MustCompile(`(?i)\b(?:outage|down|downtime|unavailable|offline|unreachable|disrupt\w*|degrad\w*|fail\w*|errors?|impact\w*|broken|inaccessible|incident|experienced|affected|problem|issue|idle|stall\w*|stuck|hung|unresponsive|slow\w*|could not|couldn't|unable|interrupt\w*|stopped|halted|blocked|returning)\b`)
-	impactLead     = regexp.MustCompile(`(?i)(?:\bfor\b|\blasted\b|\blasting\b|\bof\b|\bduring\b|\btook\b|\bover\b|~)\s*(?:about|approximately|around|roughly|almost|nearly|just over|just under|over|more than|less than|at least|up to|the next|a total of|an? additional|an estimated|~)?\s*$`)
-	notImpact      = regexp.MustCompile(`(?i)\b(?:detect\w*|ago|later|every|each|per|ttl|timeout|interval|delay|cache|before the|after the|within)\b`)
-	notImpactAfter = regexp.MustCompile(`(?i)^\s*(?:delay|latency|lag|ago|later|interval|timeout|ttl|before|after|earlier|of (?:inactivity|data))\b`)
-	outageBegins   = regexp.MustCompile(`(?i)\b(?:outage|impact|incident|downtime|disruption)\s+(?:begins|began|starts|started|start)\b|\bstart of (?:the )?(?:outage|impact)\b`)
-	outageEnds     = regexp.MustCompile(`(?i)\b(?:outage|impact|incident|downtime|disruption)\s+(?:ends|ended|end|over|resolved|mitigated)\b|\bend of (?:the )?(?:outage|impact)\b`)
-	recoveredText  = regexp.MustCompile(`(?i)\b(?:resolved|recovered|restored|back to normal|fully operational|all clear|mitigated|service (?:is )?back|back online|back up|operating normally|healthy again|working again|closed)\b`)
+	impactWords = regexp.MustCompile(`(?i)\b(?:outage|down|downtime|unavailable|offline|unreachable|disrupt\w*|degrad\w*|fail\w*|errors?|impact\w*|broken|inaccessible|incident|experienced|affected|problem|issue|idle|stall\w*|stuck|hung|unresponsive|slow\w*|could not|couldn't|unable|unusable|issues|lasted|lasting|interrupt\w*|stopped|halted|blocked|returning|recover\w*)\b`)
+	impactLead  = regexp.MustCompile(`(?i)(?:\bfor\b|\blasted\b|\blasting\b|\bof\b|\bduring\b|\btook\b|\bover\b|~)\s*(?:about|approximately|around|roughly|almost|nearly|just over|just under|over|more than|less than|at least|up to|the next|a total of|an? additional|an estimated|~)?\s*$`)
+	notImpact   = regexp.MustCompile(`(?i)\b(?:detect\w*|ago|later|every|each|per|ttl|timeout|interval|delay|cache|before the|after the|within|periodic|intermittent|previously|once)\b`)
+	// "recovered itself in 20 minutes": how long until it recovered.
+	recoveredIn = regexp.MustCompile(`(?i)\b(?:recover\w*|resolved|restored|fixed|back)\b(?:\s+\w+){0,2}\s+(?:in|after)\s*(?:about|approximately|around|roughly|almost|nearly|just over|just under|over|~)?\s*$`)
+	// "1h50m", "2h 5m": written as one word, read as "1h 50m".
+	compactDuration = regexp.MustCompile(`(?i)\b(\d+)h\s?(\d+)\s?m(?:ins?)?\b`)
+	notImpactAfter  = regexp.MustCompile(`(?i)^\s*(?:delay|latency|lag|ago|later|interval|timeout|ttl|before|after|earlier|of (?:inactivity|data))\b`)
+	outageBegins    = regexp.MustCompile(`(?i)\b(?:outage|impact|incident|downtime|disruption)\s+(?:begins|began|starts|started|start)\b|\bstart of (?:the )?(?:outage|impact)\b`)
+	outageEnds      = regexp.MustCompile(`(?i)\b(?:outage|impact|incident|downtime|disruption)\s+(?:ends|ended|end|over|resolved|mitigated)\b|\bend of (?:the )?(?:outage|impact)\b`)
+	recoveredText   = regexp.MustCompile(`(?i)\b(?:resolved|recovered|restored|back to normal|fully operational|all clear|mitigated|service (?:is )?back|back online|back up|operating normally|healthy again|working again|closed)\b`)
 )
 
 // "10-15 minutes": the range's low end is left out, the high end read.
@@ -133,14 +137,25 @@ func (pm *Document) findImpact() Impact {
 	if begin == nil && len(pm.Timeline) > 0 {
 		begin = &pm.Timeline[0]
 	}
+	timeline := pm.Timeline
 	if begin != nil && end == nil {
-		for i := range pm.Timeline {
-			if e := &pm.Timeline[i]; recoveredText.MatchString(e.Text) && e.at.After(begin.at) {
+		// Entries days after the one before them are a later event (a
+		// recurrence, the follow-up work), not the incident's impact.
+		for i := 1; i < len(timeline); i++ {
+			if !timeline[i].at.Before(begin.at) && timeline[i].at.Sub(timeline[i-1].at) > laterEvent && timeline[i-1].at.After(begin.at) {
+				timeline = timeline[:i]
+				break
+			}
+		}
+	}
+	if begin != nil && end == nil {
+		for i := range timeline {
+			if e := &timeline[i]; recoveredText.MatchString(e.Text) && e.at.After(begin.at) {
 				end = e
 			}
 		}
 		if end == nil {
-			end = &pm.Timeline[len(pm.Timeline)-1]
+			end = &timeline[len(timeline)-1]
 		}
 	}
 	if begin != nil && end != nil && end.at.After(begin.at) {
@@ -150,12 +165,18 @@ func (pm *Document) findImpact() Impact {
 	return Impact{}
 }
 
+// laterEvent is the gap in a timeline after which entries are taken for
+// another event.
+const laterEvent = 96 * time.Hour
+
 // statedDuration is the duration a sentence says the impact lasted:
 // "for about 13 minutes", "a 45-minute outage", "lasted 2 hours".
 func statedDuration(sentence string) (time.Duration, bool) {
 	if !impactWords.MatchString(sentence) {
 		return 0, false
 	}
+	sentence = compactDuration.ReplaceAllString(sentence, "${1}h ${2}m")
+	var longest time.Duration
 	for _, loc := range durationPhrase.FindAllStringSubmatchIndex(sentence, -1) {
 		before := numberRange.ReplaceAllString(sentence[:loc[0]], "")
 		after := sentence[loc[1]:]
@@ -163,7 +184,8 @@ func statedDuration(sentence string) (time.Duration, bool) {
 		if len(window) > 40 {
 			window = window[len(window)-40:]
 		}
-		if notImpact.MatchString(window) || notImpactAfter.MatchString(after) {
+		lasted := lastedLead.MatchString(before) // "lasted nine hours before it was restored"
+		if notImpact.MatchString(window) || (!lasted && notImpactAfter.MatchString(after)) {
 			continue
 		}
 		m := make([]string, 5)
@@ -175,12 +197,16 @@ func statedDuration(sentence string) (time.Duration, bool) {
 		if len(m[2]) == 1 && !strings.ContainsAny(m[1], "0123456789") {
 			continue // "a m" is not a duration
 		}
-		adjective := regexp.MustCompile(`(?i)^[\s-]*(?:long\s+)?(?:outage|downtime|disruption|incident|window|period)`).MatchString(after)
-		if impactLead.MatchString(before) || adjective {
-			if d := phraseDuration(m); d > 0 {
-				return d, true
-			}
+		if impactLead.MatchString(before) || recoveredIn.MatchString(before) || outageNoun.MatchString(after) {
+			// "unnoticed for 3 hours, and without action for at least 9
+			// hours": the longest the sentence states.
+			longest = max(longest, phraseDuration(m))
 		}
 	}
-	return 0, false
+	return longest, longest > 0
 }
+
+var lastedLead = regexp.MustCompile(`(?i)\blast(?:ed|ing)\s+(?:for\s+)?(?:about|approximately|around|roughly|almost|nearly|over|more than|at least|~)?\s*$`)
+
+// "a 45-minute outage", "40min of total outage".
+var outageNoun = regexp.MustCompile(`(?i)^[\s-]*(?:long\s+)?(?:outage|downtime|disruption|incident|window|period)|^\s+of\s+(?:total\s+|complete\s+|full\s+|partial\s+)?(?:outage|downtime|disruption|unavailability)`)

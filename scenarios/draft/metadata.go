@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 var (
@@ -141,9 +142,21 @@ func findDate(text string, defaultYear int) (time.Time, bool) {
 // isDateOnly: a heading that is a date ("May 12", "2019-10-21"), a day
 // of a timeline rather than a title.
 func isDateOnly(text string) bool {
-	_, ok := findDate(text, 2000)
-	return ok && len(strings.Fields(text)) <= 4
+	if _, ok := findDate(text, 2000); !ok {
+		return false
+	}
+	// "2018 October 21 22:52 UTC", "Tuesday, May 12": a date, maybe a
+	// time; "2018-01-17, Hub 403" is a title.
+	words := 0
+	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		if !dateWord.MatchString(w) {
+			words++
+		}
+	}
+	return words == 0
 }
+
+var dateWord = regexp.MustCompile(`(?i)^(?:` + monthNames + `|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|st|nd|rd|th|at|on|of|am|pm|utc|gmt|z|[a-z]{1,3}t|t)$`)
 
 // findDate sets the incident's date from, in order: an incident date in
 // the front matter, a date line in the body, the title, the first
@@ -188,7 +201,9 @@ func (pm *Document) findDate() {
 	if pm.Date == "" {
 		for _, e := range pm.Timeline {
 			if e.dated {
-				pm.Date = e.at.Format(time.DateOnly)
+				// The day the document says, not the UTC one: 16:20 PST on
+				// the 3rd is the 3rd.
+				pm.Date = e.day.Format(time.DateOnly)
 				break
 			}
 		}

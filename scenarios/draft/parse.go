@@ -144,7 +144,11 @@ func (pm *Document) readSections() {
 		b := &pm.blocks[i]
 		if b.kind == blockHeading {
 			kind := kindOf(b.text)
-			if kind == "" && current != "" && b.level > currentLevel {
+			// "What went wrong" under "Lessons learnt", "Technical
+			// improvements" under "Action items": a lesson and a follow-up,
+			// whatever the sub-heading's own words say.
+			ownsSubsections := current == "lessons" || current == "actions"
+			if (kind == "" || ownsSubsections) && current != "" && b.level > currentLevel {
 				pm.sections[current] = append(pm.sections[current], *b)
 				continue
 			}
@@ -224,22 +228,50 @@ func (pm *Document) prose(kinds ...string) string {
 	return strings.Join(all, "\n\n")
 }
 
+// findCause: a cause section's first sentence (the root cause comes
+// before the contributing factors), then a sentence anywhere that names
+// the root cause, then the summary's first that says what caused what,
+// then the summary's first sentence, which says what happened. Lessons are
+// not causes: "What went wrong" there lists what went badly in the
+// response.
 func (pm *Document) findCause() {
 	for _, kind := range []string{"cause", "fault"} {
 		if pm.Finding = firstSentence(pm.prose(kind)); pm.Finding != "" {
 			return
 		}
 	}
-	for _, s := range sentences(pm.prose("summary", "")) {
-		if causal.MatchString(s) {
+	// "The primary cause of these issues is ...", wherever it is written.
+	for _, s := range sentences(pm.prose(everySection...)) {
+		if namedCause.MatchString(s) {
 			pm.Finding = s
 			return
 		}
 	}
-	pm.Finding = firstSentence(pm.prose("lessons"))
+	summary := sentences(pm.prose("summary", ""))
+	if s := firstCausal(summary); s != "" {
+		pm.Finding = s
+		return
+	}
+	if len(summary) > 0 {
+		pm.Finding = summary[0]
+	}
 }
 
-var causal = regexp.MustCompile(`(?i)\b(?:caused by|due to|because|root cause|triggered by|as a result of|the cause|determined that|found that|turned out)\b`)
+func firstCausal(all []string) string {
+	for _, s := range all {
+		if causal.MatchString(s) && !detection.MatchString(s) {
+			return s
+		}
+	}
+	return ""
+}
+
+var causal = regexp.MustCompile(`(?i)\b(?:caused by|due to|because|root cause|triggered by|as a result of|the cause|determined that|found that|turned out|resulted in|led to|meant|broke|r[au]n out of)\b`)
+
+var namedCause = regexp.MustCompile(`(?i)\b(?:primary|root|main|underlying) cause (?:of [^.]{1,60} )?(?:is|was)\b`)
+
+// "This was noticed because Tim looked at the graphs": how it was found, not why it happened.
+var detection = regexp.MustCompile(`(?i)\b(?:noticed|detected|spotted|alerted|realized|realised)\b`)
 
 // confirmation is the first sentence of the recovery, detection or
 // response sections that says recovery was verified, confirmed or healthy,

@@ -12,7 +12,8 @@ import (
 // TimelineEntry is one timed entry of the timeline.
 type TimelineEntry struct {
 	at    time.Time
-	dated bool // the entry's day is known, not assumed
+	dated bool      // the entry's day is known, not assumed
+	day   time.Time // the day as written, in the timeline's zone
 	Text  string
 	Line  int
 }
@@ -40,7 +41,8 @@ var (
 	entryDate  = regexp.MustCompile(`(?i)^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?(?:(\d{4})-(\d{2})-(\d{2})|(\d{2})[-/](\d{2})|(\d{4})\s+` + monthNames + `\s+(\d{1,2})|` + monthNames + `\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?|(\d{1,2})(?:st|nd|rd|th)?\s+` + monthNames + `(?:\s+(\d{4}))?)[,\sT]*(?:at\s+)?`)
 	entryClock = regexp.MustCompile(`(?i)^(\d{1,2})(?::|\.|h)(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*([ap]\.?m\.?)?(?:\s*\(?\b(UTC|GMT|Z|[A-Z]{2,4}T|BST|CET|IST|PT|ET)\b\)?)?(?:\s*([+-]\d{2}):?(\d{2}))?`)
 	dayNote    = regexp.MustCompile(`(?i)\b(?:all|the) (?:events|times|entries)\b[^.]{0,40}\b(?:on|happened)\b`)
-	zoneNote   = regexp.MustCompile(`(?i)\b(?:times?|timestamps?|hours?)\b[^.\n]{0,30}?\b(UTC|GMT|[A-Z]{2,3}T|BST|CET|IST|PT|ET)\b|\bin\s+(UTC|GMT|[A-Z]{2,3}T|BST|CET)\b`)
+	zoneNote   = regexp.MustCompile(`(?i)\b(?:times?|timestamps?|hours?)\b[^.\n]{0,30}?\b((?:UTC|GMT)\s?[+-]\s?\d{1,2}(?::?\d{2})?|UTC|GMT|[A-Z]{2,3}T|BST|CET|IST|PT|ET)\b|\bin\s+((?:UTC|GMT)\s?[+-]\s?\d{1,2}(?::?\d{2})?|UTC|GMT|[A-Z]{2,3}T|BST|CET)\b`)
+	zoneOffset = regexp.MustCompile(`^(?:UTC|GMT)\s?([+-])\s?(\d{1,2})(?::?(\d{2}))?$`)
 )
 
 // readTimeline reads the timed entries of the timeline sections, in the
@@ -59,7 +61,7 @@ func (pm *Document) readTimeline(incidentDate string, defaultYear int) []Timelin
 	}
 	zone := 0
 	if m := zoneNote.FindStringSubmatch(pm.prose("", "summary")); m != nil {
-		zone = zoneOffsets[strings.ToUpper(m[1]+m[2])]
+		zone = noteZone(m[1] + m[2])
 	}
 	var out []TimelineEntry
 	var last time.Time
@@ -76,7 +78,7 @@ func (pm *Document) readTimeline(incidentDate string, defaultYear int) []Timelin
 				continue
 			}
 			if m := zoneNote.FindStringSubmatch(line); m != nil && !entryClock.MatchString(strings.TrimPrefix(line, entryLead.FindString(line))) {
-				zone = zoneOffsets[strings.ToUpper(m[1]+m[2])]
+				zone = noteZone(m[1] + m[2])
 			}
 			rest := line[len(entryLead.FindString(line)):]
 			entryOwnDay := time.Time{}
@@ -116,8 +118,12 @@ func (pm *Document) readTimeline(incidentDate string, defaultYear int) []Timelin
 			if !ok {
 				continue
 			}
+			if offset, named := zoneOffsets[strings.ToUpper(m[5])]; named {
+				// "16:22 PST", then "17:07": the zone holds for what follows.
+				zone = offset
+			}
 			if !entryOwnDay.IsZero() {
-				out = append(out, TimelineEntry{at: at, dated: true, Text: clean(strings.Trim(rest[len(m[0]):], " |:-–—*_])\x60")), Line: b.line + i})
+				out = append(out, TimelineEntry{at: at, dated: true, day: entryOwnDay, Text: clean(strings.Trim(rest[len(m[0]):], " |:-–—*_])\x60")), Line: b.line + i})
 				continue
 			}
 			if !last.IsZero() && at.Before(last) && !newDay && last.Sub(at) > time.Hour {
@@ -131,7 +137,7 @@ func (pm *Document) readTimeline(incidentDate string, defaultYear int) []Timelin
 			if text == "" && b.kind == blockHeading {
 				headingEntry = len(out)
 			}
-			out = append(out, TimelineEntry{at: at, dated: dayKnown, Text: clean(text), Line: b.line + i})
+			out = append(out, TimelineEntry{at: at, dated: dayKnown, day: day, Text: clean(text), Line: b.line + i})
 		}
 	}
 	// A time heading ("### 12:42 PM") has its words in the block after it.
@@ -161,6 +167,22 @@ func entryDay(m []string, defaultYear int) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.Date(year, month, day, 0, 0, 0, 0, time.UTC), true
+}
+
+// noteZone is the offset in minutes of a zone a note names: "CEST",
+// "GMT+2", "UTC-07:00".
+func noteZone(name string) int {
+	name = strings.ToUpper(strings.ReplaceAll(name, " ", ""))
+	if m := zoneOffset.FindStringSubmatch(name); m != nil {
+		hours, _ := strconv.Atoi(m[2])
+		minutes, _ := strconv.Atoi(m[3])
+		offset := hours*60 + minutes
+		if m[1] == "-" {
+			offset = -offset
+		}
+		return offset
+	}
+	return zoneOffsets[name]
 }
 
 // clockOn is the time of day m (from entryClock) on day, in UTC.
