@@ -175,14 +175,6 @@ type ConsoleGameDay struct {
 	Participants []string
 }
 
-// WaitingStep is a manual step that waits for a person, with what to do.
-type WaitingStep struct {
-	RunID        string    `json:"run_id"`
-	Step         string    `json:"step"`
-	Instructions string    `json:"instructions"`
-	Since        time.Time `json:"since"`
-}
-
 // consoleState is what the console page draws, and the JSON of
 // /api/console and of each server-sent event.
 type consoleState struct {
@@ -193,6 +185,10 @@ type consoleState struct {
 	GameDays []consoleGameDayJSON `json:"gamedays"`
 	// Drills are the runs outside any game day (scheduled ticks).
 	Drills []consoleRunJSON `json:"drills"`
+	// Elsewhere are the manual steps waiting in runs that this serve
+	// does not run (another replica's, or redrill run's): they can be
+	// answered here too.
+	Elsewhere []store.WaitingStep `json:"elsewhere"`
 }
 
 type consoleGameDayJSON struct {
@@ -220,7 +216,7 @@ type consoleRunJSON struct {
 	RTOSeconds     *float64              `json:"rto_seconds"`
 	ObjectiveRTO   *float64              `json:"objective_rto_seconds"`
 	Workloads      []consoleWorkloadJSON `json:"workloads"`
-	Waiting        []WaitingStep         `json:"waiting"`
+	Waiting        []store.WaitingStep   `json:"waiting"`
 	Rollback       string                `json:"rollback,omitempty"`
 	AbortRequested bool                  `json:"abort_requested,omitempty"`
 }
@@ -237,10 +233,15 @@ type consoleWorkloadJSON struct {
 // with every scenario it lists (those not started as pending), then the
 // drills outside game days. waiting are the manual steps that wait for a
 // person, from the store.
-func (c *Console) state(defined []ConsoleGameDay, waiting []WaitingStep) consoleState {
+func (c *Console) state(defined []ConsoleGameDay, waiting []store.WaitingStep) consoleState {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := consoleState{Now: c.now(), Version: c.version, GameDays: []consoleGameDayJSON{}, Drills: []consoleRunJSON{}}
+	out := consoleState{Now: c.now(), Version: c.version, GameDays: []consoleGameDayJSON{}, Drills: []consoleRunJSON{}, Elsewhere: []store.WaitingStep{}}
+	for _, step := range waiting {
+		if c.runs[step.RunID] == nil {
+			out.Elsewhere = append(out.Elsewhere, step)
+		}
+	}
 	days := map[string]int{}
 	for _, id := range c.order {
 		run := c.runs[id]
@@ -277,19 +278,19 @@ func newConsoleGameDay(name string, defined []ConsoleGameDay) consoleGameDayJSON
 	day.Description, day.Facilitator, day.Parallel = gd.Description, gd.Facilitator, gd.Parallel
 	day.Participants = append(day.Participants, gd.Participants...)
 	for _, scenario := range gd.Scenarios {
-		day.Scenarios = append(day.Scenarios, consoleRunJSON{Scenario: scenario, Status: "pending", Workloads: []consoleWorkloadJSON{}, Waiting: []WaitingStep{}})
+		day.Scenarios = append(day.Scenarios, consoleRunJSON{Scenario: scenario, Status: "pending", Workloads: []consoleWorkloadJSON{}, Waiting: []store.WaitingStep{}})
 	}
 	return day
 }
 
-func (r *consoleRun) view(waiting []WaitingStep) consoleRunJSON {
+func (r *consoleRun) view(waiting []store.WaitingStep) consoleRunJSON {
 	rec := r.record
 	out := consoleRunJSON{
 		Scenario: rec.Scenario, RunID: rec.ID, Status: rec.Status, Verdict: rec.Verdict, Reason: plainText(rec.Reason),
 		Phase: r.phase, Step: r.step, StartedAt: timeOrNil(rec.StartedAt), ClockStart: timeOrNil(rec.ClockStart),
 		ClockStop: timeOrNil(rec.ClockStop), RTOSeconds: seconds(rec.RTO), ObjectiveRTO: seconds(rec.ObjectiveRTO),
-		Rollback: rec.Rollback, Workloads: []consoleWorkloadJSON{}, Waiting: []WaitingStep{},
-		AbortRequested: r.abortRequested && rec.Status == store.StatusRunning,
+		Rollback: rec.Rollback, Workloads: []consoleWorkloadJSON{}, Waiting: []store.WaitingStep{},
+		AbortRequested: (r.abortRequested || rec.Abort != nil) && rec.Status == store.StatusRunning,
 	}
 	for _, w := range rec.Workloads {
 		out.Workloads = append(out.Workloads, consoleWorkloadJSON{

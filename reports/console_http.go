@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/redrill/redrill/store"
 )
 
 // ConsoleOptions configure the live console of the dashboard.
@@ -22,39 +24,15 @@ type ConsoleOptions struct {
 	// GameDays lists the game days of the loaded set, so that the console
 	// shows a game day's scenarios before they start and who runs it.
 	GameDays func() []ConsoleGameDay
-	// Actions answers manual steps and asks drills to abort; nil means
-	// this serve cannot, and the console says so.
-	Actions ConsoleActions
+	// Actions answers manual steps and asks drills to abort, in the
+	// store, where the runner of the drill (this serve or another) reads
+	// them; nil means the console cannot, and says so.
+	Actions store.Operators
 	// PublicURL is where people reach the dashboard (serve's --url): a
 	// POST from its host is same-origin, and https there makes the
 	// session cookie Secure.
 	PublicURL string
 }
-
-// ConsoleActions are what the console's buttons do, in the store, where
-// the runner of the drill (this serve or another) reads them.
-type ConsoleActions interface {
-	// Waiting lists the manual steps that wait for a person.
-	Waiting(ctx context.Context) ([]WaitingStep, error)
-	// Answer records a person's answer to a waiting manual step; an
-	// error wrapping ErrAnswerRefused is the user's to read (answered
-	// already, no longer waiting).
-	Answer(ctx context.Context, runID, step string, answer ConsoleAnswer) error
-	// RequestAbort asks the drill of a run to stop (its rollback runs).
-	RequestAbort(ctx context.Context, runID, by, note string) error
-}
-
-// ConsoleAnswer is a person's answer to a manual step.
-type ConsoleAnswer struct {
-	Outcome string // "done" or "failed"
-	By      string
-	Note    string
-}
-
-// ErrAnswerRefused marks an answer or abort the store refused for a
-// reason the person must see: the step was answered already, or no longer
-// waits, or the run ended.
-var ErrAnswerRefused = errors.New("refused")
 
 // Limits of what a person types on the console.
 const (
@@ -83,7 +61,7 @@ type consoleHandler struct {
 	// by every watcher.
 	waitingMu     sync.Mutex
 	waitingAt     time.Time
-	waitingCached []WaitingStep
+	waitingCached []store.WaitingStep
 }
 
 func (h *consoleHandler) register(mux *http.ServeMux) {
@@ -105,7 +83,7 @@ func (h *consoleHandler) state(ctx context.Context) consoleState {
 
 // waiting reads the waiting manual steps, at most every waitingEvery; a
 // store that fails shows none rather than stopping the console.
-func (h *consoleHandler) waiting(ctx context.Context) []WaitingStep {
+func (h *consoleHandler) waiting(ctx context.Context) []store.WaitingStep {
 	if h.opts.Actions == nil {
 		return nil
 	}
@@ -266,7 +244,7 @@ func (h *consoleHandler) answer(w http.ResponseWriter, r *http.Request, _ string
 		http.Error(w, "note: say why the step failed", http.StatusBadRequest)
 		return
 	}
-	err := h.opts.Actions.Answer(r.Context(), runID, step, ConsoleAnswer{Outcome: outcome, By: by, Note: note})
+	err := h.opts.Actions.Answer(r.Context(), runID, step, store.Answer{Outcome: outcome, By: by, Note: note})
 	if h.refused(w, err) {
 		return
 	}
@@ -298,11 +276,16 @@ func (h *consoleHandler) abort(w http.ResponseWriter, r *http.Request, _ string,
 
 // refused writes the error of an action, if any.
 func (h *consoleHandler) refused(w http.ResponseWriter, err error) bool {
+	var answered *store.AlreadyAnsweredError
+	var requested *store.AbortRequestedError
 	switch {
 	case err == nil:
 		return false
-	case errors.Is(err, ErrAnswerRefused):
+	case errors.As(err, &answered), errors.As(err, &requested), errors.Is(err, store.ErrNotWaiting), errors.Is(err, store.ErrNotRunning):
+		// Someone else was first, or the drill moved on: say so.
 		http.Error(w, err.Error(), http.StatusConflict)
+	case errors.Is(err, store.ErrNotFound):
+		http.Error(w, err.Error(), http.StatusNotFound)
 	default:
 		http.Error(w, "store: "+err.Error(), http.StatusInternalServerError)
 	}

@@ -21,6 +21,12 @@ import (
 // consoleServer serves the dashboard with a console on a real listener.
 func consoleServer(t *testing.T, token string, opts ConsoleOptions) (*httptest.Server, *Console) {
 	t.Helper()
+	return consoleServerOn(t, history(t), token, opts)
+}
+
+// consoleServerOn serves the console on the history s.
+func consoleServerOn(t *testing.T, s store.Store, token string, opts ConsoleOptions) (*httptest.Server, *Console) {
+	t.Helper()
 	if opts.Console == nil {
 		opts.Console = NewConsole(nil)
 	}
@@ -30,7 +36,7 @@ func consoleServer(t *testing.T, token string, opts ConsoleOptions) (*httptest.S
 				Description: "Before the freeze", Facilitator: "Ada", Participants: []string{"Grace", "Linus"}}}
 		}
 	}
-	server := httptest.NewServer(Handler(history(t), HandlerOptions{Token: token, Console: opts, Window: 365 * 24 * time.Hour, Now: func() time.Time { return now }}))
+	server := httptest.NewServer(Handler(s, HandlerOptions{Token: token, Console: opts, Window: 365 * 24 * time.Hour, Now: func() time.Time { return now }}))
 	t.Cleanup(server.Close)
 	t.Cleanup(opts.Console.Close) // before server.Close, which waits for the streams
 	return server, opts.Console
@@ -351,5 +357,87 @@ func TestConsoleLoginForBrowsersBearerForTools(t *testing.T) {
 	}
 	if code, _, _ := tool.do("POST", "/console/abort", url.Values{"run_id": {"r"}}, map[string]string{"Authorization": "Bearer wrong"}); code != 401 {
 		t.Errorf("a wrong bearer POST: %d, want 401", code)
+	}
+}
+
+// Answers and aborts from the console reach the store, where the drill's
+// runner reads them, with the name the person gave; the first answer
+// wins and a second says who was first.
+func TestConsoleAnswersAndAbortsGoToTheStore(t *testing.T) {
+	ctx := context.Background()
+	history := history(t)
+	started := now.Add(-time.Minute)
+	if err := history.StartRun(ctx, store.Run{ID: "live-1", Scenario: "orders-restore", ScenarioHash: "h", Trigger: store.TriggerGameDay,
+		GameDay: "december", Host: "runner-2", PID: 7, StartedAt: started}); err != nil {
+		t.Fatal(err)
+	}
+	if err := history.StartStep(ctx, store.Step{RunID: "live-1", Seq: 1, Phase: phase.Recover, Name: "count-rows", Kind: store.KindManual,
+		StartedAt: started, Running: true, Manual: &store.Manual{Instructions: "Count the orders by hand", Timeout: 30 * time.Minute}}); err != nil {
+		t.Fatal(err)
+	}
+	server, _ := consoleServerOn(t, history, "", ConsoleOptions{Actions: history})
+	browser := newConsoleClient(t, server)
+	token := browser.csrf()
+	same := map[string]string{"Origin": server.URL}
+	post := func(path string, form url.Values) (int, string) {
+		t.Helper()
+		form.Set("csrf", token)
+		code, _, body := browser.do("POST", path, form, same)
+		return code, strings.TrimSpace(body)
+	}
+	answer := url.Values{"run_id": {"live-1"}, "step": {"count-rows"}, "outcome": {"done"}, "note": {"1,204 rows"}}
+	if code, body := post("/console/answer", answer); code != 400 || !strings.Contains(body, "say who you are first") {
+		t.Errorf("an answer before giving a name: %d %q", code, body)
+	}
+	if code, _ := post("/console/name", url.Values{"name": {"Ada (DBA)"}}); code != 200 {
+		t.Fatalf("name: %d", code)
+	}
+
+	// A run this serve does not run (another runner's) still shows its
+	// waiting step, with the instructions.
+	_, _, page := browser.do("GET", "/api/console", nil, nil)
+	var state consoleState
+	if err := json.Unmarshal([]byte(page), &state); err != nil {
+		t.Fatal(err)
+	}
+	if len(state.Elsewhere) != 1 || state.Elsewhere[0].Instructions != "Count the orders by hand" || state.Elsewhere[0].Scenario != "orders-restore" {
+		t.Fatalf("waiting elsewhere: %+v", state.Elsewhere)
+	}
+
+	if code, body := post("/console/answer", url.Values{"run_id": {"live-1"}, "step": {"count-rows"}, "outcome": {"failed"}}); code != 400 || !strings.Contains(body, "say why the step failed") {
+		t.Errorf("a failure without a note: %d %q", code, body)
+	}
+	if code, body := post("/console/answer", answer); code != 200 || body != "Ada (DBA) answered count-rows: done" {
+		t.Fatalf("answer: %d %q", code, body)
+	}
+	_, steps, err := history.Run(ctx, "live-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := steps[0].Manual.Answer; got == nil || got.By != "Ada (DBA)" || got.Note != "1,204 rows" || got.Outcome != store.AnswerDone || got.Automatic {
+		t.Errorf("the store's answer: %+v", got)
+	}
+	if code, body := post("/console/answer", answer); code != 409 || !strings.Contains(body, "already answered by Ada (DBA)") {
+		t.Errorf("a second answer: %d %q", code, body)
+	}
+	if code, body := post("/console/answer", url.Values{"run_id": {"live-1"}, "step": {"count-rows"}, "outcome": {"maybe"}}); code != 400 || !strings.Contains(body, `outcome "maybe"`) {
+		t.Errorf("an unknown outcome: %d %q", code, body)
+	}
+
+	if code, body := post("/console/abort", url.Values{"run_id": {"live-1"}, "note": {"the replica is gone"}}); code != 200 || !strings.Contains(body, "asked run live-1 to abort") {
+		t.Fatalf("abort: %d %q", code, body)
+	}
+	run, _, err := history.Run(ctx, "live-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Abort == nil || run.Abort.By != "Ada (DBA)" || run.Abort.Note != "the replica is gone" {
+		t.Errorf("the store's abort request: %+v", run.Abort)
+	}
+	if code, body := post("/console/abort", url.Values{"run_id": {"live-1"}}); code != 409 || !strings.Contains(body, "abort already requested by Ada (DBA)") {
+		t.Errorf("a second abort: %d %q", code, body)
+	}
+	if code, body := post("/console/abort", url.Values{"run_id": {"no-such-run"}}); code != 404 {
+		t.Errorf("abort of an unknown run: %d %q", code, body)
 	}
 }

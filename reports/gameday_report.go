@@ -15,10 +15,6 @@ import (
 	"github.com/redrill/redrill/store"
 )
 
-// manualKind is the check kind of a step that waits for a person: the
-// time spent in it is human time, the rest of a drill automated.
-const manualKind = "manual"
-
 // DayReport is the report of one game day: every scenario's phases on one
 // time axis, the verdicts, the time people took against the time the
 // automation took, what operators noted, and what missed and why.
@@ -53,14 +49,25 @@ type PhaseSpan struct {
 	End   time.Time
 }
 
-// OperatorNote is what a person answered to a manual step.
+// OperatorNote is what a person answered to a manual step, when it says
+// more than "done": a note, a failure or a skip.
 type OperatorNote struct {
 	Scenario string
 	RunID    string
 	Step     string
 	At       time.Time
-	Passed   bool
-	Note     string
+	By       string
+	Outcome  string // store.AnswerDone, AnswerFailed or AnswerSkipped
+	// Automatic is an answer run --yes or --answer gave, not a person.
+	Automatic bool
+	Note      string
+}
+
+func answerOf(step store.Step) *store.Answer {
+	if step.Manual == nil {
+		return nil
+	}
+	return step.Manual.Answer
 }
 
 // ErrNoGameDayRuns says a game day has no run in the history.
@@ -85,13 +92,15 @@ func BuildDayReport(ctx context.Context, history store.Reader, name string, abou
 		}
 		drill := DayDrill{Run: run, Phases: phaseSpans(steps)}
 		for _, step := range steps {
-			if step.Kind != manualKind || step.Background {
+			// The time a manual step waited is people's time; the rest of
+			// the drill, automation's.
+			if step.Kind != store.KindManual || step.Background {
 				continue
 			}
 			drill.HumanTime += step.Duration
-			if strings.TrimSpace(step.Message) != "" {
+			if answer := answerOf(step); answer != nil && (strings.TrimSpace(answer.Note) != "" || answer.Outcome != store.AnswerDone) {
 				report.Notes = append(report.Notes, OperatorNote{Scenario: run.Scenario, RunID: run.ID, Step: step.Name,
-					At: step.StartedAt.Add(step.Duration), Passed: step.Passed, Note: plainText(step.Message)})
+					At: answer.At, By: plainText(answer.By), Outcome: answer.Outcome, Automatic: answer.Automatic, Note: plainText(answer.Note)})
 			}
 		}
 		report.HumanTime += drill.HumanTime
@@ -225,11 +234,15 @@ func (d DayReport) aboutLines() []string {
 }
 
 func noteLine(n OperatorNote) string {
-	outcome := "confirmed"
-	if !n.Passed {
-		outcome = "failed"
+	who := n.By
+	if n.Automatic {
+		who += ", automatic"
 	}
-	return fmt.Sprintf("%s %s / %s (%s): %s", n.At.UTC().Format(time.TimeOnly), n.Scenario, n.Step, outcome, strings.ReplaceAll(n.Note, "\n", " "))
+	line := fmt.Sprintf("%s %s / %s, %s by %s", n.At.UTC().Format(time.TimeOnly), n.Scenario, n.Step, n.Outcome, who)
+	if n.Note != "" {
+		line += ": " + strings.ReplaceAll(n.Note, "\n", " ")
+	}
+	return line
 }
 
 // WriteDayText writes the day's report for a terminal.
@@ -322,12 +335,14 @@ type phaseSpanJSON struct {
 }
 
 type dayNoteJSON struct {
-	Scenario string    `json:"scenario"`
-	RunID    string    `json:"run_id"`
-	Step     string    `json:"step"`
-	At       time.Time `json:"at"`
-	Outcome  string    `json:"outcome"`
-	Note     string    `json:"note"`
+	Scenario  string    `json:"scenario"`
+	RunID     string    `json:"run_id"`
+	Step      string    `json:"step"`
+	At        time.Time `json:"at"`
+	By        string    `json:"by"`
+	Outcome   string    `json:"outcome"`
+	Automatic bool      `json:"automatic"`
+	Note      string    `json:"note"`
 }
 
 // WriteDayJSON writes the day's report as JSON: the game day as history
@@ -347,11 +362,8 @@ func WriteDayJSON(w io.Writer, d DayReport) error {
 		out.Timeline = append(out.Timeline, row)
 	}
 	for _, n := range d.Notes {
-		outcome := "done"
-		if !n.Passed {
-			outcome = "failed"
-		}
-		out.Notes = append(out.Notes, dayNoteJSON{Scenario: n.Scenario, RunID: n.RunID, Step: n.Step, At: stored(n.At), Outcome: outcome, Note: n.Note})
+		out.Notes = append(out.Notes, dayNoteJSON{Scenario: n.Scenario, RunID: n.RunID, Step: n.Step, At: stored(n.At),
+			By: n.By, Outcome: n.Outcome, Automatic: n.Automatic, Note: n.Note})
 	}
 	return writeJSON(w, out)
 }

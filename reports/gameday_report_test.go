@@ -39,7 +39,7 @@ func dayHistory(t *testing.T) store.Store {
 		name, kind  string
 		start, end  time.Time
 		passed      bool
-		message     string
+		answer      *store.Answer // a manual step's
 		roundOfPoll int
 	}
 	drill := func(id, scenario string, objective time.Duration, steps []step, finish store.Finish) {
@@ -51,8 +51,12 @@ func dayHistory(t *testing.T) store.Store {
 			t.Fatal(err)
 		}
 		for i, st := range steps {
-			if err := s.RecordStep(ctx, store.Step{RunID: id, Seq: i + 1, Phase: st.phase, Name: st.name, Kind: st.kind, Round: st.roundOfPoll,
-				StartedAt: st.start, Duration: st.end.Sub(st.start), Attempts: 1, Passed: st.passed, Message: st.message}); err != nil {
+			recorded := store.Step{RunID: id, Seq: i + 1, Phase: st.phase, Name: st.name, Kind: st.kind, Round: st.roundOfPoll,
+				StartedAt: st.start, Duration: st.end.Sub(st.start), Attempts: 1, Passed: st.passed}
+			if st.kind == store.KindManual {
+				recorded.Manual = &store.Manual{Instructions: "do it by hand", Timeout: 30 * time.Minute, Answer: st.answer}
+			}
+			if err := s.RecordStep(ctx, recorded); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -62,21 +66,25 @@ func dayHistory(t *testing.T) store.Store {
 	}
 	rto := at(4, 10).Sub(at(0, 2))
 	drill("restore-1", "orders-restore", 5*time.Minute, []step{
-		{phase.SteadyState, "orders-up", "sql", at(0, 0), at(0, 2), true, "", 0},
-		{phase.Disrupt, "lose-file", "command", at(0, 2), at(0, 5), true, "", 0},
-		{phase.Recover, "restore", "command", at(0, 5), at(1, 0), true, "", 0},
-		{phase.Recover, "count-rows", manualKind, at(1, 0), at(4, 0), true, "rows counted by hand: 1,204", 0},
-		{phase.RecoveredWhen, "orders-answer", "sql", at(4, 0), at(4, 5), false, "", 1},
-		{phase.RecoveredWhen, "orders-answer", "sql", at(4, 8), at(4, 10), true, "", 2},
-		{phase.Rollback, "clean", "command", at(4, 10), at(4, 20), true, "", 0},
+		{phase.SteadyState, "orders-up", "sql", at(0, 0), at(0, 2), true, nil, 0},
+		{phase.Disrupt, "lose-file", "command", at(0, 2), at(0, 5), true, nil, 0},
+		{phase.Recover, "restore", "command", at(0, 5), at(1, 0), true, nil, 0},
+		{phase.Recover, "count-rows", store.KindManual, at(1, 0), at(4, 0), true,
+			&store.Answer{Outcome: store.AnswerDone, By: "Grace", Note: "rows counted by hand: 1,204", At: at(4, 0)}, 0},
+		{phase.Recover, "tell-support", store.KindManual, at(4, 0), at(4, 0), true,
+			&store.Answer{Outcome: store.AnswerDone, By: "Linus", At: at(4, 0)}, 0}, // no note: not in the notes
+		{phase.RecoveredWhen, "orders-answer", "sql", at(4, 0), at(4, 5), false, nil, 1},
+		{phase.RecoveredWhen, "orders-answer", "sql", at(4, 8), at(4, 10), true, nil, 2},
+		{phase.Rollback, "clean", "command", at(4, 10), at(4, 20), true, nil, 0},
 	}, store.Finish{EndedAt: at(4, 20), ClockStart: at(0, 2), ClockStop: at(4, 10), RTO: &rto, Verdict: store.VerdictMet,
 		Reason: "recovered within the objectives", Rollback: store.RollbackPassed})
 	missed := 3 * time.Minute
 	drill("failover-1", "web-failover", 2*time.Minute, []step{
-		{phase.Disrupt, "kill-primary", "command", at(5, 0), at(5, 1), true, "", 0},
-		{phase.Recover, "promote", manualKind, at(5, 1), at(7, 1), false, "the standby had no DNS record", 0},
-		{phase.Recover, "promote-by-script", "command", at(7, 1), at(8, 1), true, "", 0},
-		{phase.Rollback, "restart-primary", "command", at(8, 1), at(8, 30), true, "", 0},
+		{phase.Disrupt, "kill-primary", "command", at(5, 0), at(5, 1), true, nil, 0},
+		{phase.Recover, "promote", store.KindManual, at(5, 1), at(7, 1), false,
+			&store.Answer{Outcome: store.AnswerFailed, By: "Ada", Note: "the standby had no DNS record", At: at(7, 1)}, 0},
+		{phase.Recover, "promote-by-script", "command", at(7, 1), at(8, 1), true, nil, 0},
+		{phase.Rollback, "restart-primary", "command", at(8, 1), at(8, 30), true, nil, 0},
 	}, store.Finish{EndedAt: at(8, 30), ClockStart: at(5, 0), ClockStop: at(8, 0), RTO: &missed, Verdict: store.VerdictMissed,
 		Reason: "RTO 3m over the objective 2m", Rollback: store.RollbackPassed})
 	return s
@@ -95,7 +103,7 @@ func TestDayReportFormats(t *testing.T) {
 	if day.HumanTime != 5*time.Minute || day.AutomatedTime != 2*time.Minute+50*time.Second {
 		t.Errorf("people %s, automation %s; want 5m0s and 2m50s", day.HumanTime, day.AutomatedTime)
 	}
-	if len(day.Notes) != 2 || day.Notes[1].Note != "the standby had no DNS record" || day.Notes[1].Passed {
+	if len(day.Notes) != 2 || day.Notes[1].Note != "the standby had no DNS record" || day.Notes[1].By != "Ada" || day.Notes[1].Outcome != store.AnswerFailed {
 		t.Errorf("notes: %+v", day.Notes)
 	}
 	for _, format := range []struct {

@@ -90,6 +90,7 @@ func Serve(ctx context.Context, opts ServeOptions) error {
 			Console: reports.ConsoleOptions{
 				Console:   console,
 				GameDays:  func() []reports.ConsoleGameDay { return ConsoleGameDays(current.Load().set) },
+				Actions:   opts.Store,
 				PublicURL: opts.DashboardURL,
 			},
 		}),
