@@ -84,9 +84,15 @@ func (d DayReport) view(links bool) dayView {
 	}
 	v := dayView{DayReport: d, Links: links, Summary: plainText(strings.TrimPrefix(d.summary(), "Game day "+d.Name+", ")), About: d.aboutLines(), TimeShare: d.timeShare(),
 		Width: svgLabelWidth + svgAxisWidth + 90, Height: float64(svgTop + svgRowHeight*len(d.Drills) + 8), AxisEnd: svgLabelWidth + svgAxisWidth}
+	// A short day's ticks are less than a second apart: tenths tell them
+	// apart.
+	layout := time.TimeOnly
+	if end.Sub(start) < svgTicks*2*time.Second {
+		layout = "15:04:05.0"
+	}
 	for i := 0; i <= svgTicks; i++ {
 		at := start.Add(time.Duration(float64(i) / svgTicks * total))
-		v.Ticks = append(v.Ticks, svgTick{X: x(at), Label: at.UTC().Format(time.TimeOnly)})
+		v.Ticks = append(v.Ticks, svgTick{X: x(at), Label: at.UTC().Format(layout)})
 	}
 	for i, drill := range d.Drills {
 		y := float64(svgTop + i*svgRowHeight)

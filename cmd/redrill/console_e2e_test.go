@@ -29,6 +29,8 @@ type consoleSeen struct {
 	Verdict      string   `json:"verdict"`
 	Instructions string   `json:"instructions"`
 	Message      string   `json:"message"`
+	DayBars      int      `json:"day_bars"`
+	DayNotes     string   `json:"day_notes"`
 	Requests     []string `json:"requests"`
 	Errors       []string `json:"errors"`
 }
@@ -160,6 +162,9 @@ gameday "december" {
 	}
 	if !regexp.MustCompile(`^recovered in \d+\.\ds of RTO 2m$`).MatchString(seen.ClockStopped) || seen.Verdict != "met" {
 		t.Errorf("after recovery: clock %q, verdict %q", seen.ClockStopped, seen.Verdict)
+	}
+	if seen.DayBars < 3 || seen.DayNotes != "No notes." {
+		t.Errorf("the day's report: %d phase bars, notes %q; want at least 3 bars, no notes", seen.DayBars, seen.DayNotes)
 	}
 	for _, request := range seen.Requests {
 		if !strings.HasPrefix(request, base+"/") {

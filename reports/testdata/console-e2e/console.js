@@ -75,6 +75,13 @@ async function main() {
     await page.waitForSelector('[data-gameday="december"] [data-scenario="web-failover"] .badge.met');
     seen.verdict = await page.textContent(card + " [data-verdict]");
     await page.screenshot({ path: path.join(shots, "3-recovered.png"), fullPage: true });
+
+    // The console links to the day's report, which has the answer's note.
+    await Promise.all([page.waitForURL(/\/gamedays\/december$/), page.click('[data-gameday="december"] h2 a')]);
+    await page.waitForSelector("svg.timeline rect");
+    seen.day_bars = await page.locator("svg.timeline rect").count();
+    seen.day_notes = await page.textContent("ul.notes, p.no-notes");
+    await page.screenshot({ path: path.join(shots, "4-day-report.png"), fullPage: true });
     seen.errors = errors;
   } finally {
     await browser.close();
