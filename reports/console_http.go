@@ -71,6 +71,7 @@ func (h *consoleHandler) register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /console/name", h.post(h.name))
 	mux.HandleFunc("POST /console/answer", h.post(h.answer))
 	mux.HandleFunc("POST /console/abort", h.post(h.abort))
+	mux.HandleFunc("POST /logout", h.post(func(w http.ResponseWriter, r *http.Request, _ string, _ *session) { h.sessions.logout(w, r) }))
 }
 
 func (h *consoleHandler) state(ctx context.Context) consoleState {

@@ -345,6 +345,23 @@ func TestConsoleLoginForBrowsersBearerForTools(t *testing.T) {
 		}
 	}
 
+	// Logging out ends the session on the server, not only the cookie.
+	logout := newConsoleClient(t, server)
+	_, headers, _ = logout.do("POST", "/login", login, nil)
+	session = strings.SplitN(headers.Get("Set-Cookie"), ";", 2)[0]
+	withSession := map[string]string{"Cookie": session, "Accept": "text/html"}
+	_, _, page := logout.do("GET", "/console", nil, withSession)
+	csrf := csrfInPage.FindStringSubmatch(page)
+	if csrf == nil {
+		t.Fatal("no CSRF token on the console after login")
+	}
+	if code, _, _ := logout.do("POST", "/logout", url.Values{"csrf": {csrf[1]}}, withSession); code != 303 {
+		t.Errorf("logout: %d", code)
+	}
+	if code, _, _ := logout.do("GET", "/console", nil, withSession); code != 303 {
+		t.Errorf("the old cookie after logout: %d, want 303 to the login", code)
+	}
+
 	// curl and Prometheus keep the bearer token; a bearer POST needs no
 	// CSRF token (no browser sends the header by itself) but says who.
 	tool := newConsoleClient(t, server)

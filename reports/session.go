@@ -108,6 +108,15 @@ func (s *sessions) dropOldestLocked() {
 	delete(s.byID, oldest)
 }
 
+// logout ends the session of a POST that passed checkPost.
+func (s *sessions) logout(w http.ResponseWriter, r *http.Request) {
+	if id, _ := s.current(r); id != "" {
+		s.end(id)
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
 // setName records who uses the session.
 func (s *sessions) setName(id, name string) {
 	s.mu.Lock()
@@ -228,8 +237,8 @@ button{margin-top:1rem;padding:.5rem 1.2rem;font:inherit}.error{color:#b00020}</
 {{if .Error}}<p class="error">{{.Error}}</p>{{end}}
 <form method="post" action="/login">
 <input type="hidden" name="next" value="{{.Next}}">
-<label for="token">Dashboard token (serve's --token)</label>
-<input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
+{{if .NeedToken}}<label for="token">Dashboard token (serve's --token)</label>
+<input id="token" name="token" type="password" autocomplete="current-password" required autofocus>{{end}}
 <label for="name">Your name (recorded with your answers on the console)</label>
 <input id="name" name="name" autocomplete="name" maxlength="100">
 <button type="submit">Log in</button>
@@ -246,7 +255,10 @@ func (s *sessions) login(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'")
 		w.WriteHeader(status)
-		_ = loginTemplate.Execute(w, struct{ Next, Error string }{next, message})
+		_ = loginTemplate.Execute(w, struct {
+			Next, Error string
+			NeedToken   bool
+		}{next, message, s.token != ""})
 	}
 	if r.Method != http.MethodPost {
 		show(http.StatusOK, "")
