@@ -43,6 +43,8 @@ const (
 	// keepAliveEvery sends a comment on an idle stream, so that proxies
 	// do not close it and a dead client is noticed.
 	keepAliveEvery = 15 * time.Second
+	// sendEvery is the least time between two states a stream sends.
+	sendEvery = 200 * time.Millisecond
 	// reconnectAfter is the retry the stream asks EventSource to wait.
 	reconnectAfter = 2 * time.Second
 )
@@ -175,6 +177,21 @@ func (h *consoleHandler) events(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-changed:
 		case <-ticker.C:
+		}
+		// Changes that come closer than sendEvery are sent together: the
+		// page ticks the clocks itself, and a large game day changes
+		// dozens of times a second (workloads' progress).
+		if wait := sendEvery - time.Since(lastWrite); wait > 0 {
+			timer := time.NewTimer(wait)
+			select {
+			case <-r.Context().Done():
+				timer.Stop()
+				return
+			case <-h.opts.Console.closed:
+				timer.Stop()
+				return
+			case <-timer.C:
+			}
 		}
 	}
 }
