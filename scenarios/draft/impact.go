@@ -103,12 +103,18 @@ func (pm *Document) sentencesOf(kinds ...string) []located {
 
 var everySection = []string{"", "summary", "impact", "stats", "recovery", "response", "detection", "cause", "fault", "timeline", "lessons", "actions"}
 
-// findImpact: a stated duration first (a label such as "Total impact
-// duration: 5 hours 26 minutes", then a sentence of the summary or impact
-// that says how long it lasted), then the timeline's impact markers
+// findImpact: the front matter's start and end times, then a stated
+// duration (a label such as "Total impact duration: 5 hours 26 minutes",
+// then a sentence of the summary or impact that says how long it lasted), then the timeline's impact markers
 // (OUTAGE BEGINS / ENDS), then the timeline from its first entry to its
 // last that says the service recovered.
 func (pm *Document) findImpact() Impact {
+	if started, ok := metaTime(pm.meta, incidentStartKeys...); ok {
+		if ended, ok := metaTime(pm.meta, incidentEndKeys...); ok && ended.After(started) {
+			return Impact{int64(ended.Sub(started).Seconds()),
+				fmt.Sprintf("front matter: from %s to %s", started.Format(time.RFC3339), ended.Format(time.RFC3339)), 1}
+		}
+	}
 	all := pm.sentencesOf(everySection...)
 	for _, s := range all {
 		if loc := impactLabel.FindStringIndex(s.text); loc != nil {

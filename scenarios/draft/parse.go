@@ -247,7 +247,7 @@ func (pm *Document) findCause() {
 			return
 		}
 	}
-	summary := sentences(pm.prose("summary", ""))
+	summary := sentences(strings.TrimSpace(metaString(pm.meta, "summary", "description", "abstract") + "\n\n" + pm.prose("summary", "")))
 	if s := firstCausal(summary); s != "" {
 		pm.Finding = s
 		return
