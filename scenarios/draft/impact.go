@@ -30,7 +30,7 @@ var (
 	// A label that states the impact's duration, strongest evidence.
 	impactLabel = regexp.MustCompile(`(?i)\b(?:total )?(?:impact|outage|incident|downtime|disruption) duration\b|\btime to (?:recover|recovery|resolve|resolution|restore|mitigat\w*)\b|\bduration of (?:the )?(?:outage|incident|impact|downtime|disruption)\b|\btotal downtime\b|\bdowntime\s*:`)
 	// A sentence that says the impact lasted that long.
-	impactWords = regexp.MustCompile(`(?i)\b(?:outage|down|downtime|unavailable|offline|unreachable|disrupt\w*|degrad\w*|fail\w*|errors?|impact\w*|broken|inaccessible|incident|experienced|affected|problem|issue|idle|stall\w*|stuck|hung|unresponsive|slow\w*|could not|couldn't|unable|unusable|issues|lasted|lasting|interrupt\w*|stopped|halted|blocked|returning|recover\w*)\b`)
+	impactWords = regexp.MustCompile(`(?i)\b(?:outage|down|downtime|unavailable|offline|unreachable|disrupt\w*|degrad\w*|fail\w*|errors?|impact\w*|broken|inaccessible|incident|experienced|affected|problem|issue|idle|stall\w*|stuck|hung|unresponsive|slow\w*|could not|couldn't|unable|unusable|issues|lasted|lasting|resolution|disabled|interrupt\w*|stopped|halted|blocked|returning|recover\w*)\b`)
 	impactLead  = regexp.MustCompile(`(?i)(?:\bfor\b|\blasted\b|\blasting\b|\bof\b|\bduring\b|\btook\b|\bover\b|~)\s*(?:about|approximately|around|roughly|almost|nearly|just over|just under|over|more than|less than|at least|up to|the next|a total of|an? additional|an estimated|~)?\s*$`)
 	notImpact   = regexp.MustCompile(`(?i)\b(?:detect\w*|ago|later|every|each|per|ttl|timeout|interval|delay|cache|before the|after the|within|periodic|intermittent|previously|once)\b`)
 	// "recovered itself in 20 minutes": how long until it recovered.
