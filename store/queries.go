@@ -46,13 +46,14 @@ type runRow struct {
 	ObjectiveDowntime   sql.NullFloat64 `db:"objective_downtime_seconds"`
 	ObjectiveLostWrites sql.NullInt64   `db:"objective_lost_writes"`
 	RunnerLabels        sql.NullString  `db:"runner_labels"`
+	Measures            string          `db:"measures"`
 }
 
 const runColumns = `id, scenario, scenario_hash, scenario_source, trigger, gameday, host, pid, status, verdict, reason,
 	started_at, ended_at, heartbeat_at, clock_start, clock_stop, rto_seconds, rpo_seconds,
 	objective_rto_seconds, objective_rpo_seconds, rollback,
 	scheduled_at, schedule, schedule_timezone, owner, tags, postmortems, plan,
-	workloads, objective_downtime_seconds, objective_lost_writes, runner_labels`
+	workloads, objective_downtime_seconds, objective_lost_writes, runner_labels, measures`
 
 func (r runRow) run() (Run, error) {
 	tags, err := fromJSONList[string](r.Tags)
@@ -75,6 +76,10 @@ func (r runRow) run() (Run, error) {
 	if err != nil {
 		return Run{}, fmt.Errorf("runner labels of run %s: %w", r.ID, err)
 	}
+	measures, err := fromJSONList[Measure](r.Measures)
+	if err != nil {
+		return Run{}, fmt.Errorf("measures of run %s: %w", r.ID, err)
+	}
 	var lostWrites *int64
 	if r.ObjectiveLostWrites.Valid {
 		lostWrites = &r.ObjectiveLostWrites.Int64
@@ -91,7 +96,7 @@ func (r runRow) run() (Run, error) {
 		ScheduledAt: fromNullMicros(r.ScheduledAt), Schedule: r.Schedule, ScheduleTimezone: r.ScheduleTimezone,
 		Owner: r.Owner, Tags: tags, Postmortems: postmortems, Plan: plan,
 		Workloads: workloads, ObjectiveDowntime: durationOf(r.ObjectiveDowntime), ObjectiveLostWrites: lostWrites,
-		RunnerLabels: runnerLabels,
+		RunnerLabels: runnerLabels, Measures: measures,
 	}, nil
 }
 
@@ -242,7 +247,8 @@ func (s *sqlStore) LatestRuns(ctx context.Context) ([]Run, error) {
 }
 
 func (s *sqlStore) Measurements(ctx context.Context, since time.Time) ([]Measurement, error) {
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT scenario, started_at, rto_seconds, verdict, client_downtime_seconds, lost_writes
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT scenario, started_at, rto_seconds, verdict, client_downtime_seconds, lost_writes,
+		measures, host, runner_labels
 		FROM runs WHERE started_at >= ? ORDER BY scenario, started_at`), micros(since))
 	if err != nil {
 		return nil, fmt.Errorf("read measurements: %w", err)
@@ -254,12 +260,20 @@ func (s *sqlStore) Measurements(ctx context.Context, since time.Time) ([]Measure
 		var started int64
 		var rto, downtime sql.NullFloat64
 		var lost sql.NullInt64
-		if err := rows.Scan(&m.Scenario, &started, &rto, &m.Verdict, &downtime, &lost); err != nil {
+		var measures string
+		var labels sql.NullString
+		if err := rows.Scan(&m.Scenario, &started, &rto, &m.Verdict, &downtime, &lost, &measures, &m.Host, &labels); err != nil {
 			return nil, fmt.Errorf("read measurements: %w", err)
 		}
 		m.StartedAt, m.RTO, m.Downtime = fromMicros(started), durationOf(rto), durationOf(downtime)
 		if lost.Valid {
 			m.LostWrites = &lost.Int64
+		}
+		if m.Measures, err = fromJSONList[Measure](measures); err != nil {
+			return nil, fmt.Errorf("read measurements: measures of a run of %s: %w", m.Scenario, err)
+		}
+		if m.RunnerLabels, err = fromJSONMap(labels.String); err != nil {
+			return nil, fmt.Errorf("read measurements: runner labels of a run of %s: %w", m.Scenario, err)
 		}
 		out = append(out, m)
 	}

@@ -124,7 +124,7 @@ func (s *sqlStore) RecordStep(ctx context.Context, step Step) error {
 
 const finishRun = `UPDATE runs SET status = ?, ended_at = ?, clock_start = ?, clock_stop = ?,
 	rto_seconds = ?, rpo_seconds = ?, verdict = ?, reason = ?, rollback = ?, workloads = ?,
-	client_downtime_seconds = ?, lost_writes = ?
+	client_downtime_seconds = ?, lost_writes = ?, measures = ?
 WHERE id = ?`
 
 func (s *sqlStore) FinishRun(ctx context.Context, runID string, f Finish) error {
@@ -132,10 +132,14 @@ func (s *sqlStore) FinishRun(ctx context.Context, runID string, f Finish) error 
 	if err != nil {
 		return fmt.Errorf("record end of run %s: workloads: %w", runID, err)
 	}
+	measures, err := jsonList(f.Measures)
+	if err != nil {
+		return fmt.Errorf("record end of run %s: measures: %w", runID, err)
+	}
 	_, err = s.db.ExecContext(ctx, s.db.Rebind(finishRun),
 		StatusFinished, micros(f.EndedAt), nullMicros(f.ClockStart), nullMicros(f.ClockStop),
 		secondsOf(f.RTO), secondsOf(f.RPO), f.Verdict, text(f.Reason), f.Rollback, text(workloads),
-		secondsOf(ClientDowntime(f.Workloads)), nullInt(LostWritesOf(f.Workloads)), runID)
+		secondsOf(ClientDowntime(f.Workloads)), nullInt(LostWritesOf(f.Workloads)), measures, runID)
 	if err != nil {
 		return fmt.Errorf("record end of run %s: %w", runID, err)
 	}
