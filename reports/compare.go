@@ -125,7 +125,7 @@ func groupLabel(by, value string, labelled bool) string {
 func (c *Comparison) summarise(ranked []*ComparisonGroup) string {
 	switch len(ranked) {
 	case 0:
-		return fmt.Sprintf("no run measured an RTO on any %s: nothing to compare", c.byWord())
+		return fmt.Sprintf("no run with a %s measured an RTO: nothing to compare", c.byWord())
 	case 1:
 		return fmt.Sprintf("every measured run ran on %s (%s): nothing to compare", ranked[0].Label, runsText(ranked[0].Measured))
 	}

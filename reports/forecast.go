@@ -377,8 +377,8 @@ func (f *GrowthForecast) points(growth sizeGrowth, rto line, now time.Time) {
 }
 
 // summary is the forecast as one sentence: "restore of orders: 42m at
-// 310 GB, growing 4.0% a month; crosses the 1h objective around 2027-05
-// (between 2027-02 and 2027-09; 12 runs)".
+// 310 GB, growing 4.0% a month; crosses the 1h objective around 2027-05,
+// at 435 GB (between 2027-02-10 and 2027-09-01; 12 runs)".
 func (f *GrowthForecast) summary(scenario string, objective *time.Duration) string {
 	text := fmt.Sprintf("restore of %s: %s at %s, growing %s a month", scenario, readable(&f.LastRTO), formatMeasure(f.LastSize, f.Unit), f.growthText())
 	runs := fmt.Sprintf("%d runs", f.Runs)
@@ -394,10 +394,10 @@ func (f *GrowthForecast) summary(scenario string, objective *time.Duration) stri
 	}
 	latest := "no later bound (the slowest growth or RTO the data allows never crosses)"
 	if f.CrossingLatest != nil {
-		latest = f.CrossingLatest.Format("2006-01")
+		latest = f.CrossingLatest.Format(time.DateOnly)
 	}
 	return fmt.Sprintf("%s; crosses the %s objective around %s, at %s (between %s and %s; %s)", text, readable(objective),
-		f.Crossing.Format("2006-01"), formatMeasure(*f.ObjectiveSize, f.Unit), f.CrossingEarliest.Format("2006-01"), latest, runs)
+		f.Crossing.Format("2006-01"), formatMeasure(*f.ObjectiveSize, f.Unit), f.CrossingEarliest.Format(time.DateOnly), latest, runs)
 }
 
 // growthText is the growth per month: a percentage for exponential

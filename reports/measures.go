@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -111,7 +112,16 @@ func formatMeasure(value float64, unit string) string {
 		d := time.Duration(value * float64(time.Second))
 		return readable(&d)
 	case store.UnitRows:
-		return humanize.CommafWithDigits(value, 2) + " rows"
+		return number(value) + " rows"
+	}
+	return number(value)
+}
+
+// number is a count with thousands separators, decimals only when it has
+// them: "1,204,000", "2.5".
+func number(value float64) string {
+	if value == math.Trunc(value) && math.Abs(value) < 1e15 {
+		return humanize.Comma(int64(value))
 	}
 	return humanize.CommafWithDigits(value, 2)
 }

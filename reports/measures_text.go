@@ -57,7 +57,7 @@ func growthLine(s ScenarioReport) string {
 	if s.Growth != nil {
 		return s.Growth.Summary
 	}
-	return fmt.Sprintf("too little to model the RTO against a size (%d runs with a bytes or rows measure and an RTO, over %.0f days, are needed); the time trend stands",
+	return fmt.Sprintf("no forecast against size: it needs %d runs with an RTO and a bytes or rows measure, over %.0f days, at sizes that differ; the time trend stands",
 		minGrowthRuns, minGrowthSpan.Hours()/24)
 }
 

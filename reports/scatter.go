@@ -54,6 +54,7 @@ func (s ScenarioReport) Scatter() template.HTML {
 	top := time.Duration(maxY * float64(time.Second))
 	fmt.Fprintf(&b, `<text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="#5b6473">%s</text>`, scatterLeft-6, y(maxY)+4, readable(&top))
 	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" text-anchor="end" fill="#5b6473">0</text>`, scatterLeft-6, bottom+4)
+	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="#5b6473">0</text>`, scatterLeft, scatterHeight-22)
 	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" text-anchor="end" fill="#5b6473">%s</text>`, scatterWidth-scatterRight, scatterHeight-22, template.HTMLEscapeString(formatMeasure(maxX, size.Unit)))
 	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="#5b6473">%s</text>`, scatterLeft, scatterHeight-8, template.HTMLEscapeString(size.Name+" →"))
 	if s.ObjectiveRTO != nil {
