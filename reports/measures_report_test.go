@@ -133,3 +133,27 @@ func TestHTMLReportOfMeasuresInChromium(t *testing.T) {
 	}
 	keepScreenshot(t, ctx, "report-measures-1280.png")
 }
+
+// show and the run JSON list what a run measured and its restore
+// throughput.
+func TestShowOfMeasures(t *testing.T) {
+	rto, objective := 42*time.Minute, time.Hour
+	started := now.Add(-time.Hour)
+	record := store.Record{Run: store.Run{ID: "orders-measured", Scenario: "orders", Trigger: store.TriggerOnDemand, Host: "db-restore-1",
+		Status: store.StatusFinished, Verdict: store.VerdictMet, Reason: "recovered within the objectives", Rollback: store.RollbackPassed,
+		StartedAt: started, EndedAt: started.Add(50 * time.Minute), ClockStart: started.Add(5 * time.Minute), ClockStop: started.Add(47 * time.Minute),
+		RTO: &rto, ObjectiveRTO: &objective, RunnerLabels: map[string]string{"hw": "new"},
+		Measures: []store.Measure{
+			{Name: "database_size", Unit: store.UnitBytes, Value: 310e9, Phase: "steady_state"},
+			{Name: "dump_duration", Unit: store.UnitSeconds, Value: 754.5, Phase: "setup"},
+			{Name: "rows_restored", Unit: store.UnitRows, Value: 1204331, Phase: "data_loss"},
+		}}}
+	var text, js bytes.Buffer
+	mustDo(t, WriteRun(&text, record))
+	mustDo(t, WriteRunJSON(&js, record))
+	golden(t, "show-measured.txt", text.Bytes())
+	golden(t, "show-measured.json", js.Bytes())
+	if !strings.Contains(text.String(), "restore   123 MB/s (database_size / RTO)") {
+		t.Errorf("show does not give the restore throughput, 310 GB in 42 min:\n%s", text.String())
+	}
+}
