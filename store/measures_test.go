@@ -49,3 +49,28 @@ func TestMeasuresRoundTrip(t *testing.T) {
 		}
 	})
 }
+
+// A run that ends while the store is away keeps its measures through the
+// spool.
+func TestSpoolKeepsMeasures(t *testing.T) {
+	for _, o := range outages {
+		t.Run(o.name, func(t *testing.T) {
+			ctx := context.Background()
+			through, direct, down, up := o.setUp(t)
+			s, err := Open(ctx, through, Options{SpoolDir: t.TempDir(), WriteTimeout: 300 * time.Millisecond})
+			mustDo(t, err)
+			defer s.Close()
+			mustDo(t, s.StartRun(ctx, newRun("spooled", "orders", base)))
+			measured := []Measure{{Name: "database_size", Unit: UnitBytes, Value: 4.2e9, Phase: "steady_state"}}
+			down()
+			mustDo(t, s.FinishRun(ctx, "spooled", Finish{EndedAt: base.Add(time.Minute), Verdict: VerdictMet, Measures: measured}))
+			up()
+			flushEventually(t, s)
+			got, _, err := open(t, direct, base).Run(ctx, "spooled")
+			mustDo(t, err)
+			if !reflect.DeepEqual(got.Measures, measured) {
+				t.Errorf("after replay: measures %+v, want %+v", got.Measures, measured)
+			}
+		})
+	}
+}
