@@ -255,7 +255,7 @@ func neverRan(s ScheduledScenario) ScenarioReport {
 		Scenario: s.Scenario, Risk: RiskNeverRan, RiskReason: reason, NeverRan: true,
 		LastRun:  store.Run{Scenario: s.Scenario, Schedule: s.Schedule, ScheduleTimezone: s.Timezone, Owner: s.Owner},
 		Verdicts: map[string]int{store.VerdictMet: 0, store.VerdictMissed: 0, store.VerdictFailed: 0, store.VerdictAborted: 0, store.VerdictInterrupted: 0, store.VerdictNotRun: 0, store.StatusRunning: 0},
-		Schedule: s.Schedule, StaleAfter: 2 * s.Interval, Postmortems: []store.Postmortem{},
+		Schedule: s.Schedule, StaleAfter: 2 * s.Interval, Postmortems: []store.Postmortem{}, Measures: []MeasureSeries{},
 	}
 }
 

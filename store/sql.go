@@ -320,7 +320,8 @@ func jsonList[T any](list []T) (string, error) {
 // nil.
 func fromJSONList[T any](stored string) ([]T, error) {
 	list := []T{}
-	if stored == "" {
+	// Most runs have none: no decoding for them, on a read of many runs.
+	if stored == "" || stored == "[]" {
 		return list, nil
 	}
 	if err := json.Unmarshal([]byte(stored), &list); err != nil {
@@ -345,7 +346,7 @@ func jsonMap(labels map[string]string) (string, error) {
 // a stored null, is an empty map, never nil.
 func fromJSONMap(stored string) (map[string]string, error) {
 	labels := map[string]string{}
-	if stored == "" {
+	if stored == "" || stored == "{}" {
 		return labels, nil
 	}
 	if err := json.Unmarshal([]byte(stored), &labels); err != nil {
