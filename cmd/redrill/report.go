@@ -43,6 +43,7 @@ var reportFormats = map[string]func(io.Writer, reports.Report) error{
 // reportOptions are the flags of redrill report.
 type reportOptions struct {
 	format, since, output, storeTarget string
+	compareBy                          string
 }
 
 func newReportCommand() *cobra.Command {
@@ -56,6 +57,7 @@ func newReportCommand() *cobra.Command {
 	cmd.Flags().StringVar(&opts.format, "format", "text", "text, markdown, json or html (one self-contained file)")
 	cmd.Flags().StringVar(&opts.since, "since", fmt.Sprintf("%.0fd", reports.DefaultWindow.Hours()/24), "window of runs the statistics cover")
 	cmd.Flags().StringVarP(&opts.output, "output", "o", "", "write to this file instead of stdout")
+	cmd.Flags().StringVar(&opts.compareBy, "compare-by", "", "compare each scenario's runs by where they ran: host, or a runner label KEY")
 	storeFlag(cmd, &opts.storeTarget)
 	return cmd
 }
@@ -69,13 +71,18 @@ func report(cmd *cobra.Command, opts reportOptions) error {
 	if write == nil {
 		return usageError(cmd, fmt.Errorf("--format %q: use text, markdown, json or html", opts.format))
 	}
+	if opts.compareBy != "" && opts.compareBy != reports.CompareByHost {
+		if err := labels.CheckKey(opts.compareBy); err != nil {
+			return usageError(cmd, fmt.Errorf("--compare-by: give host or a runner label key: %w", err))
+		}
+	}
 	history, err := openStore(cmd, opts.storeTarget)
 	if err != nil {
 		return err
 	}
 	defer history.Close()
 	now := time.Now()
-	built, err := reports.Build(cmd.Context(), history, reports.Options{Since: now.Add(-window), Now: now})
+	built, err := reports.Build(cmd.Context(), history, reports.Options{Since: now.Add(-window), Now: now, CompareBy: opts.compareBy})
 	if err != nil {
 		return err
 	}
