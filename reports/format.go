@@ -35,6 +35,9 @@ func WriteText(w io.Writer, r Report) error {
 	if err := writeLoadText(w, r); err != nil {
 		return err
 	}
+	if err := writeMeasuresText(w, r); err != nil {
+		return err
+	}
 	fmt.Fprintln(w)
 	for _, s := range r.Scenarios {
 		fmt.Fprintf(w, "%s: %s\n", s.Scenario, visible(s.RiskReason))

@@ -90,6 +90,9 @@ func writeRunHeader(w io.Writer, record store.Record) {
 	for _, line := range clientLines(r) {
 		fmt.Fprintf(w, "  %s\n", line)
 	}
+	for _, line := range measureLines(r) {
+		fmt.Fprintf(w, "  %s\n", visible(line))
+	}
 	fmt.Fprintln(w)
 }
 

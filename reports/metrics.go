@@ -85,7 +85,7 @@ var (
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range slices.Concat(collectorDescriptions, workloadCollectorDescriptions) {
+	for _, d := range slices.Concat(collectorDescriptions, workloadCollectorDescriptions, measureCollectorDescriptions) {
 		ch <- d
 	}
 }
@@ -180,7 +180,7 @@ func (c *collector) read(ctx context.Context, now time.Time) ([]prometheus.Metri
 	if err != nil {
 		return nil, err
 	}
-	return append(append(out, totalsMetrics(totals)...), workloads...), nil
+	return append(append(append(out, totalsMetrics(totals)...), workloads...), measureMetrics(report)...), nil
 }
 
 // firstScheduled is when the collector first saw scenario scheduled.

@@ -50,6 +50,9 @@ type Options struct {
 	Scheduled []ScheduledScenario
 	// Now is the report's time; zero means time.Now().
 	Now time.Time
+	// CompareBy groups each scenario's runs by where they ran and compares
+	// them: "host", or a runner label key; empty compares nothing.
+	CompareBy string
 }
 
 // Report is the recovery-time report.
@@ -95,6 +98,16 @@ type ScenarioReport struct {
 	// Load is what the clients of its drills saw; nil for a scenario
 	// that never ran under load.
 	Load *LoadReport `json:"-"`
+	// Measures are what its measure blocks recorded in the window
+	// (measures.go); Throughput the last run's restore throughput, nil
+	// without a bytes measure and an RTO; Growth the forecast against
+	// size (forecast.go), nil without enough data for it.
+	Measures   []MeasureSeries `json:"measures"`
+	Throughput *Throughput     `json:"restore_throughput"`
+	Growth     *GrowthForecast `json:"growth_forecast"`
+	// Comparison compares its runs by where they ran, when the report was
+	// asked to (Options.CompareBy; compare.go).
+	Comparison *Comparison `json:"comparison,omitempty"`
 }
 
 // Point is one run on a chart.
@@ -137,6 +150,9 @@ func Build(ctx context.Context, history store.Reader, opts Options) (Report, err
 	for _, last := range latest {
 		ran[last.Scenario] = true
 		report.Scenarios = append(report.Scenarios, scenarioReport(last, byScenario[last.Scenario], opts.Now))
+		if opts.CompareBy != "" {
+			report.Scenarios[len(report.Scenarios)-1].Comparison = compareRuns(opts.CompareBy, byScenario[last.Scenario])
+		}
 	}
 	for _, scheduled := range opts.Scheduled {
 		if !ran[scheduled.Scenario] {
@@ -206,6 +222,7 @@ func scenarioReport(last store.Run, runs []store.Measurement, now time.Time) Sce
 			}
 		}
 	}
+	r.addMeasures(last, runs, now)
 
 	switch {
 	case last.LeftDisrupted():
@@ -214,6 +231,9 @@ func scenarioReport(last store.Run, runs []store.Measurement, now time.Time) Sce
 		r.Risk, r.RiskReason = RiskNotMet, "last run "+verdictAndReason(last)
 	case r.BreachForecast != nil:
 		r.Risk, r.RiskReason = RiskForecast, fmt.Sprintf("RTO trend reaches the objective around %s", r.BreachForecast.Format(time.DateOnly))
+		if r.Growth != nil {
+			r.RiskReason = r.Growth.Summary
+		}
 	case r.Stale:
 		r.Risk, r.RiskReason = RiskStale, fmt.Sprintf("not drilled for %d days (limit %.0f)", int(r.DaysSinceLastRun), r.StaleAfter.Hours()/24)
 	case last.RTO != nil && r.ObjectiveRTO != nil && *last.RTO > *r.ObjectiveRTO*8/10:
@@ -235,7 +255,7 @@ func neverRan(s ScheduledScenario) ScenarioReport {
 		Scenario: s.Scenario, Risk: RiskNeverRan, RiskReason: reason, NeverRan: true,
 		LastRun:  store.Run{Scenario: s.Scenario, Schedule: s.Schedule, ScheduleTimezone: s.Timezone, Owner: s.Owner},
 		Verdicts: map[string]int{store.VerdictMet: 0, store.VerdictMissed: 0, store.VerdictFailed: 0, store.VerdictAborted: 0, store.VerdictInterrupted: 0, store.VerdictNotRun: 0, store.StatusRunning: 0},
-		Schedule: s.Schedule, StaleAfter: 2 * s.Interval, Postmortems: []store.Postmortem{},
+		Schedule: s.Schedule, StaleAfter: 2 * s.Interval, Postmortems: []store.Postmortem{}, Measures: []MeasureSeries{},
 	}
 }
 

@@ -131,6 +131,11 @@ type runJSON struct {
 	ObjectiveDowntimeSeconds *float64       `json:"objective_downtime_seconds"`
 	ObjectiveLostWrites      *int64         `json:"objective_lost_writes"`
 	Workloads                []WorkloadJSON `json:"workloads"`
+	// Measures are what the run's measure blocks recorded, [] for none;
+	// RestoreThroughput its first bytes measure over its RTO, null
+	// without either.
+	Measures          []store.Measure `json:"measures"`
+	RestoreThroughput *Throughput     `json:"restore_throughput"`
 }
 
 func toRunJSON(r store.Run) runJSON {
@@ -147,6 +152,7 @@ func toRunJSON(r store.Run) runJSON {
 		ClientDowntimeSeconds: seconds(store.ClientDowntime(r.Workloads)), LostWrites: store.LostWritesOf(r.Workloads),
 		ObjectiveDowntimeSeconds: seconds(r.ObjectiveDowntime), ObjectiveLostWrites: r.ObjectiveLostWrites,
 		Workloads: workloadsJSON(r.Workloads),
+		Measures:  measuresOrEmpty(r.Measures), RestoreThroughput: RunThroughput(r),
 	}
 	if out.Postmortems == nil {
 		out.Postmortems = []store.Postmortem{}

@@ -199,6 +199,14 @@ func (r *run) measureDataLoss(ctx context.Context) error {
 		}
 		run.RPO = &rpo
 	})
+	for _, measure := range dl.Measures {
+		if !r.waitFor(ctx, measure) {
+			return context.Cause(ctx)
+		}
+		if done := r.step(ctx, measure, 0); !done.Passed {
+			return fmt.Errorf("measure %q: %s", measure.Name, done.Message)
+		}
+	}
 	return nil
 }
 

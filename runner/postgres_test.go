@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"os/exec"
@@ -88,6 +89,29 @@ func postgresRestoreDrill(t *testing.T, scenarioSource func() ([]byte, error), p
 	// RPO = clock start - newest order: about two hours.
 	if rpo := *result.RPO; rpo < 2*time.Hour || rpo > 2*time.Hour+time.Minute {
 		t.Errorf("RPO %s, want about 2h", rpo)
+	}
+	if passSourceDB { // the example measures what it restores
+		info, err := os.Stat(dump)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var databaseSize float64
+		if err := source.QueryRow(`SELECT pg_database_size(current_database())`).Scan(&databaseSize); err != nil {
+			t.Fatal(err)
+		}
+		measured := map[string]store.Measure{}
+		for _, m := range result.Measures {
+			measured[m.Name] = m
+		}
+		if m := measured["dump_size"]; m.Value != float64(info.Size()) || m.Unit != store.UnitBytes {
+			t.Errorf("dump_size %+v, want %d bytes", m, info.Size())
+		}
+		if m := measured["database_size"]; m.Value <= 0 || math.Abs(m.Value-databaseSize) > databaseSize/10 || m.Phase != "steady_state" {
+			t.Errorf("database_size %+v, want about %.0f bytes, in steady_state", m, databaseSize)
+		}
+		if m := measured["orders_restored"]; m.Value != 300000 || m.Unit != store.UnitRows || m.Phase != "data_loss" {
+			t.Errorf("orders_restored %+v, want 300000 rows, in data_loss", m)
+		}
 	}
 	var exists bool
 	if err := source.QueryRow(`SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, scratch).Scan(&exists); err != nil || exists {

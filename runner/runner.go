@@ -205,8 +205,8 @@ func (r *run) startRecord() store.Run {
 		Status: store.StatusRunning, StartedAt: r.clock.Now(),
 		ObjectiveRTO: optional(sc.Objective.RTO), ObjectiveRPO: optional(sc.Objective.RPO),
 		ObjectiveDowntime: optional(sc.Objective.Downtime), ObjectiveLostWrites: sc.Objective.LostWrites,
-		Workloads: []store.Workload{},
-		Owner:     sc.Owner, Tags: append([]string{}, sc.Tags...), Postmortems: append([]store.Postmortem{}, sc.Postmortems...),
+		Workloads: []store.Workload{}, Measures: []store.Measure{},
+		Owner: sc.Owner, Tags: append([]string{}, sc.Tags...), Postmortems: append([]store.Postmortem{}, sc.Postmortems...),
 	}
 	for _, step := range sc.Steps() {
 		run.Plan = append(run.Plan, store.PlanStep{Phase: step.Phase, Name: step.Name, Kind: step.Kind.Name()})
@@ -506,7 +506,7 @@ func (r *run) finish() {
 	finish := store.Finish{
 		EndedAt: ended.EndedAt, ClockStart: ended.ClockStart, ClockStop: ended.ClockStop,
 		RTO: ended.RTO, RPO: ended.RPO, Verdict: ended.Verdict, Reason: ended.Reason, Rollback: ended.Rollback,
-		Workloads: ended.Workloads,
+		Workloads: ended.Workloads, Measures: ended.Measures,
 	}
 	r.recorder.add(func(ctx context.Context) error { return r.opts.Store.FinishRun(ctx, ended.ID, finish) })
 	r.recorder.close()

@@ -58,6 +58,9 @@ func (r *run) runStep(ctx context.Context, step *scenarios.Step, round int, disc
 	if discardIfCancelled && ctx.Err() != nil {
 		return store.Step{Name: step.Name}, time.Time{}
 	}
+	if step.Measure != nil && outcome.Passed {
+		r.keepMeasure(step, outcome.Result, results)
+	}
 	if seq == 0 {
 		seq = r.nextSeq()
 	}
@@ -105,14 +108,24 @@ func (r *run) execute(ctx context.Context, step *scenarios.Step, results scenari
 	}
 	plain, _ := config.UnmarkDeep()
 	call := checks.Call{Kind: step.Kind, Config: plain, Timeout: step.Timeout, Retries: step.Retries, RetryEvery: step.RetryEvery}
-	if len(step.Asserts) > 0 {
+	if len(step.Asserts) > 0 || step.Measure != nil {
 		call.Judge = func(result cty.Value) (bool, string) {
-			failures := r.set.CheckAsserts(step, result, results)
 			var messages []string
-			for _, f := range failures {
-				messages = append(messages, f.Message)
+			if len(step.Asserts) > 0 {
+				for _, f := range r.set.CheckAsserts(step, result, results) {
+					messages = append(messages, f.Message)
+				}
+			} else if passed, message := step.Kind.Succeeded(result); !passed {
+				messages = append(messages, message)
 			}
-			return len(failures) == 0, strings.Join(messages, "; ")
+			// A measure whose value is not a number failed, and is retried
+			// like any failure: the number is what it is for.
+			if step.Measure != nil && len(messages) == 0 {
+				if _, err := r.set.MeasureValue(step, result, results); err != nil {
+					messages = append(messages, "measure "+err.Error())
+				}
+			}
+			return len(messages) == 0, strings.Join(messages, "; ")
 		}
 	}
 	return r.env.Execute(ctx, call)
@@ -137,4 +150,15 @@ func (r *run) nextSeq() int {
 	defer r.mu.Unlock()
 	r.lastSeq++
 	return r.lastSeq
+}
+
+// keepMeasure records the number a measure's passed check gives. Its
+// value was read by the check's judge already, so it reads as a number.
+func (r *run) keepMeasure(step *scenarios.Step, result cty.Value, results scenarios.Results) {
+	value, err := r.set.MeasureValue(step, result, results)
+	if err != nil {
+		return
+	}
+	measured := store.Measure{Name: step.Name, Unit: step.Measure.Unit, Value: value, Phase: step.Phase}
+	r.update(func(run *store.Run) { run.Measures = append(run.Measures, measured) })
 }

@@ -65,6 +65,8 @@ func (h *stepHeader) checkManual(block *hcl.Block) hcl.Diagnostics {
 
 func (h *stepHeader) describe() string {
 	switch {
+	case h.measure:
+		return fmt.Sprintf("Measure %q", h.name)
 	case h.workload != nil:
 		return fmt.Sprintf("Workload %q", h.name)
 	case h.phase == phase.DataLoss && h.name != string(phase.DataLoss):
@@ -138,6 +140,12 @@ func (l *loader) decodeStep(h *stepHeader, others stepScope, steps cty.Value) (*
 			})
 		}
 		step.References = append(step.References, referencedSteps(traversals)...)
+	}
+	if h.measure {
+		m, measureDiags := decodeMeasure(content, resultScope, base, resultCtx, h.defRange)
+		diags = append(diags, measureDiags...)
+		step.Measure = m
+		step.References = append(step.References, referencedSteps(m.Value.Variables())...)
 	}
 	if attr := content.Attributes["survivors"]; attr != nil {
 		diags = append(diags, checkSurvivors(attr, resultScope, resultCtx)...)

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -13,10 +14,10 @@ import (
 // Phase blocks and what they hold.
 var (
 	checkListSchema = &hcl.BodySchema{
-		Blocks: []hcl.BlockHeaderSchema{{Type: "check", LabelNames: []string{"name"}}},
+		Blocks: []hcl.BlockHeaderSchema{{Type: "check", LabelNames: []string{"name"}}, measureHeaderSchema},
 	}
 	stepListSchema = &hcl.BodySchema{
-		Blocks: []hcl.BlockHeaderSchema{{Type: "step", LabelNames: []string{"name"}}},
+		Blocks: []hcl.BlockHeaderSchema{{Type: "step", LabelNames: []string{"name"}}, measureHeaderSchema},
 	}
 	recoveredWhenSchema = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{{Name: "every"}, {Name: "timeout"}},
@@ -56,6 +57,8 @@ type stepHeader struct {
 	after      []string
 	afterRange hcl.Range
 	attach     func(*Step)
+	// measure is set for a measure block: a check that records a number.
+	measure bool
 }
 
 // stepSchema is the body of a step or check: one kind block, asserts, and
@@ -69,6 +72,7 @@ func stepSchema(kinds *checks.Registry, stage phase.Phase) *hcl.BodySchema {
 	}
 	if stage == phase.DataLoss {
 		schema.Attributes = append(schema.Attributes, hcl.AttributeSchema{Name: "newest_record", Required: true})
+		schema.Blocks = append(schema.Blocks, measureHeaderSchema)
 	}
 	for _, name := range kinds.Names() {
 		schema.Blocks = append(schema.Blocks, hcl.BlockHeaderSchema{Type: name})
@@ -94,6 +98,26 @@ func (l *loader) decodePhases(sc *Scenario, byType map[string]hcl.Blocks) hcl.Di
 	var ran []string // names of steps that have run, in order
 	var steadyState []string
 
+	// claimName takes a step's name for the scenario, or explains why it
+	// cannot have it.
+	claimName := func(block *hcl.Block) bool {
+		name := block.Labels[0]
+		if previous, ok := nameRanges[name]; ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  fmt.Sprintf("Duplicate %s name", block.Type),
+				Detail:   fmt.Sprintf("%q is already the name of a step or check of this scenario, at %s. Names are unique within a scenario, so that steps.NAME is unambiguous; rename one.", name, at(previous)),
+				Subject:  block.LabelRanges[0].Ptr(),
+			})
+			return false
+		}
+		if d := checkName(block.Type, block); d != nil {
+			diags = append(diags, d)
+		}
+		nameRanges[name] = block.DefRange
+		return true
+	}
+
 	addListed := func(stage phase.Phase, body hcl.Body, schema *hcl.BodySchema, readable func() []string, attach func(*Step)) *hcl.BodyContent {
 		content, contentDiags := body.Content(schema)
 		diags = append(diags, contentDiags...)
@@ -107,21 +131,20 @@ func (l *loader) decodePhases(sc *Scenario, byType map[string]hcl.Blocks) hcl.Di
 		}
 		for _, block := range content.Blocks {
 			name := block.Labels[0]
-			if previous, ok := nameRanges[name]; ok {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  fmt.Sprintf("Duplicate %s name", block.Type),
-					Detail:   fmt.Sprintf("%q is already the name of a step or check of this scenario, at %s. Names are unique within a scenario, so that steps.NAME is unambiguous; rename one.", name, at(previous)),
-					Subject:  block.LabelRanges[0].Ptr(),
-				})
+			if block.Type == measureBlock && !slices.Contains(measurePhases, stage) {
+				diags = append(diags, misplacedMeasure(stage, block))
 				continue
 			}
-			if d := checkName(block.Type, block); d != nil {
-				diags = append(diags, d)
+			if !claimName(block) {
+				continue
 			}
 			names[name] = stage
-			nameRanges[name] = block.DefRange
-			h := l.stepHeader(name, stage, block.DefRange, block.Body, readable())
+			var h *stepHeader
+			if block.Type == measureBlock {
+				h = l.measureHeader(name, stage, block, readable())
+			} else {
+				h = l.stepHeader(name, stage, block.DefRange, block.Body, readable())
+			}
 			h.attach = attach
 			diags = append(diags, h.contentDiags...)
 			diags = append(diags, l.checkKindBlocks(h)...)
@@ -175,6 +198,20 @@ func (l *loader) decodePhases(sc *Scenario, byType map[string]hcl.Blocks) hcl.Di
 		diags = append(diags, l.checkKindBlocks(h)...)
 		diags = append(diags, l.readBackground(h)...)
 		headers = append(headers, h)
+		// Measures of data_loss run after its check, on what recovery
+		// left: the rows restored, the size of the restored database.
+		for _, block := range h.content.Blocks {
+			if block.Type != measureBlock || !claimName(block) {
+				continue
+			}
+			names[block.Labels[0]] = phase.DataLoss
+			m := l.measureHeader(block.Labels[0], phase.DataLoss, block, afterRecovery)
+			m.attach = func(s *Step) { sc.DataLoss.Measures = append(sc.DataLoss.Measures, s) }
+			diags = append(diags, m.contentDiags...)
+			diags = append(diags, l.checkKindBlocks(m)...)
+			diags = append(diags, l.readBackground(m)...)
+			headers = append(headers, m)
+		}
 	}
 	if b := first(byType[string(phase.Rollback)]); b != nil {
 		addListed(phase.Rollback, b.Body, stepListSchema, snapshot, func(s *Step) { sc.Rollback = append(sc.Rollback, s) })
@@ -208,6 +245,16 @@ func (l *loader) decodePhases(sc *Scenario, byType map[string]hcl.Blocks) hcl.Di
 		h.attach(step)
 	}
 	return diags
+}
+
+// measureHeader reads the structure of a measure block.
+func (l *loader) measureHeader(name string, stage phase.Phase, block *hcl.Block, readable []string) *stepHeader {
+	h := &stepHeader{name: name, phase: stage, defRange: block.DefRange, readable: map[string]bool{}, measure: true}
+	for _, r := range readable {
+		h.readable[r] = true
+	}
+	h.content, h.contentDiags = block.Body.Content(l.measureSchema)
+	return h
 }
 
 // stepHeader reads the structure of a step body.

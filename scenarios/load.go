@@ -56,6 +56,8 @@ type loader struct {
 	// Built once per load, used by every scenario; scenarios are decoded
 	// concurrently, so zones is guarded by mu and schemas is read-only.
 	schemas map[phase.Phase]*hcl.BodySchema
+	// measureSchema is the body of a measure block.
+	measureSchema *hcl.BodySchema
 	// workloadSchema and verifySchema are the bodies of a workload and of
 	// its verify block.
 	workloadSchema, verifySchema *hcl.BodySchema
@@ -99,11 +101,12 @@ func load(sources map[string][]byte, baseDir string, opts Options) (*Set, hcl.Di
 		opts.LookupEnv = func(string) (string, bool) { return "", false }
 	}
 	l := &loader{
-		opts:    opts,
-		baseDir: baseDir,
-		set:     &Set{Files: map[string]*hcl.File{}},
-		schemas: stepSchemas(opts.Kinds),
-		zones:   map[string]*time.Location{},
+		opts:          opts,
+		baseDir:       baseDir,
+		set:           &Set{Files: map[string]*hcl.File{}},
+		schemas:       stepSchemas(opts.Kinds),
+		measureSchema: measureSchema(opts.Kinds),
+		zones:         map[string]*time.Location{},
 	}
 	l.workloadSchema, l.verifySchema = workloadSchemas(opts.Kinds)
 

@@ -178,6 +178,7 @@ func (p *planWriter) scenario(sc *Scenario, now time.Time) {
 		stage("data_loss", "RPO measured = clock start - newest_record")
 		p.steps([]*Step{sc.DataLoss.Check})
 		p.line(3, "newest_record = %s", p.source(sc.DataLoss.NewestRecord.Range()))
+		p.steps(sc.DataLoss.Measures)
 	}
 	if slices.ContainsFunc(sc.Workloads, func(w *Workload) bool { return w.Verify != nil && w.Verify.Check != nil }) {
 		stage("verify", "acknowledged writes compared with the survivors; RPO from the newest survivor")
@@ -201,7 +202,10 @@ func (p *planWriter) steps(steps []*Step) {
 			continue
 		}
 		header := fmt.Sprintf("%s %q: %s", step.Phase.StepWord(), step.Name, step.Kind.Name())
-		if step.Phase == phase.DataLoss {
+		switch {
+		case step.Measure != nil:
+			header = fmt.Sprintf("measure %q: %s", step.Name, step.Kind.Name())
+		case step.Phase == phase.DataLoss:
 			header = step.Kind.Name()
 			if workload, ok := strings.CutSuffix(step.Name, ".verify"); ok {
 				header = fmt.Sprintf("workload %q: %s", workload, step.Kind.Name())
@@ -231,6 +235,9 @@ func (p *planWriter) steps(steps []*Step) {
 				text += "   else " + p.source(a.ErrorMessage.Range())
 			}
 			p.line(3, "%s", text)
+		}
+		if m := step.Measure; m != nil {
+			p.line(3, "records %s = %s", m.Unit, p.source(m.Value.Range()))
 		}
 		if len(step.References) > 0 {
 			p.line(3, "reads steps: %s", strings.Join(step.References, ", "))

@@ -155,6 +155,9 @@ func (sc *Scenario) Steps() []*Step {
 	if sc.DataLoss != nil && sc.DataLoss.Check != nil {
 		steps = append(steps, sc.DataLoss.Check)
 	}
+	if sc.DataLoss != nil {
+		steps = append(steps, sc.DataLoss.Measures...)
+	}
 	for _, w := range sc.Workloads {
 		if w.Verify != nil && w.Verify.Check != nil {
 			steps = append(steps, w.Verify.Check)
@@ -186,7 +189,10 @@ type Step struct {
 	After      []string
 	// References names the earlier steps this one reads.
 	References []string
-	Range      hcl.Range
+	// Measure is set for a measure block: the check's result gives a
+	// number recorded with the run.
+	Measure *Measure
+	Range   hcl.Range
 }
 
 // Assert is a condition on a check's result.
@@ -210,7 +216,9 @@ type DataLoss struct {
 	Check *Step
 	// NewestRecord is evaluated with the check's result.
 	NewestRecord hcl.Expression
-	Range        hcl.Range
+	// Measures run after Check, in order.
+	Measures []*Step
+	Range    hcl.Range
 }
 
 // Workload is a check-kind body sent at a steady rate while the drill

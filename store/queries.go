@@ -49,6 +49,7 @@ type runRow struct {
 	AbortRequestedAt    sql.NullInt64   `db:"abort_requested_at"`
 	AbortRequestedBy    string          `db:"abort_requested_by"`
 	AbortNote           string          `db:"abort_note"`
+	Measures            string          `db:"measures"`
 }
 
 const runColumns = `id, scenario, scenario_hash, scenario_source, trigger, gameday, host, pid, status, verdict, reason,
@@ -56,7 +57,7 @@ const runColumns = `id, scenario, scenario_hash, scenario_source, trigger, gamed
 	objective_rto_seconds, objective_rpo_seconds, rollback,
 	scheduled_at, schedule, schedule_timezone, owner, tags, postmortems, plan,
 	workloads, objective_downtime_seconds, objective_lost_writes, runner_labels,
-	abort_requested_at, abort_requested_by, abort_note`
+	abort_requested_at, abort_requested_by, abort_note, measures`
 
 func (r runRow) run() (Run, error) {
 	tags, err := fromJSONList[string](r.Tags)
@@ -79,6 +80,10 @@ func (r runRow) run() (Run, error) {
 	if err != nil {
 		return Run{}, fmt.Errorf("runner labels of run %s: %w", r.ID, err)
 	}
+	measures, err := fromJSONList[Measure](r.Measures)
+	if err != nil {
+		return Run{}, fmt.Errorf("measures of run %s: %w", r.ID, err)
+	}
 	var lostWrites *int64
 	if r.ObjectiveLostWrites.Valid {
 		lostWrites = &r.ObjectiveLostWrites.Int64
@@ -99,7 +104,7 @@ func (r runRow) run() (Run, error) {
 		ScheduledAt: fromNullMicros(r.ScheduledAt), Schedule: r.Schedule, ScheduleTimezone: r.ScheduleTimezone,
 		Owner: r.Owner, Tags: tags, Postmortems: postmortems, Plan: plan,
 		Workloads: workloads, ObjectiveDowntime: durationOf(r.ObjectiveDowntime), ObjectiveLostWrites: lostWrites,
-		RunnerLabels: runnerLabels, Abort: abort,
+		RunnerLabels: runnerLabels, Abort: abort, Measures: measures,
 	}, nil
 }
 
@@ -253,7 +258,8 @@ func (s *sqlStore) LatestRuns(ctx context.Context) ([]Run, error) {
 }
 
 func (s *sqlStore) Measurements(ctx context.Context, since time.Time) ([]Measurement, error) {
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT scenario, started_at, rto_seconds, verdict, client_downtime_seconds, lost_writes
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT scenario, started_at, rto_seconds, verdict, client_downtime_seconds, lost_writes,
+		measures, host, runner_labels
 		FROM runs WHERE started_at >= ? ORDER BY scenario, started_at`), micros(since))
 	if err != nil {
 		return nil, fmt.Errorf("read measurements: %w", err)
@@ -265,12 +271,20 @@ func (s *sqlStore) Measurements(ctx context.Context, since time.Time) ([]Measure
 		var started int64
 		var rto, downtime sql.NullFloat64
 		var lost sql.NullInt64
-		if err := rows.Scan(&m.Scenario, &started, &rto, &m.Verdict, &downtime, &lost); err != nil {
+		var measures string
+		var labels sql.NullString
+		if err := rows.Scan(&m.Scenario, &started, &rto, &m.Verdict, &downtime, &lost, &measures, &m.Host, &labels); err != nil {
 			return nil, fmt.Errorf("read measurements: %w", err)
 		}
 		m.StartedAt, m.RTO, m.Downtime = fromMicros(started), durationOf(rto), durationOf(downtime)
 		if lost.Valid {
 			m.LostWrites = &lost.Int64
+		}
+		if m.Measures, err = fromJSONList[Measure](measures); err != nil {
+			return nil, fmt.Errorf("read measurements: measures of a run of %s: %w", m.Scenario, err)
+		}
+		if m.RunnerLabels, err = fromJSONMap(labels.String); err != nil {
+			return nil, fmt.Errorf("read measurements: runner labels of a run of %s: %w", m.Scenario, err)
 		}
 		out = append(out, m)
 	}

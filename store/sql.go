@@ -138,7 +138,7 @@ func (s *sqlStore) RecordStep(ctx context.Context, step Step) error {
 
 const finishRun = `UPDATE runs SET status = ?, ended_at = ?, clock_start = ?, clock_stop = ?,
 	rto_seconds = ?, rpo_seconds = ?, verdict = ?, reason = ?, rollback = ?, workloads = ?,
-	client_downtime_seconds = ?, lost_writes = ?
+	client_downtime_seconds = ?, lost_writes = ?, measures = ?
 WHERE id = ?`
 
 func (s *sqlStore) FinishRun(ctx context.Context, runID string, f Finish) error {
@@ -146,10 +146,14 @@ func (s *sqlStore) FinishRun(ctx context.Context, runID string, f Finish) error 
 	if err != nil {
 		return fmt.Errorf("record end of run %s: workloads: %w", runID, err)
 	}
+	measures, err := jsonList(f.Measures)
+	if err != nil {
+		return fmt.Errorf("record end of run %s: measures: %w", runID, err)
+	}
 	_, err = s.db.ExecContext(ctx, s.db.Rebind(finishRun),
 		StatusFinished, micros(f.EndedAt), nullMicros(f.ClockStart), nullMicros(f.ClockStop),
 		secondsOf(f.RTO), secondsOf(f.RPO), f.Verdict, text(f.Reason), f.Rollback, text(workloads),
-		secondsOf(ClientDowntime(f.Workloads)), nullInt(LostWritesOf(f.Workloads)), runID)
+		secondsOf(ClientDowntime(f.Workloads)), nullInt(LostWritesOf(f.Workloads)), measures, runID)
 	if err != nil {
 		return fmt.Errorf("record end of run %s: %w", runID, err)
 	}
@@ -337,7 +341,8 @@ func jsonList[T any](list []T) (string, error) {
 // nil.
 func fromJSONList[T any](stored string) ([]T, error) {
 	list := []T{}
-	if stored == "" {
+	// Most runs have none: no decoding for them, on a read of many runs.
+	if stored == "" || stored == "[]" {
 		return list, nil
 	}
 	if err := json.Unmarshal([]byte(stored), &list); err != nil {
@@ -362,7 +367,7 @@ func jsonMap(labels map[string]string) (string, error) {
 // a stored null, is an empty map, never nil.
 func fromJSONMap(stored string) (map[string]string, error) {
 	labels := map[string]string{}
-	if stored == "" {
+	if stored == "" || stored == "{}" {
 		return labels, nil
 	}
 	if err := json.Unmarshal([]byte(stored), &labels); err != nil {

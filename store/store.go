@@ -73,6 +73,10 @@ type Run struct {
 	// run, and the progress so far in the events of a running one. Empty,
 	// never nil, when the scenario has none.
 	Workloads []Workload
+	// Measures are the numbers the run's measure blocks recorded, in the
+	// order they ran; empty, never nil, when none (or recorded before
+	// measures were kept).
+	Measures []Measure
 	// Rollback says how the rollback went: one of the Rollback values,
 	// empty while the run is running and for runs recorded before it was
 	// kept.
@@ -132,6 +136,7 @@ type Finish struct {
 	Reason     string
 	Rollback   string
 	Workloads  []Workload
+	Measures   []Measure
 }
 
 // Workload is what one workload of a run measured: its attempts as its
@@ -274,6 +279,12 @@ type Measurement struct {
 	// recorded no workload, or verified none.
 	Downtime   *time.Duration
 	LostWrites *int64
+	// Measures are what the run's measure blocks recorded; empty when
+	// none.
+	Measures []Measure
+	// Host and RunnerLabels say where the run ran, for comparing runners.
+	Host         string
+	RunnerLabels map[string]string
 }
 
 // RunTotal counts the finished runs of one scenario that ended with one

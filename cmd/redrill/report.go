@@ -44,6 +44,7 @@ var reportFormats = map[string]func(io.Writer, reports.Report) error{
 // reportOptions are the flags of redrill report.
 type reportOptions struct {
 	format, since, output, storeTarget string
+	compareBy                          string
 	// gameDay selects the day's report; scenarios is where the game day
 	// is defined, for its description, facilitator and participants.
 	gameDay, scenarios string
@@ -61,6 +62,7 @@ func newReportCommand() *cobra.Command {
 	cmd.Flags().StringVar(&opts.format, "format", "text", "text, markdown, json or html (one self-contained file)")
 	cmd.Flags().StringVar(&opts.since, "since", fmt.Sprintf("%.0fd", reports.DefaultWindow.Hours()/24), "window of runs the statistics cover")
 	cmd.Flags().StringVarP(&opts.output, "output", "o", "", "write to this file instead of stdout")
+	cmd.Flags().StringVar(&opts.compareBy, "compare-by", "", "compare each scenario's runs by where they ran: host, or a runner label KEY")
 	cmd.Flags().StringVar(&opts.gameDay, "gameday", "", "the day's report of this game day: its timeline, verdicts, people's time against automation's, operators' notes, what missed")
 	cmd.Flags().StringVar(&opts.scenarios, "scenarios", "", "with --gameday: the scenario files that define it, for its description, facilitator and participants")
 	opts.vars.register(cmd)
@@ -88,13 +90,18 @@ func report(cmd *cobra.Command, opts reportOptions) error {
 	if write == nil {
 		return usageError(cmd, fmt.Errorf("--format %q: use text, markdown, json or html", opts.format))
 	}
+	if opts.compareBy != "" && opts.compareBy != reports.CompareByHost {
+		if err := labels.CheckKey(opts.compareBy); err != nil {
+			return usageError(cmd, fmt.Errorf("--compare-by: give host or a runner label key: %w", err))
+		}
+	}
 	history, err := openStore(cmd, opts.storeTarget)
 	if err != nil {
 		return err
 	}
 	defer history.Close()
 	now := time.Now()
-	built, err := reports.Build(cmd.Context(), history, reports.Options{Since: now.Add(-window), Now: now})
+	built, err := reports.Build(cmd.Context(), history, reports.Options{Since: now.Add(-window), Now: now, CompareBy: opts.compareBy})
 	if err != nil {
 		return err
 	}

@@ -720,3 +720,45 @@ func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
+
+// report --compare-by groups a scenario's runs by a runner label, or by
+// host; a key that is no label key is a usage error.
+func TestReportComparesByLabel(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	history := filepath.Join(tmp, "history.db")
+	for _, hw := range []string{"old", "new", "new"} {
+		if code, _, stderr := run(t, "run", "../../scenarios/examples/quickstart.hcl", "--store", history, "--label", "hw="+hw); code != 0 {
+			t.Fatalf("run on hw=%s: %d %s", hw, code, stderr)
+		}
+	}
+	code, stdout, stderr := run(t, "report", "--store", history, "--compare-by", "hw", "--format", "json")
+	var report struct {
+		Scenarios []struct {
+			Comparison struct {
+				By     string `json:"by"`
+				Groups []struct {
+					Label string `json:"label"`
+					Runs  int    `json:"runs"`
+				} `json:"groups"`
+				Reliable bool   `json:"reliable"`
+				Summary  string `json:"summary"`
+			} `json:"comparison"`
+		} `json:"scenarios"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &report); err != nil || code != 0 || len(report.Scenarios) != 1 {
+		t.Fatalf("report --compare-by hw: exit %d, %v\n%s%s", code, err, stdout, stderr)
+	}
+	c := report.Scenarios[0].Comparison
+	if c.By != "hw" || len(c.Groups) != 2 || c.Groups[0].Label != "hw=new" || c.Groups[0].Runs != 2 || c.Groups[1].Runs != 1 || c.Reliable ||
+		!strings.Contains(c.Summary, "one run on a side is an anecdote") {
+		t.Errorf("comparison %+v, want hw=new (2 runs) and hw=old (1 run), not reliable", c)
+	}
+	code, stdout, _ = run(t, "report", "--store", history, "--compare-by", "host")
+	if code != 0 || !strings.Contains(stdout, "Compared by host:") {
+		t.Errorf("report --compare-by host: exit %d\n%s", code, stdout)
+	}
+	if code, _, stderr := run(t, "report", "--store", history, "--compare-by", "hw class"); code != 2 || !strings.Contains(stderr, "--compare-by: give host or a runner label key") {
+		t.Errorf("report --compare-by 'hw class': exit %d %s", code, stderr)
+	}
+}

@@ -21,7 +21,7 @@ func TestDraftsValidate(t *testing.T) {
 	for _, name := range []string{
 		"google-sre.md", "pagerduty.md", "atlassian.md", "sre-book.md", "freeform.md",
 		"front-matter-yaml.md", "front-matter-toml.md", "blog-post.html", "table-timeline.md",
-		"dated-headings.md", "ampm-zone.md", "no-recovery-skeleton.md", "dated-title-lessons.md", "zone-carries.md",
+		"dated-headings.md", "ampm-zone.md", "no-recovery-skeleton.md", "dated-title-lessons.md", "zone-carries.md", "front-matter-times.md",
 	} {
 		t.Run(name, func(t *testing.T) {
 			doc, err := os.ReadFile(filepath.Join("testdata", name))

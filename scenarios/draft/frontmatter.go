@@ -45,29 +45,49 @@ func splitFrontMatter(doc string) (meta map[string]any, body string, bodyLine in
 // metaString is a front-matter value as text, looked up under any of the
 // names documents give it; nested tables ("[extra]") are searched too.
 func metaString(meta map[string]any, names ...string) string {
+	switch v := metaValue(meta, names...).(type) {
+	case string:
+		return strings.TrimSpace(v)
+	case time.Time:
+		return v.Format(time.DateOnly)
+	case fmt.Stringer:
+		return v.String()
+	case int, int64, float64:
+		return fmt.Sprint(v)
+	}
+	return ""
+}
+
+// metaTime is a moment the front matter gives: a YAML or TOML timestamp,
+// or text in RFC 3339.
+func metaTime(meta map[string]any, names ...string) (time.Time, bool) {
+	switch v := metaValue(meta, names...).(type) {
+	case time.Time:
+		return v.UTC(), true
+	case string:
+		at, err := time.Parse(time.RFC3339, strings.TrimSpace(v))
+		return at.UTC(), err == nil
+	}
+	return time.Time{}, false
+}
+
+func metaValue(meta map[string]any, names ...string) any {
 	for _, name := range names {
 		for key, value := range meta {
-			if !strings.EqualFold(strings.ReplaceAll(key, "-", "_"), name) {
-				continue
-			}
-			switch v := value.(type) {
-			case string:
-				return strings.TrimSpace(v)
-			case time.Time:
-				return v.Format(time.DateOnly)
-			case fmt.Stringer:
-				return v.String()
-			case int, int64, float64:
-				return fmt.Sprint(v)
+			if strings.EqualFold(strings.ReplaceAll(key, "-", "_"), name) {
+				switch value.(type) {
+				case string, time.Time, fmt.Stringer, int, int64, float64:
+					return value
+				}
 			}
 		}
 	}
 	for _, value := range meta {
 		if nested, ok := value.(map[string]any); ok {
-			if s := metaString(nested, names...); s != "" {
-				return s
+			if v := metaValue(nested, names...); v != nil {
+				return v
 			}
 		}
 	}
-	return ""
+	return nil
 }

@@ -30,7 +30,7 @@ var (
 	// A label that states the impact's duration, strongest evidence.
 	impactLabel = regexp.MustCompile(`(?i)\b(?:total )?(?:impact|outage|incident|downtime|disruption) duration\b|\btime to (?:recover|recovery|resolve|resolution|restore|mitigat\w*)\b|\bduration of (?:the )?(?:outage|incident|impact|downtime|disruption)\b|\btotal downtime\b|\bdowntime\s*:`)
 	// A sentence that says the impact lasted that long.
-	impactWords = regexp.MustCompile(`(?i)\b(?:outage|down|downtime|unavailable|offline|unreachable|disrupt\w*|degrad\w*|fail\w*|errors?|impact\w*|broken|inaccessible|incident|experienced|affected|problem|issue|idle|stall\w*|stuck|hung|unresponsive|slow\w*|could not|couldn't|unable|unusable|issues|lasted|lasting|interrupt\w*|stopped|halted|blocked|returning|recover\w*)\b`)
+	impactWords = regexp.MustCompile(`(?i)\b(?:outage|down|downtime|unavailable|offline|unreachable|disrupt\w*|degrad\w*|fail\w*|errors?|impact\w*|broken|inaccessible|incident|experienced|affected|problem|issue|idle|stall\w*|stuck|hung|unresponsive|slow\w*|could not|couldn't|unable|unusable|issues|lasted|lasting|resolution|disabled|interrupt\w*|stopped|halted|blocked|returning|recover\w*)\b`)
 	impactLead  = regexp.MustCompile(`(?i)(?:\bfor\b|\blasted\b|\blasting\b|\bof\b|\bduring\b|\btook\b|\bover\b|~)\s*(?:about|approximately|around|roughly|almost|nearly|just over|just under|over|more than|less than|at least|up to|the next|a total of|an? additional|an estimated|~)?\s*$`)
 	notImpact   = regexp.MustCompile(`(?i)\b(?:detect\w*|ago|later|every|each|per|ttl|timeout|interval|delay|cache|before the|after the|within|periodic|intermittent|previously|once)\b`)
 	// "recovered itself in 20 minutes": how long until it recovered.
@@ -103,12 +103,18 @@ func (pm *Document) sentencesOf(kinds ...string) []located {
 
 var everySection = []string{"", "summary", "impact", "stats", "recovery", "response", "detection", "cause", "fault", "timeline", "lessons", "actions"}
 
-// findImpact: a stated duration first (a label such as "Total impact
-// duration: 5 hours 26 minutes", then a sentence of the summary or impact
-// that says how long it lasted), then the timeline's impact markers
+// findImpact: the front matter's start and end times, then a stated
+// duration (a label such as "Total impact duration: 5 hours 26 minutes",
+// then a sentence of the summary or impact that says how long it lasted), then the timeline's impact markers
 // (OUTAGE BEGINS / ENDS), then the timeline from its first entry to its
 // last that says the service recovered.
 func (pm *Document) findImpact() Impact {
+	if started, ok := metaTime(pm.meta, incidentStartKeys...); ok {
+		if ended, ok := metaTime(pm.meta, incidentEndKeys...); ok && ended.After(started) {
+			return Impact{int64(ended.Sub(started).Seconds()),
+				fmt.Sprintf("front matter: from %s to %s", started.Format(time.RFC3339), ended.Format(time.RFC3339)), 1}
+		}
+	}
 	all := pm.sentencesOf(everySection...)
 	for _, s := range all {
 		if loc := impactLabel.FindStringIndex(s.text); loc != nil {

@@ -147,16 +147,23 @@ func isDateOnly(text string) bool {
 	}
 	// "2018 October 21 22:52 UTC", "Tuesday, May 12": a date, maybe a
 	// time; "2018-01-17, Hub 403" is a title.
-	words := 0
-	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) }) {
+	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
 		if !dateWord.MatchString(w) {
-			words++
+			return false
 		}
 	}
-	return words == 0
+	return true
 }
 
-var dateWord = regexp.MustCompile(`(?i)^(?:` + monthNames + `|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|st|nd|rd|th|at|on|of|am|pm|utc|gmt|z|[a-z]{1,3}t|t)$`)
+// dateWord is a word of a date or a time: a month or weekday, a day or
+// hour (two digits at most), a year, a zone.
+var dateWord = regexp.MustCompile(`(?i)^(?:\d{1,2}|(?:19|20)\d{2}|\d{1,2}(?:st|nd|rd|th|am|pm|h)|` + monthNames + `|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|st|nd|rd|th|at|on|of|am|pm|utc|gmt|z|[a-z]{1,3}t|t)$`)
+
+// The front matter's names for when the incident began and ended.
+var (
+	incidentStartKeys = []string{"incident_date", "date_of_incident", "incident_day", "start_time", "started_at", "incident_start", "impact_start"}
+	incidentEndKeys   = []string{"end_time", "ended_at", "resolved_at", "incident_end", "impact_end"}
+)
 
 // findDate sets the incident's date from, in order: an incident date in
 // the front matter, a date line in the body, the title, the first
@@ -168,7 +175,10 @@ func (pm *Document) findDate() {
 	if d, ok := findDate(published, 0); ok {
 		year = d.Year()
 	}
-	if incident := metaString(pm.meta, "incident_date", "date_of_incident", "incident_day"); incident != "" {
+	if started, ok := metaTime(pm.meta, incidentStartKeys...); ok {
+		// A timestamp is a date whatever its year: ARPANET's 1980 outage.
+		pm.Date = started.Format(time.DateOnly)
+	} else if incident := metaString(pm.meta, incidentStartKeys...); incident != "" {
 		if d, ok := findDate(incident, year); ok {
 			pm.Date = d.Format(time.DateOnly)
 		}

@@ -120,6 +120,10 @@ func parse(doc string, isHTML bool) (*Document, error) {
 		pm.blocks = readMarkdown([]byte(body), bodyLine)
 	}
 	pm.readSections()
+	if text := metaString(pm.meta, "summary", "description", "abstract"); text != "" {
+		// The front matter's summary is read first, as the document's own.
+		pm.sections["summary"] = append([]block{{kind: blockParagraph, text: text, line: 1}}, pm.sections["summary"]...)
+	}
 	pm.findTitle()
 	pm.findMetadata()
 	if reason := pm.notAnIncident(); reason != "" {

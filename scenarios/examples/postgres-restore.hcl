@@ -62,6 +62,22 @@ scenario "orders-db-restore" {
         query = "SELECT count(*) FROM orders"
       }
     }
+    # The size of what is restored, recorded with the run: the report
+    # divides it by the RTO for the restore throughput, and models the
+    # RTO against it to forecast when growth will cross the objective.
+    measure "database_size" {
+      sql {
+        dsn   = local.source_dsn
+        query = "SELECT pg_database_size(current_database())"
+      }
+      value = result.value
+      unit  = "bytes"
+    }
+    measure "dump_size" {
+      file { path = var.dump }
+      value = result.size
+      unit  = "bytes"
+    }
   }
 
   recover {
@@ -106,6 +122,15 @@ scenario "orders-db-restore" {
       query = "SELECT max(created_at) FROM orders"
     }
     newest_record = result.value
+
+    measure "orders_restored" {
+      sql {
+        dsn   = local.scratch_dsn
+        query = "SELECT count(*) FROM orders"
+      }
+      value = result.value
+      unit  = "rows"
+    }
   }
 
   rollback {
