@@ -8,6 +8,7 @@ package reports
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -136,7 +137,7 @@ func Build(ctx context.Context, history store.Reader, opts Options) (Report, err
 	ran := map[string]bool{}
 	for _, last := range latest {
 		ran[last.Scenario] = true
-		report.Scenarios = append(report.Scenarios, scenarioReport(last, byScenario[last.Scenario], opts.Now))
+		report.Scenarios = append(report.Scenarios, scenarioReport(last, summarize(byScenario[last.Scenario]), opts.Now))
 	}
 	for _, scheduled := range opts.Scheduled {
 		if !ran[scheduled.Scenario] {
@@ -161,25 +162,25 @@ func Build(ctx context.Context, history store.Reader, opts Options) (Report, err
 	return report, nil
 }
 
-// scenarioReport ranks one scenario by its last run, which recorded what
-// its scenario said when it started (schedule, postmortems, objectives).
-func scenarioReport(last store.Run, runs []store.Measurement, now time.Time) ScenarioReport {
-	r := ScenarioReport{
-		Scenario: last.Scenario, LastRun: last,
-		ObjectiveRTO: last.ObjectiveRTO, ObjectiveRPO: last.ObjectiveRPO,
-		Runs: len(runs), Postmortems: append([]store.Postmortem{}, last.Postmortems...),
-		Verdicts: map[string]int{
-			store.VerdictMet: 0, store.VerdictMissed: 0, store.VerdictFailed: 0,
-			store.VerdictAborted: 0, store.VerdictInterrupted: 0, store.VerdictNotRun: 0, store.StatusRunning: 0,
-		},
-		DaysSinceLastRun: now.Sub(last.StartedAt).Hours() / 24,
-		Schedule:         last.Schedule,
-		StaleAfter:       staleWithoutSchedule,
-	}
-	if interval := scheduleInterval(last, now); interval > 0 {
-		r.StaleAfter = 2 * interval
-	}
-	r.Stale = now.Sub(last.StartedAt) > r.StaleAfter
+// windowSummary is what a scenario's runs of the window say, whatever the
+// time of the report: it is computed once per change of those runs.
+type windowSummary struct {
+	runs     int
+	verdicts map[string]int
+	// The RTO percentiles; nil without a measured run.
+	median, p95, max *time.Duration
+	points           []Point
+	fit              trend
+	hasTrend         bool
+	load             loadWindow
+}
+
+// summarize reads a scenario's runs of the window, oldest first.
+func summarize(runs []store.Measurement) windowSummary {
+	w := windowSummary{runs: len(runs), verdicts: map[string]int{
+		store.VerdictMet: 0, store.VerdictMissed: 0, store.VerdictFailed: 0,
+		store.VerdictAborted: 0, store.VerdictInterrupted: 0, store.VerdictNotRun: 0, store.StatusRunning: 0,
+	}}
 	var points []point
 	var rtos []time.Duration
 	for _, m := range runs {
@@ -187,21 +188,46 @@ func scenarioReport(last store.Run, runs []store.Measurement, now time.Time) Sce
 		if verdict == "" {
 			verdict = store.StatusRunning
 		}
-		r.Verdicts[verdict]++
+		w.verdicts[verdict]++
 		if m.RTO == nil {
 			continue
 		}
 		points = append(points, point{at: m.StartedAt, rto: *m.RTO})
-		r.Points = append(r.Points, Point{At: m.StartedAt, RTO: *m.RTO, Verdict: m.Verdict})
+		w.points = append(w.points, Point{At: m.StartedAt, RTO: *m.RTO, Verdict: m.Verdict})
 		rtos = append(rtos, *m.RTO)
 	}
-	r.RTOMedian, r.RTOP95, r.RTOMax = percentile(rtos, 0.50), percentile(rtos, 0.95), percentile(rtos, 1)
-	r.Load = loadReport(last, runs)
-	fit, hasTrend := fitTrend(points)
-	if hasTrend {
-		r.TrendPerThirtyDays = &fit.PerThirtyDays
+	w.median, w.p95, w.max = percentile(rtos, 0.50), percentile(rtos, 0.95), percentile(rtos, 1)
+	w.fit, w.hasTrend = fitTrend(points)
+	w.load = summarizeLoad(runs)
+	return w
+}
+
+// scenarioReport ranks one scenario by its last run, which recorded what
+// its scenario said when it started (schedule, postmortems, objectives),
+// and by its runs of the window.
+func scenarioReport(last store.Run, window windowSummary, now time.Time) ScenarioReport {
+	r := ScenarioReport{
+		Scenario: last.Scenario, LastRun: last,
+		ObjectiveRTO: last.ObjectiveRTO, ObjectiveRPO: last.ObjectiveRPO,
+		Runs: window.runs, Postmortems: append([]store.Postmortem{}, last.Postmortems...),
+		// A copy: a summary is shared by the reports built from it.
+		Verdicts:         maps.Clone(window.verdicts),
+		DaysSinceLastRun: now.Sub(last.StartedAt).Hours() / 24,
+		Schedule:         last.Schedule,
+		StaleAfter:       staleWithoutSchedule,
+		Points:           window.points,
+	}
+	if interval := scheduleInterval(last, now); interval > 0 {
+		r.StaleAfter = 2 * interval
+	}
+	r.Stale = now.Sub(last.StartedAt) > r.StaleAfter
+	r.RTOMedian, r.RTOP95, r.RTOMax = window.median, window.p95, window.max
+	r.Load = loadReport(last, window.load)
+	if window.hasTrend {
+		perThirtyDays := window.fit.PerThirtyDays
+		r.TrendPerThirtyDays = &perThirtyDays
 		if r.ObjectiveRTO != nil {
-			if when, ok := fit.breach(*r.ObjectiveRTO, now); ok {
+			if when, ok := window.fit.breach(*r.ObjectiveRTO, now); ok {
 				r.BreachForecast = &when
 			}
 		}
