@@ -50,6 +50,9 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 		opts.Now = time.Now
 	}
 	reads := newReadLimit(readsInFlight, readWaitLimit)
+	// One set of summaries for the pages and the scrapes: each reads only
+	// the runs written since the last one.
+	summaries := NewSummaries(history, opts.Window)
 	// serveReport answers with the report of the window (?since=30d, else
 	// the handler's), written by write.
 	serveReport := func(contentType string, write func(io.Writer, Report) error) http.HandlerFunc {
@@ -67,7 +70,7 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 			if opts.Scheduled != nil {
 				build.Scheduled = opts.Scheduled()
 			}
-			report, err := Build(r.Context(), history, build)
+			report, err := summaries.Report(r.Context(), build)
 			if err != nil {
 				http.Error(w, "report: "+err.Error(), http.StatusInternalServerError)
 				return
@@ -121,7 +124,7 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 		_ = WriteRun(w, store.Record{Run: run, Steps: steps})
 	}))
 	registry := prometheus.NewRegistry()
-	registry.MustRegister(newCollector(history, opts), runnerCollector{opts})
+	registry.MustRegister(newCollector(history, summaries, opts), runnerCollector{opts})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{MaxRequestsInFlight: scrapesInFlight}))
 	return requireToken(opts.Token, mux)
 }

@@ -149,8 +149,15 @@ func Build(ctx context.Context, history store.Reader, opts Options) (Report, err
 		return Report{}, err
 	}
 	report.GameDays = groupGameDays(gameDayRuns)
-	sort.SliceStable(report.Scenarios, func(i, j int) bool {
-		a, b := report.Scenarios[i], report.Scenarios[j]
+	rank(report.Scenarios)
+	return report, nil
+}
+
+// rank orders scenarios worst first: by risk, the soonest forecast breach
+// first, then by name.
+func rank(scenarios []ScenarioReport) {
+	sort.SliceStable(scenarios, func(i, j int) bool {
+		a, b := scenarios[i], scenarios[j]
 		if riskOrder[a.Risk] != riskOrder[b.Risk] {
 			return riskOrder[a.Risk] < riskOrder[b.Risk]
 		}
@@ -159,7 +166,6 @@ func Build(ctx context.Context, history store.Reader, opts Options) (Report, err
 		}
 		return a.Scenario < b.Scenario
 	})
-	return report, nil
 }
 
 // windowSummary is what a scenario's runs of the window say, whatever the

@@ -22,7 +22,7 @@ type ChangedRun struct {
 
 // Measurement is what Measurements reads of the run.
 func (c ChangedRun) Measurement() Measurement {
-	return Measurement{Scenario: c.Scenario, StartedAt: c.StartedAt, RTO: c.RTO, Verdict: c.Verdict,
+	return Measurement{ID: c.ID, Scenario: c.Scenario, StartedAt: c.StartedAt, RTO: c.RTO, Verdict: c.Verdict,
 		Downtime: c.Downtime, LostWrites: c.LostWrites}
 }
 

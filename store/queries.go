@@ -242,7 +242,7 @@ func (s *sqlStore) LatestRuns(ctx context.Context) ([]Run, error) {
 }
 
 func (s *sqlStore) Measurements(ctx context.Context, since time.Time) ([]Measurement, error) {
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT scenario, started_at, rto_seconds, verdict, client_downtime_seconds, lost_writes
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT id, scenario, started_at, rto_seconds, verdict, client_downtime_seconds, lost_writes
 		FROM runs WHERE started_at >= ? ORDER BY scenario, started_at, id`), micros(since))
 	if err != nil {
 		return nil, fmt.Errorf("read measurements: %w", err)
@@ -254,7 +254,7 @@ func (s *sqlStore) Measurements(ctx context.Context, since time.Time) ([]Measure
 		var started int64
 		var rto, downtime sql.NullFloat64
 		var lost sql.NullInt64
-		if err := rows.Scan(&m.Scenario, &started, &rto, &m.Verdict, &downtime, &lost); err != nil {
+		if err := rows.Scan(&m.ID, &m.Scenario, &started, &rto, &m.Verdict, &downtime, &lost); err != nil {
 			return nil, fmt.Errorf("read measurements: %w", err)
 		}
 		m.StartedAt, m.RTO, m.Downtime = fromMicros(started), durationOf(rto), durationOf(downtime)

@@ -259,6 +259,7 @@ type RunQuery struct {
 // Measurement is one run's verdict, measured recovery time and what its
 // workloads' clients saw.
 type Measurement struct {
+	ID        string
 	Scenario  string
 	StartedAt time.Time
 	RTO       *time.Duration // nil when not measured
