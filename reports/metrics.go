@@ -43,8 +43,10 @@ type SkippedTicks struct {
 const scrapeTimeout = 30 * time.Second
 
 // scrapesInFlight bounds the scrapes that read the store at once; more
-// are answered 503 rather than piling up reads on a slow store.
-const scrapesInFlight = 4
+// are answered 503 rather than piling up reads on a slow store. A scrape
+// reads only the runs written since the last one (Summaries), so this
+// bounds memory and connections, not work that grows with the history.
+const scrapesInFlight = 32
 
 // collector reads the store at each scrape, so the metrics are never stale.
 type collector struct {

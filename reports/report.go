@@ -91,7 +91,8 @@ type ScenarioReport struct {
 	StaleAfter  time.Duration      `json:"-"`
 	Schedule    string             `json:"-"`
 	Postmortems []store.Postmortem `json:"postmortems"`
-	// Points are the measured RTOs of the window, oldest first, for charts.
+	// Points are the window's measured RTOs, oldest first, for charts:
+	// the newest ChartRuns of them.
 	Points []Point `json:"-"`
 	// Load is what the clients of its drills saw; nil for a scenario
 	// that never ran under load.
@@ -104,6 +105,12 @@ type Point struct {
 	RTO     time.Duration
 	Verdict string
 }
+
+// ChartRuns is how many of a scenario's measured runs its chart draws,
+// the newest: a chart of a thousand runs is a line no one reads, and a
+// page of a thousand scenarios would weigh tens of megabytes. The
+// statistics and the trend are those of every run of the window.
+const ChartRuns = 100
 
 // staleWithoutSchedule is how long a scenario with no schedule may go
 // without a run.
@@ -201,6 +208,9 @@ func summarize(runs []store.Measurement) windowSummary {
 		points = append(points, point{at: m.StartedAt, rto: *m.RTO})
 		w.points = append(w.points, Point{At: m.StartedAt, RTO: *m.RTO, Verdict: m.Verdict})
 		rtos = append(rtos, *m.RTO)
+	}
+	if len(w.points) > ChartRuns {
+		w.points = slices.Clone(w.points[len(w.points)-ChartRuns:])
 	}
 	w.median, w.p95, w.max = percentile(rtos, 0.50), percentile(rtos, 0.95), percentile(rtos, 1)
 	w.fit, w.hasTrend = fitTrend(points)
