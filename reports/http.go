@@ -84,8 +84,9 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
-	mux.HandleFunc("GET /{$}", reads.handle(serveReport("text/html; charset=utf-8", WriteHTML)))
-	mux.HandleFunc("GET /api/report", reads.handle(serveReport("application/json", WriteJSON)))
+	// Clients asking for a report at once share its writing (shared.go).
+	mux.Handle("GET /{$}", shareAnswers(reads.handle(serveReport("text/html; charset=utf-8", WriteHTML))))
+	mux.Handle("GET /api/report", shareAnswers(reads.handle(serveReport("application/json", WriteJSON))))
 	mux.HandleFunc("GET /api/runs", reads.handle(func(w http.ResponseWriter, r *http.Request) {
 		query, err := runsQuery(r.URL.Query())
 		if err != nil {
@@ -125,7 +126,7 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 	}))
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(newCollector(history, summaries, opts), runnerCollector{opts})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{MaxRequestsInFlight: scrapesInFlight}))
+	mux.Handle("GET /metrics", shareAnswers(promhttp.HandlerFor(registry, promhttp.HandlerOpts{MaxRequestsInFlight: scrapesInFlight})))
 	return requireToken(opts.Token, mux)
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -85,9 +86,32 @@ func BenchmarkDashboardAtScale(b *testing.B) {
 			})
 			server := httptest.NewServer(Handler(history, HandlerOptions{Now: func() time.Time { return now }}))
 			b.Cleanup(server.Close)
+			heapBefore := heapInUse()
 			began = time.Now()
 			get(b, server.URL+"/metrics") // the first request reads the window
-			b.Logf("first request (reads the window): %s", time.Since(began).Round(time.Millisecond))
+			b.Logf("first request (reads the window): %s; the summaries hold %d MB of heap",
+				time.Since(began).Round(time.Millisecond), (heapInUse()-heapBefore)>>20)
+			// Where a page's time goes: the report from the summaries,
+			// then its HTML.
+			summaries := NewSummaries(history, DefaultWindow)
+			b.Run("summaries", func(b *testing.B) {
+				for b.Loop() {
+					if _, err := summaries.Report(context.Background(), Options{Now: now}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("html", func(b *testing.B) {
+				report, err := summaries.Report(context.Background(), Options{Now: now})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for b.Loop() {
+					if err := WriteHTML(io.Discard, report); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
 			for _, path := range []struct{ name, path string }{{"metrics", "/metrics"}, {"dashboard", "/"}, {"api-report", "/api/report"}} {
 				b.Run(path.name, func(b *testing.B) {
 					var latencies []time.Duration
@@ -131,6 +155,14 @@ func askAtOnce(b *testing.B, url string, history store.Store, now time.Time) []t
 	}
 	clients.Wait()
 	return latencies
+}
+
+// heapInUse is the live heap, after a collection.
+func heapInUse() int64 {
+	runtime.GC()
+	var stats runtime.MemStats
+	runtime.ReadMemStats(&stats)
+	return int64(stats.HeapAlloc)
 }
 
 func get(b *testing.B, url string) {
