@@ -52,6 +52,9 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 		opts.Now = time.Now
 	}
 	reads := newReadLimit(readsInFlight, readWaitLimit)
+	// One set of summaries for the pages and the scrapes: each reads only
+	// the runs written since the last one.
+	summaries := NewSummaries(history, opts.Window)
 	// serveReport answers with the report of the window (?since=30d, else
 	// the handler's), written by write.
 	serveReport := func(contentType string, write func(io.Writer, Report) error) http.HandlerFunc {
@@ -69,7 +72,7 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 			if opts.Scheduled != nil {
 				build.Scheduled = opts.Scheduled()
 			}
-			report, err := Build(r.Context(), history, build)
+			report, err := summaries.Report(r.Context(), build)
 			if err != nil {
 				http.Error(w, "report: "+err.Error(), http.StatusInternalServerError)
 				return
@@ -83,8 +86,9 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
-	mux.HandleFunc("GET /{$}", reads.handle(serveReport("text/html; charset=utf-8", WriteHTML)))
-	mux.HandleFunc("GET /api/report", reads.handle(serveReport("application/json", WriteJSON)))
+	// Clients asking for a report at once share its writing (shared.go).
+	mux.Handle("GET /{$}", shareAnswers(reads.handle(serveReport("text/html; charset=utf-8", WriteHTML))))
+	mux.Handle("GET /api/report", shareAnswers(reads.handle(serveReport("application/json", WriteJSON))))
 	mux.HandleFunc("GET /api/runs", reads.handle(func(w http.ResponseWriter, r *http.Request) {
 		query, err := runsQuery(r.URL.Query())
 		if err != nil {
@@ -124,8 +128,8 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 	}))
 	mux.HandleFunc("GET /gamedays/{name}", reads.handle(dayPage(history, opts)))
 	registry := prometheus.NewRegistry()
-	registry.MustRegister(newCollector(history, opts), runnerCollector{opts})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{MaxRequestsInFlight: scrapesInFlight}))
+	registry.MustRegister(newCollector(history, summaries, opts), runnerCollector{opts})
+	mux.Handle("GET /metrics", shareAnswers(promhttp.HandlerFor(registry, promhttp.HandlerOpts{MaxRequestsInFlight: scrapesInFlight})))
 	host, secure := publicHost(opts.Console.PublicURL)
 	logins := newSessions(opts.Token, secure, host)
 	registerConsole(mux, opts, logins)

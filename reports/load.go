@@ -30,45 +30,65 @@ type LoadReport struct {
 	RunsLosingWrites           int
 }
 
-// loadReport is the load standing of a scenario; nil when neither its last
-// run nor a run of the window had workloads, so that reports leave it out.
-func loadReport(last store.Run, runs []store.Measurement) *LoadReport {
-	load := &LoadReport{
-		ObjectiveDowntime: last.ObjectiveDowntime, ObjectiveLostWrites: last.ObjectiveLostWrites,
-		LastDowntime: store.ClientDowntime(last.Workloads), LastLostWrites: store.LostWritesOf(last.Workloads),
-	}
-	underLoad := len(last.Workloads) > 0
+// loadWindow is what the runs of the window measured of their clients.
+type loadWindow struct {
+	// underLoad says a run of the window measured a client downtime.
+	underLoad   bool
+	downtimeMax *time.Duration
+	trend       *time.Duration
+	// lost sums the lost writes of the verified runs: nil when none was.
+	lost         *int64
+	verifiedRuns int
+	runsLosing   int
+}
+
+// summarizeLoad reads the load figures of a scenario's runs of the window,
+// oldest first.
+func summarizeLoad(runs []store.Measurement) loadWindow {
+	var w loadWindow
 	var points []point
 	var downtimes []time.Duration
 	for _, m := range runs {
 		if m.Downtime != nil {
-			underLoad = true
+			w.underLoad = true
 			points = append(points, point{at: m.StartedAt, rto: *m.Downtime})
 			downtimes = append(downtimes, *m.Downtime)
 		}
 		if m.LostWrites != nil {
-			load.addLost(*m.LostWrites)
+			if w.lost == nil {
+				w.lost = new(int64)
+			}
+			*w.lost += *m.LostWrites
+			w.verifiedRuns++
+			if *m.LostWrites > 0 {
+				w.runsLosing++
+			}
 		}
 	}
-	if !underLoad {
-		return nil
-	}
-	load.DowntimeMax = percentile(downtimes, 1)
+	w.downtimeMax = percentile(downtimes, 1)
 	if fit, ok := fitTrend(points); ok {
-		load.DowntimeTrendPerThirtyDays = &fit.PerThirtyDays
+		w.trend = &fit.PerThirtyDays
 	}
-	return load
+	return w
 }
 
-func (l *LoadReport) addLost(lost int64) {
-	if l.LostWrites == nil {
-		l.LostWrites = new(int64)
+// loadReport is the load standing of a scenario; nil when neither its last
+// run nor a run of the window had workloads, so that reports leave it out.
+func loadReport(last store.Run, window loadWindow) *LoadReport {
+	if len(last.Workloads) == 0 && !window.underLoad {
+		return nil
 	}
-	*l.LostWrites += lost
-	l.VerifiedRuns++
-	if lost > 0 {
-		l.RunsLosingWrites++
+	load := &LoadReport{
+		ObjectiveDowntime: last.ObjectiveDowntime, ObjectiveLostWrites: last.ObjectiveLostWrites,
+		LastDowntime: store.ClientDowntime(last.Workloads), LastLostWrites: store.LostWritesOf(last.Workloads),
+		DowntimeMax: window.downtimeMax, DowntimeTrendPerThirtyDays: window.trend,
+		VerifiedRuns: window.verifiedRuns, RunsLosingWrites: window.runsLosing,
 	}
+	if window.lost != nil {
+		lost := *window.lost // a copy: the summary is shared
+		load.LostWrites = &lost
+	}
+	return load
 }
 
 // underLoad is the scenarios that ran under load, in the report's order.

@@ -89,8 +89,8 @@ func measureSeries(runs []store.Measurement) []MeasureSeries {
 // series, the restore throughput of the last run, and the forecast
 // against size, which replaces the time trend's when there is enough data
 // for it.
-func (r *ScenarioReport) addMeasures(last store.Run, runs []store.Measurement, now time.Time) {
-	r.Measures = measureSeries(runs)
+func (r *ScenarioReport) addMeasures(last store.Run, series []MeasureSeries, now time.Time) {
+	r.Measures = series
 	r.Throughput = RunThroughput(last)
 	r.Growth = growthForecast(r.Scenario, r.Measures, r.ObjectiveRTO, now)
 	if r.Growth != nil {

@@ -43,14 +43,17 @@ type SkippedTicks struct {
 const scrapeTimeout = 30 * time.Second
 
 // scrapesInFlight bounds the scrapes that read the store at once; more
-// are answered 503 rather than piling up reads on a slow store.
-const scrapesInFlight = 4
+// are answered 503 rather than piling up reads on a slow store. A scrape
+// reads only the runs written since the last one (Summaries), so this
+// bounds memory and connections, not work that grows with the history.
+const scrapesInFlight = 32
 
 // collector reads the store at each scrape, so the metrics are never stale.
 type collector struct {
-	history store.Reader
-	opts    HandlerOptions
-	build   buildinfo.Info
+	history   store.Reader
+	summaries *Summaries
+	opts      HandlerOptions
+	build     buildinfo.Info
 
 	// scheduledSince is when this collector first saw each scheduled
 	// scenario: how long a drill that never ran has been waiting.
@@ -58,8 +61,8 @@ type collector struct {
 	scheduledSince map[string]time.Time
 }
 
-func newCollector(history store.Reader, opts HandlerOptions) *collector {
-	return &collector{history: history, opts: opts, build: buildinfo.Read(), scheduledSince: map[string]time.Time{}}
+func newCollector(history store.Reader, summaries *Summaries, opts HandlerOptions) *collector {
+	return &collector{history: history, summaries: summaries, opts: opts, build: buildinfo.Read(), scheduledSince: map[string]time.Time{}}
 }
 
 var (
@@ -124,7 +127,7 @@ type scenarioSeries struct {
 // read builds every scenario series from the store and the schedule.
 func (c *collector) read(ctx context.Context, now time.Time) ([]prometheus.Metric, error) {
 	window := cmp.Or(c.opts.Window, DefaultWindow)
-	report, err := Build(ctx, c.history, Options{Now: now, Since: now.Add(-window)})
+	report, err := c.summaries.Report(ctx, Options{Now: now, Since: now.Add(-window)})
 	if err != nil {
 		return nil, err
 	}

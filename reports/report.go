@@ -8,6 +8,7 @@ package reports
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -93,7 +94,8 @@ type ScenarioReport struct {
 	StaleAfter  time.Duration      `json:"-"`
 	Schedule    string             `json:"-"`
 	Postmortems []store.Postmortem `json:"postmortems"`
-	// Points are the measured RTOs of the window, oldest first, for charts.
+	// Points are the window's measured RTOs, oldest first, for charts:
+	// the newest ChartRuns of them.
 	Points []Point `json:"-"`
 	// Load is what the clients of its drills saw; nil for a scenario
 	// that never ran under load.
@@ -116,6 +118,12 @@ type Point struct {
 	RTO     time.Duration
 	Verdict string
 }
+
+// ChartRuns is how many of a scenario's measured runs its chart draws,
+// the newest: a chart of a thousand runs is a line no one reads, and a
+// page of a thousand scenarios would weigh tens of megabytes. The
+// statistics and the trend are those of every run of the window.
+const ChartRuns = 100
 
 // staleWithoutSchedule is how long a scenario with no schedule may go
 // without a run.
@@ -149,7 +157,7 @@ func Build(ctx context.Context, history store.Reader, opts Options) (Report, err
 	ran := map[string]bool{}
 	for _, last := range latest {
 		ran[last.Scenario] = true
-		report.Scenarios = append(report.Scenarios, scenarioReport(last, byScenario[last.Scenario], opts.Now))
+		report.Scenarios = append(report.Scenarios, scenarioReport(last, summarize(byScenario[last.Scenario]), opts.Now))
 		if opts.CompareBy != "" {
 			report.Scenarios[len(report.Scenarios)-1].Comparison = compareRuns(opts.CompareBy, byScenario[last.Scenario])
 		}
@@ -164,8 +172,15 @@ func Build(ctx context.Context, history store.Reader, opts Options) (Report, err
 		return Report{}, err
 	}
 	report.GameDays = groupGameDays(gameDayRuns)
-	sort.SliceStable(report.Scenarios, func(i, j int) bool {
-		a, b := report.Scenarios[i], report.Scenarios[j]
+	rank(report.Scenarios)
+	return report, nil
+}
+
+// rank orders scenarios worst first: by risk, the soonest forecast breach
+// first, then by name.
+func rank(scenarios []ScenarioReport) {
+	sort.SliceStable(scenarios, func(i, j int) bool {
+		a, b := scenarios[i], scenarios[j]
 		if riskOrder[a.Risk] != riskOrder[b.Risk] {
 			return riskOrder[a.Risk] < riskOrder[b.Risk]
 		}
@@ -174,28 +189,28 @@ func Build(ctx context.Context, history store.Reader, opts Options) (Report, err
 		}
 		return a.Scenario < b.Scenario
 	})
-	return report, nil
 }
 
-// scenarioReport ranks one scenario by its last run, which recorded what
-// its scenario said when it started (schedule, postmortems, objectives).
-func scenarioReport(last store.Run, runs []store.Measurement, now time.Time) ScenarioReport {
-	r := ScenarioReport{
-		Scenario: last.Scenario, LastRun: last,
-		ObjectiveRTO: last.ObjectiveRTO, ObjectiveRPO: last.ObjectiveRPO,
-		Runs: len(runs), Postmortems: append([]store.Postmortem{}, last.Postmortems...),
-		Verdicts: map[string]int{
-			store.VerdictMet: 0, store.VerdictMissed: 0, store.VerdictFailed: 0,
-			store.VerdictAborted: 0, store.VerdictInterrupted: 0, store.VerdictNotRun: 0, store.StatusRunning: 0,
-		},
-		DaysSinceLastRun: now.Sub(last.StartedAt).Hours() / 24,
-		Schedule:         last.Schedule,
-		StaleAfter:       staleWithoutSchedule,
-	}
-	if interval := scheduleInterval(last, now); interval > 0 {
-		r.StaleAfter = 2 * interval
-	}
-	r.Stale = now.Sub(last.StartedAt) > r.StaleAfter
+// windowSummary is what a scenario's runs of the window say, whatever the
+// time of the report: it is computed once per change of those runs.
+type windowSummary struct {
+	runs     int
+	verdicts map[string]int
+	// The RTO percentiles; nil without a measured run.
+	median, p95, max *time.Duration
+	points           []Point
+	fit              trend
+	hasTrend         bool
+	load             loadWindow
+	measures         []MeasureSeries
+}
+
+// summarize reads a scenario's runs of the window, oldest first.
+func summarize(runs []store.Measurement) windowSummary {
+	w := windowSummary{runs: len(runs), verdicts: map[string]int{
+		store.VerdictMet: 0, store.VerdictMissed: 0, store.VerdictFailed: 0,
+		store.VerdictAborted: 0, store.VerdictInterrupted: 0, store.VerdictNotRun: 0, store.StatusRunning: 0,
+	}}
 	var points []point
 	var rtos []time.Duration
 	for _, m := range runs {
@@ -203,26 +218,55 @@ func scenarioReport(last store.Run, runs []store.Measurement, now time.Time) Sce
 		if verdict == "" {
 			verdict = store.StatusRunning
 		}
-		r.Verdicts[verdict]++
+		w.verdicts[verdict]++
 		if m.RTO == nil {
 			continue
 		}
 		points = append(points, point{at: m.StartedAt, rto: *m.RTO})
-		r.Points = append(r.Points, Point{At: m.StartedAt, RTO: *m.RTO, Verdict: m.Verdict})
+		w.points = append(w.points, Point{At: m.StartedAt, RTO: *m.RTO, Verdict: m.Verdict})
 		rtos = append(rtos, *m.RTO)
 	}
-	r.RTOMedian, r.RTOP95, r.RTOMax = percentile(rtos, 0.50), percentile(rtos, 0.95), percentile(rtos, 1)
-	r.Load = loadReport(last, runs)
-	fit, hasTrend := fitTrend(points)
-	if hasTrend {
-		r.TrendPerThirtyDays = &fit.PerThirtyDays
+	if len(w.points) > ChartRuns {
+		w.points = slices.Clone(w.points[len(w.points)-ChartRuns:])
+	}
+	w.median, w.p95, w.max = percentile(rtos, 0.50), percentile(rtos, 0.95), percentile(rtos, 1)
+	w.fit, w.hasTrend = fitTrend(points)
+	w.load = summarizeLoad(runs)
+	w.measures = measureSeries(runs)
+	return w
+}
+
+// scenarioReport ranks one scenario by its last run, which recorded what
+// its scenario said when it started (schedule, postmortems, objectives),
+// and by its runs of the window.
+func scenarioReport(last store.Run, window windowSummary, now time.Time) ScenarioReport {
+	r := ScenarioReport{
+		Scenario: last.Scenario, LastRun: last,
+		ObjectiveRTO: last.ObjectiveRTO, ObjectiveRPO: last.ObjectiveRPO,
+		Runs: window.runs, Postmortems: append([]store.Postmortem{}, last.Postmortems...),
+		// A copy: a summary is shared by the reports built from it.
+		Verdicts:         maps.Clone(window.verdicts),
+		DaysSinceLastRun: now.Sub(last.StartedAt).Hours() / 24,
+		Schedule:         last.Schedule,
+		StaleAfter:       staleWithoutSchedule,
+		Points:           window.points,
+	}
+	if interval := scheduleInterval(last, now); interval > 0 {
+		r.StaleAfter = 2 * interval
+	}
+	r.Stale = now.Sub(last.StartedAt) > r.StaleAfter
+	r.RTOMedian, r.RTOP95, r.RTOMax = window.median, window.p95, window.max
+	r.Load = loadReport(last, window.load)
+	if window.hasTrend {
+		perThirtyDays := window.fit.PerThirtyDays
+		r.TrendPerThirtyDays = &perThirtyDays
 		if r.ObjectiveRTO != nil {
-			if when, ok := fit.breach(*r.ObjectiveRTO, now); ok {
+			if when, ok := window.fit.breach(*r.ObjectiveRTO, now); ok {
 				r.BreachForecast = &when
 			}
 		}
 	}
-	r.addMeasures(last, runs, now)
+	r.addMeasures(last, window.measures, now)
 
 	switch {
 	case last.LeftDisrupted():

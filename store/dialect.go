@@ -38,6 +38,11 @@ type dialect struct {
 	// label in a runs row's runner_labels JSON, for RunQuery.Labels; an
 	// empty column is no labels.
 	runnerLabelPairs string
+	// changeCursor reads, as text, the ChangeCursor before which every
+	// write of a run is visible; changedSince selects the runs written at
+	// or after the cursor given as text (store/changes.go).
+	changeCursor string
+	changedSince string
 }
 
 // sqlitePragmas make an SQLite history safe for several processes: wait
@@ -71,6 +76,9 @@ var sqliteDialect = dialect{
 		return withFileLock(target+".migrate.lock", func() error { return migrate() })
 	},
 	runnerLabelPairs: `json_each(NULLIF(runs.runner_labels, ''))`,
+	// One writer at a time: the numbers are taken in commit order.
+	changeCursor: `SELECT CAST(COALESCE(MAX(change_seq), 0) + 1 AS TEXT) FROM runs`,
+	changedSince: `change_seq >= CAST(? AS INTEGER)`,
 }
 
 // postgresConns is the size of a PostgreSQL store's connection pool.
@@ -97,6 +105,10 @@ var postgresDialect = dialect{
 		return migrate(goose.WithSessionLocker(locker))
 	},
 	runnerLabelPairs: `jsonb_each_text(CAST(NULLIF(runs.runner_labels, '') AS jsonb))`,
+	// Transactions commit out of order: every one older than the oldest
+	// still running has ended, and its writes are visible.
+	changeCursor: `SELECT CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT)`,
+	changedSince: `change_xid >= CAST(CAST(? AS TEXT) AS xid8)`,
 }
 
 // dialectOf is the dialect of a target: a postgres:// URL, else an SQLite

@@ -258,9 +258,9 @@ func (s *sqlStore) LatestRuns(ctx context.Context) ([]Run, error) {
 }
 
 func (s *sqlStore) Measurements(ctx context.Context, since time.Time) ([]Measurement, error) {
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT scenario, started_at, rto_seconds, verdict, client_downtime_seconds, lost_writes,
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT id, scenario, started_at, rto_seconds, verdict, client_downtime_seconds, lost_writes,
 		measures, host, runner_labels
-		FROM runs WHERE started_at >= ? ORDER BY scenario, started_at`), micros(since))
+		FROM runs WHERE started_at >= ? ORDER BY scenario, started_at, id`), micros(since))
 	if err != nil {
 		return nil, fmt.Errorf("read measurements: %w", err)
 	}
@@ -273,7 +273,7 @@ func (s *sqlStore) Measurements(ctx context.Context, since time.Time) ([]Measure
 		var lost sql.NullInt64
 		var measures string
 		var labels sql.NullString
-		if err := rows.Scan(&m.Scenario, &started, &rto, &m.Verdict, &downtime, &lost, &measures, &m.Host, &labels); err != nil {
+		if err := rows.Scan(&m.ID, &m.Scenario, &started, &rto, &m.Verdict, &downtime, &lost, &measures, &m.Host, &labels); err != nil {
 			return nil, fmt.Errorf("read measurements: %w", err)
 		}
 		m.StartedAt, m.RTO, m.Downtime = fromMicros(started), durationOf(rto), durationOf(downtime)
@@ -291,11 +291,12 @@ func (s *sqlStore) Measurements(ctx context.Context, since time.Time) ([]Measure
 	return out, rows.Err()
 }
 
-// runTotals aggregates the finished runs in SQL: a scrape reads a few rows
-// per scenario, however long the history.
-const runTotals = `SELECT scenario, verdict, rollback, COUNT(*) AS runs, MAX(started_at) AS last_started_at
-FROM runs WHERE status = ?
-GROUP BY scenario, verdict, rollback
+// runTotals reads the finished runs' totals, kept in SQL as runs finish: a
+// scrape reads a few rows per scenario, however long the history.
+// The table is kept by triggers in the transaction that writes each run
+// (migration 00012), whichever process writes it.
+const runTotals = `SELECT scenario, verdict, rollback, runs, last_started_at
+FROM run_totals
 ORDER BY scenario, verdict, rollback`
 
 func (s *sqlStore) RunTotals(ctx context.Context) ([]RunTotal, error) {
@@ -306,7 +307,7 @@ func (s *sqlStore) RunTotals(ctx context.Context) ([]RunTotal, error) {
 		Runs          int    `db:"runs"`
 		LastStartedAt int64  `db:"last_started_at"`
 	}
-	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(runTotals), StatusFinished); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, runTotals); err != nil {
 		return nil, fmt.Errorf("count runs: %w", err)
 	}
 	totals := make([]RunTotal, len(rows))

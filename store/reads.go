@@ -48,6 +48,12 @@ func (r readPooled) Measurements(ctx context.Context, since time.Time) ([]Measur
 	return r.reads.Measurements(ctx, since)
 }
 func (r readPooled) RunTotals(ctx context.Context) ([]RunTotal, error) { return r.reads.RunTotals(ctx) }
+func (r readPooled) ChangeCursor(ctx context.Context) (ChangeCursor, error) {
+	return r.reads.ChangeCursor(ctx)
+}
+func (r readPooled) Changes(ctx context.Context, after ChangeCursor) ([]ChangedRun, ChangeCursor, error) {
+	return r.reads.Changes(ctx, after)
+}
 
 // Close closes the readers, then the store and its writer.
 func (r readPooled) Close() error { return errors.Join(r.reads.Close(), r.Store.Close()) }

@@ -445,6 +445,12 @@ func (s *spooled) Measurements(ctx context.Context, since time.Time) ([]Measurem
 	return s.backend.Measurements(ctx, since)
 }
 func (s *spooled) RunTotals(ctx context.Context) ([]RunTotal, error) { return s.backend.RunTotals(ctx) }
+func (s *spooled) ChangeCursor(ctx context.Context) (ChangeCursor, error) {
+	return s.backend.ChangeCursor(ctx)
+}
+func (s *spooled) Changes(ctx context.Context, after ChangeCursor) ([]ChangedRun, ChangeCursor, error) {
+	return s.backend.Changes(ctx, after)
+}
 
 // Claim is never spooled: a runner that cannot reach the store cannot know
 // whether another runner took the tick, so it must not run it. A store

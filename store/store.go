@@ -270,6 +270,7 @@ type RunQuery struct {
 // Measurement is one run's verdict, measured recovery time and what its
 // workloads' clients saw.
 type Measurement struct {
+	ID        string
 	Scenario  string
 	StartedAt time.Time
 	RTO       *time.Duration // nil when not measured
@@ -328,12 +329,21 @@ type Reader interface {
 	// LatestRuns returns the newest run of every scenario.
 	LatestRuns(ctx context.Context) ([]Run, error)
 	// Measurements lists the runs started since since, by scenario and
-	// oldest first, with only what trends and charts need.
+	// oldest first (runs started in the same microsecond by id), with
+	// only what trends and charts need.
 	Measurements(ctx context.Context, since time.Time) ([]Measurement, error)
 	// RunTotals counts every finished run of the history by scenario,
 	// verdict and rollback outcome, by scenario then verdict then rollback:
 	// the newest of a scenario's totals is its last finished run.
 	RunTotals(ctx context.Context) ([]RunTotal, error)
+	// ChangeCursor is where the runs' changes stand now: Changes from it
+	// returns what is written from now on.
+	ChangeCursor(ctx context.Context) (ChangeCursor, error)
+	// Changes returns every run written (started, finished, interrupted,
+	// its heartbeat renewed) at or after cursor, whichever process wrote
+	// it and in whatever order their transactions committed, and the
+	// cursor to pass next. A run may be returned again at the next call.
+	Changes(ctx context.Context, after ChangeCursor) ([]ChangedRun, ChangeCursor, error)
 }
 
 // Claimer is what a scheduler asks before it starts a scheduled drill.
