@@ -513,7 +513,10 @@ func (r *run) rollback() {
 }
 
 func (r *run) finish() {
-	r.update(func(run *store.Run) { run.EndedAt, run.Status = r.clock.Now(), store.StatusFinished })
+	r.mu.Lock()
+	r.result.EndedAt, r.result.Status = r.clock.Now(), store.StatusFinished
+	r.result.HumanTime = store.HumanTimeOf(r.result.Steps)
+	r.mu.Unlock()
 	ended := r.snapshot().Run
 	finish := store.Finish{
 		EndedAt: ended.EndedAt, ClockStart: ended.ClockStart, ClockStop: ended.ClockStop,
