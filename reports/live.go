@@ -131,6 +131,9 @@ func (t *LiveText) step(e store.Event) {
 	if s.Attempts > 1 {
 		line += fmt.Sprintf(", %d attempts", s.Attempts)
 	}
+	if s.Passed && s.Manual != nil && s.Manual.Answer != nil {
+		line += ", " + answerLine(s.Manual)
+	}
 	if !s.Passed && s.Message != "" {
 		line += "\n      " + strings.ReplaceAll(visible(s.Message), "\n", "\n      ")
 	}
