@@ -95,6 +95,11 @@ func runHistory(t *testing.T) store.Store {
 
 	running := time.Date(2026, 11, 25, 11, 59, 0, 0, time.UTC)
 	start("api-running", "api", store.TriggerOnDemand, "", running)
+	// Its manual step waits for an answer.
+	if err := s.StartStep(ctx, store.Step{RunID: "api-running", Seq: 1, Phase: "recover", Name: "switch-dns", Kind: store.KindManual,
+		StartedAt: running, Running: true, Manual: &store.Manual{Instructions: "Point api.example.com at the standby", Timeout: 30 * time.Minute}}); err != nil {
+		t.Fatal(err)
+	}
 	return s
 }
 

@@ -19,7 +19,7 @@ import (
 func timeSplit(r store.Run) string {
 	machine, ended := r.MachineTime()
 	if !ended {
-		return readable(&r.HumanTime) + " waiting for people so far"
+		return readable(&r.HumanTime) + " waiting for people in the manual steps that ended; the rest once the run ends"
 	}
 	return fmt.Sprintf("%s waiting for people, %s machine", readable(&r.HumanTime), readable(&machine))
 }
@@ -41,7 +41,7 @@ func answerLine(m *store.Manual) string {
 	return visible(line)
 }
 
-// writeManualSteps says, under a run's steps, what each manual step asked
+// manualLines say, under a run's steps, what each manual step asked
 // and who answered.
 func manualLines(record store.Record) []string {
 	var lines []string
@@ -50,7 +50,11 @@ func manualLines(record store.Record) []string {
 			continue
 		}
 		answer := answerLine(s.Manual)
-		if answer == "" {
+		switch {
+		case answer != "":
+		case s.Running && record.Status == store.StatusRunning:
+			answer = "waiting for an answer"
+		default:
 			answer = "no answer"
 		}
 		lines = append(lines, fmt.Sprintf("#%d %s %s asked: %s\n    %s", s.Seq, s.Phase, visible(s.Name),
