@@ -38,6 +38,9 @@ func WriteText(w io.Writer, r Report) error {
 	if err := writeMeasuresText(w, r); err != nil {
 		return err
 	}
+	if err := writePeopleText(w, r); err != nil {
+		return err
+	}
 	fmt.Fprintln(w)
 	for _, s := range r.Scenarios {
 		fmt.Fprintf(w, "%s: %s\n", s.Scenario, visible(s.RiskReason))
@@ -81,8 +84,12 @@ type jsonScenario struct {
 	RTOP95Seconds       *float64   `json:"rto_p95_seconds"`
 	RTOMaxSeconds       *float64   `json:"rto_max_seconds"`
 	TrendSecondsPer30D  *float64   `json:"rto_trend_seconds_per_30_days"`
-	StaleAfterDays      float64    `json:"stale_after_days"`
-	BreachForecast      *time.Time `json:"breach_forecast"`
+	// The last run's time waiting for people and the rest of it; null
+	// for a scenario that never ran, or whose last run still runs.
+	LastHumanSeconds   *float64   `json:"last_human_seconds"`
+	LastMachineSeconds *float64   `json:"last_machine_seconds"`
+	StaleAfterDays     float64    `json:"stale_after_days"`
+	BreachForecast     *time.Time `json:"breach_forecast"`
 	// The schedule as the last run recorded it; both null without one.
 	Schedule         *string  `json:"schedule"`
 	ScheduleTimezone *string  `json:"schedule_timezone"`
@@ -137,7 +144,8 @@ func WriteJSON(w io.Writer, r Report) error {
 			Schedule:       orNull(s.LastRun.Schedule), ScheduleTimezone: scheduleTimezone(s.LastRun),
 			Owner: orNull(s.LastRun.Owner), Tags: orEmpty(s.LastRun.Tags),
 			LastRollback: orNull(s.LastRun.Rollback), LeftDisrupted: s.LastRun.LeftDisrupted(),
-			loadJSON: newLoadJSON(s.Load),
+			loadJSON:         newLoadJSON(s.Load),
+			LastHumanSeconds: lastHuman(s), LastMachineSeconds: lastMachine(s),
 		})
 	}
 	gameDays := make([]gameDayJSON, 0, len(r.GameDays))
@@ -145,11 +153,12 @@ func WriteJSON(w io.Writer, r Report) error {
 		gameDays = append(gameDays, newGameDayJSON(g))
 	}
 	return writeJSON(w, struct {
-		GeneratedAt time.Time      `json:"generated_at"`
-		Since       time.Time      `json:"since"`
-		GameDays    []gameDayJSON  `json:"gamedays"`
-		Scenarios   []jsonScenario `json:"scenarios"`
-	}{r.GeneratedAt, r.Since, gameDays, scenarios})
+		GeneratedAt time.Time        `json:"generated_at"`
+		Since       time.Time        `json:"since"`
+		GameDays    []gameDayJSON    `json:"gamedays"`
+		Scenarios   []jsonScenario   `json:"scenarios"`
+		PeopleTime  []peopleTimeJSON `json:"people_time"`
+	}{r.GeneratedAt, r.Since, gameDays, scenarios, peopleTimesJSON(r.PeopleTime)})
 }
 
 // lastRun is the last run's date, verdict and age, flagged when stale.

@@ -90,27 +90,21 @@ func BuildDayReport(ctx context.Context, history store.Reader, name string, abou
 		if err != nil {
 			return DayReport{}, fmt.Errorf("steps of run %s: %w", run.ID, err)
 		}
-		drill := DayDrill{Run: run, Phases: phaseSpans(steps)}
+		// People's time is the store's (the manual steps' durations);
+		// automation's the rest of the run, so far for one still running.
+		drill := DayDrill{Run: run, Phases: phaseSpans(steps), HumanTime: run.HumanTime}
 		for _, step := range steps {
-			// The time a manual step waited is people's time; the rest of
-			// the drill, automation's.
-			if step.Kind != store.KindManual || step.Background {
-				continue
-			}
-			drill.HumanTime += step.Duration
 			if answer := answerOf(step); answer != nil && (strings.TrimSpace(answer.Note) != "" || answer.Outcome != store.AnswerDone) {
 				report.Notes = append(report.Notes, OperatorNote{Scenario: run.Scenario, RunID: run.ID, Step: step.Name,
 					At: answer.At, By: plainText(answer.By), Outcome: answer.Outcome, Automatic: answer.Automatic, Note: plainText(answer.Note)})
 			}
 		}
 		report.HumanTime += drill.HumanTime
-		end := run.EndedAt
-		if end.IsZero() {
-			end = run.HeartbeatAt
+		machine, ended := run.MachineTime()
+		if !ended {
+			machine = max(run.HeartbeatAt.Sub(run.StartedAt)-run.HumanTime, 0)
 		}
-		if running := end.Sub(run.StartedAt); running > drill.HumanTime {
-			report.AutomatedTime += running - drill.HumanTime
-		}
+		report.AutomatedTime += machine
 		report.Drills = append(report.Drills, drill)
 	}
 	return report, nil

@@ -93,7 +93,19 @@ func writeRunHeader(w io.Writer, record store.Record) {
 	for _, line := range measureLines(r) {
 		fmt.Fprintf(w, "  %s\n", visible(line))
 	}
+	fmt.Fprintf(w, "  time      %s\n", timeSplit(r))
+	if r.Abort != nil {
+		fmt.Fprintf(w, "  abort     requested by %s at %s%s\n", visible(r.Abort.By), formatTime(r.Abort.At), visible(prefixed(": ", r.Abort.Note)))
+	}
 	fmt.Fprintln(w)
+}
+
+// prefixed is text after prefix; empty when text is.
+func prefixed(prefix, text string) string {
+	if text == "" {
+		return ""
+	}
+	return prefix + text
 }
 
 // writeSteps is the table of a run's steps. A message of several lines
@@ -121,6 +133,9 @@ func writeSteps(w io.Writer, record store.Record) error {
 	for _, s := range longMessages {
 		fmt.Fprintf(w, "\n#%d %s %s failed:\n    %s\n", s.Seq, s.Phase, s.Name, strings.ReplaceAll(strings.TrimRight(visible(s.Message), "\n"), "\n", "\n    "))
 	}
+	for _, line := range manualLines(record) {
+		fmt.Fprintf(w, "\n%s\n", line)
+	}
 	return nil
 }
 
@@ -132,6 +147,8 @@ func stepOutcome(r store.Run, s store.Step) (result, duration, attempts string, 
 	d := s.Duration
 	result, duration, attempts = "ok", readable(&d), fmt.Sprint(s.Attempts)
 	switch {
+	case s.Running && r.Status == store.StatusRunning && s.Manual != nil:
+		result, duration, attempts = "WAITING for an answer (redrill confirm "+r.ID+" "+visible(s.Name)+")", "-", "-"
 	case s.Running && r.Status == store.StatusRunning:
 		result, duration, attempts = "running", "-", "-"
 	case s.Running:
@@ -148,6 +165,9 @@ func stepOutcome(r store.Run, s store.Step) (result, duration, attempts string, 
 	}
 	if s.Background && !s.Cancelled {
 		result += " (background)"
+	}
+	if s.Manual != nil && s.Manual.Answer != nil && s.Passed {
+		result = s.Manual.Answer.Outcome + " by " + visible(s.Manual.Answer.By)
 	}
 	return result, duration, attempts, more
 }

@@ -74,7 +74,10 @@ func runHistory(t *testing.T) store.Store {
 	missed := time.Date(2026, 11, 22, 14, 0, 0, 0, time.UTC)
 	start("orders-missed", "orders", store.TriggerGameDay, "q4-resilience", missed)
 	steps("orders-missed", missed,
-		store.Step{Phase: "recover", Name: "restore-from-backup", Kind: "command", StartedAt: offset(0), Duration: 41 * time.Minute, Passed: true})
+		store.Step{Phase: "recover", Name: "page-dba", Kind: store.KindManual, StartedAt: offset(0), Duration: 25 * time.Minute, Passed: true,
+			Manual: &store.Manual{Instructions: "Page the on-call DBA and have them confirm the backup to restore", Timeout: time.Hour,
+				Answer: &store.Answer{Outcome: store.AnswerDone, By: "ana@laptop", Note: "backup of 13:00 confirmed", At: missed.Add(25 * time.Minute)}}},
+		store.Step{Phase: "recover", Name: "restore-from-backup", Kind: "command", StartedAt: offset(25 * time.Minute), Duration: 16 * time.Minute, Passed: true})
 	finish("orders-missed", store.Finish{EndedAt: missed.Add(42 * time.Minute), ClockStart: missed, ClockStop: missed.Add(41 * time.Minute),
 		RTO: minutes(41), Verdict: store.VerdictMissed, Reason: "recovered in 41m (RTO 30m)"})
 
@@ -92,6 +95,11 @@ func runHistory(t *testing.T) store.Store {
 
 	running := time.Date(2026, 11, 25, 11, 59, 0, 0, time.UTC)
 	start("api-running", "api", store.TriggerOnDemand, "", running)
+	// Its manual step waits for an answer.
+	if err := s.StartStep(ctx, store.Step{RunID: "api-running", Seq: 1, Phase: "recover", Name: "switch-dns", Kind: store.KindManual,
+		StartedAt: running, Running: true, Manual: &store.Manual{Instructions: "Point api.example.com at the standby", Timeout: 30 * time.Minute}}); err != nil {
+		t.Fatal(err)
+	}
 	return s
 }
 

@@ -42,6 +42,12 @@ var reportTemplate = template.Must(template.New("report.html").Funcs(template.Fu
 	"lostCell":       func(l *LoadReport) string { return l.lostCell() },
 	"windowLostCell": func(l *LoadReport) string { return l.windowLostCell() },
 	"count":          countOrDash,
+	// Where the people's time went (people.go).
+	"withPeople": withPeople,
+	"timeSplit":  timeSplit,
+	"waitsCell":  waitsCell,
+	"span":       func(d time.Duration) string { return readable(&d) },
+	"percent":    func(share float64) string { return fmt.Sprintf("%.0f%%", share*100) },
 	// A runner's state in the colours of the risks: up healthy, gone not met.
 	"runnerClass": func(state string) string {
 		switch state {

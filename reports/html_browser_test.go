@@ -236,3 +236,41 @@ func keepScreenshot(t *testing.T, ctx context.Context, name string) {
 	mustDo(t, os.WriteFile(filepath.Join(*screenshots, name), shot, 0o644))
 	t.Logf("screenshot: %s", filepath.Join(*screenshots, name))
 }
+
+// The people's time reads in Chromium as ranked, longest first, and its
+// table fits a phone's width.
+func TestHTMLPeopleTimeInChromium(t *testing.T) {
+	dir := t.TempDir()
+	ctx := chromium(t, dir)
+	report, err := Build(context.Background(), history(t), Options{Now: now})
+	mustDo(t, err)
+	page := writePage(t, dir, report)
+	mustDo(t, chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate("file://"+page)))
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("table.people tbody tr")).map(tr => tr.innerText.replace(/\s+/g, " ").trim())`))
+	mustDo(t, err)
+	// A phone shows the scenario, the step and the total of its waits.
+	want := []string{"search recover.promote-replica 6m", "search recover.switch-dns 2m", "api recover.switch-dns 1s"}
+	if !slices.Equal(rows, want) {
+		t.Errorf("people rows %q, want %q", rows, want)
+	}
+	split, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("ul.people-split li")).map(li => li.innerText)`))
+	mustDo(t, err)
+	if !slices.Equal(split, []string{"Last run of api: 1s waiting for people, 2m59s machine", "Last run of search: 8m waiting for people, 1m machine"}) {
+		t.Errorf("the split reads %q", split)
+	}
+	sizes, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`[document.body.getBoundingClientRect().right - parseFloat(getComputedStyle(document.body).paddingRight),
+		document.querySelector("table.people").getBoundingClientRect().right]`))
+	mustDo(t, err)
+	if sizes[1] > sizes[0] {
+		t.Errorf("at 390 px the people table ends at %.0f px, past the body's content (%.0f px)", sizes[1], sizes[0])
+	}
+	keepScreenshot(t, ctx, "report-people-390.png")
+	// A wider screen shows the longest wait and the share too.
+	mustDo(t, chromedp.Do(ctx, chromedp.EmulateViewport(1280, 844), chromedp.Navigate("file://"+page)))
+	rows, err = chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("table.people tbody tr")).map(tr => tr.innerText.replace(/\s+/g, " ").trim())`))
+	mustDo(t, err)
+	if want := "search recover.promote-replica 1 6m 6m 75%"; len(rows) == 0 || rows[0] != want {
+		t.Errorf("at 1280 px the first row reads %q, want %q", rows, want)
+	}
+	keepScreenshot(t, ctx, "report-people-1280.png")
+}

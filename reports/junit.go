@@ -128,6 +128,11 @@ func junitSuiteOf(id int, r store.Record) junitSuite {
 	durationProperty("rpo_seconds", r.RPO)
 	durationProperty("objective_rto_seconds", r.ObjectiveRTO)
 	durationProperty("objective_rpo_seconds", r.ObjectiveRPO)
+	// The time waiting for people apart from the rest.
+	suite.property("human_seconds", fmt.Sprintf("%.3f", r.HumanTime.Seconds()))
+	if machine, ended := r.MachineTime(); ended {
+		durationProperty("machine_seconds", &machine)
+	}
 	suite.workloadProperties(r.Run)
 
 	var log strings.Builder
@@ -271,6 +276,21 @@ func (s *junitSuite) stepCase(r store.Record, g *stepGroup) junitCase {
 	}
 	polled := len(g.steps) > 1 || last.Round > 0
 	prefix := string(g.phase) + "." + g.name + "."
+	if answer := manualAnswer(last); answer != nil {
+		s.property(prefix+"answer", answer.Outcome)
+		s.property(prefix+"answered_by", answer.By)
+		s.property(prefix+"answered_at", formatTime(answer.At))
+		if answer.Note != "" {
+			s.property(prefix+"note", answer.Note)
+		}
+		if answer.Automatic {
+			s.property(prefix+"automatic", "true")
+		}
+		if answer.Outcome == store.AnswerSkipped {
+			c.Skipped = &junitSkipped{Message: plainText("skipped by " + answer.By + prefixed(": ", answer.Note))}
+			return c
+		}
+	}
 	if polled {
 		s.property(prefix+"rounds", strconv.Itoa(len(g.steps)))
 	}
@@ -428,4 +448,13 @@ func junitSeconds(d time.Duration) string {
 		d = 0
 	}
 	return fmt.Sprintf("%.3f", d.Seconds())
+}
+
+// manualAnswer is a manual step's answer; nil for another kind, or while
+// nobody answered.
+func manualAnswer(s store.Step) *store.Answer {
+	if s.Manual == nil {
+		return nil
+	}
+	return s.Manual.Answer
 }

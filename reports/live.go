@@ -29,6 +29,10 @@ type LiveText struct {
 	live     bool // a live line is on screen and must be cleared
 	// shown is what was last printed of each workload, by run and name.
 	shown map[string]workloadShown
+	// prompt is the question a manual step asks at the terminal, shown
+	// as the last line while promptShown (live_manual.go).
+	prompt      string
+	promptShown bool
 }
 
 // NewLiveText writes to w; terminal says whether w is a terminal.
@@ -41,6 +45,7 @@ func (t *LiveText) Observe(e store.Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.clearLive()
+	defer t.showPrompt()
 	if t.Prefixed {
 		w := t.w
 		t.w = &prefixWriter{w: w, prefix: "[" + e.Record.Scenario + "] "}
@@ -63,6 +68,8 @@ func (t *LiveText) Observe(e store.Event) {
 		t.startTicker(e.Record.ClockStart, func(elapsed time.Duration) string { return clockLine(elapsed, objective) })
 	case store.EventStepStart:
 		t.stepStarted(e)
+	case store.EventManualWait:
+		t.manualWait(e)
 	case store.EventStepEnd:
 		// A background step ends while the drill goes on: the live line
 		// is that of the step or clock in the foreground.
@@ -123,6 +130,9 @@ func (t *LiveText) step(e store.Event) {
 	}
 	if s.Attempts > 1 {
 		line += fmt.Sprintf(", %d attempts", s.Attempts)
+	}
+	if s.Passed && s.Manual != nil && s.Manual.Answer != nil {
+		line += ", " + answerLine(s.Manual)
 	}
 	if !s.Passed && s.Message != "" {
 		line += "\n      " + strings.ReplaceAll(visible(s.Message), "\n", "\n      ")
@@ -211,6 +221,9 @@ func formatElapsed(d time.Duration) string {
 
 // printLive shows a live line.
 func (t *LiveText) printLive(text string) {
+	if t.prompt != "" {
+		return // the operator is typing on the last line
+	}
 	if t.terminal {
 		fmt.Fprintf(t.w, "\r%s\033[K", text)
 		t.live = true
@@ -220,6 +233,10 @@ func (t *LiveText) printLive(text string) {
 }
 
 func (t *LiveText) clearLive() {
+	if t.promptShown {
+		fmt.Fprint(t.w, "\r\033[K")
+		t.promptShown = false
+	}
 	if t.live {
 		fmt.Fprint(t.w, "\r\033[K")
 		t.live = false

@@ -33,6 +33,7 @@ func WriteMarkdown(w io.Writer, r Report) error {
 	fmt.Fprintln(w)
 	writeLoadMarkdown(w, r)
 	writeMeasuresMarkdown(w, r)
+	writePeopleMarkdown(w, r)
 	for _, s := range r.Scenarios {
 		fmt.Fprintf(w, "## %s\n\n%s.\n", markdown(s.Scenario), markdown(s.RiskReason))
 		for _, pm := range s.Postmortems {

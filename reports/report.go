@@ -65,6 +65,9 @@ type Report struct {
 	// Runners are the runners registered in the store, for the dashboard;
 	// empty in a report written by redrill report.
 	Runners []RunnerStatus `json:"runners,omitempty"`
+	// PeopleTime ranks the manual steps of the window's runs by the time
+	// they waited for people, longest first (people.go).
+	PeopleTime []PeopleTime `json:"-"`
 }
 
 // ScenarioReport is one scenario's standing.
@@ -172,6 +175,11 @@ func Build(ctx context.Context, history store.Reader, opts Options) (Report, err
 		return Report{}, err
 	}
 	report.GameDays = groupGameDays(gameDayRuns)
+	manualTimes, err := history.ManualTimes(ctx, opts.Since)
+	if err != nil {
+		return Report{}, err
+	}
+	report.PeopleTime = rankPeopleTime(manualTimes)
 	rank(report.Scenarios)
 	return report, nil
 }

@@ -91,6 +91,23 @@ func history(t *testing.T) store.Store {
 	add("payments", `scenario "payments" {}`, 40, time.Minute, 10*time.Minute, store.VerdictMet)
 	add("search", `scenario "search" {}`, 2, 9*time.Minute, 10*time.Minute, store.VerdictMet)
 	add("cache", `scenario "cache" {}`, 1, 20*time.Second, 5*time.Minute, store.VerdictMet)
+	// People's time: search's last run waited for two manual steps, and
+	// the api run of 3 days ago for one, answered by run --yes.
+	manual := func(runID, name string, seq int, waited time.Duration, automatic bool) {
+		t.Helper()
+		run, _, err := s.Run(context.Background(), runID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		step := store.Step{RunID: runID, Seq: seq, Phase: "recover", Name: name, Kind: store.KindManual, StartedAt: run.StartedAt, Duration: waited, Passed: true,
+			Manual: &store.Manual{Instructions: "do " + name, Timeout: time.Hour, Answer: &store.Answer{Outcome: store.AnswerDone, By: "ana", At: run.StartedAt, Automatic: automatic}}}
+		if err := s.RecordStep(context.Background(), step); err != nil {
+			t.Fatal(err)
+		}
+	}
+	manual("search-002", "promote-replica", 1, 6*time.Minute, false)
+	manual("search-002", "switch-dns", 2, 2*time.Minute, false)
+	manual("api-003", "switch-dns", 1, time.Second, true)
 	return s
 }
 

@@ -38,6 +38,37 @@ type StepJSON struct {
 	// stopped: it did not fail, it never finished.
 	Background bool `json:"background"`
 	Cancelled  bool `json:"cancelled"`
+	// Manual is what a manual step asked and how it was answered; null
+	// for the other kinds.
+	Manual *ManualJSON `json:"manual"`
+}
+
+// ManualJSON is a manual step's instructions, timeout and answer (null
+// while nobody answered, and when nobody did).
+type ManualJSON struct {
+	Instructions   string      `json:"instructions"`
+	TimeoutSeconds float64     `json:"timeout_seconds"`
+	Answer         *AnswerJSON `json:"answer"`
+}
+
+// AnswerJSON is who answered a manual step, when, and how.
+type AnswerJSON struct {
+	Outcome   string    `json:"outcome"`
+	By        string    `json:"by"`
+	Note      string    `json:"note"`
+	At        time.Time `json:"at"`
+	Automatic bool      `json:"automatic"`
+}
+
+func manualJSON(m *store.Manual) *ManualJSON {
+	if m == nil {
+		return nil
+	}
+	out := &ManualJSON{Instructions: m.Instructions, TimeoutSeconds: m.Timeout.Seconds()}
+	if a := m.Answer; a != nil {
+		out.Answer = &AnswerJSON{Outcome: a.Outcome, By: a.By, Note: a.Note, At: stored(a.At), Automatic: a.Automatic}
+	}
+	return out
 }
 
 // NewRunJSON is the JSON form of a run and its steps.
@@ -51,7 +82,7 @@ func NewRunJSON(r store.Record) RunJSON {
 		out.Steps = append(out.Steps, StepJSON{
 			Seq: s.Seq, Phase: string(s.Phase), Name: s.Name, Kind: s.Kind, Round: s.Round, StartedAt: stored(s.StartedAt),
 			DurationSeconds: s.Duration.Seconds(), Attempts: s.Attempts, Passed: s.Passed, Running: s.Running, Message: s.Message, Result: result,
-			Background: s.Background, Cancelled: s.Cancelled,
+			Background: s.Background, Cancelled: s.Cancelled, Manual: manualJSON(s.Manual),
 		})
 	}
 	return out
@@ -136,6 +167,18 @@ type runJSON struct {
 	// without either.
 	Measures          []store.Measure `json:"measures"`
 	RestoreThroughput *Throughput     `json:"restore_throughput"`
+	// HumanSeconds is the time the manual steps waited for people;
+	// MachineSeconds the rest of the run, null while it runs.
+	HumanSeconds   float64    `json:"human_seconds"`
+	MachineSeconds *float64   `json:"machine_seconds"`
+	Abort          *AbortJSON `json:"abort"`
+}
+
+// AbortJSON is a request to abort a run: who, when, why.
+type AbortJSON struct {
+	By   string    `json:"by"`
+	Note string    `json:"note"`
+	At   time.Time `json:"at"`
 }
 
 func toRunJSON(r store.Run) runJSON {
@@ -156,6 +199,13 @@ func toRunJSON(r store.Run) runJSON {
 	}
 	if out.Postmortems == nil {
 		out.Postmortems = []store.Postmortem{}
+	}
+	out.HumanSeconds = r.HumanTime.Seconds()
+	if machine, ended := r.MachineTime(); ended {
+		out.MachineSeconds = seconds(&machine)
+	}
+	if r.Abort != nil {
+		out.Abort = &AbortJSON{By: r.Abort.By, Note: r.Abort.Note, At: stored(r.Abort.At)}
 	}
 	return out
 }

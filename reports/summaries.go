@@ -103,6 +103,13 @@ func (s *Summaries) fromMemory(ctx context.Context, opts Options) (Report, bool,
 	// Newest first, as the store lists runs.
 	slices.SortFunc(gameDayRuns, func(a, b store.Run) int { return -compareStarts(a.StartedAt, a.ID, b.StartedAt, b.ID) })
 	report.GameDays = groupGameDays(gameDayRuns)
+	// People's time is summed by the store over the manual steps, which
+	// the summaries do not keep.
+	manualTimes, err := s.history.ManualTimes(ctx, opts.Since)
+	if err != nil {
+		return Report{}, false, err
+	}
+	report.PeopleTime = rankPeopleTime(manualTimes)
 	rank(report.Scenarios)
 	return report, true, nil
 }

@@ -61,6 +61,12 @@ type Options struct {
 	// running, or one of them could start the same drill at once. The
 	// scheduler sets it; `redrill run` does not.
 	OnlyIfStartStored bool
+	// Prompter asks manual steps at the terminal that runs the drill; nil
+	// when there is none (serve, a pipe): answers come through the store.
+	Prompter Prompter
+	// AutoAnswer answers manual steps without people (run --yes,
+	// --answer); nil leaves every one to people.
+	AutoAnswer AutoAnswer
 }
 
 // SpoolReporter is a store that tells whether it holds a scenario's events
@@ -139,6 +145,9 @@ type run struct {
 	touched    atomic.Bool
 	background *background
 	workloads  workloads
+	// abort stops the drill as an interrupt does, when someone asked
+	// through the store (abort.go).
+	abort context.CancelCauseFunc
 }
 
 // Run executes a scenario. ctx ends the drill early (a signal): the
@@ -156,6 +165,9 @@ func Run(ctx context.Context, set *scenarios.Set, sc *scenarios.Scenario, opts O
 
 	r.record(func(ctx context.Context) error { return opts.Store.StartRun(ctx, r.result.Run) })
 	r.recorder = startRecorder(r.setStoreErr)
+	// An abort request ends the drill as the caller's interrupt would.
+	ctx, r.abort = context.WithCancelCause(ctx)
+	defer r.abort(nil)
 	r.emit(store.Event{Type: store.EventStart})
 	stopHeartbeat := r.heartbeat()
 
@@ -501,7 +513,10 @@ func (r *run) rollback() {
 }
 
 func (r *run) finish() {
-	r.update(func(run *store.Run) { run.EndedAt, run.Status = r.clock.Now(), store.StatusFinished })
+	r.mu.Lock()
+	r.result.EndedAt, r.result.Status = r.clock.Now(), store.StatusFinished
+	r.result.HumanTime = store.HumanTimeOf(r.result.Steps)
+	r.mu.Unlock()
 	ended := r.snapshot().Run
 	finish := store.Finish{
 		EndedAt: ended.EndedAt, ClockStart: ended.ClockStart, ClockStop: ended.ClockStop,
@@ -559,6 +574,7 @@ func (r *run) heartbeat() (stop func()) {
 		if err := r.opts.Store.Heartbeat(ctx, r.result.ID, now); err != nil {
 			r.setStoreErr(fmt.Errorf("heartbeat of run %s: %w", r.result.ID, err))
 		}
+		r.checkAbort(ctx)
 	})
 }
 

@@ -19,7 +19,12 @@ import (
 // the store.
 func drill(t *testing.T, ctx context.Context, src string, opts ...func(*Options)) (Result, string, store.Store) {
 	t.Helper()
-	dir := t.TempDir()
+	return drillIn(t, ctx, t.TempDir(), src, opts...)
+}
+
+// drillIn is drill in the folder dir.
+func drillIn(t *testing.T, ctx context.Context, dir, src string, opts ...func(*Options)) (Result, string, store.Store) {
+	t.Helper()
 	src = strings.ReplaceAll(src, "{{dir}}", dir)
 	set, diags := scenarios.LoadSources(map[string][]byte{"drill.hcl": []byte(src)}, scenarios.Options{})
 	if diags.HasErrors() {

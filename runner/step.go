@@ -48,11 +48,18 @@ func (r *run) runStep(ctx context.Context, step *scenarios.Step, round int, disc
 	}
 	started := r.clock.Now()
 	seq := 0
+	var asker *manualAsk
 	if !discardIfCancelled {
 		seq = r.nextSeq()
-		running := store.Step{RunID: r.result.ID, Seq: seq, Phase: step.Phase, Name: step.Name, Kind: step.Kind.Name(),
-			Round: round, StartedAt: started, Running: true, Background: step.Background}
-		r.recorder.add(func(ctx context.Context) error { return r.opts.Store.StartStep(ctx, running) })
+		// A manual step is recorded as it starts to wait, with its
+		// instructions: its asker writes it.
+		if asker = r.askerFor(step, seq, started); asker != nil {
+			ctx = checks.WithAsker(ctx, asker)
+		} else {
+			running := store.Step{RunID: r.result.ID, Seq: seq, Phase: step.Phase, Name: step.Name, Kind: step.Kind.Name(),
+				Round: round, StartedAt: started, Running: true, Background: step.Background}
+			r.recorder.add(func(ctx context.Context) error { return r.opts.Store.StartStep(ctx, running) })
+		}
 	}
 	outcome := r.execute(ctx, step, results, started)
 	if discardIfCancelled && ctx.Err() != nil {
@@ -69,6 +76,9 @@ func (r *run) runStep(ctx context.Context, step *scenarios.Step, round int, disc
 		StartedAt: outcome.Started, Duration: outcome.Duration, Attempts: outcome.Attempts,
 		Passed: outcome.Passed, Message: r.env.Redactor.String(outcome.Message), Result: resultJSON(outcome.Result),
 		Background: step.Background,
+	}
+	if asker != nil {
+		done.Manual = &asker.manual
 	}
 	if step.Background && ctx.Err() != nil {
 		done.Passed, done.Cancelled, done.Message = false, true, cancelledMessage(ctx)

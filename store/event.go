@@ -15,6 +15,9 @@ const (
 	EventPhase      EventType = "phase"
 	EventClockStart EventType = "clock_start"
 	EventStepStart  EventType = "step_start"
+	// EventManualWait: a manual step waits for an answer; its Step holds
+	// the instructions (Step.Manual).
+	EventManualWait EventType = "manual_wait"
 	EventStepEnd    EventType = "step_end"
 	EventClockStop  EventType = "clock_stop"
 	// EventWorkload reports the workloads' progress (Record.Workloads),

@@ -147,3 +147,17 @@ func validAnswer(a Answer) error {
 	}
 	return nil
 }
+
+// ManualTime is where people's time went in one manual step of one
+// scenario, over the runs of a window.
+type ManualTime struct {
+	Scenario string      `json:"scenario"`
+	Phase    phase.Phase `json:"phase"`
+	Step     string      `json:"step"`
+	// Waits counts the runs in which the step waited; Automatic those
+	// answered by run --yes or --answer.
+	Waits     int           `json:"waits"`
+	Automatic int           `json:"automatic"`
+	Total     time.Duration `json:"total"`
+	Longest   time.Duration `json:"longest"`
+}

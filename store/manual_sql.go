@@ -292,3 +292,35 @@ func manualColumnsOf(m *Manual) manualStored {
 	}
 	return stored
 }
+
+// manualTimes aggregates the manual steps' waits in SQL, on the steps of
+// the window's runs only.
+const manualTimes = `SELECT runs.scenario, steps.phase, steps.name, COUNT(*) AS waits,
+	SUM(CASE WHEN steps.answer_automatic THEN 1 ELSE 0 END) AS automatic,
+	SUM(steps.duration_seconds) AS total_seconds, MAX(steps.duration_seconds) AS longest_seconds
+FROM steps JOIN runs ON runs.id = steps.run_id
+WHERE steps.kind = 'manual' AND NOT steps.running AND runs.started_at >= ?
+GROUP BY runs.scenario, steps.phase, steps.name
+ORDER BY total_seconds DESC, runs.scenario, steps.name`
+
+func (s *sqlStore) ManualTimes(ctx context.Context, since time.Time) ([]ManualTime, error) {
+	var rows []struct {
+		Scenario       string  `db:"scenario"`
+		Phase          string  `db:"phase"`
+		Name           string  `db:"name"`
+		Waits          int     `db:"waits"`
+		Automatic      int     `db:"automatic"`
+		TotalSeconds   float64 `db:"total_seconds"`
+		LongestSeconds float64 `db:"longest_seconds"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(manualTimes), micros(since)); err != nil {
+		return nil, fmt.Errorf("rank the manual steps' waits: %w", err)
+	}
+	times := make([]ManualTime, len(rows))
+	for i, row := range rows {
+		times[i] = ManualTime{Scenario: row.Scenario, Phase: phase.Phase(row.Phase), Step: row.Name, Waits: row.Waits, Automatic: row.Automatic,
+			Total:   *durationOf(sql.NullFloat64{Float64: row.TotalSeconds, Valid: true}),
+			Longest: *durationOf(sql.NullFloat64{Float64: row.LongestSeconds, Valid: true})}
+	}
+	return times, nil
+}

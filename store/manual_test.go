@@ -274,3 +274,52 @@ func TestRequestAbort(t *testing.T) {
 		}
 	})
 }
+
+// A run's time waiting for people is its manual steps' time; the report's
+// ranking sums them by scenario and step over a window, longest first.
+func TestWhereThePeoplesTimeWent(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		s := open(t, target, base)
+		record := func(runID string, started time.Time, steps ...Step) {
+			mustDo(t, s.StartRun(ctx, newRun(runID, "failover", started)))
+			for i, step := range steps {
+				step.RunID, step.Seq, step.StartedAt = runID, i+1, started
+				mustDo(t, s.RecordStep(ctx, step))
+			}
+			mustDo(t, s.FinishRun(ctx, runID, Finish{EndedAt: started.Add(20 * time.Minute), Verdict: VerdictMet}))
+		}
+		manual := func(name string, waited time.Duration, automatic bool) Step {
+			return Step{Phase: phase.Recover, Name: name, Kind: KindManual, Duration: waited, Passed: true,
+				Manual: &Manual{Instructions: "do " + name, Timeout: time.Hour, Answer: &Answer{Outcome: AnswerDone, By: "ana", At: base, Automatic: automatic}}}
+		}
+		restore := Step{Phase: phase.Recover, Name: "restore", Kind: "command", Duration: 5 * time.Minute, Passed: true}
+		record("old", base.Add(-48*time.Hour), manual("promote", time.Hour, false))
+		record("one", base, restore, manual("promote", 4*time.Minute, false), manual("dns", 9*time.Minute, false))
+		record("two", base.Add(time.Hour), manual("promote", 6*time.Minute, true))
+
+		run, _, err := s.Run(ctx, "one")
+		mustDo(t, err)
+		machine, ended := run.MachineTime()
+		if run.HumanTime != 13*time.Minute || !ended || machine != 7*time.Minute {
+			t.Errorf("human %s, machine %s (%v); want 13m and the other 7m of 20m", run.HumanTime, machine, ended)
+		}
+		runs, err := s.Runs(ctx, RunQuery{})
+		mustDo(t, err)
+		latest, err := s.LatestRuns(ctx)
+		mustDo(t, err)
+		if len(runs) != 3 || runs[0].HumanTime != 6*time.Minute || len(latest) != 1 || latest[0].HumanTime != 6*time.Minute {
+			t.Errorf("runs %+v, latest %+v: the human time of every read", runs, latest)
+		}
+
+		times, err := s.ManualTimes(ctx, base.Add(-time.Hour))
+		mustDo(t, err)
+		want := []ManualTime{
+			{Scenario: "failover", Phase: phase.Recover, Step: "promote", Waits: 2, Automatic: 1, Total: 10 * time.Minute, Longest: 6 * time.Minute},
+			{Scenario: "failover", Phase: phase.Recover, Step: "dns", Waits: 1, Total: 9 * time.Minute, Longest: 9 * time.Minute},
+		}
+		if len(times) != len(want) || times[0] != want[0] || times[1] != want[1] {
+			t.Errorf("manual times\n%+v\nwant\n%+v", times, want)
+		}
+	})
+}

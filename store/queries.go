@@ -50,6 +50,7 @@ type runRow struct {
 	AbortRequestedBy    string          `db:"abort_requested_by"`
 	AbortNote           string          `db:"abort_note"`
 	Measures            string          `db:"measures"`
+	HumanSeconds        float64         `db:"human_seconds"`
 }
 
 const runColumns = `id, scenario, scenario_hash, scenario_source, trigger, gameday, host, pid, status, verdict, reason,
@@ -57,7 +58,8 @@ const runColumns = `id, scenario, scenario_hash, scenario_source, trigger, gamed
 	objective_rto_seconds, objective_rpo_seconds, rollback,
 	scheduled_at, schedule, schedule_timezone, owner, tags, postmortems, plan,
 	workloads, objective_downtime_seconds, objective_lost_writes, runner_labels,
-	abort_requested_at, abort_requested_by, abort_note, measures`
+	abort_requested_at, abort_requested_by, abort_note, measures,
+	COALESCE((SELECT SUM(steps.duration_seconds) FROM steps WHERE steps.run_id = runs.id AND steps.kind = 'manual'), 0) AS human_seconds`
 
 func (r runRow) run() (Run, error) {
 	tags, err := fromJSONList[string](r.Tags)
@@ -105,6 +107,7 @@ func (r runRow) run() (Run, error) {
 		Owner: r.Owner, Tags: tags, Postmortems: postmortems, Plan: plan,
 		Workloads: workloads, ObjectiveDowntime: durationOf(r.ObjectiveDowntime), ObjectiveLostWrites: lostWrites,
 		RunnerLabels: runnerLabels, Abort: abort, Measures: measures,
+		HumanTime: *durationOf(sql.NullFloat64{Float64: r.HumanSeconds, Valid: true}),
 	}, nil
 }
 
@@ -212,10 +215,10 @@ func (s *sqlStore) Run(ctx context.Context, id string) (Run, []Step, error) {
 
 // latestRuns finds each scenario's newest start on the (scenario,
 // started_at) index, then reads those rows only.
-const latestRuns = `SELECT ` + runColumns + ` FROM runs r
+const latestRuns = `SELECT ` + runColumns + ` FROM runs
 JOIN (SELECT scenario AS newest_scenario, MAX(started_at) AS newest_start FROM runs GROUP BY scenario) newest
-	ON r.scenario = newest.newest_scenario AND r.started_at = newest.newest_start
-ORDER BY r.scenario, r.id DESC`
+	ON runs.scenario = newest.newest_scenario AND runs.started_at = newest.newest_start
+ORDER BY runs.scenario, runs.id DESC`
 
 // latestRun is the newest run of one scenario, on the (scenario,
 // started_at) index.

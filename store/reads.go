@@ -70,3 +70,7 @@ func (r readPooled) Spooled(scenario string) bool {
 
 // Waiting is a read of the dashboard's: it goes to the read connections.
 func (r readPooled) Waiting(ctx context.Context) ([]WaitingStep, error) { return r.reads.Waiting(ctx) }
+
+func (r readPooled) ManualTimes(ctx context.Context, since time.Time) ([]ManualTime, error) {
+	return r.reads.ManualTimes(ctx, since)
+}

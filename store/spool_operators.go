@@ -53,3 +53,7 @@ func withinFound[T any](ctx context.Context, limit time.Duration, call func(cont
 	result := <-results
 	return result.value, result.ok, nil
 }
+
+func (s *spooled) ManualTimes(ctx context.Context, since time.Time) ([]ManualTime, error) {
+	return s.backend.ManualTimes(ctx, since)
+}

@@ -107,6 +107,29 @@ type Run struct {
 	// Abort is the request to abort the run (redrill abort, the
 	// dashboard); nil when nobody asked.
 	Abort *AbortRequest `json:"abort"`
+	// HumanTime is the time its manual steps waited for people (their
+	// durations, summed); MachineTime is the rest of the run.
+	HumanTime time.Duration `json:"human_time"`
+}
+
+// MachineTime is the time of a finished run not spent waiting for people:
+// from its start to its end, less HumanTime. False while it runs.
+func (r Run) MachineTime() (time.Duration, bool) {
+	if r.EndedAt.IsZero() {
+		return 0, false
+	}
+	return max(r.EndedAt.Sub(r.StartedAt)-r.HumanTime, 0), true
+}
+
+// HumanTimeOf sums the durations of the manual steps among steps.
+func HumanTimeOf(steps []Step) time.Duration {
+	var waited time.Duration
+	for _, s := range steps {
+		if s.Kind == KindManual {
+			waited += s.Duration
+		}
+	}
+	return waited
 }
 
 // PlanStep is a step or check of a scenario, before it runs.
@@ -332,6 +355,9 @@ type Reader interface {
 	// oldest first (runs started in the same microsecond by id), with
 	// only what trends and charts need.
 	Measurements(ctx context.Context, since time.Time) ([]Measurement, error)
+	// ManualTimes ranks the manual steps of the runs started since since
+	// by the time they waited for people, longest first.
+	ManualTimes(ctx context.Context, since time.Time) ([]ManualTime, error)
 	// RunTotals counts every finished run of the history by scenario,
 	// verdict and rollback outcome, by scenario then verdict then rollback:
 	// the newest of a scenario's totals is its last finished run.

@@ -240,7 +240,7 @@ func TestWriterProcess(t *testing.T) {
 	mustDo(t, s.Flush(ctx))
 }
 
-func mustDo(t *testing.T, err error) {
+func mustDo(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

@@ -60,13 +60,13 @@ func requireBrowserTools(t *testing.T) (node, chromium string) {
 }
 
 // The console in headless Chromium against a real serve: a facilitator
-// logs in, watches a game day's drill with its clock ticking, lets the
-// step a person waits on end, and sees the clock stop and the verdicts.
+// logs in, watches a game day's drill with its clock ticking, confirms
+// its manual step with a note, sees the clock stop and the verdicts, and
+// finds the note in the day's report.
 func TestConsoleInChromium(t *testing.T) {
 	node, chromium := requireBrowserTools(t)
 	binary := redrillBinary(t)
 	dir := t.TempDir()
-	release := filepath.Join(dir, "restore-checked")
 	// The game day starts a few seconds after serve, which runs only game
 	// days still to come.
 	start := time.Now().UTC().Add(4 * time.Second).Format(time.RFC3339)
@@ -81,7 +81,12 @@ func TestConsoleInChromium(t *testing.T) {
   }
   recover {
     step "restore" {
-      command { run = ["sh", "-c", "while [ ! -e `+release+` ]; do sleep 0.05; done"] }
+      command { run = ["true"] }
+    }
+    step "confirm-restore" {
+      manual {
+        instructions = "Count the orders by hand and compare with the dump."
+      }
     }
   }
 }
@@ -131,7 +136,7 @@ gameday "december" {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	script := exec.CommandContext(ctx, node, filepath.Join(consoleE2E, "console.js"))
-	script.Env = append(os.Environ(), "CONSOLE_URL="+base, "CONSOLE_TOKEN=e2e-token", "SHOTS="+shots, "CHROMIUM="+chromium, "RELEASE="+release)
+	script.Env = append(os.Environ(), "CONSOLE_URL="+base, "CONSOLE_TOKEN=e2e-token", "SHOTS="+shots, "CHROMIUM="+chromium)
 	var stdout, stderr bytes.Buffer
 	script.Stdout, script.Stderr = &stdout, &stderr
 	if err := script.Run(); err != nil {
@@ -157,14 +162,17 @@ gameday "december" {
 	if len(seen.ClockTicking) != 2 || seen.ClockTicking[0] == seen.ClockTicking[1] || !strings.HasSuffix(seen.ClockTicking[1], "of RTO 2m") {
 		t.Errorf("the clock did not tick against the objective: %q", seen.ClockTicking)
 	}
-	if seen.Phase != "recover — step restore (command)" || seen.Connection != "live" {
+	if seen.Phase != "recover — step confirm-restore (manual)" || seen.Connection != "live" {
 		t.Errorf("during the restore: phase %q, connection %q", seen.Phase, seen.Connection)
 	}
 	if !regexp.MustCompile(`^recovered in \d+\.\ds of RTO 2m$`).MatchString(seen.ClockStopped) || seen.Verdict != "met" {
 		t.Errorf("after recovery: clock %q, verdict %q", seen.ClockStopped, seen.Verdict)
 	}
-	if seen.DayBars < 3 || seen.DayNotes != "No notes." {
-		t.Errorf("the day's report: %d phase bars, notes %q; want at least 3 bars, no notes", seen.DayBars, seen.DayNotes)
+	if seen.Instructions != "Count the orders by hand and compare with the dump." || seen.Message != "Ada (facilitator) answered confirm-restore: done" {
+		t.Errorf("the manual step: instructions %q, after Confirm %q", seen.Instructions, seen.Message)
+	}
+	if want := "by Ada (facilitator): rows counted by hand: 1,204"; seen.DayBars < 3 || !strings.Contains(seen.DayNotes, want) {
+		t.Errorf("the day's report: %d phase bars, notes %q, want at least 3 bars and %q", seen.DayBars, seen.DayNotes, want)
 	}
 	for _, request := range seen.Requests {
 		if !strings.HasPrefix(request, base+"/") {

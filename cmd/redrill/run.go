@@ -28,6 +28,9 @@ type runOptions struct {
 	junitPath   string
 	storeTarget string
 	labels      []string
+	// yes and answerFile answer manual steps ahead, for dry runs.
+	yes        bool
+	answerFile string
 }
 
 func newRunCommand() *cobra.Command {
@@ -52,6 +55,8 @@ skips rollback.`,
 	cmd.Flags().StringVar(&opts.gameDay, "gameday", "", "run this game day's scenarios now, grouped under its name (in parallel if it says so)")
 	cmd.Flags().StringVar(&opts.junitPath, "junit", "", "also write a JUnit XML report to this file")
 	labelFlag(cmd, &opts.labels, "what this machine is, KEY=VALUE, recorded with each run")
+	cmd.Flags().BoolVar(&opts.yes, "yes", false, "answer every manual step done, without waiting (dry runs; recorded as automatic)")
+	cmd.Flags().StringVar(&opts.answerFile, "answer", "", "answer manual steps from this JSON file: step name -> done, failed or skip (with a note); recorded as automatic")
 	storeFlag(cmd, &opts.storeTarget)
 	return cmd
 }
@@ -82,10 +87,18 @@ func runDrills(cmd *cobra.Command, path string, opts runOptions) error {
 	defer history.Close()
 
 	run := runner.Options{Store: history, RollbackContext: rollbackCtx, Labels: machineLabels}
+	if err := answerAhead(cmd, opts, batch, &run); err != nil {
+		return err
+	}
 	if opts.format == "text" {
 		live := reports.NewLiveText(cmd.OutOrStdout(), isTerminal(cmd.OutOrStdout()))
 		live.Prefixed = batch.Concurrent()
 		run.Observe = live.Observe
+		// An operator at the terminal answers there; a drill run from a
+		// pipe or a cron job is answered with confirm or the dashboard.
+		if isTerminal(cmd.InOrStdin()) && isTerminal(cmd.OutOrStdout()) {
+			run.Prompter = newTerminalPrompter(live, cmd.InOrStdin(), whoAnswers(""))
+		}
 	}
 	results := runner.RunBatch(drillCtx, set, batch, run, slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)))
 	if err := writeRunOutputs(cmd, opts, runner.Records(results)); err != nil {
@@ -99,6 +112,23 @@ func runDrills(cmd *cobra.Command, path string, opts runOptions) error {
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "results recorded in %s\n", history.Where())
 	return exitCodeOf(results, drillCtx.Err() != nil)
+}
+
+// answerAhead sets the answers --yes or --answer give manual steps.
+func answerAhead(cmd *cobra.Command, opts runOptions, batch runner.Batch, run *runner.Options) error {
+	switch {
+	case opts.yes && opts.answerFile != "":
+		return usageError(cmd, errors.New("--yes and --answer: give one"))
+	case opts.yes:
+		run.AutoAnswer = runner.AnswerEvery(whoAnswers("")).For
+	case opts.answerFile != "":
+		answers, err := runner.ReadAnswers(opts.answerFile, whoAnswers(""), batch.Scenarios)
+		if err != nil {
+			return usageError(cmd, err)
+		}
+		run.AutoAnswer = answers.For
+	}
+	return nil
 }
 
 // writeRunOutputs writes the JSON document and the JUnit file asked for.

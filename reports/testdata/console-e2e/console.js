@@ -1,15 +1,13 @@
 // Drives the live game-day console of a running `redrill serve` in headless
 // Chromium, as a facilitator would: log in, watch the game day's drill run
 // with its recovery clock ticking, confirm the manual step when it shows,
-// and see the clock stop. It prints what it saw as JSON, for the Go test
-// (cmd/redrill/console_e2e_test.go) to check, and saves screenshots.
+// see the clock stop, and read the note in the day's report. It prints
+// what it saw as JSON, for the Go test (cmd/redrill/console_e2e_test.go)
+// to check, and saves screenshots.
 //
 // Environment: CONSOLE_URL (serve's dashboard), CONSOLE_TOKEN, SHOTS (a
-// folder), CHROMIUM (default /usr/bin/chromium), and RELEASE (a file to
-// create when the drill has no manual step: it ends the step a person
-// would have ended).
+// folder), CHROMIUM (default /usr/bin/chromium).
 "use strict";
-const fs = require("fs");
 const path = require("path");
 const { chromium } = require("playwright-core");
 
@@ -54,19 +52,16 @@ async function main() {
     seen.phase = await page.textContent(card + " [data-phase]");
     seen.connection = await page.textContent("#connection");
 
-    if (process.env.RELEASE) {
-      await page.screenshot({ path: path.join(shots, "2-running.png"), fullPage: true });
-      fs.writeFileSync(process.env.RELEASE, "released by the console test\n");
-    } else {
-      const waiting = card + ' [data-waiting="confirm-restore"]';
-      await page.waitForSelector(waiting);
-      seen.instructions = await page.textContent(waiting + " .instructions");
-      await page.fill(waiting + " textarea", "rows counted by hand: 1,204");
-      await page.screenshot({ path: path.join(shots, "2-waiting.png"), fullPage: true });
-      await page.click(waiting + " button.confirm");
-      await page.waitForFunction((selector) => !document.querySelector(selector), waiting);
-      seen.message = await page.textContent("#message");
-    }
+    // The manual step shows with its instructions; the facilitator
+    // writes a note and confirms it.
+    const waiting = card + ' [data-waiting="confirm-restore"]';
+    await page.waitForSelector(waiting);
+    seen.instructions = await page.textContent(waiting + " .instructions");
+    await page.fill(waiting + " textarea", "rows counted by hand: 1,204");
+    await page.screenshot({ path: path.join(shots, "2-waiting.png"), fullPage: true });
+    await page.click(waiting + " button.confirm");
+    await page.waitForFunction((selector) => !document.querySelector(selector), waiting);
+    seen.message = await page.textContent("#message");
 
     // The clock stops at recovery and the drill's verdict shows.
     await page.waitForFunction((selector) => document.querySelector(selector).textContent.startsWith("recovered in"), clock);
