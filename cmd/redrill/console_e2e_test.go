@@ -29,6 +29,8 @@ type consoleSeen struct {
 	Verdict      string   `json:"verdict"`
 	Instructions string   `json:"instructions"`
 	Message      string   `json:"message"`
+	Aborted      string   `json:"aborted"`
+	AbortedRow   string   `json:"aborted_row"`
 	DayBars      int      `json:"day_bars"`
 	DayNotes     string   `json:"day_notes"`
 	Requests     []string `json:"requests"`
@@ -93,7 +95,14 @@ func TestConsoleInChromium(t *testing.T) {
 
 scenario "web-failover" {
   recover {
-    step "switch" {
+    step "promote-standby" {
+      manual {
+        instructions = "Promote the standby in the load balancer."
+      }
+    }
+  }
+  rollback {
+    step "restore-primary" {
       command { run = ["true"] }
     }
   }
@@ -173,6 +182,9 @@ gameday "december" {
 	}
 	if want := "by Ada (facilitator): rows counted by hand: 1,204"; seen.DayBars < 3 || !strings.Contains(seen.DayNotes, want) {
 		t.Errorf("the day's report: %d phase bars, notes %q, want at least 3 bars and %q", seen.DayBars, seen.DayNotes, want)
+	}
+	if seen.Aborted != "interrupted" || !strings.Contains(seen.AbortedRow, "rollback passed") {
+		t.Errorf("the aborted drill: verdict %q, %q; want interrupted, rollback passed", seen.Aborted, seen.AbortedRow)
 	}
 	for _, request := range seen.Requests {
 		if !strings.HasPrefix(request, base+"/") {

@@ -67,9 +67,19 @@ async function main() {
     await page.waitForFunction((selector) => document.querySelector(selector).textContent.startsWith("recovered in"), clock);
     seen.clock_stopped = await page.textContent(clock);
     await page.waitForSelector(card + " .badge.met");
-    await page.waitForSelector('[data-gameday="december"] [data-scenario="web-failover"] .badge.met');
     seen.verdict = await page.textContent(card + " [data-verdict]");
     await page.screenshot({ path: path.join(shots, "3-recovered.png"), fullPage: true });
+
+    // The next drill waits on a person too; the facilitator aborts it
+    // instead, saying why: its rollback runs.
+    const next = '[data-gameday="december"] [data-scenario="web-failover"]';
+    await page.waitForSelector(next + ' [data-waiting="promote-standby"]');
+    page.once("dialog", (dialog) => dialog.accept("the load balancer is down"));
+    await page.click(next + " button.abort");
+    await page.waitForSelector(next + " .badge.interrupted");
+    seen.aborted = await page.textContent(next + " [data-verdict]");
+    seen.aborted_row = await page.textContent(next);
+    await page.screenshot({ path: path.join(shots, "3b-aborted.png"), fullPage: true });
 
     // The console links to the day's report, which has the answer's note.
     await Promise.all([page.waitForURL(/\/gamedays\/december$/), page.click('[data-gameday="december"] h2 a')]);
