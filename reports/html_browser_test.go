@@ -45,7 +45,7 @@ func TestHTMLReportInChromium(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+page), chromedp.WaitVisible(chromedp.CSS("svg.rto-chart"))); err != nil {
 		t.Fatal(err)
 	}
-	chartAreas, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`Array.from(document.querySelectorAll("svg.rto-chart")).map(svg => { const r = svg.getBoundingClientRect(); return r.width * r.height; })`))
+	chartAreas, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`Array.from(document.querySelectorAll("svg.rto-chart.wide")).map(svg => { const r = svg.getBoundingClientRect(); return r.width * r.height; })`))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -92,6 +92,10 @@ type ScenarioReport struct {
 	Postmortems []store.Postmortem `json:"postmortems"`
 	// Points are the measured RTOs of the window, oldest first, for charts.
 	Points []Point `json:"-"`
+	// Unmeasured are the window's runs that measured no RTO (failed,
+	// aborted, interrupted, not run, running), oldest first: a chart
+	// draws them too.
+	Unmeasured []Point `json:"-"`
 	// Load is what the clients of its drills saw; nil for a scenario
 	// that never ran under load.
 	Load *LoadReport `json:"-"`
@@ -189,6 +193,7 @@ func scenarioReport(last store.Run, runs []store.Measurement, now time.Time) Sce
 		}
 		r.Verdicts[verdict]++
 		if m.RTO == nil {
+			r.Unmeasured = append(r.Unmeasured, Point{At: m.StartedAt, Verdict: m.Verdict})
 			continue
 		}
 		points = append(points, point{at: m.StartedAt, rto: *m.RTO})
