@@ -1,10 +1,13 @@
 package reports
 
 import (
+	"context"
 	"embed"
+	"fmt"
 	"html/template"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/redrill/redrill/internal/buildinfo"
@@ -81,6 +84,31 @@ type dashboardPage struct {
 	// Refresh is how many seconds the page waits before it reloads; zero
 	// when no drill is running.
 	Refresh int
+}
+
+// dashboardRuns is how many recent runs the dashboard's front page links.
+const dashboardRuns = 50
+
+// dashboardRefresh is how often the front page reloads while a drill runs.
+const dashboardRefresh = 10
+
+// writeDashboard writes the report as the dashboard's front page: the
+// report, with links to every run page, the newest runs of the window,
+// every scheduled scenario with its next run, and a reload while a drill
+// runs.
+func writeDashboard(ctx context.Context, w io.Writer, history store.Reader, r Report, scheduled func() []ScheduledScenario) error {
+	runs, err := history.Runs(ctx, store.RunQuery{Since: r.Since, Limit: dashboardRuns})
+	if err != nil {
+		return fmt.Errorf("recent runs: %w", err)
+	}
+	page := dashboardPage{Runs: runs}
+	if scheduled != nil {
+		page.Scheduled = scheduled()
+	}
+	if slices.ContainsFunc(runs, func(run store.Run) bool { return run.Status == store.StatusRunning }) {
+		page.Refresh = dashboardRefresh
+	}
+	return reportTemplate.Execute(w, reportPage{Report: r, Dashboard: &page})
 }
 
 // runHref is the link from the dashboard's front page to a run's page,

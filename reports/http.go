@@ -52,7 +52,7 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 	reads := newReadLimit(readsInFlight, readWaitLimit)
 	// serveReport answers with the report of the window (?since=30d, else
 	// the handler's), written by write.
-	serveReport := func(contentType string, write func(io.Writer, Report) error) http.HandlerFunc {
+	serveReport := func(contentType string, write func(*http.Request, io.Writer, Report) error) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			window := opts.Window
 			if since := r.URL.Query().Get("since"); since != "" {
@@ -74,15 +74,23 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 			}
 			report.Runners = runnerStatuses(r.Context(), opts.Runners, now)
 			w.Header().Set("Content-Type", contentType)
-			_ = write(w, report)
+			// An error before the first byte (the dashboard's query of
+			// the recent runs) is an error page; later, the page is cut.
+			if err := write(r, w, report); err != nil {
+				http.Error(w, "report: "+err.Error(), http.StatusInternalServerError)
+			}
 		}
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
-	mux.HandleFunc("GET /{$}", reads.handle(serveReport("text/html; charset=utf-8", WriteHTML)))
-	mux.HandleFunc("GET /api/report", reads.handle(serveReport("application/json", WriteJSON)))
+	mux.HandleFunc("GET /{$}", reads.handle(serveReport("text/html; charset=utf-8", func(r *http.Request, w io.Writer, report Report) error {
+		return writeDashboard(r.Context(), w, history, report, opts.Scheduled)
+	})))
+	mux.HandleFunc("GET /api/report", reads.handle(serveReport("application/json", func(_ *http.Request, w io.Writer, report Report) error {
+		return WriteJSON(w, report)
+	})))
 	mux.HandleFunc("GET /api/runs", reads.handle(func(w http.ResponseWriter, r *http.Request) {
 		query, err := runsQuery(r.URL.Query())
 		if err != nil {
@@ -112,13 +120,21 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		if strings.Contains(r.Header.Get("Accept"), "application/json") {
+		// Browsers get the page, curl (*/*) and text/plain the text of
+		// redrill show, application/json the run's JSON.
+		w.Header().Set("Vary", "Accept")
+		record := store.Record{Run: run, Steps: steps}
+		switch runPageType(r.Header.Get("Accept")) {
+		case "application/json":
 			w.Header().Set("Content-Type", "application/json")
-			_ = WriteRunJSON(w, store.Record{Run: run, Steps: steps})
-			return
+			_ = WriteRunJSON(w, record)
+		case "text/html":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_ = WriteRunHTML(w, record, opts.Now())
+		default:
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			_ = WriteRun(w, record)
 		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_ = WriteRun(w, store.Record{Run: run, Steps: steps})
 	}))
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(newCollector(history, opts), runnerCollector{opts})
