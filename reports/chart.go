@@ -115,9 +115,7 @@ func chart(s ScenarioReport) chartFigure {
 	}
 	seen := map[string]bool{}
 	for _, r := range runs {
-		if !seen[r.verdict] {
-			seen[r.verdict] = true
-		}
+		seen[r.verdict] = true
 	}
 	for _, verdict := range verdictOrder {
 		if seen[verdict] {
@@ -126,7 +124,7 @@ func chart(s ScenarioReport) chartFigure {
 				Fill: style.fill, Stroke: style.stroke, StrokeWidth: style.width, Label: style.label})
 		}
 	}
-	if s.ObjectiveRTO != nil {
+	if figure.Wide.Objective != nil {
 		figure.Legend = append(figure.Legend, legendItem{Class: "objective", D: "M1 7 H13", Stroke: "#c0392b", Dash: "4 2", StrokeWidth: 1.5,
 			Label: "objective " + readable(s.ObjectiveRTO)})
 	}
