@@ -117,9 +117,9 @@ func TestChart(t *testing.T) {
 		}
 	})
 	t.Run("the objective's label covers no run", func(t *testing.T) {
-		// A run just under the objective at the right end, where the
+		// A run just over the objective at the right end, where the
 		// label would go first.
-		s := chartOf(10*time.Minute, run(3*time.Hour, 5*time.Minute, "met"), run(2*time.Hour, 6*time.Minute, "met"), run(0, 9*time.Minute+50*time.Second, "met"))
+		s := chartOf(10*time.Minute, run(3*time.Hour, 5*time.Minute, "met"), run(2*time.Hour, 6*time.Minute, "met"), run(0, 10*time.Minute+30*time.Second, "missed"))
 		for _, c := range []chartLayout{chart(s).Wide, chart(s).Narrow} {
 			o := c.Objective
 			width := float64(len(o.Label)) * chartFontSize * 0.6
