@@ -2,7 +2,10 @@ package reports
 
 import (
 	"fmt"
+	"html/template"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redrill/redrill/store"
@@ -61,7 +64,7 @@ type chartLine struct {
 	Anchor         string
 }
 
-// chartMark is one run.
+// chartMark is one run: its shape D, centred on 0,0, is moved to X, Y.
 type chartMark struct {
 	Class, D, Fill, Stroke string
 	StrokeWidth            float64
@@ -94,11 +97,13 @@ var markStyles = map[string]markStyle{
 	store.StatusRunning:      {"circle", "#dbe7f6", "#2f6fbd", 1.5, "running"},
 }
 
-// chartRun is a run on the chart, measured or not.
+// chartRun is a run on the chart, measured or not, with the title both
+// sizes of the chart give its mark.
 type chartRun struct {
 	at      time.Time
 	rto     *time.Duration
 	verdict string
+	title   string
 }
 
 // chart lays out the runs of a scenario's window: measured RTOs over time,
@@ -155,6 +160,13 @@ func chartRuns(s ScenarioReport) []chartRun {
 		runs = append(runs, chartRun{at: p.At, verdict: orDefault(p.Verdict, store.StatusRunning)})
 	}
 	slices.SortStableFunc(runs, func(a, b chartRun) int { return a.at.Compare(b.at) })
+	for i, r := range runs {
+		measured := ", no RTO measured"
+		if r.rto != nil {
+			measured = ", RTO " + readable(r.rto)
+		}
+		runs[i].title = r.at.UTC().Format("2006-01-02 15:04") + " UTC: " + r.verdict + measured
+	}
 	return runs
 }
 
@@ -227,23 +239,26 @@ func layoutChart(s ScenarioReport, runs []chartRun, width int, class string) cha
 	c.XLabelY, c.XSubY = below+16, below+29
 	c.Height = int(below) + 38
 
-	var path []byte
+	path := make(pathData, 0, len(runs)*14)
+	c.Marks = make([]chartMark, 0, len(runs))
+	shapes := map[string]string{}
 	for _, r := range runs {
 		style := markStyles[r.verdict]
-		mark := chartMark{Class: "mark " + r.verdict, X: x(r.at), Fill: style.fill, Stroke: style.stroke, StrokeWidth: style.width}
+		if shapes[style.shape] == "" {
+			shapes[style.shape] = shapePath(style.shape, 0, 0)
+		}
+		mark := chartMark{Class: "mark " + r.verdict, D: shapes[style.shape], X: x(r.at), Title: r.title,
+			Fill: style.fill, Stroke: style.stroke, StrokeWidth: style.width}
 		if r.rto != nil {
 			mark.Y = y(*r.rto)
-			mark.Title = fmt.Sprintf("%s UTC: %s, RTO %s", r.at.UTC().Format("2006-01-02 15:04"), r.verdict, readable(r.rto))
 			if len(path) == 0 {
-				path = fmt.Appendf(path, "M%.1f %.1f", mark.X, mark.Y)
+				path.cmd('M', mark.X, mark.Y)
 			} else {
-				path = fmt.Appendf(path, " L%.1f %.1f", mark.X, mark.Y)
+				path.cmd('L', mark.X, mark.Y)
 			}
 		} else {
 			mark.Y = c.Strip.At
-			mark.Title = fmt.Sprintf("%s UTC: %s, no RTO measured", r.at.UTC().Format("2006-01-02 15:04"), r.verdict)
 		}
-		mark.D = shapePath(style.shape, mark.X, mark.Y)
 		c.Marks = append(c.Marks, mark)
 	}
 	c.RTOPath = string(path)
@@ -306,15 +321,74 @@ func (l *chartLine) place(c chartLayout, label string) {
 // shapePath is the outline of a mark centred on x, y.
 func shapePath(shape string, x, y float64) string {
 	r := markRadius
+	d := make(pathData, 0, 64)
 	switch shape {
 	case "square":
-		return fmt.Sprintf("M%.1f %.1fh%.1fv%.1fh%.1fZ", x-r, y-r, 2*r, 2*r, -2*r)
+		d.cmd('M', x-r, y-r).cmd('h', 2*r).cmd('v', 2*r).cmd('h', -2*r).close()
 	case "cross":
-		return fmt.Sprintf("M%.1f %.1fL%.1f %.1fM%.1f %.1fL%.1f %.1f", x-r, y-r, x+r, y+r, x-r, y+r, x+r, y-r)
+		d.cmd('M', x-r, y-r).cmd('L', x+r, y+r).cmd('M', x-r, y+r).cmd('L', x+r, y-r)
 	case "triangle":
-		return fmt.Sprintf("M%.1f %.1fL%.1f %.1fL%.1f %.1fZ", x, y-r-0.5, x+r+0.5, y+r, x-r-0.5, y+r)
+		d.cmd('M', x, y-r-0.5).cmd('L', x+r+0.5, y+r).cmd('L', x-r-0.5, y+r).close()
 	case "diamond":
-		return fmt.Sprintf("M%.1f %.1fL%.1f %.1fL%.1f %.1fL%.1f %.1fZ", x, y-r-0.5, x+r+0.5, y, x, y+r+0.5, x-r-0.5, y)
+		d.cmd('M', x, y-r-0.5).cmd('L', x+r+0.5, y).cmd('L', x, y+r+0.5).cmd('L', x-r-0.5, y).close()
+	default:
+		d.cmd('M', x-r, y).halfCircle(r, 2*r).halfCircle(r, -2*r).close()
 	}
-	return fmt.Sprintf("M%.1f %.1fa%.1f %.1f 0 1 0 %.1f 0a%.1f %.1f 0 1 0 %.1f 0Z", x-r, y, r, r, 2*r, r, r, -2*r)
+	return string(d)
+}
+
+// pathData builds an SVG path with numbers to a tenth: a chart has
+// thousands of marks, and fmt would be most of the report's time.
+type pathData []byte
+
+func (d *pathData) cmd(letter byte, numbers ...float64) *pathData {
+	*d = append(*d, letter)
+	for i, n := range numbers {
+		if i > 0 {
+			*d = append(*d, ' ')
+		}
+		*d = strconv.AppendFloat(*d, n, 'f', 1, 64)
+	}
+	return d
+}
+
+// halfCircle is an arc of radius r to dx further along; its flags are
+// the digits SVG requires ("1.0" is no flag).
+func (d *pathData) halfCircle(r, dx float64) *pathData {
+	d.cmd('a', r, r)
+	*d = append(*d, " 0 1 0 "...)
+	*d = strconv.AppendFloat(*d, dx, 'f', 1, 64)
+	*d = append(*d, " 0"...)
+	return d
+}
+
+func (d *pathData) close() { *d = append(*d, 'Z') }
+
+// marksSVG writes the marks of a chart. It is Go, not template, for the
+// same reason as pathData: a template call per attribute of thousands of
+// marks took ten times as long as the rest of the report. Every text is
+// still escaped by html/template's own function.
+func marksSVG(marks []chartMark) template.HTML {
+	var b strings.Builder
+	b.Grow(len(marks) * 200)
+	for _, m := range marks {
+		b.WriteString(`<path class="`)
+		b.WriteString(template.HTMLEscapeString(m.Class))
+		b.WriteString(`" d="`)
+		b.WriteString(template.HTMLEscapeString(m.D))
+		b.WriteString(`" transform="translate(`)
+		b.WriteString(strconv.FormatFloat(m.X, 'f', 1, 64))
+		b.WriteByte(' ')
+		b.WriteString(strconv.FormatFloat(m.Y, 'f', 1, 64))
+		b.WriteString(`)" fill="`)
+		b.WriteString(template.HTMLEscapeString(m.Fill))
+		b.WriteString(`" stroke="`)
+		b.WriteString(template.HTMLEscapeString(m.Stroke))
+		b.WriteString(`" stroke-width="`)
+		b.WriteString(strconv.FormatFloat(m.StrokeWidth, 'f', -1, 64))
+		b.WriteString(`"><title>`)
+		b.WriteString(template.HTMLEscapeString(m.Title))
+		b.WriteString("</title></path>\n")
+	}
+	return template.HTML(b.String())
 }

@@ -25,6 +25,7 @@ var reportTemplate = template.Must(template.New("report.html").Funcs(template.Fu
 	"anchor":    anchor,
 	"riskClass": func(r Risk) string { return strings.ReplaceAll(string(r), "_", "-") },
 	"chart":     chart,
+	"marksSVG":  marksSVG,
 	"runLink":   runLink,
 	"runHref":   runHref,
 	"add":       func(a, b float64) float64 { return a + b },
