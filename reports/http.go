@@ -75,8 +75,10 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 			report.Runners = runnerStatuses(r.Context(), opts.Runners, now)
 			w.Header().Set("Content-Type", contentType)
 			// An error before the first byte (the dashboard's query of
-			// the recent runs) is an error page; later, the page is cut.
-			if err := write(r, w, report); err != nil {
+			// the recent runs) is an error page; later (a client gone),
+			// the page is only cut.
+			page := &startedWriter{Writer: w}
+			if err := write(r, page, report); err != nil && !page.started {
 				http.Error(w, "report: "+err.Error(), http.StatusInternalServerError)
 			}
 		}
@@ -140,6 +142,17 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 	registry.MustRegister(newCollector(history, opts), runnerCollector{opts})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{MaxRequestsInFlight: scrapesInFlight}))
 	return requireToken(opts.Token, mux)
+}
+
+// startedWriter tells whether anything was written through it.
+type startedWriter struct {
+	io.Writer
+	started bool
+}
+
+func (w *startedWriter) Write(b []byte) (int, error) {
+	w.started = w.started || len(b) > 0
+	return w.Writer.Write(b)
 }
 
 // storable tells whether text can be a name or id in the history: valid
