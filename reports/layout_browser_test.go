@@ -54,9 +54,12 @@ func TestLayoutOnPhoneAndDesktopInChromium(t *testing.T) {
 	mustDo(t, err)
 	loaded, err := Build(context.Background(), loadedHistory(t), Options{Now: now})
 	mustDo(t, err)
-	reportDir, loadedDir := filepath.Join(dir, "report"), filepath.Join(dir, "loaded")
-	mustDo(t, os.MkdirAll(reportDir, 0o700))
-	mustDo(t, os.MkdirAll(loadedDir, 0o700))
+	measured, err := Build(context.Background(), measuredHistory(t), Options{Now: now, CompareBy: "hw"})
+	mustDo(t, err)
+	reportDir, loadedDir, measuredDir := filepath.Join(dir, "report"), filepath.Join(dir, "loaded"), filepath.Join(dir, "measured")
+	for _, d := range []string{reportDir, loadedDir, measuredDir} {
+		mustDo(t, os.MkdirAll(d, 0o700))
+	}
 
 	server := httptest.NewServer(Handler(runHistory(t), HandlerOptions{
 		Scheduled: func() []ScheduledScenario {
@@ -70,6 +73,7 @@ func TestLayoutOnPhoneAndDesktopInChromium(t *testing.T) {
 	pages := []struct{ name, url string }{
 		{"report", "file://" + writePage(t, reportDir, report)},
 		{"report-loaded", "file://" + writePage(t, loadedDir, loaded)},
+		{"report-measures", "file://" + writePage(t, measuredDir, measured)},
 		{"dashboard", server.URL + "/"},
 		{"run-orders-met", server.URL + "/runs/orders-met"},
 		{"run-payments-loaded", server.URL + "/runs/payments-loaded"},
