@@ -118,3 +118,27 @@ FROM (SELECT i, %[3]d - i * %[4]d AS started_at,
 		}
 	}
 }
+
+// BenchmarkWriteHTML writes the HTML report of 50 scenarios with 2,000
+// measured runs each in the window (the charts' share of the report over
+// 100,000 runs), without the store.
+func BenchmarkWriteHTML(b *testing.B) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	report := Report{GeneratedAt: now, Since: now.Add(-DefaultWindow)}
+	for s := range benchScenarios {
+		objective := 30 * time.Minute
+		scenario := ScenarioReport{Scenario: fmt.Sprintf("scenario-%02d", s), Risk: RiskHealthy, ObjectiveRTO: &objective,
+			Verdicts: map[string]int{}, Postmortems: []store.Postmortem{}, NeverRan: true}
+		for i := range 2000 {
+			at := now.Add(-DefaultWindow + time.Duration(i)*DefaultWindow/2000)
+			scenario.Points = append(scenario.Points, Point{At: at, RTO: time.Duration(5+i%7) * time.Minute, Verdict: store.VerdictMet})
+		}
+		report.Scenarios = append(report.Scenarios, scenario)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if err := WriteHTML(io.Discard, report); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -20,14 +20,20 @@ func WriteText(w io.Writer, r Report) error {
 	if err := writeGameDaysText(w, r.GameDays); err != nil {
 		return err
 	}
+	// The table keeps to 100 columns (scenario names up to 16
+	// characters); how long ago, the percentiles and the run counts go on
+	// the scenario's lines under it.
 	table := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(table, "SCENARIO\tRISK\tLAST RUN\tRTO (OBJECTIVE)\tRPO (OBJECTIVE)\tRTO P50/P95/MAX\tTREND/30D\tBREACH FORECAST\tRUNS")
+	fmt.Fprintln(table, "SCENARIO\tRISK\tLAST RUN\tRTO (OBJ)\tRPO (OBJ)\tTREND/30D\tFORECAST")
 	for _, s := range r.Scenarios {
-		fmt.Fprintf(table, "%s\t%s\t%s\t%s (%s)\t%s (%s)\t%s/%s/%s\t%s\t%s\t%s\n",
-			s.Scenario, s.Risk.Label(), lastRun(s),
+		last := "never"
+		if !s.NeverRan {
+			last = s.LastRun.StartedAt.Format(time.DateOnly) + " " + orDash(s.LastRun.Verdict)
+		}
+		fmt.Fprintf(table, "%s\t%s\t%s\t%s (%s)\t%s (%s)\t%s\t%s\n",
+			s.Scenario, s.Risk.Label(), last,
 			readable(s.LastRun.RTO), readable(s.ObjectiveRTO), readable(s.LastRun.RPO), readable(s.ObjectiveRPO),
-			readable(s.RTOMedian), readable(s.RTOP95), readable(s.RTOMax), signed(s.TrendPerThirtyDays),
-			forecast(s.BreachForecast), runCounts(s))
+			signed(s.TrendPerThirtyDays), forecast(s.BreachForecast))
 	}
 	if err := table.Flush(); err != nil {
 		return err
@@ -44,6 +50,7 @@ func WriteText(w io.Writer, r Report) error {
 	fmt.Fprintln(w)
 	for _, s := range r.Scenarios {
 		fmt.Fprintf(w, "%s: %s\n", s.Scenario, visible(s.RiskReason))
+		fmt.Fprintf(w, "  %s\n", scenarioFigures(s))
 		for _, pm := range s.Postmortems {
 			fmt.Fprintf(w, "  from %s\n", visible(postmortemLine(pm)))
 		}
@@ -60,7 +67,7 @@ func writeLoadText(w io.Writer, r Report) error {
 	}
 	fmt.Fprintf(w, "\nUnder load, what the drills' clients saw:\n")
 	table := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(table, "SCENARIO\tDOWNTIME (OBJECTIVE)\tDOWNTIME MAX\tTREND/30D\tLOST WRITES (OBJECTIVE)\tLOST IN WINDOW")
+	fmt.Fprintln(table, "SCENARIO\tDOWNTIME (OBJ)\tDOWNTIME MAX\tTREND/30D\tLOST WRITES (OBJ)\tLOST IN WINDOW")
 	for _, s := range loaded {
 		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Scenario, s.Load.downtimeCell(), readable(s.Load.DowntimeMax),
 			signed(s.Load.DowntimeTrendPerThirtyDays), s.Load.lostCell(), s.Load.windowLostCell())
@@ -159,6 +166,16 @@ func WriteJSON(w io.Writer, r Report) error {
 		Scenarios   []jsonScenario   `json:"scenarios"`
 		PeopleTime  []peopleTimeJSON `json:"people_time"`
 	}{r.GeneratedAt, r.Since, gameDays, scenarios, peopleTimesJSON(r.PeopleTime)})
+}
+
+// scenarioFigures is what the text table has no room for: how long ago
+// the last run started, the runs of the window and the RTO percentiles.
+func scenarioFigures(s ScenarioReport) string {
+	last := "never ran"
+	if !s.NeverRan {
+		last = "last run " + age(s)
+	}
+	return fmt.Sprintf("%s; %s; RTO p50/p95/max %s/%s/%s", last, runCounts(s), readable(s.RTOMedian), readable(s.RTOP95), readable(s.RTOMax))
 }
 
 // lastRun is the last run's date, verdict and age, flagged when stale.

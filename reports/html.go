@@ -1,10 +1,13 @@
 package reports
 
 import (
+	"context"
 	"embed"
 	"fmt"
 	"html/template"
 	"io"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,7 +15,7 @@ import (
 	"github.com/redrill/redrill/store"
 )
 
-//go:embed templates/report.html
+//go:embed templates/report.html templates/chart.html templates/dashboard.html
 var templates embed.FS
 
 // reportTemplate is parsed once; html/template escapes everything that
@@ -23,6 +26,11 @@ var reportTemplate = template.Must(template.New("report.html").Funcs(template.Fu
 	"anchor":    anchor,
 	"riskClass": func(r Risk) string { return strings.ReplaceAll(string(r), "_", "-") },
 	"chart":     chart,
+	"marksSVG":  marksSVG,
+	"runLink":   runLink,
+	"runHref":   runHref,
+	"add":       func(a, b float64) float64 { return a + b },
+	"sub":       func(a, b float64) float64 { return a - b },
 	"forecast":  forecast,
 	"runCounts": runCounts,
 	// What checks and authors wrote, without terminal escape sequences
@@ -60,12 +68,70 @@ var reportTemplate = template.Must(template.New("report.html").Funcs(template.Fu
 	},
 	// Which redrill wrote the page, for a reader who reports a problem.
 	"generator": func() string { return buildinfo.Read().Short() },
-}).ParseFS(templates, "templates/report.html"))
+}).ParseFS(templates, "templates/report.html", "templates/chart.html", "templates/dashboard.html"))
 
 // WriteHTML writes the report as one self-contained page: inline CSS and
 // inline SVG charts, nothing fetched from anywhere, printable.
 func WriteHTML(w io.Writer, r Report) error {
-	return reportTemplate.Execute(w, r)
+	return reportTemplate.Execute(w, reportPage{Report: r})
+}
+
+// reportPage is what the report's template reads: the report, and on the
+// dashboard what only a served page has.
+type reportPage struct {
+	Report
+	Dashboard *dashboardPage
+}
+
+// dashboardPage is what the dashboard adds to the report: links to the
+// run pages, the recent runs, the schedule, and a reload while a drill
+// runs.
+type dashboardPage struct {
+	Runs      []store.Run
+	Scheduled []ScheduledScenario
+	// Refresh is how many seconds the page waits before it reloads; zero
+	// when no drill is running.
+	Refresh int
+}
+
+// dashboardRuns is how many recent runs the dashboard's front page links.
+const dashboardRuns = 50
+
+// dashboardRefresh is how often the front page reloads while a drill runs.
+const dashboardRefresh = 10
+
+// writeDashboard writes the report as the dashboard's front page: the
+// report, with links to every run page, the newest runs of the window,
+// every scheduled scenario with its next run, and a reload while a drill
+// runs.
+func writeDashboard(ctx context.Context, w io.Writer, history store.Reader, r Report, scheduled func() []ScheduledScenario) error {
+	runs, err := history.Runs(ctx, store.RunQuery{Since: r.Since, Limit: dashboardRuns})
+	if err != nil {
+		return fmt.Errorf("recent runs: %w", err)
+	}
+	page := dashboardPage{Runs: runs}
+	if scheduled != nil {
+		page.Scheduled = scheduled()
+	}
+	if slices.ContainsFunc(runs, func(run store.Run) bool { return run.Status == store.StatusRunning }) {
+		page.Refresh = dashboardRefresh
+	}
+	return reportTemplate.Execute(w, reportPage{Report: r, Dashboard: &page})
+}
+
+// runHref is the link from the dashboard's front page to a run's page,
+// relative so that it holds behind a proxy's path prefix.
+func runHref(id string) template.URL {
+	return template.URL("runs/" + url.PathEscape(id))
+}
+
+// runLink is text linked to a run's page on the dashboard, and the text
+// alone in a report written to a file, where no run page exists.
+func runLink(page reportPage, id, text string) template.HTML {
+	if page.Dashboard == nil || id == "" {
+		return template.HTML(template.HTMLEscapeString(text))
+	}
+	return template.HTML(`<a href="` + template.HTMLEscapeString(string(runHref(id))) + `">` + template.HTMLEscapeString(text) + `</a>`)
 }
 
 func anchor(name string) string {
@@ -75,79 +141,4 @@ func anchor(name string) string {
 		}
 		return '-'
 	}, name)
-}
-
-// Chart geometry, in SVG units.
-const (
-	chartWidth  = 720
-	chartHeight = 220
-	chartLeft   = 60
-	chartRight  = 20
-	chartTop    = 16
-	chartBottom = 36
-)
-
-// chart draws measured RTO over time, the objective as a dashed line and
-// runs that did not meet it in red.
-func chart(s ScenarioReport) template.HTML {
-	if len(s.Points) == 0 {
-		return template.HTML(`<p class="meta">No measured recovery in this window.</p>`)
-	}
-	first, last := s.Points[0].At, s.Points[len(s.Points)-1].At
-	if !last.After(first) {
-		first, last = first.Add(-12*time.Hour), last.Add(12*time.Hour)
-	}
-	top := time.Duration(0)
-	for _, p := range s.Points {
-		top = max(top, p.RTO)
-	}
-	if s.ObjectiveRTO != nil {
-		top = max(top, *s.ObjectiveRTO)
-	}
-	top = top * 11 / 10
-	if top == 0 {
-		top = time.Second
-	}
-	x := func(t time.Time) float64 {
-		return chartLeft + float64(t.Sub(first))/float64(last.Sub(first))*(chartWidth-chartLeft-chartRight)
-	}
-	y := func(d time.Duration) float64 {
-		return chartTop + (1-float64(d)/float64(top))*(chartHeight-chartTop-chartBottom)
-	}
-
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="rto-chart" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-label="%s">`,
-		chartWidth, chartHeight, chartWidth, chartHeight, template.HTMLEscapeString("Measured RTO of "+s.Scenario+" over time"))
-	bottom := chartHeight - chartBottom
-	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#8a93a3"/>`, chartLeft, bottom, chartWidth-chartRight, bottom)
-	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#8a93a3"/>`, chartLeft, chartTop, chartLeft, bottom)
-	fmt.Fprintf(&b, `<text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="#5b6473">%s</text>`, chartLeft-6, y(top)+4, readable(&top))
-	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" text-anchor="end" fill="#5b6473">0</text>`, chartLeft-6, bottom+4)
-	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="#5b6473">%s</text>`, chartLeft, chartHeight-12, first.Format("2006-01-02"))
-	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" text-anchor="end" fill="#5b6473">%s</text>`, chartWidth-chartRight, chartHeight-12, last.Format("2006-01-02"))
-	if s.ObjectiveRTO != nil {
-		oy := y(*s.ObjectiveRTO)
-		fmt.Fprintf(&b, `<line class="objective" x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#c0392b" stroke-dasharray="6 4"/>`, chartLeft, oy, chartWidth-chartRight, oy)
-		fmt.Fprintf(&b, `<text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="#c0392b">objective %s</text>`, chartWidth-chartRight, oy-4, readable(s.ObjectiveRTO))
-	}
-	var path strings.Builder
-	for i, p := range s.Points {
-		if i == 0 {
-			fmt.Fprintf(&path, "M%.1f %.1f", x(p.At), y(p.RTO))
-		} else {
-			fmt.Fprintf(&path, " L%.1f %.1f", x(p.At), y(p.RTO))
-		}
-	}
-	fmt.Fprintf(&b, `<path class="rto" d="%s" fill="none" stroke="#2f6fbd" stroke-width="2"/>`, path.String())
-	for _, p := range s.Points {
-		color, class := "#2f6fbd", "run"
-		if p.Verdict != "met" {
-			color, class = "#c0392b", "run missed"
-		}
-		rto := p.RTO
-		fmt.Fprintf(&b, `<circle class="%s" cx="%.1f" cy="%.1f" r="4" fill="%s"><title>%s: %s, %s</title></circle>`,
-			class, x(p.At), y(p.RTO), color, p.At.Format("2006-01-02 15:04"), readable(&rto), template.HTMLEscapeString(p.Verdict))
-	}
-	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
 }

@@ -45,7 +45,7 @@ func TestHTMLReportInChromium(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+page), chromedp.WaitVisible(chromedp.CSS("svg.rto-chart"))); err != nil {
 		t.Fatal(err)
 	}
-	chartAreas, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`Array.from(document.querySelectorAll("svg.rto-chart")).map(svg => { const r = svg.getBoundingClientRect(); return r.width * r.height; })`))
+	chartAreas, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`Array.from(document.querySelectorAll("svg.rto-chart.wide")).map(svg => { const r = svg.getBoundingClientRect(); return r.width * r.height; })`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,9 +178,8 @@ func writePage(t *testing.T, dir string, report Report) string {
 var screenshots = flag.String("screenshots", "", "keep the browser tests' screenshots in this folder")
 
 // The HTML report of drills under load in Chromium at a phone's width
-// (390 px), where the main table already overflows: the load tables fit
-// the screen, and they make the page no wider than it is without them. Screenshots at 390 px and 1280 px (-screenshots DIR keeps
-// them).
+// (390 px): the load tables fit the screen, and they make the page no
+// wider than it is without them. Screenshots at 390 px and 1280 px.
 func TestHTMLReportUnderLoadInChromium(t *testing.T) {
 	dir := t.TempDir()
 	ctx := chromium(t, dir)
@@ -224,17 +223,29 @@ func TestHTMLReportUnderLoadInChromium(t *testing.T) {
 	measure("under-load", report, 1280)
 }
 
-// keepScreenshot takes a full screenshot, kept in -screenshots when given.
+// keepScreenshot takes a full screenshot and keeps it (keep).
 func keepScreenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	mustDo(t, err)
-	if *screenshots == "" {
-		return
+	keep(t, name, shot)
+}
+
+// keep writes what a browser test made, for a person to look at, in
+// $REDRILL_SCREENSHOTS, or -screenshots, else in the test's temporary
+// folder.
+func keep(t *testing.T, name string, data []byte) {
+	t.Helper()
+	dir := os.Getenv("REDRILL_SCREENSHOTS")
+	if dir == "" {
+		dir = *screenshots
 	}
-	mustDo(t, os.MkdirAll(*screenshots, 0o755))
-	mustDo(t, os.WriteFile(filepath.Join(*screenshots, name), shot, 0o644))
-	t.Logf("screenshot: %s", filepath.Join(*screenshots, name))
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	mustDo(t, os.MkdirAll(dir, 0o755))
+	mustDo(t, os.WriteFile(filepath.Join(dir, name), data, 0o644))
+	t.Logf("kept %s", filepath.Join(dir, name))
 }
 
 // The people's time reads in Chromium as ranked, longest first, and its

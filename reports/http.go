@@ -57,7 +57,7 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 	summaries := NewSummaries(history, opts.Window)
 	// serveReport answers with the report of the window (?since=30d, else
 	// the handler's), written by write.
-	serveReport := func(contentType string, write func(io.Writer, Report) error) http.HandlerFunc {
+	serveReport := func(contentType string, write func(*http.Request, io.Writer, Report) error) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			window := opts.Window
 			if since := r.URL.Query().Get("since"); since != "" {
@@ -79,7 +79,13 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 			}
 			report.Runners = runnerStatuses(r.Context(), opts.Runners, now)
 			w.Header().Set("Content-Type", contentType)
-			_ = write(w, report)
+			// An error before the first byte (the dashboard's query of
+			// the recent runs) is an error page; later (a client gone),
+			// the page is only cut.
+			page := &startedWriter{Writer: w}
+			if err := write(r, page, report); err != nil && !page.started {
+				http.Error(w, "report: "+err.Error(), http.StatusInternalServerError)
+			}
 		}
 	}
 	mux := http.NewServeMux()
@@ -87,8 +93,12 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 		fmt.Fprintln(w, "ok")
 	})
 	// Clients asking for a report at once share its writing (shared.go).
-	mux.Handle("GET /{$}", shareAnswers(reads.handle(serveReport("text/html; charset=utf-8", WriteHTML))))
-	mux.Handle("GET /api/report", shareAnswers(reads.handle(serveReport("application/json", WriteJSON))))
+	mux.Handle("GET /{$}", shareAnswers(reads.handle(serveReport("text/html; charset=utf-8", func(r *http.Request, w io.Writer, report Report) error {
+		return writeDashboard(r.Context(), w, history, report, opts.Scheduled)
+	}))))
+	mux.Handle("GET /api/report", shareAnswers(reads.handle(serveReport("application/json", func(_ *http.Request, w io.Writer, report Report) error {
+		return WriteJSON(w, report)
+	}))))
 	mux.HandleFunc("GET /api/runs", reads.handle(func(w http.ResponseWriter, r *http.Request) {
 		query, err := runsQuery(r.URL.Query())
 		if err != nil {
@@ -118,13 +128,21 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		if strings.Contains(r.Header.Get("Accept"), "application/json") {
+		// Browsers get the page, curl (*/*) and text/plain the text of
+		// redrill show, application/json the run's JSON.
+		w.Header().Set("Vary", "Accept")
+		record := store.Record{Run: run, Steps: steps}
+		switch runPageType(r.Header.Get("Accept")) {
+		case "application/json":
 			w.Header().Set("Content-Type", "application/json")
-			_ = WriteRunJSON(w, store.Record{Run: run, Steps: steps})
-			return
+			_ = WriteRunJSON(w, record)
+		case "text/html":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_ = WriteRunHTML(w, record, opts.Now())
+		default:
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			_ = WriteRun(w, record)
 		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_ = WriteRun(w, store.Record{Run: run, Steps: steps})
 	}))
 	mux.HandleFunc("GET /gamedays/{name}", reads.handle(dayPage(history, opts)))
 	registry := prometheus.NewRegistry()
@@ -134,6 +152,17 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 	logins := newSessions(opts.Token, secure, host)
 	registerConsole(mux, opts, logins)
 	return logins.guard(mux)
+}
+
+// startedWriter tells whether anything was written through it.
+type startedWriter struct {
+	io.Writer
+	started bool
+}
+
+func (w *startedWriter) Write(b []byte) (int, error) {
+	w.started = w.started || len(b) > 0
+	return w.Writer.Write(b)
 }
 
 // storable tells whether text can be a name or id in the history: valid

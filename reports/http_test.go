@@ -51,7 +51,7 @@ func TestDashboard(t *testing.T) {
 		t.Errorf("/ with a wrong token: %d, want 401", code)
 	}
 	tests := []struct{ path, want string }{
-		{"/", `<svg class="rto-chart"`},
+		{"/", `<svg class="rto-chart wide"`},
 		{"/api/report", `"scenario": "orders"`},
 		{"/api/runs?scenario=api", `"run_id": "api-003"`},
 		{"/runs/api-003", "verdict   missed"},

@@ -100,6 +100,10 @@ type ScenarioReport struct {
 	// Points are the window's measured RTOs, oldest first, for charts:
 	// the newest ChartRuns of them.
 	Points []Point `json:"-"`
+	// Unmeasured are the window's runs that measured no RTO (failed,
+	// aborted, interrupted, not run, running), oldest first: a chart
+	// draws them too.
+	Unmeasured []Point `json:"-"`
 	// Load is what the clients of its drills saw; nil for a scenario
 	// that never ran under load.
 	Load *LoadReport `json:"-"`
@@ -211,6 +215,9 @@ type windowSummary struct {
 	hasTrend         bool
 	load             loadWindow
 	measures         []MeasureSeries
+	// unmeasured are the runs that measured no RTO (failed, aborted,
+	// not run), drawn apart on the chart.
+	unmeasured []Point
 }
 
 // summarize reads a scenario's runs of the window, oldest first.
@@ -228,6 +235,7 @@ func summarize(runs []store.Measurement) windowSummary {
 		}
 		w.verdicts[verdict]++
 		if m.RTO == nil {
+			w.unmeasured = append(w.unmeasured, Point{At: m.StartedAt, Verdict: m.Verdict})
 			continue
 		}
 		points = append(points, point{at: m.StartedAt, rto: *m.RTO})
@@ -236,6 +244,9 @@ func summarize(runs []store.Measurement) windowSummary {
 	}
 	if len(w.points) > ChartRuns {
 		w.points = slices.Clone(w.points[len(w.points)-ChartRuns:])
+	}
+	if len(w.unmeasured) > ChartRuns {
+		w.unmeasured = slices.Clone(w.unmeasured[len(w.unmeasured)-ChartRuns:])
 	}
 	w.median, w.p95, w.max = percentile(rtos, 0.50), percentile(rtos, 0.95), percentile(rtos, 1)
 	w.fit, w.hasTrend = fitTrend(points)
@@ -258,6 +269,7 @@ func scenarioReport(last store.Run, window windowSummary, now time.Time) Scenari
 		Schedule:         last.Schedule,
 		StaleAfter:       staleWithoutSchedule,
 		Points:           window.points,
+		Unmeasured:       window.unmeasured,
 	}
 	if interval := scheduleInterval(last, now); interval > 0 {
 		r.StaleAfter = 2 * interval

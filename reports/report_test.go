@@ -253,3 +253,36 @@ func TestScheduledScenarioThatNeverRanIsListed(t *testing.T) {
 		t.Errorf("the JSON report does not list backups as never ran:\n%s", out.String())
 	}
 }
+
+// The text report's tables fit a terminal of 100 columns with scenario
+// names up to 16 characters; what does not fit is on the lines under them.
+func TestTextTablesFit100Columns(t *testing.T) {
+	report, err := Build(context.Background(), loadedHistory(t), Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range report.Scenarios {
+		if report.Scenarios[i].Scenario == "checkout" {
+			report.Scenarios[i].Scenario = "checkout-primary" // 16 characters
+		}
+	}
+	var text bytes.Buffer
+	if err := WriteText(&text, report); err != nil {
+		t.Fatal(err)
+	}
+	inTable := false
+	for n, line := range strings.Split(text.String(), "\n") {
+		switch {
+		case strings.HasPrefix(strings.TrimSpace(line), "SCENARIO "):
+			inTable = true
+		case line == "" || strings.Contains(line, ": "):
+			inTable = false
+		}
+		if inTable && len([]rune(line)) > 100 {
+			t.Errorf("line %d is %d columns wide:\n%s", n+1, len([]rune(line)), line)
+		}
+	}
+	if !strings.Contains(text.String(), "checkout-primary: last run missed") || !strings.Contains(text.String(), "  last run 1 d ago; 4 runs: 3 met, 1 missed; RTO p50/p95/max 1m35s/1m35s/1m35s\n") {
+		t.Errorf("the figures moved out of the table are not under it:\n%s", text.String())
+	}
+}
