@@ -67,6 +67,8 @@ func TestDashboardRunPagesByAccept(t *testing.T) {
 	for _, want := range []string{
 		`<a href="runs/orders-met">orders-met</a>`, `<a href="runs/api-running">api-running</a>`,
 		`<a href="runs/payments-loaded">`,
+		// The game day's own report.
+		`<a href="gamedays/q4-resilience">the day's report</a>`,
 		"inventory", "0 4 * * * Europe/Berlin", "2026-11-28 03:00 UTC",
 		// api-running is running: the page reloads itself.
 		`<meta http-equiv="refresh" content="10">`,
