@@ -49,13 +49,14 @@ async function main() {
     const first = await page.textContent(clock);
     await page.waitForFunction(([selector, before]) => document.querySelector(selector).textContent !== before, [clock, first]);
     seen.clock_ticking = [first, await page.textContent(clock)];
-    seen.phase = await page.textContent(card + " [data-phase]");
-    seen.connection = await page.textContent("#connection");
 
     // The manual step shows with its instructions; the facilitator
-    // writes a note and confirms it.
+    // writes a note and confirms it. The phase is read once the step
+    // waits: the clock ticks from the disruption on, before it.
     const waiting = card + ' [data-waiting="confirm-restore"]';
     await page.waitForSelector(waiting);
+    seen.phase = await page.textContent(card + " [data-phase]");
+    seen.connection = await page.textContent("#connection");
     seen.instructions = await page.textContent(waiting + " .instructions");
     await page.fill(waiting + " textarea", "rows counted by hand: 1,204");
     await page.screenshot({ path: path.join(shots, "2-waiting.png"), fullPage: true });
