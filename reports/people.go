@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -69,6 +70,15 @@ type PeopleTime struct {
 	store.ManualTime
 	// Share is the step's part of all the manual steps' time, 0 to 1.
 	Share float64
+}
+
+// readPeopleTime reads where the people's time went since since, ranked.
+func readPeopleTime(ctx context.Context, history store.Reader, since time.Time) ([]PeopleTime, error) {
+	times, err := history.ManualTimes(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	return rankPeopleTime(times), nil
 }
 
 // rankPeopleTime gives each manual step its share of the total.

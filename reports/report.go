@@ -179,11 +179,9 @@ func Build(ctx context.Context, history store.Reader, opts Options) (Report, err
 		return Report{}, err
 	}
 	report.GameDays = groupGameDays(gameDayRuns)
-	manualTimes, err := history.ManualTimes(ctx, opts.Since)
-	if err != nil {
+	if report.PeopleTime, err = readPeopleTime(ctx, history, opts.Since); err != nil {
 		return Report{}, err
 	}
-	report.PeopleTime = rankPeopleTime(manualTimes)
 	rank(report.Scenarios)
 	return report, nil
 }

@@ -65,8 +65,16 @@ func (s *Summaries) Report(ctx context.Context, opts Options) (Report, error) {
 		opts.Since = opts.Now.Add(-DefaultWindow)
 	}
 	report, kept, err := s.fromMemory(ctx, opts)
-	if err != nil || kept {
+	if err != nil {
 		return report, err
+	}
+	if kept {
+		// People's time is summed by the store over the manual steps,
+		// which the summaries do not keep; read outside their lock.
+		if report.PeopleTime, err = readPeopleTime(ctx, s.history, opts.Since); err != nil {
+			return Report{}, err
+		}
+		return report, nil
 	}
 	// A longer window than the one kept (?since=1y): read it all.
 	return Build(ctx, s.history, opts)
@@ -103,13 +111,6 @@ func (s *Summaries) fromMemory(ctx context.Context, opts Options) (Report, bool,
 	// Newest first, as the store lists runs.
 	slices.SortFunc(gameDayRuns, func(a, b store.Run) int { return -compareStarts(a.StartedAt, a.ID, b.StartedAt, b.ID) })
 	report.GameDays = groupGameDays(gameDayRuns)
-	// People's time is summed by the store over the manual steps, which
-	// the summaries do not keep.
-	manualTimes, err := s.history.ManualTimes(ctx, opts.Since)
-	if err != nil {
-		return Report{}, false, err
-	}
-	report.PeopleTime = rankPeopleTime(manualTimes)
 	rank(report.Scenarios)
 	return report, true, nil
 }
