@@ -34,9 +34,8 @@ func TestAlertRulesReadExportedMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	exported := map[string]bool{}
-	fqName := regexp.MustCompile(`fqName: "([^"]+)"`)
-	for _, desc := range slices.Concat(collectorDescriptions, workloadCollectorDescriptions) {
-		exported[fqName.FindStringSubmatch(desc.String())[1]] = true
+	for _, f := range slices.Concat(collectorFamilies, workloadFamilies, measureFamilies) {
+		exported[f.name] = true
 	}
 	// Its label names depend on the runners: not a fixed descriptor.
 	exported[metricRunnerUp] = true

@@ -48,7 +48,8 @@ func (h synthetic) report(objective time.Duration) ScenarioReport {
 	newest := runs[len(runs)-1]
 	last := store.Run{Scenario: "orders", StartedAt: newest.StartedAt, Status: store.StatusFinished, Verdict: store.VerdictMet,
 		RTO: newest.RTO, ObjectiveRTO: &objective, Measures: newest.Measures}
-	return scenarioReport(last, summarize(runs), newest.StartedAt.Add(24*time.Hour))
+	now := newest.StartedAt.Add(24 * time.Hour)
+	return scenarioReport(last, summarize(runs), now, scheduleInterval(last, now))
 }
 
 // restoreTime is a restore of 2 minutes plus 8 s per GB: 42 min at 300 GB.

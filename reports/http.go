@@ -11,9 +11,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/redrill/redrill/scenarios/duration"
 	"github.com/redrill/redrill/store"
 )
@@ -145,9 +142,8 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 		}
 	}))
 	mux.HandleFunc("GET /gamedays/{name}", reads.handle(dayPage(history, opts)))
-	registry := prometheus.NewRegistry()
-	registry.MustRegister(newCollector(history, summaries, opts), runnerCollector{opts})
-	mux.Handle("GET /metrics", shareAnswers(promhttp.HandlerFor(registry, promhttp.HandlerOpts{MaxRequestsInFlight: scrapesInFlight})))
+	scrapes := scrapeHandler{collector: newCollector(history, summaries, opts), text: newScrapeText()}
+	mux.Handle("GET /metrics", shareAnswers(newReadLimit(scrapesInFlight, readWaitLimit).handle(scrapes.ServeHTTP)))
 	host, secure := publicHost(opts.Console.PublicURL)
 	logins := newSessions(opts.Token, secure, host)
 	registerConsole(mux, opts, logins)

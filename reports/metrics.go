@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/redrill/redrill/internal/buildinfo"
 	"github.com/redrill/redrill/store"
 )
@@ -42,11 +40,10 @@ type SkippedTicks struct {
 // answers redrill_store_up 0.
 const scrapeTimeout = 30 * time.Second
 
-// scrapesInFlight bounds the scrapes that read the store at once; more
-// are answered 503 rather than piling up reads on a slow store. A scrape
-// reads only the runs written since the last one (Summaries), so this
-// bounds memory and connections, not work that grows with the history.
-const scrapesInFlight = 32
+// scrapesInFlight bounds the scrapes that read the store at once (they
+// differ by query or encoding: the same scrape asked at once is written
+// once, shared.go); more wait for their turn, then are answered 503.
+const scrapesInFlight = 4
 
 // collector reads the store at each scrape, so the metrics are never stale.
 type collector struct {
@@ -54,6 +51,7 @@ type collector struct {
 	summaries *Summaries
 	opts      HandlerOptions
 	build     buildinfo.Info
+	runners   runnerFamilies
 
 	// scheduledSince is when this collector first saw each scheduled
 	// scenario: how long a drill that never ran has been waiting.
@@ -66,56 +64,50 @@ func newCollector(history store.Reader, summaries *Summaries, opts HandlerOption
 }
 
 var (
-	metricBuildInfo       = prometheus.NewDesc("redrill_build_info", "Always 1: the version and commit of redrill serving these metrics, and the Go version it was built with.", []string{"version", "revision", "goversion"}, nil)
-	metricUp              = prometheus.NewDesc("redrill_store_up", "Whether the run history could be read; when 0, no scenario series is exported.", nil, nil)
-	metricInfo            = prometheus.NewDesc("redrill_scenario_info", "Always 1: every scenario scheduled by serve or in the history, with its owner and schedule (serve's loaded definition, else what its last run recorded).", []string{"scenario", "owner", "schedule", "timezone"}, nil)
-	metricScheduledSince  = prometheus.NewDesc("redrill_scheduled_since_timestamp_seconds", "When this serve process first had the scenario scheduled (reset when serve restarts).", []string{"scenario"}, nil)
-	metricNextRun         = prometheus.NewDesc("redrill_next_run_timestamp_seconds", "When the scenario is scheduled to run next.", []string{"scenario"}, nil)
-	metricInterval        = prometheus.NewDesc("redrill_expected_interval_seconds", "How often the scenario is scheduled to run: the time between its next two ticks.", []string{"scenario"}, nil)
-	metricLastRun         = prometheus.NewDesc("redrill_last_run_timestamp_seconds", "When the scenario's newest run started, finished or still running.", []string{"scenario"}, nil)
-	metricLastVerdict     = prometheus.NewDesc("redrill_last_verdict", "Always 1, for the verdict of the scenario's last finished run only.", []string{"scenario", "verdict"}, nil)
-	metricLastRollback    = prometheus.NewDesc("redrill_last_rollback", "Always 1, for the rollback outcome of the scenario's last finished run only (none, not_needed, passed, failed, skipped).", []string{"scenario", "rollback"}, nil)
-	metricLastMet         = prometheus.NewDesc("redrill_last_met_timestamp_seconds", "When the scenario's last run that met its objectives started.", []string{"scenario"}, nil)
-	metricLastMissed      = prometheus.NewDesc("redrill_last_missed_timestamp_seconds", "When the scenario's last run that missed an objective started.", []string{"scenario"}, nil)
-	metricRunsTotal       = prometheus.NewDesc("redrill_runs_total", "Finished runs in the whole history, by verdict.", []string{"scenario", "verdict"}, nil)
-	metricRuns            = prometheus.NewDesc("redrill_runs", "Runs in the report window, by verdict (running included).", []string{"scenario", "verdict"}, nil)
-	metricRTO             = prometheus.NewDesc("redrill_last_rto_seconds", "Recovery time measured by the scenario's newest run.", []string{"scenario"}, nil)
-	metricRPO             = prometheus.NewDesc("redrill_last_rpo_seconds", "Data loss window measured by the scenario's newest run.", []string{"scenario"}, nil)
-	metricObjectiveRTO    = prometheus.NewDesc("redrill_objective_rto_seconds", "The scenario's RTO objective.", []string{"scenario"}, nil)
-	metricObjectiveRPO    = prometheus.NewDesc("redrill_objective_rpo_seconds", "The scenario's RPO objective.", []string{"scenario"}, nil)
-	metricTicksSkipped    = prometheus.NewDesc("redrill_ticks_skipped_total", "Scheduled ticks this serve process did not run since it started, by reason.", []string{"scenario", "reason"}, nil)
-	collectorDescriptions = []*prometheus.Desc{metricBuildInfo, metricTicksSkipped, metricUp, metricInfo, metricScheduledSince, metricNextRun, metricInterval, metricLastRun, metricLastVerdict, metricLastRollback, metricLastMet, metricLastMissed, metricRunsTotal, metricRuns, metricRTO, metricRPO, metricObjectiveRTO, metricObjectiveRPO}
+	metricBuildInfo      = gaugeFamily("redrill_build_info", "Always 1: the version and commit of redrill serving these metrics, and the Go version it was built with.", "version", "revision", "goversion")
+	metricUp             = gaugeFamily("redrill_store_up", "Whether the run history could be read; when 0, no scenario series is exported.")
+	metricInfo           = gaugeFamily("redrill_scenario_info", "Always 1: every scenario scheduled by serve or in the history, with its owner and schedule (serve's loaded definition, else what its last run recorded).", "scenario", "owner", "schedule", "timezone")
+	metricScheduledSince = gaugeFamily("redrill_scheduled_since_timestamp_seconds", "When this serve process first had the scenario scheduled (reset when serve restarts).", "scenario")
+	metricNextRun        = gaugeFamily("redrill_next_run_timestamp_seconds", "When the scenario is scheduled to run next.", "scenario")
+	metricInterval       = gaugeFamily("redrill_expected_interval_seconds", "How often the scenario is scheduled to run: the time between its next two ticks.", "scenario")
+	metricLastRun        = gaugeFamily("redrill_last_run_timestamp_seconds", "When the scenario's newest run started, finished or still running.", "scenario")
+	metricLastVerdict    = gaugeFamily("redrill_last_verdict", "Always 1, for the verdict of the scenario's last finished run only.", "scenario", "verdict")
+	metricLastRollback   = gaugeFamily("redrill_last_rollback", "Always 1, for the rollback outcome of the scenario's last finished run only (none, not_needed, passed, failed, skipped).", "scenario", "rollback")
+	metricLastMet        = gaugeFamily("redrill_last_met_timestamp_seconds", "When the scenario's last run that met its objectives started.", "scenario")
+	metricLastMissed     = gaugeFamily("redrill_last_missed_timestamp_seconds", "When the scenario's last run that missed an objective started.", "scenario")
+	metricRunsTotal      = counterFamily("redrill_runs_total", "Finished runs in the whole history, by verdict.", "scenario", "verdict")
+	metricRuns           = gaugeFamily("redrill_runs", "Runs in the report window, by verdict (running included).", "scenario", "verdict")
+	metricRTO            = gaugeFamily("redrill_last_rto_seconds", "Recovery time measured by the scenario's newest run.", "scenario")
+	metricRPO            = gaugeFamily("redrill_last_rpo_seconds", "Data loss window measured by the scenario's newest run.", "scenario")
+	metricObjectiveRTO   = gaugeFamily("redrill_objective_rto_seconds", "The scenario's RTO objective.", "scenario")
+	metricObjectiveRPO   = gaugeFamily("redrill_objective_rpo_seconds", "The scenario's RPO objective.", "scenario")
+	metricTicksSkipped   = counterFamily("redrill_ticks_skipped_total", "Scheduled ticks this serve process did not run since it started, by reason.", "scenario", "reason")
+	collectorFamilies    = []*family{metricBuildInfo, metricTicksSkipped, metricUp, metricInfo, metricScheduledSince, metricNextRun, metricInterval, metricLastRun, metricLastVerdict, metricLastRollback, metricLastMet, metricLastMissed, metricRunsTotal, metricRuns, metricRTO, metricRPO, metricObjectiveRTO, metricObjectiveRPO}
 )
 
-func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range slices.Concat(collectorDescriptions, workloadCollectorDescriptions, measureCollectorDescriptions) {
-		ch <- d
-	}
-}
-
-func (c *collector) Collect(ch chan<- prometheus.Metric) {
-	ch <- prometheus.MustNewConstMetric(metricBuildInfo, prometheus.GaugeValue, 1, c.build.Version, c.build.ShortCommit(), c.build.GoVersion)
+// collect is every series of a scrape: redrill's own, the runners' and
+// each scenario's.
+func (c *collector) collect(ctx context.Context) samples {
+	var out samples
+	out.add(metricBuildInfo, 1, c.build.Version, c.build.ShortCommit(), c.build.GoVersion)
 	// Counted by serve, not read from the store: exported while the store
 	// is down too, when ticks are skipped for want of it.
 	if c.opts.SkippedTicks != nil {
 		for _, skipped := range c.opts.SkippedTicks() {
-			ch <- prometheus.MustNewConstMetric(metricTicksSkipped, prometheus.CounterValue, float64(skipped.Ticks), skipped.Scenario, skipped.Reason)
+			out.add(metricTicksSkipped, float64(skipped.Ticks), skipped.Scenario, skipped.Reason)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
-	defer cancel()
-	metrics, err := c.read(ctx, c.opts.Now())
+	now := c.opts.Now()
+	out = append(out, c.runners.samples(runnerStatuses(ctx, c.opts.Runners, now))...)
+	scenarios, err := c.read(ctx, now)
 	if err != nil {
 		// No scenario series rather than some: an alert on a missing
 		// series (never ran) must not fire because the store is away.
-		ch <- prometheus.MustNewConstMetric(metricUp, prometheus.GaugeValue, 0)
-		return
+		out.add(metricUp, 0)
+		return out
 	}
-	ch <- prometheus.MustNewConstMetric(metricUp, prometheus.GaugeValue, 1)
-	for _, m := range metrics {
-		ch <- m
-	}
-
+	out.add(metricUp, 1)
+	return append(out, scenarios...)
 }
 
 // scenarioSeries gathers what the series of one scenario come from.
@@ -125,40 +117,37 @@ type scenarioSeries struct {
 }
 
 // read builds every scenario series from the store and the schedule.
-func (c *collector) read(ctx context.Context, now time.Time) ([]prometheus.Metric, error) {
+func (c *collector) read(ctx context.Context, now time.Time) (samples, error) {
 	window := cmp.Or(c.opts.Window, DefaultWindow)
 	report, err := c.summaries.Report(ctx, Options{Now: now, Since: now.Add(-window)})
 	if err != nil {
 		return nil, err
 	}
-	totals, err := c.history.RunTotals(ctx)
+	totals, err := c.summaries.RunTotals(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out []prometheus.Metric
-	gauge := func(desc *prometheus.Desc, value float64, labels ...string) {
-		out = append(out, prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, value, labels...))
-	}
+	var out samples
 	seconds := func(at time.Time) float64 { return float64(at.UnixMilli()) / 1000 }
 
 	info := map[string]scenarioSeries{}
 	for _, s := range report.Scenarios {
-		series := scenarioSeries{owner: s.LastRun.Owner, schedule: s.LastRun.Schedule, interval: scheduleInterval(s.LastRun, now)}
+		series := scenarioSeries{owner: s.LastRun.Owner, schedule: s.LastRun.Schedule, interval: s.Interval}
 		if series.schedule != "" {
 			series.timezone = cmp.Or(s.LastRun.ScheduleTimezone, "UTC")
 		}
 		info[s.Scenario] = series
-		gauge(metricLastRun, seconds(s.LastRun.StartedAt), s.Scenario)
+		out.add(metricLastRun, seconds(s.LastRun.StartedAt), s.Scenario)
 		for _, measured := range []struct {
-			desc  *prometheus.Desc
-			value *time.Duration
+			family *family
+			value  *time.Duration
 		}{{metricRTO, s.LastRun.RTO}, {metricRPO, s.LastRun.RPO}, {metricObjectiveRTO, s.ObjectiveRTO}, {metricObjectiveRPO, s.ObjectiveRPO}} {
 			if measured.value != nil {
-				gauge(measured.desc, measured.value.Seconds(), s.Scenario)
+				out.add(measured.family, measured.value.Seconds(), s.Scenario)
 			}
 		}
 		for verdict, count := range s.Verdicts {
-			gauge(metricRuns, float64(count), s.Scenario, verdict)
+			out.add(metricRuns, float64(count), s.Scenario, verdict)
 		}
 	}
 	// The schedule serve has loaded wins over what the last run recorded.
@@ -168,22 +157,22 @@ func (c *collector) read(ctx context.Context, now time.Time) ([]prometheus.Metri
 	}
 	for _, s := range scheduled {
 		info[s.Scenario] = scenarioSeries{owner: s.Owner, schedule: s.Schedule, timezone: s.Timezone, interval: s.Interval}
-		gauge(metricScheduledSince, seconds(c.firstScheduled(s.Scenario, now)), s.Scenario)
+		out.add(metricScheduledSince, seconds(c.firstScheduled(s.Scenario, now)), s.Scenario)
 		if !s.NextRun.IsZero() {
-			gauge(metricNextRun, seconds(s.NextRun), s.Scenario)
+			out.add(metricNextRun, seconds(s.NextRun), s.Scenario)
 		}
 	}
 	for scenario, series := range info {
-		gauge(metricInfo, 1, scenario, series.owner, series.schedule, series.timezone)
+		out.add(metricInfo, 1, scenario, series.owner, series.schedule, series.timezone)
 		if series.interval > 0 {
-			gauge(metricInterval, series.interval.Seconds(), scenario)
+			out.add(metricInterval, series.interval.Seconds(), scenario)
 		}
 	}
 	workloads, err := workloadMetrics(ctx, c.history, report)
 	if err != nil {
 		return nil, err
 	}
-	return append(append(append(out, totalsMetrics(totals)...), workloads...), measureMetrics(report)...), nil
+	return slices.Concat(out, totalsMetrics(totals), workloads, measureMetrics(report)), nil
 }
 
 // firstScheduled is when the collector first saw scenario scheduled.
@@ -201,8 +190,8 @@ func (c *collector) firstScheduled(scenario string, now time.Time) time.Time {
 // totalsMetrics are the series of the finished runs: counters by verdict,
 // the last met and missed runs, and the verdict and rollback of the last
 // finished run, which a run under way does not hide.
-func totalsMetrics(totals []store.RunTotal) []prometheus.Metric {
-	var out []prometheus.Metric
+func totalsMetrics(totals []store.RunTotal) samples {
+	var out samples
 	seconds := func(at time.Time) float64 { return float64(at.UnixMilli()) / 1000 }
 	for scenarioTotals := range chunkByScenario(totals) {
 		scenario := scenarioTotals[0].Scenario
@@ -219,17 +208,17 @@ func totalsMetrics(totals []store.RunTotal) []prometheus.Metric {
 			}
 		}
 		for verdict, count := range runs {
-			out = append(out, prometheus.MustNewConstMetric(metricRunsTotal, prometheus.CounterValue, float64(count), scenario, verdict))
+			out.add(metricRunsTotal, float64(count), scenario, verdict)
 		}
-		for desc, verdict := range map[*prometheus.Desc]string{metricLastMet: store.VerdictMet, metricLastMissed: store.VerdictMissed} {
+		for family, verdict := range map[*family]string{metricLastMet: store.VerdictMet, metricLastMissed: store.VerdictMissed} {
 			if at, ok := lastOf[verdict]; ok {
-				out = append(out, prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, seconds(at), scenario))
+				out.add(family, seconds(at), scenario)
 			}
 		}
-		out = append(out, prometheus.MustNewConstMetric(metricLastVerdict, prometheus.GaugeValue, 1, scenario, last.Verdict))
+		out.add(metricLastVerdict, 1, scenario, last.Verdict)
 		// Runs recorded before the rollback was kept say nothing of it.
 		if last.Rollback != "" {
-			out = append(out, prometheus.MustNewConstMetric(metricLastRollback, prometheus.GaugeValue, 1, scenario, last.Rollback))
+			out.add(metricLastRollback, 1, scenario, last.Rollback)
 		}
 	}
 	return out

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/redrill/redrill/store"
 )
 
@@ -13,16 +11,16 @@ import (
 // redrill_last_verdict is: a drill under way has measured nothing final
 // yet, and must not hide what the last one found.
 var (
-	workloadLabels                = []string{"scenario", "workload"}
-	metricWorkloadAttempts        = prometheus.NewDesc("redrill_last_workload_attempts", "Attempts of the workload in the scenario's last finished run that ended (succeeded or failed).", workloadLabels, nil)
-	metricWorkloadFailed          = prometheus.NewDesc("redrill_last_workload_failed", "Attempts of the workload in the scenario's last finished run that failed.", workloadLabels, nil)
-	metricWorkloadSkipped         = prometheus.NewDesc("redrill_last_workload_skipped", "Attempts of the workload in the scenario's last finished run not sent because every worker was busy.", workloadLabels, nil)
-	metricWorkloadLongestOutage   = prometheus.NewDesc("redrill_last_workload_longest_outage_seconds", "The longest time no attempt of the workload succeeded in the scenario's last finished run: the downtime its clients saw.", workloadLabels, nil)
-	metricWorkloadAcknowledged    = prometheus.NewDesc("redrill_last_workload_acknowledged_writes", "Writes of the workload acknowledged in the scenario's last finished run; only for a verified workload.", workloadLabels, nil)
-	metricWorkloadLostWrites      = prometheus.NewDesc("redrill_last_workload_lost_writes", "Acknowledged writes of the workload not found after recovery in the scenario's last finished run; only for a verified workload.", workloadLabels, nil)
-	metricObjectiveDowntime       = prometheus.NewDesc("redrill_objective_downtime_seconds", "The scenario's objective on the longest outage a workload's clients may see.", []string{"scenario"}, nil)
-	metricObjectiveLostWrites     = prometheus.NewDesc("redrill_objective_lost_writes", "The acknowledged writes a workload of the scenario may lose (0 is an objective).", []string{"scenario"}, nil)
-	workloadCollectorDescriptions = []*prometheus.Desc{metricWorkloadAttempts, metricWorkloadFailed, metricWorkloadSkipped, metricWorkloadLongestOutage,
+	workloadLabels              = []string{"scenario", "workload"}
+	metricWorkloadAttempts      = gaugeFamily("redrill_last_workload_attempts", "Attempts of the workload in the scenario's last finished run that ended (succeeded or failed).", workloadLabels...)
+	metricWorkloadFailed        = gaugeFamily("redrill_last_workload_failed", "Attempts of the workload in the scenario's last finished run that failed.", workloadLabels...)
+	metricWorkloadSkipped       = gaugeFamily("redrill_last_workload_skipped", "Attempts of the workload in the scenario's last finished run not sent because every worker was busy.", workloadLabels...)
+	metricWorkloadLongestOutage = gaugeFamily("redrill_last_workload_longest_outage_seconds", "The longest time no attempt of the workload succeeded in the scenario's last finished run: the downtime its clients saw.", workloadLabels...)
+	metricWorkloadAcknowledged  = gaugeFamily("redrill_last_workload_acknowledged_writes", "Writes of the workload acknowledged in the scenario's last finished run; only for a verified workload.", workloadLabels...)
+	metricWorkloadLostWrites    = gaugeFamily("redrill_last_workload_lost_writes", "Acknowledged writes of the workload not found after recovery in the scenario's last finished run; only for a verified workload.", workloadLabels...)
+	metricObjectiveDowntime     = gaugeFamily("redrill_objective_downtime_seconds", "The scenario's objective on the longest outage a workload's clients may see.", "scenario")
+	metricObjectiveLostWrites   = gaugeFamily("redrill_objective_lost_writes", "The acknowledged writes a workload of the scenario may lose (0 is an objective).", "scenario")
+	workloadFamilies            = []*family{metricWorkloadAttempts, metricWorkloadFailed, metricWorkloadSkipped, metricWorkloadLongestOutage,
 		metricWorkloadAcknowledged, metricWorkloadLostWrites, metricObjectiveDowntime, metricObjectiveLostWrites}
 )
 
@@ -32,11 +30,9 @@ const runsBeforeFinished = 3
 
 // workloadMetrics are the series of the workloads of each scenario that
 // ran under load.
-func workloadMetrics(ctx context.Context, history store.Reader, report Report) ([]prometheus.Metric, error) {
-	var out []prometheus.Metric
-	gauge := func(desc *prometheus.Desc, value float64, labels ...string) {
-		out = append(out, prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, value, labels...))
-	}
+func workloadMetrics(ctx context.Context, history store.Reader, report Report) (samples, error) {
+	var out samples
+	gauge := out.add
 	for _, s := range underLoad(report) {
 		if s.Load.ObjectiveDowntime != nil {
 			gauge(metricObjectiveDowntime, s.Load.ObjectiveDowntime.Seconds(), s.Scenario)

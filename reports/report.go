@@ -93,9 +93,12 @@ type ScenarioReport struct {
 	NeverRan bool `json:"-"`
 	// Stale is set when the last run is older than StaleAfter, whatever
 	// the risk: a scenario can be both not met and stale.
-	Stale       bool               `json:"stale"`
-	StaleAfter  time.Duration      `json:"-"`
-	Schedule    string             `json:"-"`
+	Stale      bool          `json:"stale"`
+	StaleAfter time.Duration `json:"-"`
+	Schedule   string        `json:"-"`
+	// Interval is how often the last run's schedule ticks now (zero
+	// without one), the time between its next two ticks.
+	Interval    time.Duration      `json:"-"`
 	Postmortems []store.Postmortem `json:"postmortems"`
 	// Points are the window's measured RTOs, oldest first, for charts:
 	// the newest ChartRuns of them.
@@ -164,7 +167,7 @@ func Build(ctx context.Context, history store.Reader, opts Options) (Report, err
 	ran := map[string]bool{}
 	for _, last := range latest {
 		ran[last.Scenario] = true
-		report.Scenarios = append(report.Scenarios, scenarioReport(last, summarize(byScenario[last.Scenario]), opts.Now))
+		report.Scenarios = append(report.Scenarios, scenarioReport(last, summarize(byScenario[last.Scenario]), opts.Now, scheduleInterval(last, opts.Now)))
 		if opts.CompareBy != "" {
 			report.Scenarios[len(report.Scenarios)-1].Comparison = compareRuns(opts.CompareBy, byScenario[last.Scenario])
 		}
@@ -256,7 +259,7 @@ func summarize(runs []store.Measurement) windowSummary {
 // scenarioReport ranks one scenario by its last run, which recorded what
 // its scenario said when it started (schedule, postmortems, objectives),
 // and by its runs of the window.
-func scenarioReport(last store.Run, window windowSummary, now time.Time) ScenarioReport {
+func scenarioReport(last store.Run, window windowSummary, now time.Time, interval time.Duration) ScenarioReport {
 	r := ScenarioReport{
 		Scenario: last.Scenario, LastRun: last,
 		ObjectiveRTO: last.ObjectiveRTO, ObjectiveRPO: last.ObjectiveRPO,
@@ -269,7 +272,8 @@ func scenarioReport(last store.Run, window windowSummary, now time.Time) Scenari
 		Points:           window.points,
 		Unmeasured:       window.unmeasured,
 	}
-	if interval := scheduleInterval(last, now); interval > 0 {
+	r.Interval = interval
+	if interval > 0 {
 		r.StaleAfter = 2 * interval
 	}
 	r.Stale = now.Sub(last.StartedAt) > r.StaleAfter
@@ -324,22 +328,46 @@ func neverRan(s ScheduledScenario) ScenarioReport {
 // scheduleInterval is how often the scenario of a run was scheduled to
 // run; zero when it had no schedule (or one that no longer reads).
 func scheduleInterval(run store.Run, now time.Time) time.Duration {
+	interval, _ := scheduleIntervalUntil(run, now)
+	return interval
+}
+
+// scheduleIntervalUntil is scheduleInterval and the schedule's next tick,
+// until which the interval holds; a zero tick when there is none.
+func scheduleIntervalUntil(run store.Run, now time.Time) (time.Duration, time.Time) {
 	if run.Schedule == "" {
-		return 0
+		return 0, time.Time{}
 	}
 	location := time.UTC
 	if run.ScheduleTimezone != "" {
 		zone, err := time.LoadLocation(run.ScheduleTimezone)
 		if err != nil {
-			return 0
+			return 0, time.Time{}
 		}
 		location = zone
 	}
 	schedule, err := cron.Parse(run.Schedule, location, now)
 	if err != nil {
-		return 0
+		return 0, time.Time{}
 	}
-	return schedule.Interval(now)
+	return schedule.Interval(now), schedule.Next(now)
+}
+
+// scheduleMemo keeps a schedule's interval until its next tick, when the
+// interval may change: a scrape need not parse the cron expression of
+// every scenario again.
+type scheduleMemo struct {
+	schedule, timezone string
+	interval           time.Duration
+	until              time.Time
+}
+
+func (m *scheduleMemo) at(run store.Run, now time.Time) time.Duration {
+	if m.schedule != run.Schedule || m.timezone != run.ScheduleTimezone || !now.Before(m.until) {
+		interval, until := scheduleIntervalUntil(run, now)
+		*m = scheduleMemo{schedule: run.Schedule, timezone: run.ScheduleTimezone, interval: interval, until: until}
+	}
+	return m.interval
 }
 
 // percentile is the nearest-rank percentile, as the store's SQL computes it.

@@ -7,10 +7,10 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/redrill/redrill/internal/labels"
 	"github.com/redrill/redrill/store"
@@ -79,14 +79,36 @@ func WriteRunnersJSON(w io.Writer, statuses []RunnerStatus) error {
 // metricRunnerUp is the name of the runners' series.
 const metricRunnerUp = "redrill_runner_up"
 
-// runnerUpMetrics is redrill_runner_up for every runner not stopped: 1 up,
-// 0 gone. Its labels are runner, version and one label_KEY per label key
-// any runner has (empty for a runner without it): a metric family has one
-// set of label names.
-func runnerUpMetrics(runners []RunnerStatus) []prometheus.Metric {
+// runnerFamilies makes redrill_runner_up, whose label names depend on
+// the runners: runner, version and one label_KEY per label key any runner
+// has (empty for a runner without it), as a metric family has one set of
+// label names. It keeps one family per set, so that a scrape whose
+// runners read the same is written from what the last one wrote.
+type runnerFamilies struct {
+	mu    sync.Mutex
+	byKey map[string]*family
+}
+
+func (r *runnerFamilies) family(labelNames []string) *family {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	key := strings.Join(labelNames, ",")
+	if f, ok := r.byKey[key]; ok {
+		return f
+	}
+	if r.byKey == nil {
+		r.byKey = map[string]*family{}
+	}
+	f := gaugeFamily(metricRunnerUp, "1 while a runner registered in the store renews its heartbeat, 0 once it is gone (no heartbeat for 15 s); a runner that stopped cleanly is not exported.", labelNames...)
+	r.byKey[key] = f
+	return f
+}
+
+// samples is redrill_runner_up for every runner not stopped: 1 up, 0 gone.
+func (r *runnerFamilies) samples(runners []RunnerStatus) samples {
 	keys := map[string]bool{}
-	for _, r := range runners {
-		for key := range r.Labels {
+	for _, runner := range runners {
+		for key := range runner.Labels {
 			keys[key] = true
 		}
 	}
@@ -95,35 +117,21 @@ func runnerUpMetrics(runners []RunnerStatus) []prometheus.Metric {
 	for _, key := range names {
 		labelNames = append(labelNames, "label_"+key)
 	}
-	desc := prometheus.NewDesc(metricRunnerUp, "1 while a runner registered in the store renews its heartbeat, 0 once it is gone (no heartbeat for 15 s); a runner that stopped cleanly is not exported.", labelNames, nil)
-	var out []prometheus.Metric
-	for _, r := range runners {
-		if r.State == store.RunnerStopped {
+	f := r.family(labelNames)
+	var out samples
+	for _, runner := range runners {
+		if runner.State == store.RunnerStopped {
 			continue
 		}
-		values := []string{r.Name, r.Version}
+		values := []string{runner.Name, runner.Version}
 		for _, key := range names {
-			values = append(values, r.Labels[key])
+			values = append(values, runner.Labels[key])
 		}
 		up := 0.0
-		if r.State == store.RunnerUp {
+		if runner.State == store.RunnerUp {
 			up = 1
 		}
-		out = append(out, prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, up, values...))
+		out.add(f, up, values...)
 	}
 	return out
-}
-
-// runnerCollector exports redrill_runner_up. It describes nothing, so the
-// registry does not check it: its label names depend on the runners' keys.
-type runnerCollector struct{ opts HandlerOptions }
-
-func (runnerCollector) Describe(chan<- *prometheus.Desc) {}
-
-func (c runnerCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
-	defer cancel()
-	for _, m := range runnerUpMetrics(runnerStatuses(ctx, c.opts.Runners, c.opts.Now())) {
-		ch <- m
-	}
 }

@@ -32,6 +32,11 @@ type Summaries struct {
 	scenarios map[string]*scenarioRuns
 	names     []string // of scenarios, sorted as the store sorts them
 	gameDays  map[string]store.Run
+	// changes counts the reads that found runs written; totals are the
+	// run totals read when it was totalsAt.
+	changes  uint64
+	totals   []store.RunTotal
+	totalsAt uint64
 }
 
 // scenarioRuns is what Summaries keeps of one scenario.
@@ -44,6 +49,7 @@ type scenarioRuns struct {
 	summary     windowSummary
 	summaryFrom int
 	fresh       bool
+	schedule    scheduleMemo
 }
 
 // NewSummaries keeps the summaries of the reports over window (zero:
@@ -95,7 +101,7 @@ func (s *Summaries) fromMemory(ctx context.Context, opts Options) (Report, bool,
 	report := Report{GeneratedAt: opts.Now.UTC(), Since: opts.Since.UTC()}
 	for _, name := range s.names {
 		runs := s.scenarios[name]
-		report.Scenarios = append(report.Scenarios, scenarioReport(runs.latest, runs.window(since), opts.Now))
+		report.Scenarios = append(report.Scenarios, scenarioReport(runs.latest, runs.window(since), opts.Now, runs.schedule.at(runs.latest, opts.Now)))
 	}
 	for _, scheduled := range opts.Scheduled {
 		if _, ran := s.scenarios[scheduled.Scenario]; !ran {
@@ -113,6 +119,32 @@ func (s *Summaries) fromMemory(ctx context.Context, opts Options) (Report, bool,
 	report.GameDays = groupGameDays(gameDayRuns)
 	rank(report.Scenarios)
 	return report, true, nil
+}
+
+// RunTotals is the store's totals of the finished runs, read again only
+// once the summaries have seen a run written since the last read: the
+// totals change with the runs only (triggers in the run's transaction).
+func (s *Summaries) RunTotals(ctx context.Context) ([]store.RunTotal, error) {
+	s.mu.Lock()
+	totals, current := s.totals, s.totals != nil && s.totalsAt == s.changes
+	seen := s.changes
+	s.mu.Unlock()
+	if current {
+		return totals, nil
+	}
+	totals, err := s.history.RunTotals(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if totals == nil {
+		totals = []store.RunTotal{}
+	}
+	s.mu.Lock()
+	if seen >= s.totalsAt {
+		s.totals, s.totalsAt = totals, seen
+	}
+	s.mu.Unlock()
+	return totals, nil
 }
 
 // window is the summary of the runs started at or after since (Unix
@@ -137,6 +169,9 @@ func (s *Summaries) refresh(ctx context.Context, now time.Time) error {
 	}
 	for _, run := range changed {
 		s.apply(run)
+	}
+	if len(changed) > 0 {
+		s.changes++
 	}
 	s.cursor = next
 	s.prune(now.Add(-s.window))
@@ -186,6 +221,7 @@ func (s *Summaries) load(ctx context.Context, now time.Time) error {
 		s.gameDays[run.ID] = run
 	}
 	s.cursor, s.floor, s.loaded = cursor, floor, true
+	s.changes++
 	return nil
 }
 
