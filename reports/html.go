@@ -21,18 +21,21 @@ var templates embed.FS
 // reportTemplate is parsed once; html/template escapes everything that
 // scenario authors wrote.
 var reportTemplate = template.Must(template.New("report.html").Funcs(template.FuncMap{
-	"duration":  readable,
-	"signed":    signed,
-	"anchor":    anchor,
-	"riskClass": func(r Risk) string { return strings.ReplaceAll(string(r), "_", "-") },
-	"chart":     chart,
-	"marksSVG":  marksSVG,
-	"runLink":   runLink,
-	"runHref":   runHref,
-	"add":       func(a, b float64) float64 { return a + b },
-	"sub":       func(a, b float64) float64 { return a - b },
-	"forecast":  forecast,
-	"runCounts": runCounts,
+	"duration":     readable,
+	"signed":       signed,
+	"anchor":       anchor,
+	"riskClass":    func(r Risk) string { return strings.ReplaceAll(string(r), "_", "-") },
+	"chart":        chart,
+	"marksSVG":     marksSVG,
+	"runLink":      runLink,
+	"runHref":      runHref,
+	"scenarioHref": scenarioHref,
+	"compact":      func(d *dashboardPage) bool { return d != nil && d.Compact },
+	"scenarioPage": func(d *dashboardPage) bool { return d != nil && d.Scenario != "" },
+	"add":          func(a, b float64) float64 { return a + b },
+	"sub":          func(a, b float64) float64 { return a - b },
+	"forecast":     forecast,
+	"runCounts":    runCounts,
 	// What checks and authors wrote, without terminal escape sequences
 	// or characters a page cannot show.
 	"plain":        plainText,
@@ -87,6 +90,15 @@ type reportPage struct {
 // run pages, the recent runs, the schedule, and a reload while a drill
 // runs.
 type dashboardPage struct {
+	// Base leads from the page to the dashboard's root: "" on the front
+	// page, "../" on a scenario's page. Links are relative, so that they
+	// hold behind a proxy's path prefix.
+	Base string
+	// Compact leaves the scenarios' sections to their own pages
+	// (/scenarios/NAME): the front page of a large store.
+	Compact bool
+	// Scenario is the scenario of a scenario's page; "" on the front page.
+	Scenario  string
 	Runs      []store.Run
 	Scheduled []ScheduledScenario
 	// Refresh is how many seconds the page waits before it reloads; zero
@@ -96,6 +108,12 @@ type dashboardPage struct {
 
 // dashboardRuns is how many recent runs the dashboard's front page links.
 const dashboardRuns = 50
+
+// dashboardSections is how many scenarios the front page shows with
+// their sections (chart, measures, forecast); past it, each is on a page
+// of its own, and the front page is their table: a thousand charts on one
+// page would take seconds to write and more to read.
+const dashboardSections = 25
 
 // dashboardRefresh is how often the front page reloads while a drill runs.
 const dashboardRefresh = 10
@@ -109,7 +127,7 @@ func writeDashboard(ctx context.Context, w io.Writer, history store.Reader, r Re
 	if err != nil {
 		return fmt.Errorf("recent runs: %w", err)
 	}
-	page := dashboardPage{Runs: runs}
+	page := dashboardPage{Runs: runs, Compact: len(r.Scenarios) > dashboardSections}
 	if scheduled != nil {
 		page.Scheduled = scheduled()
 	}
@@ -119,10 +137,43 @@ func writeDashboard(ctx context.Context, w io.Writer, history store.Reader, r Re
 	return reportTemplate.Execute(w, reportPage{Report: r, Dashboard: &page})
 }
 
-// runHref is the link from the dashboard's front page to a run's page,
-// relative so that it holds behind a proxy's path prefix.
-func runHref(id string) template.URL {
-	return template.URL("runs/" + url.PathEscape(id))
+// writeScenarioPage writes a scenario's page of the dashboard: its row,
+// its section and its newest runs of the window. False when the report
+// has no such scenario.
+func writeScenarioPage(ctx context.Context, w io.Writer, history store.Reader, r Report, name string) (bool, error) {
+	at := slices.IndexFunc(r.Scenarios, func(s ScenarioReport) bool { return s.Scenario == name })
+	if at < 0 {
+		return false, nil
+	}
+	runs, err := history.Runs(ctx, store.RunQuery{Scenario: name, Since: r.Since, Limit: dashboardRuns})
+	if err != nil {
+		return true, fmt.Errorf("recent runs of %s: %w", name, err)
+	}
+	one := Report{GeneratedAt: r.GeneratedAt, Since: r.Since, Scenarios: r.Scenarios[at : at+1]}
+	for _, waited := range r.PeopleTime {
+		if waited.Scenario == name {
+			one.PeopleTime = append(one.PeopleTime, waited)
+		}
+	}
+	page := dashboardPage{Base: "../", Scenario: name, Runs: runs}
+	if slices.ContainsFunc(runs, func(run store.Run) bool { return run.Status == store.StatusRunning }) {
+		page.Refresh = dashboardRefresh
+	}
+	return true, reportTemplate.Execute(w, reportPage{Report: one, Dashboard: &page})
+}
+
+// runHref is the link from a dashboard page to a run's page.
+func runHref(d *dashboardPage, id string) template.URL {
+	return template.URL(d.Base + "runs/" + url.PathEscape(id))
+}
+
+// scenarioHref is the link to a scenario's section: on the page itself,
+// or its own page when the front page is compact.
+func scenarioHref(d *dashboardPage, name string) template.URL {
+	if d != nil && d.Compact {
+		return template.URL(d.Base + "scenarios/" + url.PathEscape(name))
+	}
+	return template.URL("#" + anchor(name))
 }
 
 // runLink is text linked to a run's page on the dashboard, and the text
@@ -131,7 +182,7 @@ func runLink(page reportPage, id, text string) template.HTML {
 	if page.Dashboard == nil || id == "" {
 		return template.HTML(template.HTMLEscapeString(text))
 	}
-	return template.HTML(`<a href="` + template.HTMLEscapeString(string(runHref(id))) + `">` + template.HTMLEscapeString(text) + `</a>`)
+	return template.HTML(`<a href="` + template.HTMLEscapeString(string(runHref(page.Dashboard, id))) + `">` + template.HTMLEscapeString(text) + `</a>`)
 }
 
 func anchor(name string) string {

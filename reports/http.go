@@ -81,6 +81,10 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 			// the page is only cut.
 			page := &startedWriter{Writer: w}
 			if err := write(r, page, report); err != nil && !page.started {
+				if errors.Is(err, errNoSuchScenario) {
+					http.Error(w, err.Error(), http.StatusNotFound)
+					return
+				}
 				http.Error(w, "report: "+err.Error(), http.StatusInternalServerError)
 			}
 		}
@@ -92,6 +96,14 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 	// Clients asking for a report at once share its writing (shared.go).
 	mux.Handle("GET /{$}", shareAnswers(reads.handle(serveReport("text/html; charset=utf-8", func(r *http.Request, w io.Writer, report Report) error {
 		return writeDashboard(r.Context(), w, history, report, opts.Scheduled)
+	}))))
+	mux.Handle("GET /scenarios/{name}", shareAnswers(reads.handle(serveReport("text/html; charset=utf-8", func(r *http.Request, w io.Writer, report Report) error {
+		name := r.PathValue("name")
+		found, err := writeScenarioPage(r.Context(), w, history, report, name)
+		if !found {
+			return fmt.Errorf("%w: no scenario %q has run in the window (try ?since=1y)", errNoSuchScenario, name)
+		}
+		return err
 	}))))
 	mux.Handle("GET /api/report", shareAnswers(reads.handle(serveReport("application/json", func(_ *http.Request, w io.Writer, report Report) error {
 		return WriteJSON(w, report)
@@ -149,6 +161,9 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 	registerConsole(mux, opts, logins)
 	return logins.guard(mux)
 }
+
+// errNoSuchScenario answers 404 for a scenario's page.
+var errNoSuchScenario = errors.New("not found")
 
 // startedWriter tells whether anything was written through it.
 type startedWriter struct {
