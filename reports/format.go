@@ -137,6 +137,13 @@ func newLoadJSON(l *LoadReport) loadJSON {
 
 // WriteJSON writes the report with stable field names (docs/reports.md).
 func WriteJSON(w io.Writer, r Report) error {
+	return writeReportJSON(w, r, writeJSON)
+}
+
+// writeReportJSON writes the report's JSON with encode: indented for
+// people (redrill report), compact for programs (/api/report, where the
+// indentation would double the time of a report of many scenarios).
+func writeReportJSON(w io.Writer, r Report, encode func(io.Writer, any) error) error {
 	scenarios := make([]jsonScenario, 0, len(r.Scenarios))
 	for _, s := range r.Scenarios {
 		scenarios = append(scenarios, jsonScenario{
@@ -159,7 +166,7 @@ func WriteJSON(w io.Writer, r Report) error {
 	for _, g := range r.GameDays {
 		gameDays = append(gameDays, newGameDayJSON(g))
 	}
-	return writeJSON(w, struct {
+	return encode(w, struct {
 		GeneratedAt time.Time        `json:"generated_at"`
 		Since       time.Time        `json:"since"`
 		GameDays    []gameDayJSON    `json:"gamedays"`

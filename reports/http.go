@@ -106,7 +106,7 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 		return err
 	}))))
 	mux.Handle("GET /api/report", shareAnswers(reads.handle(serveReport("application/json", func(_ *http.Request, w io.Writer, report Report) error {
-		return WriteJSON(w, report)
+		return writeReportJSON(w, report, writeCompactJSON)
 	}))))
 	mux.HandleFunc("GET /api/runs", reads.handle(func(w http.ResponseWriter, r *http.Request) {
 		query, err := runsQuery(r.URL.Query())

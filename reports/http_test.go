@@ -52,7 +52,7 @@ func TestDashboard(t *testing.T) {
 	}
 	tests := []struct{ path, want string }{
 		{"/", `<svg class="rto-chart wide"`},
-		{"/api/report", `"scenario": "orders"`},
+		{"/api/report", `"scenario":"orders"`},
 		{"/api/runs?scenario=api", `"run_id": "api-003"`},
 		{"/runs/api-003", "verdict   missed"},
 		{"/metrics", `redrill_last_rto_seconds{scenario="orders"} 1140`},
@@ -80,7 +80,7 @@ func TestDashboard(t *testing.T) {
 	if code, body := get("/api/runs?gameday=q4-resilience", "s3cret-token"); code != 200 || count(body) != 2 {
 		t.Errorf("/api/runs?gameday=q4-resilience: %d with %d runs, want its 2", code, count(body))
 	}
-	if _, body := get("/api/report?since=5d", "s3cret-token"); !strings.Contains(body, `"runs": 0`) || !strings.Contains(body, `"runs": 1`) {
+	if _, body := get("/api/report?since=5d", "s3cret-token"); !strings.Contains(body, `"runs":0`) || !strings.Contains(body, `"runs":1`) {
 		t.Errorf("/api/report?since=5d does not narrow the window to 5 days:\n%.800s", body)
 	}
 	for _, path := range []string{"/api/runs?limit=0", "/api/runs?limit=abc", "/api/runs?limit=100000", "/api/report?since=soon", "/?since=-1d"} {

@@ -193,7 +193,7 @@ func Build(ctx context.Context, history store.Reader, opts Options) (Report, err
 // first, then by name.
 func rank(scenarios []ScenarioReport) {
 	sort.SliceStable(scenarios, func(i, j int) bool {
-		a, b := scenarios[i], scenarios[j]
+		a, b := &scenarios[i], &scenarios[j] // not copies: a report is large
 		if riskOrder[a.Risk] != riskOrder[b.Risk] {
 			return riskOrder[a.Risk] < riskOrder[b.Risk]
 		}

@@ -121,6 +121,11 @@ func writeJSON(w io.Writer, v any) error {
 	return encoder.Encode(v)
 }
 
+// writeCompactJSON writes v as one line of JSON.
+func writeCompactJSON(w io.Writer, v any) error {
+	return json.NewEncoder(w).Encode(v)
+}
+
 type runJSON struct {
 	ID           string  `json:"run_id"`
 	Scenario     string  `json:"scenario"`
