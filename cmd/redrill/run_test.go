@@ -139,7 +139,7 @@ func startDrill(t *testing.T, drill string) (cmd *exec.Cmd, dir, history string,
 	case <-time.After(30 * time.Second):
 		t.Fatalf("the drill did not start:\n%s", output.String())
 	}
-	for deadline := time.Now().Add(10 * time.Second); !exists(filepath.Join(dir, "step.pid")) || !exists(filepath.Join(dir, "child.pid")); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); !holdsPID(filepath.Join(dir, "step.pid")) || !holdsPID(filepath.Join(dir, "child.pid")); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the step did not start its child:\n%s", output.String())
 		}
@@ -244,7 +244,7 @@ const backgroundDrill = `scenario "long-under-load" {
 func TestKilledRunnerLeavesNoBackgroundProcess(t *testing.T) {
 	cmd, dir, _, _ := startDrill(t, backgroundDrill)
 	waitFor(t, func() bool {
-		return exists(filepath.Join(dir, "restore.pid")) && exists(filepath.Join(dir, "client.pid"))
+		return holdsPID(filepath.Join(dir, "restore.pid")) && holdsPID(filepath.Join(dir, "client.pid"))
 	})
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
@@ -716,9 +716,12 @@ func TestEscapeSequencesAreShownNotObeyed(t *testing.T) {
 	}
 }
 
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
+// holdsPID tells whether a step's pid file holds its pid yet: the shell
+// creates the file for "echo $$ > file" before it writes to it, and a
+// runner killed in between leaves it empty, with no pid to look for.
+func holdsPID(path string) bool {
+	content, err := os.ReadFile(path)
+	return err == nil && strings.TrimSpace(string(content)) != ""
 }
 
 // report --compare-by groups a scenario's runs by a runner label, or by

@@ -342,7 +342,9 @@ func TestServeSIGTERMNamesTheSignal(t *testing.T) {
 // the drill's reaper kills them when serve dies.
 func TestKilledServeLeavesNoChildRunning(t *testing.T) {
 	serve, dir, _, _ := startLongScheduledDrill(t, "sleep 30 & echo $! > {{dir}}/child.pid; echo $$ > {{dir}}/step.pid; wait")
-	waitFor(t, func() bool { return exists(filepath.Join(dir, "step.pid")) && exists(filepath.Join(dir, "child.pid")) })
+	waitFor(t, func() bool {
+		return holdsPID(filepath.Join(dir, "step.pid")) && holdsPID(filepath.Join(dir, "child.pid"))
+	})
 	if err := serve.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
