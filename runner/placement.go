@@ -90,3 +90,38 @@ func NoRunnerReason(want map[string]string, runners []store.Runner, now time.Tim
 	}
 	return reason + " (" + strings.Join(live, "; ") + ")"
 }
+
+// gameDayNotForThisRunner handles the start of a game day whose runner
+// block this runner does not match, as notForThisRunner does a tick: a
+// live runner that matches will run it; when there is none, the start is
+// claimed like any and each of the day's scenarios recorded not_run, once
+// across runners, under the game day's name.
+func (s *Scheduler) gameDayNotForThisRunner(gd *scenarios.GameDay) {
+	s.opts.Logger.Info("game day left to a runner with its labels", "gameday", gd.Name, "labels", labels.String(gd.RunnerLabels), "missing", labels.Missing(s.opts.Labels, gd.RunnerLabels))
+	runners, err := s.runners()
+	if err != nil {
+		s.opts.Logger.Warn("cannot tell whether a runner matches the game day", "gameday", gd.Name, "labels", labels.String(gd.RunnerLabels), "error", err)
+		return
+	}
+	if len(Matching(runners, gd.RunnerLabels, s.opts.RunClock.Now())) > 0 {
+		return
+	}
+	job := gameDayJob(gd.Name)
+	if !s.drills.enter(job) {
+		return
+	}
+	defer s.drills.leave(job)
+	won, err := s.claim(job, gd.Start)
+	if err != nil || !won {
+		return
+	}
+	reason := NoRunnerReason(gd.RunnerLabels, runners, s.opts.RunClock.Now())
+	s.opts.Logger.Warn("game day not run: no live runner has its labels", "gameday", gd.Name, "start", gd.Start, "reason", reason)
+	run := s.runOptions()
+	run.NotRunBecause = reason
+	// The runs are recorded by this runner but were not run here.
+	run.Labels = map[string]string{}
+	if _, err := RunGameDay(s.drills.ctx, s.set, gd, run); err != nil {
+		s.opts.Logger.Error("game day not recorded", "gameday", gd.Name, "error", err)
+	}
+}

@@ -14,7 +14,6 @@ import (
 	"github.com/go-co-op/gocron/v2"
 	"github.com/jonboulle/clockwork"
 
-	"github.com/redrill/redrill/internal/labels"
 	"github.com/redrill/redrill/reports"
 	"github.com/redrill/redrill/scenarios"
 	"github.com/redrill/redrill/store"
@@ -301,7 +300,7 @@ func (s *Scheduler) tick(sc *scenarios.Scenario) {
 func (s *Scheduler) gameDay(gd *scenarios.GameDay) {
 	job := gameDayJob(gd.Name)
 	if !store.Matches(s.opts.Labels, gd.RunnerLabels) {
-		s.opts.Logger.Info("game day left to a runner with its labels", "gameday", gd.Name, "labels", labels.String(gd.RunnerLabels), "missing", labels.Missing(s.opts.Labels, gd.RunnerLabels))
+		s.gameDayNotForThisRunner(gd)
 		return
 	}
 	if !s.drills.enter(job) {
