@@ -41,8 +41,14 @@ scenario "anywhere" {
 // labels and registered in history as a serve would be.
 func startLabelledRunners(t *testing.T, history store.Store, clock clockwork.Clock, runners map[string]map[string]string) []*Scheduler {
 	t.Helper()
+	return startLabelledRunnersOf(t, labelledSet, history, clock, runners)
+}
+
+// startLabelledRunnersOf starts them on the scenarios of src.
+func startLabelledRunnersOf(t *testing.T, src string, history store.Store, clock clockwork.Clock, runners map[string]map[string]string) []*Scheduler {
+	t.Helper()
 	var schedulers []*Scheduler
-	set := scheduledSet(t, labelledSet)
+	set := scheduledSet(t, src)
 	for name, own := range runners {
 		identity := Identity{Host: name, PID: os.Getpid()}
 		now := time.Now()
@@ -172,5 +178,87 @@ func TestTickNoRunnerMatchesIsRecordedNotRun(t *testing.T) {
 	_, steps, err := history.Run(context.Background(), notRun[0].ID)
 	if err != nil || len(steps) != 0 {
 		t.Errorf("a not_run run has steps %v (%v): it touched nothing", steps, err)
+	}
+}
+
+const labelledGameDay = `scenario "db" {
+	recover {
+		step "restore" {
+			command { run = ["true"] }
+		}
+	}
+}
+scenario "web" {
+	recover {
+		step "restart" {
+			command { run = ["true"] }
+		}
+	}
+}
+gameday "eu-december" {
+	start     = "2026-12-05T09:00:00Z"
+	scenarios = ["db", "web"]
+	runner {
+		labels = { site = "eu-west" }
+	}
+}
+`
+
+// A game day runs on a runner with its labels; when no live runner has
+// them, its start is recorded once, by a runner that does not match: each
+// of its scenarios not_run, under the game day's name, touching nothing.
+func TestGameDayRunsOnlyOnAMatchingRunner(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		runners map[string]map[string]string
+		verdict string
+		host    string
+	}{
+		{"an EU runner runs it", map[string]map[string]string{"eu-1": {"site": "eu-west"}, "us-1": {"site": "us-east"}}, store.VerdictMet, "eu-1"},
+		{"with no EU runner it is recorded not_run", map[string]map[string]string{"us-1": {"site": "us-east"}, "us-2": {"site": "us-east"}}, store.VerdictNotRun, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			history := scheduleHistory(t, t.TempDir())
+			clock := clockwork.NewFakeClockAt(time.Date(2026, 12, 5, 8, 59, 0, 0, time.UTC))
+			schedulers := startLabelledRunnersOf(t, labelledGameDay, history, clock, tc.runners)
+			advance(t, clock, len(schedulers), 2*time.Minute)
+			waitUntil(t, func() bool { return len(runsOf(t, history, "db")) >= 1 && len(runsOf(t, history, "web")) >= 1 })
+			waitUntil(t, func() bool {
+				for _, s := range schedulers {
+					if len(s.drills.busy([]string{"db", "web", gameDayJob("eu-december")})) > 0 {
+						return false
+					}
+				}
+				return true
+			})
+			for _, scenario := range []string{"db", "web"} {
+				runs := runsOf(t, history, scenario)
+				if len(runs) != 1 {
+					t.Fatalf("%d runs of %s for one game day, want one", len(runs), scenario)
+				}
+				run := runs[0]
+				if run.Verdict != tc.verdict || run.GameDay != "eu-december" || run.Trigger != store.TriggerGameDay {
+					t.Errorf("%s: verdict %s (%s), game day %q, trigger %s; want %s in eu-december", scenario, run.Verdict, run.Reason, run.GameDay, run.Trigger, tc.verdict)
+				}
+				switch tc.verdict {
+				case store.VerdictMet:
+					if run.Host != tc.host || run.RunnerLabels["site"] != "eu-west" {
+						t.Errorf("%s ran on %s with labels %v, want %s", scenario, run.Host, run.RunnerLabels, tc.host)
+					}
+				case store.VerdictNotRun:
+					for _, want := range []string{"not run: no live runner with labels site=eu-west", "us-1:", "us-2:"} {
+						if !strings.Contains(run.Reason, want) {
+							t.Errorf("%s: reason %q does not say %q", scenario, run.Reason, want)
+						}
+					}
+					if len(run.RunnerLabels) != 0 || run.RTO != nil {
+						t.Errorf("%s: runner labels %v, RTO %v; a not_run run ran nowhere", scenario, run.RunnerLabels, run.RTO)
+					}
+					if _, steps, err := history.Run(context.Background(), run.ID); err != nil || len(steps) != 0 {
+						t.Errorf("%s: a not_run run has steps %v (%v): it touched nothing", scenario, steps, err)
+					}
+				}
+			}
+		})
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/go-co-op/gocron/v2"
 	"github.com/jonboulle/clockwork"
 
-	"github.com/redrill/redrill/internal/labels"
 	"github.com/redrill/redrill/reports"
 	"github.com/redrill/redrill/scenarios"
 	"github.com/redrill/redrill/store"
@@ -301,7 +300,7 @@ func (s *Scheduler) tick(sc *scenarios.Scenario) {
 func (s *Scheduler) gameDay(gd *scenarios.GameDay) {
 	job := gameDayJob(gd.Name)
 	if !store.Matches(s.opts.Labels, gd.RunnerLabels) {
-		s.opts.Logger.Info("game day left to a runner with its labels", "gameday", gd.Name, "labels", labels.String(gd.RunnerLabels), "missing", labels.Missing(s.opts.Labels, gd.RunnerLabels))
+		s.gameDayNotForThisRunner(gd)
 		return
 	}
 	if !s.drills.enter(job) {
@@ -342,83 +341,6 @@ func (s *Scheduler) gameDay(gd *scenarios.GameDay) {
 // runOptions are what every run the scheduler starts gets.
 func (s *Scheduler) runOptions() Options {
 	return Options{Store: s.opts.Store, Observe: s.observe, Clock: s.opts.RunClock, Identity: s.opts.Identity, Labels: s.opts.Labels, OnlyIfStartStored: true}
-}
-
-// notForThisRunner handles the tick of a scenario whose runner block this
-// runner does not match: a live runner that matches will run it; when
-// there is none, the tick is claimed like any and recorded not_run, once
-// across runners, so that no runner for a drill is a finding, not silence.
-func (s *Scheduler) notForThisRunner(sc *scenarios.Scenario, scheduledAt time.Time) {
-	runners, err := s.runners()
-	if err != nil {
-		s.opts.Logger.Warn("cannot tell whether a runner matches the scenario", "scenario", sc.Name, "labels", labels.String(sc.RunnerLabels), "error", err)
-		return
-	}
-	if len(Matching(runners, sc.RunnerLabels, s.opts.RunClock.Now())) > 0 {
-		return
-	}
-	if !s.drills.enter(sc.Name) {
-		return
-	}
-	defer s.drills.leave(sc.Name)
-	won, err := s.claim(sc.Name, scheduledAt)
-	if err != nil || !won {
-		return
-	}
-	reason := NoRunnerReason(sc.RunnerLabels, runners, s.opts.RunClock.Now())
-	s.opts.Logger.Warn("scheduled drill not run: no live runner has its labels", "scenario", sc.Name, "scheduled_at", scheduledAt, "reason", reason)
-	run := s.runOptions()
-	run.Trigger, run.ScheduledAt, run.NotRunBecause = store.TriggerSchedule, scheduledAt, reason
-	// The run is recorded by this runner but was not run here.
-	run.Labels = map[string]string{}
-	Run(s.drills.ctx, s.set, sc, run)
-}
-
-// runners reads the runners the store knows, or the list read less than
-// a heartbeat interval ago: a runner is gone only after three of them, so
-// the list is never staler than the states it shows.
-func (s *Scheduler) runners() ([]store.Runner, error) {
-	s.known.mu.Lock()
-	defer s.known.mu.Unlock()
-	now := s.opts.RunClock.Now()
-	if !s.known.readAt.IsZero() && now.Sub(s.known.readAt) < store.HeartbeatInterval {
-		return s.known.runners, nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), storeWriteLimit)
-	defer cancel()
-	runners, err := s.opts.Store.Runners(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s.known.runners, s.known.readAt = runners, now
-	return runners, nil
-}
-
-// Matching lists the runners up at now whose labels match want.
-func Matching(runners []store.Runner, want map[string]string, now time.Time) []store.Runner {
-	var matching []store.Runner
-	for _, r := range runners {
-		if r.State(now) == store.RunnerUp && store.Matches(r.Labels, want) {
-			matching = append(matching, r)
-		}
-	}
-	return matching
-}
-
-// NoRunnerReason says why no runner runs a scenario: the labels it asks
-// for, and the live runners with what each lacks.
-func NoRunnerReason(want map[string]string, runners []store.Runner, now time.Time) string {
-	var live []string
-	for _, r := range runners {
-		if r.State(now) == store.RunnerUp {
-			live = append(live, fmt.Sprintf("%s lacks %s", r.Name, strings.Join(labels.Missing(r.Labels, want), ",")))
-		}
-	}
-	reason := "not run: no live runner with labels " + labels.String(want)
-	if len(live) == 0 {
-		return reason + " (no live runner at all)"
-	}
-	return reason + " (" + strings.Join(live, "; ") + ")"
 }
 
 // claim records in the store that this runner takes the job's tick, and

@@ -229,7 +229,7 @@ func warnUnmatched(opts ServeOptions, set *scenarios.Set) {
 	}
 	for _, gd := range set.GameDays {
 		if len(gd.RunnerLabels) > 0 && len(Matching(runners, gd.RunnerLabels, now)) == 0 {
-			opts.Logger.Warn("no live runner matches a game day: it will not start unless one does", "gameday", gd.Name, "reason", NoRunnerReason(gd.RunnerLabels, runners, now))
+			opts.Logger.Warn("no live runner matches a game day: its scenarios will be recorded not_run unless one does", "gameday", gd.Name, "reason", NoRunnerReason(gd.RunnerLabels, runners, now))
 		}
 	}
 }

@@ -1,0 +1,127 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redrill/redrill/internal/labels"
+	"github.com/redrill/redrill/scenarios"
+	"github.com/redrill/redrill/store"
+)
+
+// Where a drill runs: the runners the store lists as up, which of them
+// match a runner block, and the not_run record when none does.
+
+// notForThisRunner handles the tick of a scenario whose runner block this
+// runner does not match: a live runner that matches will run it; when
+// there is none, the tick is claimed like any and recorded not_run, once
+// across runners, so that no runner for a drill is a finding, not silence.
+func (s *Scheduler) notForThisRunner(sc *scenarios.Scenario, scheduledAt time.Time) {
+	runners, err := s.runners()
+	if err != nil {
+		s.opts.Logger.Warn("cannot tell whether a runner matches the scenario", "scenario", sc.Name, "labels", labels.String(sc.RunnerLabels), "error", err)
+		return
+	}
+	if len(Matching(runners, sc.RunnerLabels, s.opts.RunClock.Now())) > 0 {
+		return
+	}
+	if !s.drills.enter(sc.Name) {
+		return
+	}
+	defer s.drills.leave(sc.Name)
+	won, err := s.claim(sc.Name, scheduledAt)
+	if err != nil || !won {
+		return
+	}
+	reason := NoRunnerReason(sc.RunnerLabels, runners, s.opts.RunClock.Now())
+	s.opts.Logger.Warn("scheduled drill not run: no live runner has its labels", "scenario", sc.Name, "scheduled_at", scheduledAt, "reason", reason)
+	run := s.runOptions()
+	run.Trigger, run.ScheduledAt, run.NotRunBecause = store.TriggerSchedule, scheduledAt, reason
+	// The run is recorded by this runner but was not run here.
+	run.Labels = map[string]string{}
+	Run(s.drills.ctx, s.set, sc, run)
+}
+
+// runners reads the runners the store knows, or the list read less than
+// a heartbeat interval ago: a runner is gone only after three of them, so
+// the list is never staler than the states it shows.
+func (s *Scheduler) runners() ([]store.Runner, error) {
+	s.known.mu.Lock()
+	defer s.known.mu.Unlock()
+	now := s.opts.RunClock.Now()
+	if !s.known.readAt.IsZero() && now.Sub(s.known.readAt) < store.HeartbeatInterval {
+		return s.known.runners, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeWriteLimit)
+	defer cancel()
+	runners, err := s.opts.Store.Runners(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.known.runners, s.known.readAt = runners, now
+	return runners, nil
+}
+
+// Matching lists the runners up at now whose labels match want.
+func Matching(runners []store.Runner, want map[string]string, now time.Time) []store.Runner {
+	var matching []store.Runner
+	for _, r := range runners {
+		if r.State(now) == store.RunnerUp && store.Matches(r.Labels, want) {
+			matching = append(matching, r)
+		}
+	}
+	return matching
+}
+
+// NoRunnerReason says why no runner runs a scenario: the labels it asks
+// for, and the live runners with what each lacks.
+func NoRunnerReason(want map[string]string, runners []store.Runner, now time.Time) string {
+	var live []string
+	for _, r := range runners {
+		if r.State(now) == store.RunnerUp {
+			live = append(live, fmt.Sprintf("%s lacks %s", r.Name, strings.Join(labels.Missing(r.Labels, want), ",")))
+		}
+	}
+	reason := "not run: no live runner with labels " + labels.String(want)
+	if len(live) == 0 {
+		return reason + " (no live runner at all)"
+	}
+	return reason + " (" + strings.Join(live, "; ") + ")"
+}
+
+// gameDayNotForThisRunner handles the start of a game day whose runner
+// block this runner does not match, as notForThisRunner does a tick: a
+// live runner that matches will run it; when there is none, the start is
+// claimed like any and each of the day's scenarios recorded not_run, once
+// across runners, under the game day's name.
+func (s *Scheduler) gameDayNotForThisRunner(gd *scenarios.GameDay) {
+	s.opts.Logger.Info("game day left to a runner with its labels", "gameday", gd.Name, "labels", labels.String(gd.RunnerLabels), "missing", labels.Missing(s.opts.Labels, gd.RunnerLabels))
+	runners, err := s.runners()
+	if err != nil {
+		s.opts.Logger.Warn("cannot tell whether a runner matches the game day", "gameday", gd.Name, "labels", labels.String(gd.RunnerLabels), "error", err)
+		return
+	}
+	if len(Matching(runners, gd.RunnerLabels, s.opts.RunClock.Now())) > 0 {
+		return
+	}
+	job := gameDayJob(gd.Name)
+	if !s.drills.enter(job) {
+		return
+	}
+	defer s.drills.leave(job)
+	won, err := s.claim(job, gd.Start)
+	if err != nil || !won {
+		return
+	}
+	reason := NoRunnerReason(gd.RunnerLabels, runners, s.opts.RunClock.Now())
+	s.opts.Logger.Warn("game day not run: no live runner has its labels", "gameday", gd.Name, "start", gd.Start, "reason", reason)
+	run := s.runOptions()
+	run.NotRunBecause = reason
+	// The runs are recorded by this runner but were not run here.
+	run.Labels = map[string]string{}
+	if _, err := RunGameDay(s.drills.ctx, s.set, gd, run); err != nil {
+		s.opts.Logger.Error("game day not recorded", "gameday", gd.Name, "error", err)
+	}
+}
