@@ -116,6 +116,17 @@ func BenchmarkDashboardAtScale(b *testing.B) {
 					}
 				}
 			})
+			// One client, nothing written between its requests: what one
+			// answer costs the server, and its size.
+			for _, path := range []struct{ name, path string }{{"metrics-alone", "/metrics"}, {"dashboard-alone", "/"}, {"api-report-alone", "/api/report"}} {
+				b.Run(path.name, func(b *testing.B) {
+					var size int
+					for b.Loop() {
+						size = get(b, server.URL+path.path)
+					}
+					b.ReportMetric(float64(size), "bytes/answer")
+				})
+			}
 			for _, path := range []struct{ name, path string }{{"metrics", "/metrics"}, {"dashboard", "/"}, {"api-report", "/api/report"}} {
 				b.Run(path.name, func(b *testing.B) {
 					var latencies []time.Duration
@@ -174,20 +185,23 @@ func heapInUse() int64 {
 // refused counts the answers other than 200 OK.
 var refused atomic.Int64
 
-func get(b *testing.B, url string) {
+// get asks for url and returns the size of the answer (without its gzip).
+func get(b *testing.B, url string) int {
 	resp, err := http.Get(url)
 	if err != nil {
 		b.Error(err)
-		return
+		return 0
 	}
 	defer resp.Body.Close()
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+	size, err := io.Copy(io.Discard, resp.Body)
+	if err != nil {
 		b.Error(err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		// Counted, not failed: a busy dashboard answers 503 by design.
 		refused.Add(1)
 	}
+	return int(size)
 }
 
 // seedScaleRuns writes the runs with one SQL statement: every verdict,
