@@ -60,7 +60,9 @@ func Matches(have, want map[string]string) bool {
 type RunnerRegistry interface {
 	// RegisterRunner inserts a runner, or replaces the one of the same
 	// Name (a restarted runner), clearing StoppedAt. A zero StartedAt is
-	// now, a zero HeartbeatAt is StartedAt.
+	// now, a zero HeartbeatAt is StartedAt. The runners gone on the same
+	// host with the same labels are stopped at StartedAt: it takes their
+	// place.
 	RegisterRunner(ctx context.Context, r Runner) error
 	// RunnerHeartbeat tells other runners that a runner is alive; it
 	// fails with ErrRunnerNotFound for a runner never registered.
@@ -100,8 +102,21 @@ func (s *sqlStore) RegisterRunner(ctx context.Context, r Runner) error {
 	if err != nil {
 		return fmt.Errorf("register runner %q: %w", r.Name, err)
 	}
+	_, err = s.db.ExecContext(ctx, s.db.Rebind(replaceGoneRunners), micros(r.StartedAt), text(r.Host), labels, text(r.Name),
+		micros(r.StartedAt.Add(-RunnerGoneAfter)))
+	if err != nil {
+		return fmt.Errorf("register runner %q: take the place of the runners gone on %s: %w", r.Name, r.Host, err)
+	}
 	return nil
 }
+
+// replaceGoneRunners stops the runners gone on the host of a runner that
+// registers with the same labels: a runner restarted by systemd or its
+// container comes back with a new pid, so a new name, and the one it
+// replaces must not stay gone for ever (redrill_runner_up 0, an alert
+// that never resolves). A runner gone that nothing replaces stays gone.
+const replaceGoneRunners = `UPDATE runners SET stopped_at = ?
+WHERE host = ? AND labels = ? AND name <> ? AND stopped_at IS NULL AND heartbeat_at < ?`
 
 func (s *sqlStore) RunnerHeartbeat(ctx context.Context, name string, at time.Time) error {
 	return s.updateRunner(ctx, "heartbeat of runner", `UPDATE runners SET heartbeat_at = ? WHERE name = ?`, name, at)

@@ -198,6 +198,58 @@ func TestRunnerRegistry(t *testing.T) {
 			now: base.Add(2 * time.Hour), states: []string{RunnerUp},
 		},
 		{
+			name: "a runner back on the host of one gone, with its labels, takes its place",
+			do: func(ctx context.Context, s Store) error {
+				back := with(eu, func(r *Runner) {
+					r.Name, r.PID, r.StartedAt, r.HeartbeatAt = "eu-host:42", 42, base.Add(time.Hour), time.Time{}
+				})
+				return errors.Join(s.RegisterRunner(ctx, eu), s.RegisterRunner(ctx, back))
+			},
+			want: []Runner{
+				with(eu, func(r *Runner) { r.StoppedAt = base.Add(time.Hour) }),
+				with(eu, func(r *Runner) {
+					r.Name, r.PID, r.StartedAt, r.HeartbeatAt = "eu-host:42", 42, base.Add(time.Hour), base.Add(time.Hour)
+				}),
+			},
+			now: base.Add(time.Hour), states: []string{RunnerStopped, RunnerUp},
+		},
+		{
+			name: "a runner gone stays gone beside one of other labels, on another host, or while it was still up",
+			do: func(ctx context.Context, s Store) error {
+				gone := with(eu, func(r *Runner) { r.Name = "a-gone" })
+				other := with(eu, func(r *Runner) {
+					r.Name, r.Labels, r.StartedAt, r.HeartbeatAt = "b-other-labels", map[string]string{"site": "eu-central"}, base.Add(time.Hour), time.Time{}
+				})
+				elsewhere := with(eu, func(r *Runner) {
+					r.Name, r.Host, r.StartedAt, r.HeartbeatAt = "c-elsewhere", "us-host", base.Add(time.Hour), time.Time{}
+				})
+				alive := with(eu, func(r *Runner) {
+					r.Name, r.StartedAt, r.HeartbeatAt = "d-alive", base.Add(time.Hour), base.Add(time.Hour)
+				})
+				sibling := with(eu, func(r *Runner) {
+					r.Name, r.StartedAt, r.HeartbeatAt = "e-sibling", base.Add(time.Hour+RunnerGoneAfter/2), time.Time{}
+				})
+				return errors.Join(s.RegisterRunner(ctx, gone), s.RegisterRunner(ctx, other), s.RegisterRunner(ctx, elsewhere),
+					s.RegisterRunner(ctx, alive), s.RunnerHeartbeat(ctx, "d-alive", base.Add(time.Hour)), s.RegisterRunner(ctx, sibling))
+			},
+			want: []Runner{
+				with(eu, func(r *Runner) { r.Name, r.StoppedAt = "a-gone", base.Add(time.Hour) }),
+				with(eu, func(r *Runner) {
+					r.Name, r.Labels, r.StartedAt, r.HeartbeatAt = "b-other-labels", map[string]string{"site": "eu-central"}, base.Add(time.Hour), base.Add(time.Hour)
+				}),
+				with(eu, func(r *Runner) {
+					r.Name, r.Host, r.StartedAt, r.HeartbeatAt = "c-elsewhere", "us-host", base.Add(time.Hour), base.Add(time.Hour)
+				}),
+				with(eu, func(r *Runner) {
+					r.Name, r.StartedAt, r.HeartbeatAt = "d-alive", base.Add(time.Hour), base.Add(time.Hour)
+				}),
+				with(eu, func(r *Runner) {
+					r.Name, r.StartedAt, r.HeartbeatAt = "e-sibling", base.Add(time.Hour+RunnerGoneAfter/2), base.Add(time.Hour+RunnerGoneAfter/2)
+				}),
+			},
+			now: base.Add(time.Hour + RunnerGoneAfter/2), states: []string{RunnerStopped, RunnerUp, RunnerUp, RunnerUp, RunnerUp},
+		},
+		{
 			name: "runners are listed by name",
 			do: func(ctx context.Context, s Store) error {
 				var errs []error
