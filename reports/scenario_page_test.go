@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -99,6 +100,42 @@ func TestFrontPageOfManyScenariosLinksTheirOwnPages(t *testing.T) {
 				t.Errorf("the page of a scenario that never ran answers %d, want 404", resp.StatusCode)
 			}
 		})
+	}
+}
+
+// A page asked with gzip comes gzipped, and reads as the page asked
+// without it.
+func TestPagesComeGzippedToClientsThatTakeIt(t *testing.T) {
+	server := httptest.NewServer(Handler(manyScenarios(t, 3), HandlerOptions{Now: func() time.Time { return now }}))
+	defer server.Close()
+	for _, path := range []string{"/", "/scenarios/restore-01", "/api/report", "/metrics"} {
+		plain := getPage(t, server.URL+path)
+		request, err := http.NewRequest(http.MethodGet, server.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		request.Header.Set("Accept-Encoding", "gzip")
+		resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(request)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := resp.Header.Get("Content-Encoding"); got != "gzip" {
+			t.Errorf("%s with Accept-Encoding gzip: Content-Encoding %q", path, got)
+			resp.Body.Close()
+			continue
+		}
+		reader, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		unzipped, err := io.ReadAll(reader)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if path != "/metrics" && string(unzipped) != plain {
+			t.Errorf("%s gzipped reads %d bytes, not the %d of the page without gzip", path, len(unzipped), len(plain))
+		}
 	}
 }
 
