@@ -5,6 +5,7 @@ package deploy
 
 import (
 	"context"
+	"html"
 	"os"
 	"os/exec"
 	"os/user"
@@ -87,16 +88,27 @@ func TestDebianPackage(t *testing.T) {
 		if !strings.Contains(out, "quickstart-orders-restore: MET ") {
 			t.Errorf("the quick start did not meet its objectives:\n%s", out)
 		}
+		// The footer of the report (the dashboard's page) names the
+		// release and its commit, as redrill version does.
+		fields := strings.Fields(mustRun(t, "/usr/bin/redrill", "version"))
+		footer := "Written by redrill " + fields[1] + " (" + fields[3] + ")"
+		page := mustRun(t, "/usr/bin/redrill", "report", "--store", history, "--format", "html")
+		if !strings.Contains(html.UnescapeString(page), footer) {
+			t.Errorf("the HTML report has no %q", footer)
+		}
 	})
 	t.Run("man redrill renders", func(t *testing.T) {
-		cmd := exec.Command("man", "redrill-run")
-		cmd.Env = append(os.Environ(), "MANPAGER=cat", "MANWIDTH=80")
-		out, err := cmd.CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "REDRILL") || !strings.Contains(string(out), "--store") {
-			t.Errorf("man redrill-run: %v\n%s", err, out)
-		}
-		if out, err := exec.Command("man", "-w", "redrill").CombinedOutput(); err != nil {
-			t.Errorf("man -w redrill: %v\n%s", err, out)
+		// The pages name the release they came with (its footer), not
+		// the devel of the build that wrote them.
+		version := strings.Fields(mustRun(t, "/usr/bin/redrill", "version"))[1]
+		for page, want := range map[string]string{"redrill": "--version", "redrill-run": "--store"} {
+			cmd := exec.Command("man", page)
+			cmd.Env = append(os.Environ(), "MANPAGER=cat", "MANWIDTH=80")
+			out, err := cmd.CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "REDRILL") || !strings.Contains(string(out), want) ||
+				!strings.Contains(string(out), "redrill "+version) {
+				t.Errorf("man %s (want %s and redrill %s): %v\n%s", page, want, version, err, out)
+			}
 		}
 	})
 	t.Run("the service runs as its own user, its settings private", func(t *testing.T) {
