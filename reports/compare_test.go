@@ -82,3 +82,45 @@ func TestCompareRuns(t *testing.T) {
 		})
 	}
 }
+
+// The comparison's chart has a row per group, a dot per measured run at
+// its RTO, the group's median, and the objective when it is near.
+func TestComparisonChart(t *testing.T) {
+	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	runs := append(runsOn("db-1", map[string]string{"hw": "new"}, 18*time.Minute, 5, day), runsOn("db-2", map[string]string{"hw": "old"}, 10*time.Minute, 4, day)...)
+	runs = append(runs, store.Measurement{Scenario: "orders", StartedAt: day, Verdict: store.VerdictFailed, Host: "db-3"})
+	for _, tc := range []struct {
+		name      string
+		objective time.Duration
+		want      []string
+		wantNot   []string
+	}{
+		{"an objective near the runs", 30 * time.Minute,
+			[]string{`hw=new (5)</text>`, `hw=old (4)</text>`, `no hw label (0)</text>`, `<title>median 18m2s</title>`, `<title>median 10m1s</title>`, `>objective 30m</text>`, `>30m</text>`},
+			nil},
+		{"an objective far above", 24 * time.Hour,
+			[]string{`<title>median 18m2s</title>`},
+			[]string{"objective"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			report := ScenarioReport{Scenario: "orders", ObjectiveRTO: &tc.objective, Comparison: compareRuns("hw", runs)}
+			svg := string(report.ComparisonChart())
+			if got := strings.Count(svg, `<circle class="run"`); got != 9 {
+				t.Errorf("%d dots, want one per measured run (9)", got)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(svg, want) {
+					t.Errorf("the chart lacks %s:\n%s", want, svg)
+				}
+			}
+			for _, not := range tc.wantNot {
+				if strings.Contains(svg, not) {
+					t.Errorf("the chart has %s", not)
+				}
+			}
+		})
+	}
+	if svg := (ScenarioReport{Scenario: "orders"}).ComparisonChart(); svg != "" {
+		t.Errorf("a report compared by nothing draws %q", svg)
+	}
+}
