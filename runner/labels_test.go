@@ -47,6 +47,13 @@ func startLabelledRunners(t *testing.T, history store.Store, clock clockwork.Clo
 // startLabelledRunnersOf starts them on the scenarios of src.
 func startLabelledRunnersOf(t *testing.T, src string, history store.Store, clock clockwork.Clock, runners map[string]map[string]string) []*Scheduler {
 	t.Helper()
+	return startRunners(t, src, history, clock, runners, 0)
+}
+
+// startRunners starts them, looking for unclaimed ticks after
+// unclaimedAfter (zero: the default).
+func startRunners(t *testing.T, src string, history store.Store, clock clockwork.Clock, runners map[string]map[string]string, unclaimedAfter time.Duration) []*Scheduler {
+	t.Helper()
 	var schedulers []*Scheduler
 	set := scheduledSet(t, src)
 	for name, own := range runners {
@@ -55,7 +62,7 @@ func startLabelledRunnersOf(t *testing.T, src string, history store.Store, clock
 		if err := history.RegisterRunner(context.Background(), store.Runner{Name: identity.String(), Labels: own, Host: name, PID: identity.PID, StartedAt: now, HeartbeatAt: now}); err != nil {
 			t.Fatal(err)
 		}
-		s, err := NewScheduler(set, SchedulerOptions{Store: history, Clock: clock, Identity: identity, Labels: own})
+		s, err := NewScheduler(set, SchedulerOptions{Store: history, Clock: clock, Identity: identity, Labels: own, unclaimedAfter: unclaimedAfter})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -178,6 +185,42 @@ func TestTickNoRunnerMatchesIsRecordedNotRun(t *testing.T) {
 	_, steps, err := history.Run(context.Background(), notRun[0].ID)
 	if err != nil || len(steps) != 0 {
 		t.Errorf("a not_run run has steps %v (%v): it touched nothing", steps, err)
+	}
+}
+
+// A tick whose only matching runner was killed a moment before it fell
+// (still listed up: its heartbeat is fresh) is claimed by no one; the
+// runner watching such ticks records it not_run once, saying which
+// runners did not take it, and a tick a live matching runner took is
+// left alone.
+func TestTickThatNoMatchingRunnerTookIsRecordedNotRun(t *testing.T) {
+	history := scheduleHistory(t, t.TempDir())
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 25, 3, 0, 30, 0, time.UTC))
+	// Killed just now: no process, a heartbeat a second old.
+	killed := time.Now().Add(-time.Second)
+	if err := history.RegisterRunner(context.Background(), store.Runner{Name: "eu-1:1", Labels: map[string]string{"site": "eu-west"}, Host: "eu-1", PID: 1, StartedAt: killed, HeartbeatAt: killed}); err != nil {
+		t.Fatal(err)
+	}
+	schedulers := startRunners(t, labelledSet, history, clock, map[string]map[string]string{
+		"us-1": {"site": "us-east"},
+		"us-2": {"site": "us-east"},
+	}, 300*time.Millisecond)
+	advance(t, clock, 2*2, time.Minute)
+	waitUntil(t, func() bool {
+		return len(runsOf(t, history, "eu-restore")) >= 1 && len(runsOf(t, history, "anywhere")) >= 1
+	})
+	waitUntilIdle(t, schedulers)
+	notRun := runsOf(t, history, "eu-restore")
+	if len(notRun) != 1 || notRun[0].Verdict != store.VerdictNotRun {
+		t.Fatalf("eu-restore's tick recorded as %+v, want one not_run", notRun)
+	}
+	for _, want := range []string{"no runner took the tick within 300ms", "site=eu-west", "eu-1:1", "none claimed it"} {
+		if !strings.Contains(notRun[0].Reason, want) {
+			t.Errorf("reason %q does not say %q", notRun[0].Reason, want)
+		}
+	}
+	if ran := runsOf(t, history, "anywhere"); len(ran) != 1 || ran[0].Verdict != store.VerdictMet {
+		t.Errorf("the tick a live runner took: %+v, want one met run", ran)
 	}
 }
 

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -24,9 +25,66 @@ func (s *Scheduler) notForThisRunner(sc *scenarios.Scenario, scheduledAt time.Ti
 		s.opts.Logger.Warn("cannot tell whether a runner matches the scenario", "scenario", sc.Name, "labels", labels.String(sc.RunnerLabels), "error", err)
 		return
 	}
-	if len(Matching(runners, sc.RunnerLabels, s.opts.RunClock.Now())) > 0 {
+	if matching := Matching(runners, sc.RunnerLabels, s.opts.RunClock.Now()); len(matching) > 0 {
+		if s.watches(runners, sc.RunnerLabels) {
+			s.drills.watch(func() { s.recordIfUnclaimed(sc, scheduledAt, matching) })
+		}
 		return
 	}
+	s.recordNotRun(sc, scheduledAt, "scheduled drill not run: no live runner has its labels", NoRunnerReason(sc.RunnerLabels, runners, s.opts.RunClock.Now()))
+}
+
+// unclaimedAfter is how long after a tick the runner watching it looks
+// whether a runner with its labels took it: longer than a claim takes
+// under load (seconds), and than a killed runner stays up in the list
+// (RunnerGoneAfter), the blind spot this watch covers.
+const unclaimedAfter = 2 * store.RunnerGoneAfter
+
+// watches tells whether this runner watches the ticks that only runners
+// of labels want run: the first by name of the live runners without
+// them, so that one runner, not every one, asks the store again.
+func (s *Scheduler) watches(runners []store.Runner, want map[string]string) bool {
+	now := s.opts.RunClock.Now()
+	for _, r := range runners { // by name, as the store lists them
+		if r.State(now) == store.RunnerUp && !store.Matches(r.Labels, want) {
+			return r.Name == s.opts.Identity.String()
+		}
+	}
+	return false
+}
+
+// recordIfUnclaimed records a tick not_run when no runner took it a while
+// after it was due: the runners with its labels looked alive when it
+// fell, but none claimed it (killed a moment before: a runner is listed
+// up until RunnerGoneAfter without a heartbeat). A tick skipped because
+// the drill still runs is not such a tick.
+func (s *Scheduler) recordIfUnclaimed(sc *scenarios.Scenario, scheduledAt time.Time, matching []store.Runner) {
+	select {
+	case <-s.opts.RunClock.After(cmp.Or(s.opts.unclaimedAfter, unclaimedAfter)):
+	case <-s.drills.ctx.Done():
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeWriteLimit)
+	defer cancel()
+	last, ran, err := s.opts.Store.LatestRun(ctx, sc.Name)
+	if err != nil {
+		s.opts.Logger.Warn("cannot tell whether a runner took the tick", "scenario", sc.Name, "scheduled_at", scheduledAt, "error", err)
+		return
+	}
+	if ran && last.Status == store.StatusRunning && last.HeartbeatAt.After(s.opts.RunClock.Now().Add(-store.StaleAfter)) {
+		return
+	}
+	var names []string
+	for _, r := range matching {
+		names = append(names, r.Name)
+	}
+	s.recordNotRun(sc, scheduledAt, "scheduled drill not run: no runner with its labels took it", fmt.Sprintf("not run: no runner took the tick within %s; the runners with labels %s (%s) were listed up when it fell, and none claimed it",
+		cmp.Or(s.opts.unclaimedAfter, unclaimedAfter), labels.String(sc.RunnerLabels), strings.Join(names, ", ")))
+}
+
+// recordNotRun claims a tick and records it not_run with reason, once
+// across runners: the claim is lost when a runner took the tick.
+func (s *Scheduler) recordNotRun(sc *scenarios.Scenario, scheduledAt time.Time, message, reason string) {
 	if !s.drills.enter(sc.Name) {
 		return
 	}
@@ -35,8 +93,7 @@ func (s *Scheduler) notForThisRunner(sc *scenarios.Scenario, scheduledAt time.Ti
 	if err != nil || !won {
 		return
 	}
-	reason := NoRunnerReason(sc.RunnerLabels, runners, s.opts.RunClock.Now())
-	s.opts.Logger.Warn("scheduled drill not run: no live runner has its labels", "scenario", sc.Name, "scheduled_at", scheduledAt, "reason", reason)
+	s.opts.Logger.Warn(message, "scenario", sc.Name, "scheduled_at", scheduledAt, "reason", reason)
 	run := s.runOptions()
 	run.Trigger, run.ScheduledAt, run.NotRunBecause = store.TriggerSchedule, scheduledAt, reason
 	// The run is recorded by this runner but was not run here.

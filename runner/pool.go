@@ -45,6 +45,19 @@ func (p *drillPool) enter(name string) bool {
 	return true
 }
 
+// watch runs f on its own, counted among the drills under way so that
+// shutdown waits for it; f must return once p.ctx is done. False when
+// serve is stopping.
+func (p *drillPool) watch(f func()) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ctx.Err() != nil {
+		return false
+	}
+	p.running.Go(f)
+	return true
+}
+
 // enterAll waits until none of names is running, then marks them all as
 // running; false when serve is stopping.
 func (p *drillPool) enterAll(names []string) bool {

@@ -54,6 +54,9 @@ type SchedulerOptions struct {
 	// skipped counts the ticks not run, across reloads: Reload passes it
 	// on to the next schedule.
 	skipped *skippedTicks
+	// unclaimedAfter, when set, replaces the wait of the same name
+	// (placement.go) for tests on the real run clock.
+	unclaimedAfter time.Duration
 	// tickDone, when set, is called once a tick's work on this runner is
 	// over, whatever it was (run, skipped, left to another runner): a
 	// test driving the clock waits on it before it moves the clock on.
