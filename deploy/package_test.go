@@ -89,9 +89,10 @@ func TestDebianPackage(t *testing.T) {
 			t.Errorf("the quick start did not meet its objectives:\n%s", out)
 		}
 		// The footer of the report (the dashboard's page) names the
-		// release and its commit, as redrill version does.
+		// release, its commit, its day and its Go, as redrill version
+		// does ("redrill V / commit: C / built: D / go version: G ...").
 		fields := strings.Fields(mustRun(t, "/usr/bin/redrill", "version"))
-		footer := "Written by redrill " + fields[1] + " (" + fields[3] + ")"
+		footer := "Written by redrill " + fields[1] + " (" + fields[3] + "), built " + fields[5][:len("2006-01-02")] + " with " + fields[8]
 		page := mustRun(t, "/usr/bin/redrill", "report", "--store", history, "--format", "html")
 		if !strings.Contains(html.UnescapeString(page), footer) {
 			t.Errorf("the HTML report has no %q", footer)

@@ -71,7 +71,7 @@ var reportTemplate = template.Must(template.New("report.html").Funcs(template.Fu
 		return "stale"
 	},
 	// Which redrill wrote the page, for a reader who reports a problem.
-	"generator": func() string { return buildinfo.Read().Short() },
+	"generator": func() string { return buildinfo.Read().Footer() },
 }).ParseFS(templates, "templates/report.html", "templates/chart.html", "templates/dashboard.html"))
 
 // WriteHTML writes the report as one self-contained page: inline CSS and

@@ -64,7 +64,7 @@ func newCollector(history store.Reader, summaries *Summaries, opts HandlerOption
 }
 
 var (
-	metricBuildInfo      = gaugeFamily("redrill_build_info", "Always 1: the version and commit of redrill serving these metrics, and the Go version it was built with.", "version", "revision", "goversion")
+	metricBuildInfo      = gaugeFamily("redrill_build_info", "Always 1: the version and commit of redrill serving these metrics, when it was built and the Go version it was built with.", "version", "revision", "builddate", "goversion")
 	metricUp             = gaugeFamily("redrill_store_up", "Whether the run history could be read; when 0, no scenario series is exported.")
 	metricInfo           = gaugeFamily("redrill_scenario_info", "Always 1: every scenario scheduled by serve or in the history, with its owner and schedule (serve's loaded definition, else what its last run recorded).", "scenario", "owner", "schedule", "timezone")
 	metricScheduledSince = gaugeFamily("redrill_scheduled_since_timestamp_seconds", "When this serve process first had the scenario scheduled (reset when serve restarts).", "scenario")
@@ -89,7 +89,7 @@ var (
 // each scenario's.
 func (c *collector) collect(ctx context.Context) samples {
 	var out samples
-	out.add(metricBuildInfo, 1, c.build.Version, c.build.ShortCommit(), c.build.GoVersion)
+	out.add(metricBuildInfo, 1, c.build.Version, c.build.ShortCommit(), c.build.Date, c.build.GoVersion)
 	// Counted by serve, not read from the store: exported while the store
 	// is down too, when ticks are skipped for want of it.
 	if c.opts.SkippedTicks != nil {

@@ -186,7 +186,7 @@ func TestMetricsForAlerting(t *testing.T) {
 	var buildInfo bool
 	for s := range got {
 		build := buildinfo.Read()
-		buildInfo = buildInfo || s == fmt.Sprintf(`redrill_build_info{goversion=%q,revision=%q,version=%q}`, build.GoVersion, build.ShortCommit(), build.Version)
+		buildInfo = buildInfo || s == fmt.Sprintf(`redrill_build_info{builddate=%q,goversion=%q,revision=%q,version=%q}`, build.Date, build.GoVersion, build.ShortCommit(), build.Version)
 	}
 	if !buildInfo {
 		t.Errorf("no redrill_build_info: %v", got.names("redrill_build_info"))

@@ -40,7 +40,7 @@ func TestScrapeFromPiecesIsTheRegistrysExposition(t *testing.T) {
 	}
 	own := func(up float64) samples {
 		var out samples
-		out.add(metricBuildInfo, 1, "v1.2.3", "abc1234", "go1.26")
+		out.add(metricBuildInfo, 1, "v1.2.3", "abc1234", "2026-12-01T15:00:00Z", "go1.26")
 		out.add(metricUp, up)
 		return out
 	}

@@ -92,6 +92,16 @@ func (i Info) Short() string {
 	return "redrill " + i.Version
 }
 
+// Footer is what a report's footer says: Short, and for a build that
+// knows when it was built (a release, a build of a clone with its
+// commit's time), that day and the Go version it was built with.
+func (i Info) Footer() string {
+	if len(i.Date) < len("2006-01-02") {
+		return i.Short()
+	}
+	return fmt.Sprintf("%s, built %s with %s", i.Short(), i.Date[:len("2006-01-02")], i.GoVersion)
+}
+
 // String is what `redrill version` prints.
 func (i Info) String() string {
 	var b strings.Builder

@@ -53,3 +53,19 @@ func TestReleaseStampsWin(t *testing.T) {
 		t.Errorf("String() = %q", info.String())
 	}
 }
+
+// A footer says the day and the Go version of a build that knows when it
+// was built, and only version and commit of one that does not.
+func TestFooter(t *testing.T) {
+	for _, tc := range []struct {
+		info Info
+		want string
+	}{
+		{Info{Version: "2.0.1", Commit: "abcdef0123456789", Date: "2026-12-01T15:00:00Z", GoVersion: "go1.26.8"}, "redrill 2.0.1 (abcdef012345), built 2026-12-01 with go1.26.8"},
+		{Info{Version: "devel", GoVersion: "go1.26.8"}, "redrill devel"},
+	} {
+		if got := tc.info.Footer(); got != tc.want {
+			t.Errorf("Footer() = %q, want %q", got, tc.want)
+		}
+	}
+}
