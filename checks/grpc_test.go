@@ -152,3 +152,42 @@ func BenchmarkGRPCHealth(b *testing.B) {
 		}
 	})
 }
+
+// slowHealth answers no check before its client gives up, and says when
+// the server saw the call cancelled.
+type slowHealth struct {
+	healthpb.UnimplementedHealthServer
+	cancelled chan struct{}
+}
+
+func (h slowHealth) Check(ctx context.Context, _ *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
+	<-ctx.Done()
+	close(h.cancelled)
+	return nil, ctx.Err()
+}
+
+// A check that times out cancels the call on the server: the handler's
+// context ends with the attempt, not when the handler gives up.
+func TestGRPCTimeoutCancelsTheCallOnTheServer(t *testing.T) {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := grpc.NewServer()
+	slow := slowHealth{cancelled: make(chan struct{})}
+	healthpb.RegisterHealthServer(server, slow)
+	go func() { _ = server.Serve(listener) }()
+	t.Cleanup(server.Stop)
+	env := NewEnv(Deps{})
+	defer env.Close()
+	k := kind(t, "grpc")
+	outcome := env.Execute(t.Context(), Call{Kind: k, Config: config(t, k, map[string]cty.Value{"address": cty.StringVal(listener.Addr().String())}), Timeout: 300 * time.Millisecond})
+	if outcome.Passed || !strings.HasPrefix(outcome.Message, "timed out after 300ms") {
+		t.Fatalf("passed=%v message=%q, want a timeout", outcome.Passed, outcome.Message)
+	}
+	select {
+	case <-slow.cancelled:
+	case <-time.After(2 * time.Second):
+		t.Fatal("2s after the timeout the server's handler still runs: the call was not cancelled there")
+	}
+}

@@ -247,3 +247,33 @@ func TestRedisTLSAgainstPlainServerEndsAtTimeout(t *testing.T) {
 		t.Errorf("passed=%v message=%q", outcome.Passed, outcome.Message)
 	}
 }
+
+// A command still blocked on the server when the attempt times out ends
+// there too: the kind closes its connection, and Redis drops the client
+// that waited in BLPOP (CLIENT LIST no longer shows it).
+func TestRedisTimeoutEndsTheCommandOnTheServer(t *testing.T) {
+	address := redisAddress(t)
+	k := kind(t, "redis")
+	key := fmt.Sprintf("redrill:test:blocked:%d:%d", os.Getpid(), time.Now().UnixNano())
+	call := Call{Kind: k, Config: config(t, k, map[string]cty.Value{"address": cty.StringVal(address), "command": strs("BLPOP", key, "0")}), Timeout: 300 * time.Millisecond}
+	outcome := execute(t, call)
+	if outcome.Passed || !strings.HasPrefix(outcome.Message, "timed out after 300ms") {
+		t.Fatalf("passed=%v message=%q, want a timeout", outcome.Passed, outcome.Message)
+	}
+	admin := redis.NewClient(&redis.Options{Addr: address, Protocol: 2, DisableIdentity: true})
+	defer admin.Close()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		clients, err := admin.ClientList(context.Background()).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(clients, "cmd=blpop") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("2s after the timeout a client still waits in BLPOP on the server:\n%s", clients)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
