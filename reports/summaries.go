@@ -204,18 +204,18 @@ func (s *Summaries) load(ctx context.Context, now time.Time) error {
 		s.names = append(s.names, run.Scenario)
 	}
 	slices.Sort(s.names)
-	for start := 0; start < len(measurements); {
-		end := start + 1
-		for end < len(measurements) && measurements[end].Scenario == measurements[start].Scenario {
-			end++
+	counts := map[string]int{}
+	for _, m := range measurements {
+		counts[m.Scenario]++
+	}
+	for name, runs := range s.scenarios {
+		runs.runs = make([]store.Measurement, 0, counts[name])
+	}
+	for _, m := range measurements { // oldest first, as each scenario keeps them
+		if runs, ok := s.scenarios[m.Scenario]; ok {
+			m.Scenario = runs.latest.Scenario // one copy of the name
+			runs.runs = append(runs.runs, m)
 		}
-		if runs, ok := s.scenarios[measurements[start].Scenario]; ok {
-			runs.runs = slices.Clip(measurements[start:end])
-			for i := range runs.runs {
-				runs.runs[i].Scenario = runs.latest.Scenario // one copy of the name
-			}
-		}
-		start = end
 	}
 	for _, run := range gameDayRuns {
 		s.gameDays[run.ID] = run

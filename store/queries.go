@@ -263,7 +263,7 @@ func (s *sqlStore) LatestRuns(ctx context.Context) ([]Run, error) {
 func (s *sqlStore) Measurements(ctx context.Context, since time.Time) ([]Measurement, error) {
 	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT id, scenario, started_at, rto_seconds, verdict, client_downtime_seconds, lost_writes,
 		measures, host, runner_labels
-		FROM runs WHERE started_at >= ? ORDER BY scenario, started_at, id`), micros(since))
+		FROM runs WHERE started_at >= ? ORDER BY started_at, id`), micros(since))
 	if err != nil {
 		return nil, fmt.Errorf("read measurements: %w", err)
 	}

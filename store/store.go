@@ -351,9 +351,10 @@ type Reader interface {
 	Run(ctx context.Context, id string) (Run, []Step, error)
 	// LatestRuns returns the newest run of every scenario.
 	LatestRuns(ctx context.Context) ([]Run, error)
-	// Measurements lists the runs started since since, by scenario and
-	// oldest first (runs started in the same microsecond by id), with
-	// only what trends and charts need.
+	// Measurements lists the runs started since since, oldest first
+	// (runs started in the same microsecond by id), with only what trends
+	// and charts need. Not grouped by scenario: ordered by start, the
+	// store reads its index of starts, the window only.
 	Measurements(ctx context.Context, since time.Time) ([]Measurement, error)
 	// ManualTimes ranks the manual steps of the runs started since since
 	// by the time they waited for people, longest first.
