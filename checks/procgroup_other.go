@@ -4,6 +4,10 @@ package checks
 
 import "os/exec"
 
+// haveProcessGroups is false: a command's children are not killed with it,
+// and no reaper kills the commands still running if redrill dies.
+const haveProcessGroups = false
+
 func startInOwnProcessGroup(*exec.Cmd) {}
 
 func dieWithRedrill(*exec.Cmd) {}

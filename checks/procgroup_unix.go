@@ -7,6 +7,10 @@ import (
 	"syscall"
 )
 
+// haveProcessGroups: every command leads a process group, which
+// killProcessGroup and the reaper kill whole.
+const haveProcessGroups = true
+
 func startInOwnProcessGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 }

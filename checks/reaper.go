@@ -69,6 +69,10 @@ func (g *groupReaper) del(pgid int) {
 }
 
 func (g *groupReaper) start() error {
+	if !haveProcessGroups {
+		// Its kill -KILL -PGID means nothing without process groups.
+		return errors.New("no process reaper: this system has no process groups")
+	}
 	cmd := exec.Command("/bin/sh", "-c", reaperScript)
 	startInOwnProcessGroup(cmd)
 	input, err := cmd.StdinPipe()

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -84,7 +83,7 @@ func TestLoadReadsOnlyBoundedRegularFiles(t *testing.T) {
 			name: "a FIFO in a folder is refused, not waited on",
 			setup: func(t *testing.T, dir string) string {
 				writeTestFile(t, dir, "good.hcl", []byte(minimalScenario))
-				if err := syscall.Mkfifo(filepath.Join(dir, "p.hcl"), 0o644); err != nil {
+				if err := mkfifo(filepath.Join(dir, "p.hcl"), 0o644); err != nil {
 					t.Skipf("no FIFOs here: %v", err)
 				}
 				return dir
@@ -95,7 +94,7 @@ func TestLoadReadsOnlyBoundedRegularFiles(t *testing.T) {
 			name: "a FIFO given as the path is refused",
 			setup: func(t *testing.T, dir string) string {
 				path := filepath.Join(dir, "p.hcl")
-				if err := syscall.Mkfifo(path, 0o644); err != nil {
+				if err := mkfifo(path, 0o644); err != nil {
 					t.Skipf("no FIFOs here: %v", err)
 				}
 				return path
@@ -205,7 +204,7 @@ func TestLoadReadsOnlyBoundedRegularFiles(t *testing.T) {
 func TestFileFunctionReadsOnlyBoundedRegularFiles(t *testing.T) {
 	dir := t.TempDir()
 	writeTestFile(t, dir, "big.txt", padded(t, scenarios.MaxFileSize+1))
-	if err := syscall.Mkfifo(filepath.Join(dir, "pipe.txt"), 0o644); err != nil {
+	if err := mkfifo(filepath.Join(dir, "pipe.txt"), 0o644); err != nil {
 		t.Skipf("no FIFOs here: %v", err)
 	}
 	for name, want := range map[string]string{

@@ -1,11 +1,15 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 )
+
+// errLockHeld is a lock that another process holds, on every system
+// (filelock_unix.go, filelock_windows.go).
+var errLockHeld = errors.New("locked by another process")
 
 // LockExclusive makes sure one `redrill serve` at a time uses an SQLite
 // history: its scheduler has no other way to know of a second one, which
@@ -29,11 +33,14 @@ func LockExclusive(target string) (release func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
-	if err := syscall.Flock(int(file.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := lockFile(file, false); err != nil {
 		file.Close()
+		if !errors.Is(err, errLockHeld) {
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
 		return nil, fmt.Errorf("another redrill serve uses %s (lock %s): run one per SQLite file, or share a PostgreSQL store between runners", target, path)
 	}
-	return func() { file.Close() }, nil
+	return func() { closeLocked(file) }, nil
 }
 
 // withFileLock runs fn while holding an exclusive lock on path, waiting
@@ -45,9 +52,10 @@ func withFileLock(path string, fn func() error) error {
 	if err != nil {
 		return fmt.Errorf("lock %s: %w", path, err)
 	}
-	defer file.Close()
-	if err := syscall.Flock(int(file.Fd()), syscall.LOCK_EX); err != nil {
+	if err := lockFile(file, true); err != nil {
+		file.Close()
 		return fmt.Errorf("lock %s: %w", path, err)
 	}
+	defer closeLocked(file)
 	return fn()
 }

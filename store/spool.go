@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -288,7 +287,9 @@ func (s *spooled) create() error {
 		// Created under another name and locked before it is linked to
 		// its own, so no other process's ReplayAll can take it for an
 		// abandoned spool; linking, unlike renaming, keeps an existing one.
-		file, err := os.OpenFile(name+".new", os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
+		// Read and write, not write only: Windows locks only files opened
+		// to read or write data, and an append-only file is neither.
+		file, err := openLockable(name+".new", os.O_CREATE|os.O_EXCL|os.O_RDWR|os.O_APPEND, 0o600)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
@@ -296,7 +297,7 @@ func (s *spooled) create() error {
 			return fmt.Errorf("store unreachable (%v) and spool not writable: %w", s.reason, err)
 		}
 		// The lock tells other processes this spool is still being written.
-		if err := syscall.Flock(int(file.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if err := lockFile(file, false); err != nil {
 			file.Close()
 			os.Remove(name + ".new")
 			return fmt.Errorf("lock spool %s: %w", file.Name(), err)
@@ -304,11 +305,11 @@ func (s *spooled) create() error {
 		err = os.Link(name+".new", name)
 		os.Remove(name + ".new")
 		if errors.Is(err, fs.ErrExist) {
-			file.Close()
+			closeLocked(file)
 			continue
 		}
 		if err != nil {
-			file.Close()
+			closeLocked(file)
 			return fmt.Errorf("spool %s: %w", name, err)
 		}
 		s.file, s.fileName = file, name
@@ -329,7 +330,7 @@ func (s *spooled) Flush(ctx context.Context) error {
 	}
 	// Removed while still locked, so no other process replays it again.
 	err := os.Remove(s.fileName)
-	s.file.Close()
+	closeLocked(s.file)
 	s.file, s.fileName, s.spooling, s.reason = nil, "", false, nil
 	clear(s.spooledScenarios)
 	return err
@@ -347,7 +348,7 @@ func (s *spooled) ReplayAll(ctx context.Context) error {
 		if s.file != nil && name == s.fileName {
 			continue
 		}
-		file, err := os.OpenFile(name, os.O_RDWR, 0)
+		file, err := openLockable(name, os.O_RDWR, 0)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // replayed meanwhile by another process
 		}
@@ -355,17 +356,17 @@ func (s *spooled) ReplayAll(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("open spool: %w", err))
 			continue
 		}
-		if syscall.Flock(int(file.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+		if lockFile(file, false) != nil {
 			file.Close() // still being written by a live process
 			continue
 		}
 		if err := s.replay(ctx, name); err != nil {
 			errs = append(errs, err)
-			file.Close()
+			closeLocked(file)
 			continue
 		}
 		os.Remove(name) // before the lock is released
-		file.Close()
+		closeLocked(file)
 	}
 	return errors.Join(errs...)
 }
@@ -491,7 +492,7 @@ func (s *spooled) Close() error {
 	flushErr := s.Flush(ctx)
 	s.mu.Lock()
 	if s.file != nil {
-		s.file.Close()
+		closeLocked(s.file)
 		s.file = nil
 	}
 	s.mu.Unlock()

@@ -4,11 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"strings"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -293,15 +291,6 @@ func interruptedReason(gone string, running []Step, touched bool, plan []PlanSte
 		return reason + "; rollback did not complete: the system may be left disrupted", RollbackSkipped
 	}
 	return reason + "; rollback never ran: the system may be left disrupted", RollbackSkipped
-}
-
-// processAlive reports whether a process of this host exists.
-func processAlive(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 func (s *sqlStore) Claim(ctx context.Context, scenario string, scheduledAt time.Time, owner string) (bool, error) {

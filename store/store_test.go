@@ -159,13 +159,20 @@ func TestRunsOfGoneRunnersAreInterrupted(t *testing.T) {
 		remote := newRun("remote", "orders", base)
 		remote.Host, remote.PID = "other-host", 1
 		mustDo(t, writer.StartRun(ctx, remote))
-		// A run of this host whose process has exited.
-		dead := exec.Command("true")
+		// A run of this host whose process has exited: this test binary,
+		// run for no test, on every system.
+		dead := exec.Command(os.Args[0], "-test.run=^$")
 		mustDo(t, dead.Run())
 		local := newRun("local", "orders", base)
 		local.Host, _ = os.Hostname()
 		local.PID = dead.Process.Pid
 		mustDo(t, writer.StartRun(ctx, local))
+		// The same with a heartbeat still fresh: only the process check
+		// tells that it is gone.
+		fresh := newRun("local-fresh", "orders", base)
+		fresh.Host, fresh.PID = local.Host, local.PID
+		mustDo(t, writer.StartRun(ctx, fresh))
+		mustDo(t, writer.Heartbeat(ctx, "local-fresh", base.Add(StaleAfter)))
 		// A remote run still sending heartbeats.
 		alive := newRun("alive", "orders", base)
 		alive.Host, alive.PID = "other-host", 1
@@ -173,7 +180,7 @@ func TestRunsOfGoneRunnersAreInterrupted(t *testing.T) {
 		mustDo(t, writer.Heartbeat(ctx, "alive", base.Add(StaleAfter)))
 
 		reader := open(t, target, base.Add(StaleAfter+time.Second))
-		want := map[string]string{"remote": VerdictInterrupted, "local": VerdictInterrupted, "alive": ""}
+		want := map[string]string{"remote": VerdictInterrupted, "local": VerdictInterrupted, "local-fresh": VerdictInterrupted, "alive": ""}
 		for id, verdict := range want {
 			run, _, err := reader.Run(ctx, id)
 			mustDo(t, err)

@@ -8,12 +8,12 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"unicode"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 
 	"github.com/redrill/redrill/internal/buildinfo"
 	"github.com/redrill/redrill/runner"
@@ -118,6 +118,9 @@ func serveSignals(logger *slog.Logger) (ctx context.Context, reloads <-chan stru
 	reload := make(chan struct{}, 1)
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	if runtime.GOOS == "windows" {
+		logger.Info("Windows sends no SIGHUP: restart serve to read PATH again")
+	}
 	go func() {
 		for sig := range signals {
 			switch {
@@ -139,13 +142,18 @@ func serveSignals(logger *slog.Logger) (ctx context.Context, reloads <-chan stru
 }
 
 // receivedSignal is the cause of a context a signal ended, named as people
-// send it: "received SIGTERM", not Go's "terminated".
+// send it: "received SIGTERM", not Go's "terminated". The names are those
+// of the signals serve and run handle; on Windows, SIGINT is Ctrl+C or
+// Ctrl+Break and SIGTERM the console closing, a logoff or a shutdown.
 func receivedSignal(sig os.Signal) error {
 	name := sig.String()
-	if number, ok := sig.(syscall.Signal); ok {
-		if known := unix.SignalName(number); known != "" {
-			name = known
-		}
+	switch sig {
+	case syscall.SIGINT:
+		name = "SIGINT"
+	case syscall.SIGTERM:
+		name = "SIGTERM"
+	case syscall.SIGHUP:
+		name = "SIGHUP"
 	}
 	return fmt.Errorf("received %s", name)
 }

@@ -14,8 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"golang.org/x/sys/unix"
 )
 
 // What NewCluster needs from the machine: a server version, a free port,
@@ -48,7 +46,7 @@ func dropStaleClusters(t testing.TB, version string) {
 		return
 	}
 	defer func() { _ = lock.Close() }()
-	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != nil {
+	if err := lockSweep(lock); err != nil {
 		t.Logf("stale test clusters are not dropped: lock %s: %v", sweepLock, err)
 		return
 	}

@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -51,6 +50,9 @@ const startTimeout = 60 * time.Second
 // skipped, except under CI=true, where it fails.
 func New(t testing.TB) Store {
 	t.Helper()
+	if err := processGroups(); err != nil {
+		t.Skip(err)
+	}
 	binary, err := Binary()
 	if err != nil {
 		why := fmt.Sprintf("no SeaweedFS server to start (%v): set REDRILL_TEST_WEED to a weed binary, as .ci/run builds it", err)
@@ -84,13 +86,12 @@ func New(t testing.TB) Store {
 		"-s3.port.iceberg=0", "-s3.port.lance=0", "-s3.config="+config,
 		"-master.volumeSizeLimitMB=64", "-volume.max=8")
 	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, log, log
-	// The server dies with the test binary, even one killed.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	ownProcessGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", binary, err)
 	}
 	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		killProcessGroup(cmd)
 		_ = cmd.Wait()
 		_ = log.Close()
 		// It leaves a Unix socket beside some of its ports.
