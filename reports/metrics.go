@@ -3,6 +3,7 @@ package reports
 import (
 	"cmp"
 	"context"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -127,16 +128,19 @@ func (c *collector) read(ctx context.Context, now time.Time) (samples, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out samples
+	// About thirty series a scenario: grown once, not as they come.
+	out := make(samples, 0, 32*len(report.Scenarios))
 	seconds := func(at time.Time) float64 { return float64(at.UnixMilli()) / 1000 }
 
-	info := map[string]scenarioSeries{}
+	info := make(map[string]scenarioSeries, len(report.Scenarios))
+	var named []string // info's scenarios in the order they came
 	for _, s := range report.Scenarios {
 		series := scenarioSeries{owner: s.LastRun.Owner, schedule: s.LastRun.Schedule, interval: s.Interval}
 		if series.schedule != "" {
 			series.timezone = cmp.Or(s.LastRun.ScheduleTimezone, "UTC")
 		}
 		info[s.Scenario] = series
+		named = append(named, s.Scenario)
 		out.add(metricLastRun, seconds(s.LastRun.StartedAt), s.Scenario)
 		for _, measured := range []struct {
 			family *family
@@ -146,8 +150,8 @@ func (c *collector) read(ctx context.Context, now time.Time) (samples, error) {
 				out.add(measured.family, measured.value.Seconds(), s.Scenario)
 			}
 		}
-		for verdict, count := range s.Verdicts {
-			out.add(metricRuns, float64(count), s.Scenario, verdict)
+		for _, verdict := range slices.Sorted(maps.Keys(s.Verdicts)) { // in one order: scrapes compare
+			out.add(metricRuns, float64(s.Verdicts[verdict]), s.Scenario, verdict)
 		}
 	}
 	// The schedule serve has loaded wins over what the last run recorded.
@@ -156,13 +160,17 @@ func (c *collector) read(ctx context.Context, now time.Time) (samples, error) {
 		scheduled = c.opts.Scheduled()
 	}
 	for _, s := range scheduled {
+		if _, seen := info[s.Scenario]; !seen {
+			named = append(named, s.Scenario)
+		}
 		info[s.Scenario] = scenarioSeries{owner: s.Owner, schedule: s.Schedule, timezone: s.Timezone, interval: s.Interval}
 		out.add(metricScheduledSince, seconds(c.firstScheduled(s.Scenario, now)), s.Scenario)
 		if !s.NextRun.IsZero() {
 			out.add(metricNextRun, seconds(s.NextRun), s.Scenario)
 		}
 	}
-	for scenario, series := range info {
+	for _, scenario := range named {
+		series := info[scenario]
 		out.add(metricInfo, 1, scenario, series.owner, series.schedule, series.timezone)
 		if series.interval > 0 {
 			out.add(metricInterval, series.interval.Seconds(), scenario)
@@ -191,29 +199,34 @@ func (c *collector) firstScheduled(scenario string, now time.Time) time.Time {
 // the last met and missed runs, and the verdict and rollback of the last
 // finished run, which a run under way does not hide.
 func totalsMetrics(totals []store.RunTotal) samples {
-	var out samples
+	out := make(samples, 0, len(totals)+3*len(totals)/4)
 	seconds := func(at time.Time) float64 { return float64(at.UnixMilli()) / 1000 }
 	for scenarioTotals := range chunkByScenario(totals) {
 		scenario := scenarioTotals[0].Scenario
-		runs := map[string]int{}
-		lastOf := map[string]time.Time{}
 		last := scenarioTotals[0]
-		for _, t := range scenarioTotals {
-			runs[t.Verdict] += t.Runs
-			if t.LastStartedAt.After(lastOf[t.Verdict]) {
-				lastOf[t.Verdict] = t.LastStartedAt
+		// The store orders a scenario's totals by verdict, then rollback:
+		// each verdict's rows are together.
+		for start := 0; start < len(scenarioTotals); {
+			verdict, runs, newest := scenarioTotals[start].Verdict, 0, time.Time{}
+			end := start
+			for ; end < len(scenarioTotals) && scenarioTotals[end].Verdict == verdict; end++ {
+				t := scenarioTotals[end]
+				runs += t.Runs
+				if t.LastStartedAt.After(newest) {
+					newest = t.LastStartedAt
+				}
+				if t.LastStartedAt.After(last.LastStartedAt) {
+					last = t
+				}
 			}
-			if t.LastStartedAt.After(last.LastStartedAt) {
-				last = t
+			out.add(metricRunsTotal, float64(runs), scenario, verdict)
+			switch verdict {
+			case store.VerdictMet:
+				out.add(metricLastMet, seconds(newest), scenario)
+			case store.VerdictMissed:
+				out.add(metricLastMissed, seconds(newest), scenario)
 			}
-		}
-		for verdict, count := range runs {
-			out.add(metricRunsTotal, float64(count), scenario, verdict)
-		}
-		for family, verdict := range map[*family]string{metricLastMet: store.VerdictMet, metricLastMissed: store.VerdictMissed} {
-			if at, ok := lastOf[verdict]; ok {
-				out.add(family, seconds(at), scenario)
-			}
+			start = end
 		}
 		out.add(metricLastVerdict, 1, scenario, last.Verdict)
 		// Runs recorded before the rollback was kept say nothing of it.

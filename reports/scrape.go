@@ -72,6 +72,8 @@ type scrapeText struct {
 	// body and gzipped are the last exposition, kept while no piece
 	// changed; gzipped is written when first asked for.
 	body, gzipped []byte
+	// rewritten counts the pieces written again, for tests.
+	rewritten int
 }
 
 // scrapePiece is what one scenario's series were written as.
@@ -88,14 +90,16 @@ func newScrapeText() *scrapeText {
 // gzip encoding when gzipped is asked for. The bytes returned are not
 // written to again: a later scrape makes new ones.
 func (t *scrapeText) write(series samples, gzipped bool) ([]byte, error) {
-	byScenario := map[string][]sample{}
+	counts := map[string]int{}
+	for _, s := range series {
+		counts[s.scenario()]++
+	}
+	byScenario := make(map[string][]sample, len(counts))
+	for scenario, n := range counts {
+		byScenario[scenario] = make([]sample, 0, n)
+	}
 	for _, s := range series {
 		byScenario[s.scenario()] = append(byScenario[s.scenario()], s)
-	}
-	for _, series := range byScenario {
-		// Collected in map order: sorted, a scenario's series read the
-		// same from one scrape to the next.
-		slices.SortFunc(series, compareSamples)
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -140,6 +144,7 @@ func (t *scrapeText) write(series samples, gzipped bool) ([]byte, error) {
 
 // writePiece writes the series of one scenario, family by family.
 func (t *scrapeText) writePiece(series []sample) (*scrapePiece, error) {
+	t.rewritten++
 	piece := &scrapePiece{series: series, lines: map[string][]byte{}}
 	byFamily := map[*family][]*dto.Metric{}
 	var order []*family
@@ -222,18 +227,13 @@ func splitComments(text []byte) (comments, rest []byte) {
 	return slices.Clip(text[:at]), text[at:]
 }
 
-// sameSeries tells whether two scrapes of a scenario read the same.
+// sameSeries tells whether two scrapes of a scenario read the same. The
+// collector writes a scenario's series in one order (never a map's), so
+// that the same series compare equal.
 func sameSeries(a, b []sample) bool {
 	return slices.EqualFunc(a, b, func(x, y sample) bool {
 		return x.family == y.family && math.Float64bits(x.value) == math.Float64bits(y.value) && slices.Equal(x.labels, y.labels)
 	})
-}
-
-func compareSamples(a, b sample) int {
-	if c := strings.Compare(a.family.name, b.family.name); c != 0 {
-		return c
-	}
-	return slices.Compare(a.labels, b.labels)
 }
 
 func compareLabels(a, b *dto.Metric) int {

@@ -235,3 +235,46 @@ func scrapeBody(t *testing.T, url string) string {
 	}
 	return string(body)
 }
+
+// The collector writes each scenario's series in one order, so that a
+// scrape of an unchanged store writes no piece again, and a scrape after
+// one drill finished writes that drill's scenario only.
+func TestScrapeOfAnUnchangedStoreWritesNothingAgain(t *testing.T) {
+	history := manyScenarios(t, 30)
+	clock := now
+	opts := HandlerOptions{Now: func() time.Time { return clock }, Scheduled: func() []ScheduledScenario {
+		return []ScheduledScenario{
+			{Scenario: "restore-03", Owner: "team-a", Schedule: "0 3 * * *", Timezone: "UTC", NextRun: now.Add(time.Hour), Interval: 24 * time.Hour},
+			{Scenario: "never-ran", Owner: "team-b", Schedule: "0 4 * * *", Timezone: "UTC", NextRun: now.Add(2 * time.Hour), Interval: 24 * time.Hour},
+		}
+	}}
+	collector := newCollector(history, NewSummaries(history, DefaultWindow), opts)
+	text := newScrapeText()
+	scrape := func() int {
+		t.Helper()
+		before := text.rewritten
+		if _, err := text.write(collector.collect(context.Background()), true); err != nil {
+			t.Fatal(err)
+		}
+		return text.rewritten - before
+	}
+	if got := scrape(); got != 32 {
+		t.Fatalf("the first scrape wrote %d pieces, want 32 (30 scenarios, one never run, redrill's own)", got)
+	}
+	for range 3 {
+		if got := scrape(); got != 0 {
+			t.Errorf("a scrape of the same store wrote %d pieces again, want 0", got)
+		}
+	}
+	rto := 12 * time.Minute
+	started := now.Add(-30 * time.Minute)
+	if err := history.StartRun(context.Background(), store.Run{ID: "restore-07-new", Scenario: "restore-07", ScenarioHash: "h", Trigger: store.TriggerSchedule, StartedAt: started, HeartbeatAt: started}); err != nil {
+		t.Fatal(err)
+	}
+	if err := history.FinishRun(context.Background(), "restore-07-new", store.Finish{EndedAt: started.Add(rto), ClockStart: started, ClockStop: started.Add(rto), RTO: &rto, Verdict: store.VerdictMet, Rollback: store.RollbackPassed}); err != nil {
+		t.Fatal(err)
+	}
+	if got := scrape(); got != 1 {
+		t.Errorf("a scrape after one drill finished wrote %d pieces, want 1 (its scenario)", got)
+	}
+}

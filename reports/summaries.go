@@ -98,7 +98,7 @@ func (s *Summaries) fromMemory(ctx context.Context, opts Options) (Report, bool,
 	if since < s.floor.UnixMicro() {
 		return Report{}, false, nil
 	}
-	report := Report{GeneratedAt: opts.Now.UTC(), Since: opts.Since.UTC()}
+	report := Report{GeneratedAt: opts.Now.UTC(), Since: opts.Since.UTC(), Scenarios: make([]ScenarioReport, 0, len(s.names)+len(opts.Scheduled))}
 	for _, name := range s.names {
 		runs := s.scenarios[name]
 		report.Scenarios = append(report.Scenarios, scenarioReport(runs.latest, runs.window(since), opts.Now, runs.schedule.at(runs.latest, opts.Now)))
