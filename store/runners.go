@@ -102,24 +102,47 @@ func (s *sqlStore) RegisterRunner(ctx context.Context, r Runner) error {
 	if err != nil {
 		return fmt.Errorf("register runner %q: %w", r.Name, err)
 	}
-	_, err = s.db.ExecContext(ctx, s.db.Rebind(replaceGoneRunners), micros(r.StartedAt), text(r.Host), labels, text(r.Name),
-		micros(r.StartedAt.Add(-RunnerGoneAfter)))
-	if err != nil {
+	if err := s.replaceGoneRunners(ctx, r, labels); err != nil {
 		return fmt.Errorf("register runner %q: take the place of the runners gone on %s: %w", r.Name, r.Host, err)
 	}
 	return nil
 }
 
 // replaceGoneRunners stops the runners gone on the host of a runner that
-// registers with the same labels: a runner restarted by systemd or its
-// container comes back with a new pid, so a new name, and the one it
-// replaces must not stay gone for ever (redrill_runner_up 0, an alert
-// that never resolves). A runner gone that nothing replaces stays gone.
-const replaceGoneRunners = `UPDATE runners SET stopped_at = ?
-WHERE host = ? AND labels = ? AND name <> ? AND stopped_at IS NULL AND heartbeat_at < ?`
+// registers with the same labels, whose process no longer exists: a
+// runner restarted by systemd or its container comes back with a new
+// pid, so a new name, and the one it replaces must not stay gone for ever
+// (redrill_runner_up 0, an alert that never resolves). A runner whose
+// process still runs (its heartbeats lost with the store) is left as it
+// is, and one stopped by mistake is up again at its next heartbeat. A
+// runner gone that nothing replaces stays gone.
+func (s *sqlStore) replaceGoneRunners(ctx context.Context, r Runner, labels string) error {
+	gone := micros(r.StartedAt.Add(-RunnerGoneAfter))
+	var candidates []struct {
+		Name string `db:"name"`
+		PID  int    `db:"pid"`
+	}
+	if err := s.db.SelectContext(ctx, &candidates, s.db.Rebind(`SELECT name, pid FROM runners
+WHERE host = ? AND labels = ? AND name <> ? AND stopped_at IS NULL AND heartbeat_at < ?`), text(r.Host), labels, text(r.Name), gone); err != nil {
+		return err
+	}
+	for _, c := range candidates {
+		if processAlive(c.PID) {
+			continue
+		}
+		if _, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE runners SET stopped_at = ?
+WHERE name = ? AND stopped_at IS NULL AND heartbeat_at < ?`), micros(r.StartedAt), text(c.Name), gone); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func (s *sqlStore) RunnerHeartbeat(ctx context.Context, name string, at time.Time) error {
-	return s.updateRunner(ctx, "heartbeat of runner", `UPDATE runners SET heartbeat_at = ? WHERE name = ?`, name, at)
+	// A heartbeat says the runner runs: one taken for gone and stopped in
+	// its place (replaceGoneRunners) is up again. A runner's own stop is
+	// written after its last heartbeat.
+	return s.updateRunner(ctx, "heartbeat of runner", `UPDATE runners SET heartbeat_at = ?, stopped_at = NULL WHERE name = ?`, name, at)
 }
 
 func (s *sqlStore) StopRunner(ctx context.Context, name string, at time.Time) error {

@@ -137,6 +137,13 @@ func TestRunnerState(t *testing.T) {
 	}
 }
 
+// withDeadPID is r with the pid of no process: the largest pid Linux
+// can give is 4,194,303.
+func withDeadPID(r Runner) Runner {
+	r.PID = 1 << 22
+	return r
+}
+
 func TestRunnerRegistry(t *testing.T) {
 	eu := Runner{Name: "eu-1", Labels: map[string]string{"site": "eu-west"}, Version: "v1.4.0", Host: "eu-host", PID: 41,
 		StartedAt: base, HeartbeatAt: base}
@@ -216,7 +223,7 @@ func TestRunnerRegistry(t *testing.T) {
 		{
 			name: "a runner gone stays gone beside one of other labels, on another host, or while it was still up",
 			do: func(ctx context.Context, s Store) error {
-				gone := with(eu, func(r *Runner) { r.Name = "a-gone" })
+				gone := with(withDeadPID(eu), func(r *Runner) { r.Name = "a-gone" })
 				other := with(eu, func(r *Runner) {
 					r.Name, r.Labels, r.StartedAt, r.HeartbeatAt = "b-other-labels", map[string]string{"site": "eu-central"}, base.Add(time.Hour), time.Time{}
 				})
@@ -233,7 +240,7 @@ func TestRunnerRegistry(t *testing.T) {
 					s.RegisterRunner(ctx, alive), s.RunnerHeartbeat(ctx, "d-alive", base.Add(time.Hour)), s.RegisterRunner(ctx, sibling))
 			},
 			want: []Runner{
-				with(eu, func(r *Runner) { r.Name, r.StoppedAt = "a-gone", base.Add(time.Hour) }),
+				with(withDeadPID(eu), func(r *Runner) { r.Name, r.StoppedAt = "a-gone", base.Add(time.Hour) }),
 				with(eu, func(r *Runner) {
 					r.Name, r.Labels, r.StartedAt, r.HeartbeatAt = "b-other-labels", map[string]string{"site": "eu-central"}, base.Add(time.Hour), base.Add(time.Hour)
 				}),
@@ -248,6 +255,27 @@ func TestRunnerRegistry(t *testing.T) {
 				}),
 			},
 			now: base.Add(time.Hour + RunnerGoneAfter/2), states: []string{RunnerStopped, RunnerUp, RunnerUp, RunnerUp, RunnerUp},
+		},
+		{
+			name: "a runner whose process still runs is not replaced, and a heartbeat revives one stopped in its place",
+			do: func(ctx context.Context, s Store) error {
+				// Its heartbeats were lost with the store; its process is this test.
+				alive := with(eu, func(r *Runner) { r.Name, r.PID = "eu-host:alive", os.Getpid() })
+				mistaken := with(withDeadPID(eu), func(r *Runner) { r.Name = "eu-host:revived" })
+				back := with(eu, func(r *Runner) {
+					r.Name, r.PID, r.StartedAt, r.HeartbeatAt = "eu-host:new", 43, base.Add(time.Hour), time.Time{}
+				})
+				return errors.Join(s.RegisterRunner(ctx, alive), s.RegisterRunner(ctx, mistaken), s.RegisterRunner(ctx, back),
+					s.RunnerHeartbeat(ctx, "eu-host:revived", base.Add(time.Hour+time.Second)))
+			},
+			want: []Runner{
+				with(eu, func(r *Runner) { r.Name, r.PID = "eu-host:alive", os.Getpid() }),
+				with(eu, func(r *Runner) {
+					r.Name, r.PID, r.StartedAt, r.HeartbeatAt = "eu-host:new", 43, base.Add(time.Hour), base.Add(time.Hour)
+				}),
+				with(withDeadPID(eu), func(r *Runner) { r.Name, r.HeartbeatAt = "eu-host:revived", base.Add(time.Hour+time.Second) }),
+			},
+			now: base.Add(time.Hour + time.Second), states: []string{RunnerGone, RunnerUp, RunnerUp},
 		},
 		{
 			name: "runners are listed by name",
