@@ -56,8 +56,10 @@ func (s *Scheduler) watches(runners []store.Runner, want map[string]string) bool
 // recordIfUnclaimed records a tick not_run when no runner took it a while
 // after it was due: the runners with its labels looked alive when it
 // fell, but none claimed it (killed a moment before: a runner is listed
-// up until RunnerGoneAfter without a heartbeat). A tick skipped because
-// the drill still runs is not such a tick.
+// up until RunnerGoneAfter without a heartbeat). A tick that fell while a
+// run of the drill was under way is not such a tick: it was skipped.
+// Only one runner watches (watches), and it must schedule the scenario
+// itself: a runner that loads other scenario files does not.
 func (s *Scheduler) recordIfUnclaimed(sc *scenarios.Scenario, scheduledAt time.Time, matching []store.Runner) {
 	select {
 	case <-s.opts.RunClock.After(cmp.Or(s.opts.unclaimedAfter, unclaimedAfter)):
@@ -71,7 +73,7 @@ func (s *Scheduler) recordIfUnclaimed(sc *scenarios.Scenario, scheduledAt time.T
 		s.opts.Logger.Warn("cannot tell whether a runner took the tick", "scenario", sc.Name, "scheduled_at", scheduledAt, "error", err)
 		return
 	}
-	if ran && last.Status == store.StatusRunning && last.HeartbeatAt.After(s.opts.RunClock.Now().Add(-store.StaleAfter)) {
+	if ran && drillBusyAt(last, scheduledAt, s.opts.RunClock.Now()) {
 		return
 	}
 	var names []string
@@ -80,6 +82,20 @@ func (s *Scheduler) recordIfUnclaimed(sc *scenarios.Scenario, scheduledAt time.T
 	}
 	s.recordNotRun(sc, scheduledAt, "scheduled drill not run: no runner with its labels took it", fmt.Sprintf("not run: no runner took the tick within %s; the runners with labels %s (%s) were listed up when it fell, and none claimed it",
 		cmp.Or(s.opts.unclaimedAfter, unclaimedAfter), labels.String(sc.RunnerLabels), strings.Join(names, ", ")))
+}
+
+// drillBusyAt tells whether the scenario's newest run kept its tick from
+// running: still under way (a fresh heartbeat), or under way when the
+// tick fell, which the runner that ran it skipped (still_running) and
+// counts in its metrics.
+func drillBusyAt(last store.Run, tick, now time.Time) bool {
+	if last.Status == store.StatusRunning && last.HeartbeatAt.After(now.Add(-store.StaleAfter)) {
+		return true
+	}
+	// Alive at the tick: a run whose runner died long before it skipped
+	// nothing.
+	return last.StartedAt.Before(tick) && (last.EndedAt.IsZero() || last.EndedAt.After(tick)) &&
+		last.HeartbeatAt.After(tick.Add(-store.StaleAfter))
 }
 
 // recordNotRun claims a tick and records it not_run with reason, once
