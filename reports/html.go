@@ -98,6 +98,8 @@ type dashboardPage struct {
 	// Compact leaves the scenarios' sections to their own pages
 	// (/scenarios/NAME): the front page of a large store.
 	Compact bool
+	// Query keeps the page's window on the pages it links ("?since=30d").
+	Query template.URL
 	// Scenario is the scenario of a scenario's page; "" on the front page.
 	Scenario  string
 	Runs      []store.Run
@@ -123,12 +125,12 @@ const dashboardRefresh = 10
 // report, with links to every run page, the newest runs of the window,
 // every scheduled scenario with its next run, and a reload while a drill
 // runs.
-func writeDashboard(ctx context.Context, w io.Writer, history store.Reader, r Report, scheduled func() []ScheduledScenario) error {
+func writeDashboard(ctx context.Context, w io.Writer, history store.Reader, r Report, scheduled func() []ScheduledScenario, query string) error {
 	runs, err := history.Runs(ctx, store.RunQuery{Since: r.Since, Limit: dashboardRuns})
 	if err != nil {
 		return fmt.Errorf("recent runs: %w", err)
 	}
-	page := dashboardPage{Runs: runs, Compact: len(r.Scenarios) > dashboardSections}
+	page := dashboardPage{Runs: runs, Compact: len(r.Scenarios) > dashboardSections, Query: template.URL(query)}
 	if scheduled != nil {
 		page.Scheduled = scheduled()
 	}
@@ -141,7 +143,7 @@ func writeDashboard(ctx context.Context, w io.Writer, history store.Reader, r Re
 // writeScenarioPage writes a scenario's page of the dashboard: its row,
 // its section and its newest runs of the window. False when the report
 // has no such scenario.
-func writeScenarioPage(ctx context.Context, w io.Writer, history store.Reader, r Report, name string) (bool, error) {
+func writeScenarioPage(ctx context.Context, w io.Writer, history store.Reader, r Report, name, query string) (bool, error) {
 	at := slices.IndexFunc(r.Scenarios, func(s ScenarioReport) bool { return s.Scenario == name })
 	if at < 0 {
 		return false, nil
@@ -156,7 +158,7 @@ func writeScenarioPage(ctx context.Context, w io.Writer, history store.Reader, r
 			one.PeopleTime = append(one.PeopleTime, waited)
 		}
 	}
-	page := dashboardPage{Base: "../", Scenario: name, Runs: runs}
+	page := dashboardPage{Base: "../", Scenario: name, Runs: runs, Query: template.URL(query)}
 	if slices.ContainsFunc(runs, func(run store.Run) bool { return run.Status == store.StatusRunning }) {
 		page.Refresh = dashboardRefresh
 	}
@@ -218,7 +220,7 @@ func runHref(d *dashboardPage, id string) template.URL {
 // or its own page when the front page is compact.
 func scenarioHref(d *dashboardPage, name string) template.URL {
 	if d != nil && d.Compact {
-		return template.URL(d.Base + "scenarios/" + url.PathEscape(name))
+		return template.URL(d.Base + "scenarios/" + url.PathEscape(name) + string(d.Query))
 	}
 	return template.URL("#" + anchor(name))
 }

@@ -95,13 +95,13 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 	})
 	// Clients asking for a report at once share its writing (shared.go).
 	mux.Handle("GET /{$}", shareAnswers(reads.handle(serveReport("text/html; charset=utf-8", func(r *http.Request, w io.Writer, report Report) error {
-		return writeDashboard(r.Context(), w, history, report, opts.Scheduled)
+		return writeDashboard(r.Context(), w, history, report, opts.Scheduled, windowQuery(r))
 	}))))
 	mux.Handle("GET /scenarios/{name}", shareAnswers(reads.handle(serveReport("text/html; charset=utf-8", func(r *http.Request, w io.Writer, report Report) error {
 		name := r.PathValue("name")
-		found, err := writeScenarioPage(r.Context(), w, history, report, name)
+		found, err := writeScenarioPage(r.Context(), w, history, report, name, windowQuery(r))
 		if !found {
-			return fmt.Errorf("%w: no scenario %q has run in the window (try ?since=1y)", errNoSuchScenario, name)
+			return fmt.Errorf("%w: no scenario %q has run in this store, and none of that name is scheduled", errNoSuchScenario, name)
 		}
 		return err
 	}))))
@@ -160,6 +160,15 @@ func Handler(history store.Reader, opts HandlerOptions) http.Handler {
 	logins := newSessions(opts.Token, secure, host)
 	registerConsole(mux, opts, logins)
 	return logins.guard(mux)
+}
+
+// windowQuery is the query that keeps a page's window on the pages it
+// links: "?since=30d", or "" for the default window.
+func windowQuery(r *http.Request) string {
+	if since := r.URL.Query().Get("since"); since != "" {
+		return "?since=" + url.QueryEscape(since)
+	}
+	return ""
 }
 
 // errNoSuchScenario answers 404 for a scenario's page.

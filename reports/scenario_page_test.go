@@ -91,6 +91,14 @@ func TestFrontPageOfManyScenariosLinksTheirOwnPages(t *testing.T) {
 					t.Errorf("%s does not lead to restore-07's run", run[1])
 				}
 			}
+			// A page's window holds on the pages it links.
+			narrowed := getPage(t, server.URL+"/?since=30d")
+			if !strings.Contains(narrowed, `<a href="scenarios/restore-07?since=30d">restore-07</a>`) {
+				t.Error("the front page of ?since=30d does not keep its window in the scenario's link")
+			}
+			if page := getPage(t, server.URL+"/scenarios/restore-07?since=30d"); !strings.Contains(page, `<a href="../?since=30d">← All scenarios</a>`) {
+				t.Error("a scenario's page of ?since=30d does not keep its window in the link back")
+			}
 			resp, err := http.Get(server.URL + "/scenarios/no-such-drill")
 			if err != nil {
 				t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"slices"
@@ -104,13 +105,17 @@ func (t *scrapeText) write(series samples, gzipped bool) ([]byte, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	changed := len(byScenario) != len(t.pieces) || t.body == nil
-	for scenario, series := range byScenario {
+	for _, scenario := range slices.Sorted(maps.Keys(byScenario)) {
+		series := byScenario[scenario]
 		piece := t.pieces[scenario]
 		if piece != nil && sameSeries(piece.series, series) {
 			continue
 		}
 		written, err := t.writePiece(series)
 		if err != nil {
+			// Pieces of this scrape may be in; the body is not: the next
+			// scrape writes it again, whatever it compares.
+			t.body, t.gzipped = nil, nil
 			return nil, fmt.Errorf("series of %q: %w", scenario, err)
 		}
 		t.pieces[scenario], changed = written, true
@@ -167,8 +172,16 @@ func (t *scrapeText) writePiece(series []sample) (*scrapePiece, error) {
 			return nil, fmt.Errorf("two families named %s", f.name)
 		}
 		metrics := byFamily[f]
-		// The order Gather gives: by label values.
+		// By label values, as Gather sorts a family's series; across
+		// pieces they follow the scenarios' order instead, which
+		// Prometheus does not mind.
 		slices.SortStableFunc(metrics, compareLabels)
+		for i := 1; i < len(metrics); i++ {
+			// The registry refused a series collected twice; so do pieces.
+			if compareLabels(metrics[i-1], metrics[i]) == 0 {
+				return nil, fmt.Errorf("%s collected twice with the same labels", f.name)
+			}
+		}
 		kind := dto.MetricType_GAUGE
 		if f.kind == prometheus.CounterValue {
 			kind = dto.MetricType_COUNTER

@@ -35,7 +35,9 @@ func TestScrapeFromPiecesIsTheRegistrysExposition(t *testing.T) {
 		out.add(metricRuns, 3, name, "met")
 		out.add(metricRuns, 1, name, "failed")
 		out.add(metricRunsTotal, 12, name, "met")
-		out.add(metricInfo, 1, name, "team-"+name, "0 3 * * *", "UTC")
+		// Owners that sort unlike the scenarios: the registry orders
+		// this family by owner first, the pieces by scenario.
+		out.add(metricInfo, 1, name, map[string]string{"orders": "alpha", "billing": "zeta", "auth": "mid", "catalog": "beta"}[name], "0 3 * * *", "UTC")
 		return out
 	}
 	own := func(up float64) samples {
@@ -73,6 +75,9 @@ func TestScrapeFromPiecesIsTheRegistrysExposition(t *testing.T) {
 				t.Fatalf("families %v, the registry writes %v\n%s", sortedKeys(got), sortedKeys(want), body)
 			}
 			for name, family := range want {
+				// The same series, in any order within the family.
+				slices.SortFunc(family.Metric, compareLabelPairs)
+				slices.SortFunc(got[name].Metric, compareLabelPairs)
 				if !proto.Equal(got[name], family) {
 					t.Errorf("family %s:\n%v\nthe registry writes\n%v", name, got[name], family)
 				}
@@ -116,6 +121,53 @@ func TestScrapeKeepsThePiecesOfScenariosThatDidNotChange(t *testing.T) {
 	if got := string(text.pieces["s2"].lines[metricRTO.name]); got != "redrill_last_rto_seconds{scenario=\"s2\"} 99\n" {
 		t.Errorf("s2 reads %q after its value changed", got)
 	}
+}
+
+func compareLabelPairs(a, b *dto.Metric) int {
+	return slices.CompareFunc(a.Label, b.Label, func(x, y *dto.LabelPair) int {
+		return strings.Compare(x.GetName()+"\x00"+x.GetValue(), y.GetName()+"\x00"+y.GetValue())
+	})
+}
+
+// A series collected twice is refused, as the registry refused it, and a
+// scrape that failed leaves no body for the next one to serve: it writes
+// the exposition again.
+func TestScrapeRefusesDuplicatesAndWritesAgainAfterAFailure(t *testing.T) {
+	text := newScrapeText()
+	var twice samples
+	twice.add(metricRTO, 1, "orders")
+	twice.add(metricRTO, 2, "orders")
+	if _, err := text.write(twice, false); err == nil || !strings.Contains(err.Error(), "redrill_last_rto_seconds collected twice") {
+		t.Errorf("a series collected twice: error %v", err)
+	}
+	var good samples
+	good.add(metricRTO, 1, "a")
+	good.add(metricRTO, 1, "b")
+	if _, err := text.write(good, false); err != nil {
+		t.Fatal(err)
+	}
+	var bad samples
+	bad.add(metricRTO, 2, "a")
+	bad.add(metricRTO, 1, "b")
+	bad.add(metricRTO, 3, "b")
+	if _, err := text.write(bad, false); err == nil {
+		t.Fatal("a scrape with a series collected twice did not fail")
+	}
+	var fixed samples
+	fixed.add(metricRTO, 2, "a")
+	fixed.add(metricRTO, 1, "b")
+	body, err := text.write(fixed, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := parseExpositionText(t, body); got[`redrill_last_rto_seconds{scenario="a"}`] != 2 {
+		t.Errorf("after a failed scrape, a reads %v, want 2:\n%s", got[`redrill_last_rto_seconds{scenario="a"}`], body)
+	}
+}
+
+func parseExpositionText(t *testing.T, body []byte) exposition {
+	t.Helper()
+	return parseExposition(t, string(body))
 }
 
 func TestAcceptsGzip(t *testing.T) {
