@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -235,7 +234,12 @@ func (e *Env) objectClient(target objectTarget) (*minio.Client, error) {
 		// without them (a public bucket).
 		creds = credentials.NewChainCredentials([]credentials.Provider{&credentials.EnvAWS{}, &credentials.EnvMinio{}})
 	}
-	transport := http.DefaultTransport.(*http.Transport).Clone()
+	// minio-go's own transport: it asks for no compression, so that no
+	// size is read from a body Go took the gzip off.
+	transport, err := minio.DefaultTransport(target.secure)
+	if err != nil {
+		return nil, fmt.Errorf("object store %s: %w", target.host, err)
+	}
 	transport.MaxIdleConnsPerHost = 4
 	client, err := minio.New(target.host, &minio.Options{
 		Creds:     creds,
