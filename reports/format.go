@@ -104,6 +104,10 @@ type jsonScenario struct {
 	Tags             []string `json:"tags"`
 	LastRollback     *string  `json:"last_rollback"`
 	LeftDisrupted    bool     `json:"left_disrupted"`
+	// Where the newest run ran: its host and its runner's labels ({} for
+	// a run of redrill run without --label, or one never run).
+	LastHost         *string           `json:"last_host"`
+	LastRunnerLabels map[string]string `json:"last_runner_labels"`
 	loadJSON
 }
 
@@ -158,6 +162,7 @@ func writeReportJSON(w io.Writer, r Report, encode func(io.Writer, any) error) e
 			Schedule:       orNull(s.LastRun.Schedule), ScheduleTimezone: scheduleTimezone(s.LastRun),
 			Owner: orNull(s.LastRun.Owner), Tags: orEmpty(s.LastRun.Tags),
 			LastRollback: orNull(s.LastRun.Rollback), LeftDisrupted: s.LastRun.LeftDisrupted(),
+			LastHost: orNull(s.LastRun.Host), LastRunnerLabels: orEmptyMap(s.LastRun.RunnerLabels),
 			loadJSON:         newLoadJSON(s.Load),
 			LastHumanSeconds: lastHuman(s), LastMachineSeconds: lastMachine(s),
 		})
@@ -173,6 +178,14 @@ func writeReportJSON(w io.Writer, r Report, encode func(io.Writer, any) error) e
 		Scenarios   []jsonScenario   `json:"scenarios"`
 		PeopleTime  []peopleTimeJSON `json:"people_time"`
 	}{r.GeneratedAt, r.Since, gameDays, scenarios, peopleTimesJSON(r.PeopleTime)})
+}
+
+// orEmptyMap is m, or {} rather than null.
+func orEmptyMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }
 
 // scenarioFigures is what the text table has no room for: how long ago
