@@ -58,7 +58,7 @@ func TestDebianPackage(t *testing.T) {
 	_, statErr := os.Stat("/var/lib/redrill")
 	hadState := statErr == nil
 
-	deb := buildSnapshot(t, goreleaserPath)
+	deb, rpm := buildSnapshot(t, goreleaserPath)
 	files := packageFiles(t, deb)
 	mustRun(t, "dpkg", "-i", deb)
 	removed := false
@@ -96,6 +96,39 @@ func TestDebianPackage(t *testing.T) {
 		page := mustRun(t, "/usr/bin/redrill", "report", "--store", history, "--format", "html")
 		if !strings.Contains(html.UnescapeString(page), footer) {
 			t.Errorf("the HTML report has no %q", footer)
+		}
+	})
+	t.Run("the .rpm holds what the .deb holds, and makes the same user", func(t *testing.T) {
+		if _, err := exec.LookPath("rpm"); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatal("rpm is not installed and CI=true: .ci/run installs it (apt-get install rpm)")
+			}
+			t.Skip("rpm is not installed (apt-get install rpm): the .rpm's contents are not read")
+		}
+		rpmFiles := map[string]bool{}
+		for line := range strings.Lines(mustRun(t, "rpm", "-qlp", rpm)) {
+			rpmFiles[strings.TrimSpace(line)] = true
+		}
+		debFiles := regularFiles(t, deb)
+		if len(debFiles) < 10 || len(rpmFiles) < len(debFiles) {
+			t.Fatalf("the .deb has %d files and the .rpm %d paths: too few to compare", len(debFiles), len(rpmFiles))
+		}
+		for _, path := range debFiles {
+			if !rpmFiles[path] {
+				t.Errorf("the .rpm lacks %s, which the .deb installs", path)
+			}
+		}
+		debPaths := map[string]bool{}
+		for _, path := range files {
+			debPaths[path] = true
+		}
+		for path := range rpmFiles {
+			if !debPaths[path] {
+				t.Errorf("the .rpm installs %s, which the .deb does not", path)
+			}
+		}
+		if scripts := mustRun(t, "rpm", "-qp", "--scripts", rpm); !strings.Contains(scripts, "redrill") || !strings.Contains(scripts, "useradd") {
+			t.Errorf("the .rpm's scripts make no redrill user:\n%s", scripts)
 		}
 	})
 	t.Run("man redrill renders", func(t *testing.T) {
@@ -164,8 +197,8 @@ func TestDebianPackage(t *testing.T) {
 
 // buildSnapshot builds the linux/amd64 packages of the committed HEAD
 // from a clone (GoReleaser reads the commit from git, and the clone keeps
-// the work tree clean) and returns the .deb.
-func buildSnapshot(t *testing.T, goreleaserPath string) string {
+// the work tree clean) and returns the .deb and the .rpm.
+func buildSnapshot(t *testing.T, goreleaserPath string) (deb, rpm string) {
 	t.Helper()
 	repo := strings.TrimSpace(mustRun(t, "git", "rev-parse", "--show-toplevel"))
 	dir := t.TempDir()
@@ -196,7 +229,7 @@ func buildSnapshot(t *testing.T, goreleaserPath string) string {
 	if len(debs) != 1 || len(rpms) != 1 {
 		t.Fatalf("want one .deb and one .rpm in dist, got %v %v", debs, rpms)
 	}
-	return debs[0]
+	return debs[0], rpms[0]
 }
 
 // packageFiles lists the paths a .deb installs.
@@ -213,6 +246,20 @@ func packageFiles(t *testing.T, deb string) []string {
 		if path != "" {
 			paths = append(paths, path)
 		}
+	}
+	return paths
+}
+
+// regularFiles lists the files (not folders) a .deb installs.
+func regularFiles(t *testing.T, deb string) []string {
+	t.Helper()
+	var paths []string
+	for line := range strings.Lines(mustRun(t, "dpkg-deb", "-c", deb)) {
+		fields := strings.Fields(line)
+		if len(fields) < 6 || strings.HasPrefix(fields[0], "d") {
+			continue
+		}
+		paths = append(paths, strings.TrimPrefix(fields[5], "."))
 	}
 	return paths
 }
