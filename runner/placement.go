@@ -101,10 +101,14 @@ func drillBusyAt(last store.Run, tick, now time.Time) bool {
 // recordNotRun claims a tick and records it not_run with reason, once
 // across runners: the claim is lost when a runner took the tick.
 func (s *Scheduler) recordNotRun(sc *scenarios.Scenario, scheduledAt time.Time, message, reason string) {
-	if !s.drills.enter(sc.Name) {
+	// A slot of its own for each tick, not the drill's: the record of one
+	// tick (after the watch's wait) may be written while the next tick's
+	// is, and neither may be dropped; the claim keeps each to one record.
+	job := sc.Name + " not_run " + scheduledAt.UTC().Format(time.RFC3339Nano)
+	if !s.drills.enter(job) {
 		return
 	}
-	defer s.drills.leave(sc.Name)
+	defer s.drills.leave(job)
 	won, err := s.claim(sc.Name, scheduledAt)
 	if err != nil || !won {
 		return
