@@ -3,7 +3,6 @@ package runner
 import (
 	"context"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redrill/redrill/internal/pgtest"
 	"github.com/redrill/redrill/store"
 )
 
@@ -74,16 +72,10 @@ func TestOutageBetweenReplicas(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes about 15 s")
 	}
-	direct := pgtest.NewDatabase(t)
-	u, err := url.Parse(direct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := startProxy(t, u.Host)
-	viaProxy := *u
-	viaProxy.Host = proxy.listener.Addr().String()
+	direct, viaProxy, proxy := proxiedDatabase(t)
 	watch := 8 * time.Second
 	if env := os.Getenv("REDRILL_OUTAGE_WATCH"); env != "" {
+		var err error
 		if watch, err = time.ParseDuration(env); err != nil {
 			t.Fatal(err)
 		}
@@ -111,7 +103,7 @@ func TestOutageBetweenReplicas(t *testing.T) {
 		}
 	}
 	for _, replica := range []string{"replica-a", "replica-b"} {
-		history, err := store.Open(context.Background(), viaProxy.String(), store.Options{
+		history, err := store.Open(context.Background(), viaProxy, store.Options{
 			SpoolDir: filepath.Join(t.TempDir(), "spool"), Host: replica, PID: os.Getpid(), WriteTimeout: time.Second,
 		})
 		if err != nil {

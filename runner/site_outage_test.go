@@ -3,14 +3,12 @@ package runner
 import (
 	"context"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/redrill/redrill/internal/pgtest"
 	"github.com/redrill/redrill/store"
 )
 
@@ -25,14 +23,7 @@ func TestOneSiteLosesTheStore(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes about a minute")
 	}
-	direct := pgtest.NewDatabase(t)
-	u, err := url.Parse(direct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := startProxy(t, u.Host)
-	viaProxy := *u
-	viaProxy.Host = proxy.listener.Addr().String()
+	direct, viaProxy, proxy := proxiedDatabase(t)
 	set := scheduledSet(t, `scenario "eu-restore" {
 		runner {
 			labels = { site = "eu-west" }
@@ -51,7 +42,7 @@ func TestOneSiteLosesTheStore(t *testing.T) {
 		name, dsn string
 		labels    map[string]string
 	}{
-		{"eu-1", viaProxy.String(), map[string]string{"site": "eu-west"}},
+		{"eu-1", viaProxy, map[string]string{"site": "eu-west"}},
 		{"us-1", direct, map[string]string{"site": "us-east"}},
 	} {
 		history, err := store.Open(context.Background(), site.dsn, store.Options{

@@ -25,6 +25,21 @@ type freezableProxy struct {
 	gate     sync.RWMutex // held for writing while frozen
 }
 
+// proxiedDatabase is a fresh PostgreSQL database, and its address
+// through a freezableProxy: a store whose path to it the test can cut.
+func proxiedDatabase(t *testing.T) (direct, viaProxy string, proxy *freezableProxy) {
+	t.Helper()
+	direct = pgtest.NewDatabase(t)
+	u, err := url.Parse(direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy = startProxy(t, u.Host)
+	through := *u
+	through.Host = proxy.listener.Addr().String()
+	return direct, through.String(), proxy
+}
+
 func startProxy(t *testing.T, target string) *freezableProxy {
 	t.Helper()
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
@@ -78,17 +93,10 @@ func (p *freezableProxy) thaw()   { p.gate.Unlock() }
 // neither delays the drill nor inflates its measured RTO; the run is
 // spooled and reaches the store once it answers again.
 func TestHangingStoreDoesNotInflateRTO(t *testing.T) {
-	direct := pgtest.NewDatabase(t)
-	u, err := url.Parse(direct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := startProxy(t, u.Host)
-	viaProxy := *u
-	viaProxy.Host = proxy.listener.Addr().String()
+	direct, viaProxy, proxy := proxiedDatabase(t)
 	spool := t.TempDir()
 
-	history, err := store.Open(context.Background(), viaProxy.String(), store.Options{SpoolDir: spool, WriteTimeout: 2 * time.Second})
+	history, err := store.Open(context.Background(), viaProxy, store.Options{SpoolDir: spool, WriteTimeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,16 +160,9 @@ func TestHangingStoreDoesNotInflateRTO(t *testing.T) {
 // A run whose events reach neither the store nor the spool says so: its
 // store error is store.ErrNotRecorded, which `redrill run` exits 3 for.
 func TestRunLostEvenToTheSpoolIsReportedNotRecorded(t *testing.T) {
-	direct := pgtest.NewDatabase(t)
-	u, err := url.Parse(direct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := startProxy(t, u.Host)
-	viaProxy := *u
-	viaProxy.Host = proxy.listener.Addr().String()
+	_, viaProxy, proxy := proxiedDatabase(t)
 	spool := filepath.Join(t.TempDir(), "spool")
-	history, err := store.Open(context.Background(), viaProxy.String(), store.Options{SpoolDir: spool, WriteTimeout: 500 * time.Millisecond})
+	history, err := store.Open(context.Background(), viaProxy, store.Options{SpoolDir: spool, WriteTimeout: 500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,15 +199,8 @@ func TestRunLostEvenToTheSpoolIsReportedNotRecorded(t *testing.T) {
 // other runners cannot see it running, and one of them could start the
 // same drill at once.
 func TestScheduledDrillDoesNotRunUnseen(t *testing.T) {
-	direct := pgtest.NewDatabase(t)
-	u, err := url.Parse(direct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := startProxy(t, u.Host)
-	viaProxy := *u
-	viaProxy.Host = proxy.listener.Addr().String()
-	history, err := store.Open(context.Background(), viaProxy.String(), store.Options{SpoolDir: t.TempDir(), WriteTimeout: 300 * time.Millisecond})
+	_, viaProxy, proxy := proxiedDatabase(t)
+	history, err := store.Open(context.Background(), viaProxy, store.Options{SpoolDir: t.TempDir(), WriteTimeout: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
