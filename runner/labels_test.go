@@ -229,18 +229,21 @@ func TestTickThatNoMatchingRunnerTookIsRecordedNotRun(t *testing.T) {
 func TestDrillBusyAt(t *testing.T) {
 	tick := time.Date(2026, 11, 25, 3, 1, 0, 0, time.UTC)
 	now := tick.Add(30 * time.Second)
+	eu := map[string]string{"site": "eu-west"}
 	for _, tc := range []struct {
 		name string
 		last store.Run
 		busy bool
 	}{
-		{"running now, a fresh heartbeat", store.Run{Status: store.StatusRunning, StartedAt: tick.Add(-time.Hour), HeartbeatAt: now.Add(-time.Second)}, true},
-		{"under way at the tick, finished since", store.Run{Status: store.StatusFinished, StartedAt: tick.Add(-30 * time.Second), EndedAt: tick.Add(10 * time.Second), HeartbeatAt: tick.Add(10 * time.Second)}, true},
-		{"finished before the tick", store.Run{Status: store.StatusFinished, StartedAt: tick.Add(-time.Minute), EndedAt: tick.Add(-time.Second)}, false},
-		{"started after the tick (a later run)", store.Run{Status: store.StatusFinished, StartedAt: tick.Add(time.Second), EndedAt: tick.Add(5 * time.Second)}, false},
-		{"its runner dead long before the tick", store.Run{Status: store.StatusRunning, StartedAt: tick.Add(-time.Hour), HeartbeatAt: tick.Add(-time.Hour)}, false},
+		{"running now, a fresh heartbeat", store.Run{Status: store.StatusRunning, RunnerLabels: eu, StartedAt: tick.Add(-time.Hour), HeartbeatAt: now.Add(-time.Second)}, true},
+		{"under way at the tick, finished since", store.Run{Status: store.StatusFinished, RunnerLabels: eu, StartedAt: tick.Add(-30 * time.Second), EndedAt: tick.Add(10 * time.Second), HeartbeatAt: tick.Add(10 * time.Second)}, true},
+		{"finished before the tick", store.Run{Status: store.StatusFinished, RunnerLabels: eu, StartedAt: tick.Add(-time.Minute), EndedAt: tick.Add(-time.Second)}, false},
+		{"started after the tick (a later run)", store.Run{Status: store.StatusFinished, RunnerLabels: eu, StartedAt: tick.Add(time.Second), EndedAt: tick.Add(5 * time.Second)}, false},
+		{"its runner dead long before the tick", store.Run{Status: store.StatusRunning, RunnerLabels: eu, StartedAt: tick.Add(-time.Hour), HeartbeatAt: tick.Add(-time.Hour)}, false},
+		// Another tick's not_run record, being written: no runner labels.
+		{"a not_run record under way", store.Run{Status: store.StatusRunning, RunnerLabels: map[string]string{}, StartedAt: now.Add(-time.Millisecond), HeartbeatAt: now}, false},
 	} {
-		if got := drillBusyAt(tc.last, tick, now); got != tc.busy {
+		if got := drillBusyAt(tc.last, eu, tick, now); got != tc.busy {
 			t.Errorf("%s: busy %v, want %v", tc.name, got, tc.busy)
 		}
 	}

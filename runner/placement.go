@@ -73,7 +73,7 @@ func (s *Scheduler) recordIfUnclaimed(sc *scenarios.Scenario, scheduledAt time.T
 		s.opts.Logger.Warn("cannot tell whether a runner took the tick", "scenario", sc.Name, "scheduled_at", scheduledAt, "error", err)
 		return
 	}
-	if ran && drillBusyAt(last, scheduledAt, s.opts.RunClock.Now()) {
+	if ran && drillBusyAt(last, sc.RunnerLabels, scheduledAt, s.opts.RunClock.Now()) {
 		return
 	}
 	var names []string
@@ -85,10 +85,15 @@ func (s *Scheduler) recordIfUnclaimed(sc *scenarios.Scenario, scheduledAt time.T
 }
 
 // drillBusyAt tells whether the scenario's newest run kept its tick from
-// running: still under way (a fresh heartbeat), or under way when the
-// tick fell, which the runner that ran it skipped (still_running) and
-// counts in its metrics.
-func drillBusyAt(last store.Run, tick, now time.Time) bool {
+// running: a run by a runner with the labels want (not a not_run record,
+// which has none and is under way for a moment while it is written),
+// still under way (a fresh heartbeat), or under way when the tick fell,
+// which the runner that ran it skipped (still_running) and counts in its
+// metrics.
+func drillBusyAt(last store.Run, want map[string]string, tick, now time.Time) bool {
+	if len(want) == 0 || !store.Matches(last.RunnerLabels, want) {
+		return false
+	}
 	if last.Status == store.StatusRunning && last.HeartbeatAt.After(now.Add(-store.StaleAfter)) {
 		return true
 	}
@@ -97,6 +102,10 @@ func drillBusyAt(last store.Run, tick, now time.Time) bool {
 	return last.StartedAt.Before(tick) && (last.EndedAt.IsZero() || last.EndedAt.After(tick)) &&
 		last.HeartbeatAt.After(tick.Add(-store.StaleAfter))
 }
+
+// claimAttemptsForNotRun is how many times a not_run record's claim is
+// tried before the tick is counted as skipped (claim_failed).
+const claimAttemptsForNotRun = 3
 
 // recordNotRun claims a tick and records it not_run with reason, once
 // across runners: the claim is lost when a runner took the tick.
@@ -110,7 +119,21 @@ func (s *Scheduler) recordNotRun(sc *scenarios.Scenario, scheduledAt time.Time, 
 	}
 	defer s.drills.leave(job)
 	won, err := s.claim(sc.Name, scheduledAt)
-	if err != nil || !won {
+	// A store slow to answer must not lose the record: asked again, a
+	// second apart; the claim stays one record whoever wins.
+	for attempt := 1; err != nil && attempt < claimAttemptsForNotRun; attempt++ {
+		select {
+		case <-s.opts.RunClock.After(time.Second):
+		case <-s.drills.ctx.Done():
+			return
+		}
+		won, err = s.claim(sc.Name, scheduledAt)
+	}
+	if err != nil {
+		s.skip(sc.Name, scheduledAt, skipClaimFailed, "tick not recorded not_run: cannot claim it in the store", "error", err)
+		return
+	}
+	if !won {
 		return
 	}
 	s.opts.Logger.Warn(message, "scenario", sc.Name, "scheduled_at", scheduledAt, "reason", reason)

@@ -149,9 +149,9 @@ func TestOneSiteLosesTheStore(t *testing.T) {
 		}
 	}
 	notRun := count(all, func(r store.Run) bool { return r.Verdict == store.VerdictNotRun })
-	t.Logf("outage of %s: %d runs, %d not_run (%d no runner took, %d no live runner), %d ticks checked from %s, %d missing",
+	t.Logf("outage of %s: %d runs, %d not_run (%d no runner took, %d no live runner), %d ticks checked from %s, %d missing; %d records the store refused",
 		thawedAt.Sub(frozeAt).Round(time.Second), len(all), notRun,
 		count(all, func(r store.Run) bool { return strings.Contains(r.Reason, "no runner took the tick") }),
 		count(all, func(r store.Run) bool { return strings.Contains(r.Reason, "no live runner with labels") }),
-		checked, from.Format(time.TimeOnly), missing)
+		checked, from.Format(time.TimeOnly), missing, logs.count("tick not recorded not_run", frozeAt, time.Now()))
 }
