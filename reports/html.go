@@ -33,10 +33,7 @@ var reportTemplate = template.Must(template.New("report.html").Funcs(template.Fu
 	"overviewTable": overviewTable,
 	"compact":       func(d *dashboardPage) bool { return d != nil && d.Compact },
 	"scenarioPage":  func(d *dashboardPage) bool { return d != nil && d.Scenario != "" },
-	"add":           func(a, b float64) float64 { return a + b },
-	"sub":           func(a, b float64) float64 { return a - b },
 	"forecast":      forecast,
-	"runCounts":     runCounts,
 	// What checks and authors wrote, without terminal escape sequences
 	// or characters a page cannot show.
 	"plain":        plainText,
@@ -45,7 +42,6 @@ var reportTemplate = template.Must(template.New("report.html").Funcs(template.Fu
 	"gameDaySummary": func(g GameDay) string {
 		return plainText(strings.TrimPrefix(g.summary(), "Game day "+g.Name+", "))
 	},
-	"ago": func(s ScenarioReport) string { return strings.TrimSuffix(age(s), ", stale") },
 	// Only http and https postmortem URLs become links, as in Markdown.
 	"webURL": func(u string) bool { _, ok := markdownURL(u); return ok },
 	// What the clients of drills under load saw (load.go).
@@ -53,7 +49,6 @@ var reportTemplate = template.Must(template.New("report.html").Funcs(template.Fu
 	"downtimeCell":   func(l *LoadReport) string { return l.downtimeCell() },
 	"lostCell":       func(l *LoadReport) string { return l.lostCell() },
 	"windowLostCell": func(l *LoadReport) string { return l.windowLostCell() },
-	"count":          countOrDash,
 	// Where the people's time went (people.go).
 	"withPeople": withPeople,
 	"timeSplit":  timeSplit,
