@@ -94,7 +94,7 @@ func drillBusyAt(last store.Run, want map[string]string, tick, now time.Time) bo
 	if len(want) == 0 || !store.Matches(last.RunnerLabels, want) {
 		return false
 	}
-	if last.Status == store.StatusRunning && last.HeartbeatAt.After(now.Add(-store.StaleAfter)) {
+	if runAlive(last, now) {
 		return true
 	}
 	// Alive at the tick: a run whose runner died long before it skipped
@@ -106,6 +106,12 @@ func drillBusyAt(last store.Run, want map[string]string, tick, now time.Time) bo
 // claimAttemptsForNotRun is how many times a not_run record's claim is
 // tried before the tick is counted as skipped (claim_failed).
 const claimAttemptsForNotRun = 3
+
+// runAlive tells whether a run is under way at now: running, with a
+// heartbeat newer than store.StaleAfter.
+func runAlive(run store.Run, now time.Time) bool {
+	return run.Status == store.StatusRunning && run.HeartbeatAt.After(now.Add(-store.StaleAfter))
+}
 
 // recordNotRun claims a tick and records it not_run with reason, once
 // across runners: the claim is lost when a runner took the tick.

@@ -369,7 +369,7 @@ func (s *Scheduler) runningElsewhere(scenario string, scheduledAt time.Time) boo
 		return true
 	}
 	// Heartbeats are on the run clock, whatever drives the schedule.
-	if ran && last.Status == store.StatusRunning && last.HeartbeatAt.After(s.opts.RunClock.Now().Add(-store.StaleAfter)) {
+	if ran && runAlive(last, s.opts.RunClock.Now()) {
 		s.skip(scenario, scheduledAt, skipRunningElsewhere, "tick skipped: the drill is still running on another runner", "run_id", last.ID, "host", last.Host)
 		return true
 	}
