@@ -219,11 +219,7 @@ func layoutChart(s ScenarioReport, runs []chartRun, width int, class string) cha
 		return c.Bottom - float64(d)/float64(top)*(c.Bottom-c.Top)
 	}
 	for at := time.Duration(0); at <= top; at += step {
-		label := readable(&at)
-		if at == 0 {
-			label = "0"
-		}
-		c.YTicks = append(c.YTicks, tick{At: y(at), Label: label})
+		c.YTicks = append(c.YTicks, tick{At: y(at), Label: axisDuration(at)})
 	}
 
 	// Runs that measured no RTO sit in a row under the axis.

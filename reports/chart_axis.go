@@ -130,3 +130,11 @@ func nextTime(t time.Time, step timeStep) time.Time {
 	}
 	return t.Add(step.every)
 }
+
+// axisDuration is a tick of a duration axis: "0", "15m", "1h30m".
+func axisDuration(d time.Duration) string {
+	if d == 0 {
+		return "0"
+	}
+	return readable(&d)
+}

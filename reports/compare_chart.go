@@ -97,11 +97,3 @@ func compareRowLabel(g ComparisonGroup) string {
 	}
 	return fmt.Sprintf("%s (%d)", label, g.Measured)
 }
-
-// axisDuration is a tick of a duration axis: "0", "15m", "1h30m".
-func axisDuration(d time.Duration) string {
-	if d == 0 {
-		return "0"
-	}
-	return readable(&d)
-}
