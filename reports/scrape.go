@@ -88,9 +88,9 @@ func newScrapeText() *scrapeText {
 }
 
 // write returns the exposition of series in the text format, and its
-// gzip encoding when gzipped is asked for. The bytes returned are not
+// gzip encoding when compress is asked for. The bytes returned are not
 // written to again: a later scrape makes new ones.
-func (t *scrapeText) write(series samples, gzipped bool) ([]byte, error) {
+func (t *scrapeText) write(series samples, compress bool) ([]byte, error) {
 	counts := map[string]int{}
 	for _, s := range series {
 		counts[s.scenario()]++
@@ -128,21 +128,15 @@ func (t *scrapeText) write(series samples, gzipped bool) ([]byte, error) {
 	if changed {
 		t.body, t.gzipped = t.assemble(), nil
 	}
-	if !gzipped {
+	if !compress {
 		return t.body, nil
 	}
 	if t.gzipped == nil {
-		var out bytes.Buffer
-		// The fastest level: a scrape of a thousand scenarios is a few
-		// megabytes, and a scrape waits for it.
-		zw, _ := gzip.NewWriterLevel(&out, gzip.BestSpeed)
-		if _, err := zw.Write(t.body); err != nil {
+		compressed, err := gzipped(t.body)
+		if err != nil {
 			return nil, err
 		}
-		if err := zw.Close(); err != nil {
-			return nil, err
-		}
-		t.gzipped = out.Bytes()
+		t.gzipped = compressed
 	}
 	return t.gzipped, nil
 }
@@ -279,6 +273,20 @@ func (h scrapeHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	_, _ = w.Write(body)
+}
+
+// gzipped is body gzipped at the fastest level: a page or a scrape of a
+// thousand scenarios is most of a megabyte or more, and its client waits.
+func gzipped(body []byte) ([]byte, error) {
+	var out bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&out, gzip.BestSpeed)
+	if _, err := zw.Write(body); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 // acceptsGzip tells whether an Accept-Encoding header takes gzip (and

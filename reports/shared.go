@@ -2,7 +2,6 @@ package reports
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"maps"
 	"net/http"
@@ -87,17 +86,17 @@ func (s *sharedAnswers) write(key string, first *http.Request) {
 // it, when they take gzip and the handler did not encode it itself (a
 // scrape is gzipped by its handler). A page of a thousand scenarios is
 // most of a megabyte of HTML; gzipped, a tenth of it.
-func (a *sharedAnswer) compress(gzipped bool) {
+func (a *sharedAnswer) compress(takesGzip bool) {
 	a.header.Add("Vary", "Accept-Encoding")
-	if !gzipped || a.status != http.StatusOK || a.header.Get("Content-Encoding") != "" || a.body.Len() < 1024 {
+	if !takesGzip || a.status != http.StatusOK || a.header.Get("Content-Encoding") != "" || a.body.Len() < 1024 {
 		return
 	}
-	var out bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&out, gzip.BestSpeed)
-	if _, err := zw.Write(a.body.Bytes()); err != nil || zw.Close() != nil {
+	compressed, err := gzipped(a.body.Bytes())
+	if err != nil {
 		return // answered as written
 	}
-	a.body = out
+	a.body.Reset()
+	a.body.Write(compressed)
 	a.header.Set("Content-Encoding", "gzip")
 	a.header.Del("Content-Length")
 }
