@@ -130,7 +130,6 @@ func (c *collector) read(ctx context.Context, now time.Time) (samples, error) {
 	}
 	// About thirty series a scenario: grown once, not as they come.
 	out := make(samples, 0, 32*len(report.Scenarios))
-	seconds := func(at time.Time) float64 { return float64(at.UnixMilli()) / 1000 }
 
 	info := make(map[string]scenarioSeries, len(report.Scenarios))
 	var named []string // info's scenarios in the order they came
@@ -141,7 +140,7 @@ func (c *collector) read(ctx context.Context, now time.Time) (samples, error) {
 		}
 		info[s.Scenario] = series
 		named = append(named, s.Scenario)
-		out.add(metricLastRun, seconds(s.LastRun.StartedAt), s.Scenario)
+		out.add(metricLastRun, unixSeconds(s.LastRun.StartedAt), s.Scenario)
 		for _, measured := range []struct {
 			family *family
 			value  *time.Duration
@@ -164,9 +163,9 @@ func (c *collector) read(ctx context.Context, now time.Time) (samples, error) {
 			named = append(named, s.Scenario)
 		}
 		info[s.Scenario] = scenarioSeries{owner: s.Owner, schedule: s.Schedule, timezone: s.Timezone, interval: s.Interval}
-		out.add(metricScheduledSince, seconds(c.firstScheduled(s.Scenario, now)), s.Scenario)
+		out.add(metricScheduledSince, unixSeconds(c.firstScheduled(s.Scenario, now)), s.Scenario)
 		if !s.NextRun.IsZero() {
-			out.add(metricNextRun, seconds(s.NextRun), s.Scenario)
+			out.add(metricNextRun, unixSeconds(s.NextRun), s.Scenario)
 		}
 	}
 	for _, scenario := range named {
@@ -182,6 +181,9 @@ func (c *collector) read(ctx context.Context, now time.Time) (samples, error) {
 	}
 	return slices.Concat(out, totalsMetrics(totals), workloads, measureMetrics(report)), nil
 }
+
+// unixSeconds is a time as Prometheus timestamps read, to the millisecond.
+func unixSeconds(at time.Time) float64 { return float64(at.UnixMilli()) / 1000 }
 
 // firstScheduled is when the collector first saw scenario scheduled.
 func (c *collector) firstScheduled(scenario string, now time.Time) time.Time {
@@ -200,7 +202,6 @@ func (c *collector) firstScheduled(scenario string, now time.Time) time.Time {
 // finished run, which a run under way does not hide.
 func totalsMetrics(totals []store.RunTotal) samples {
 	out := make(samples, 0, len(totals)+3*len(totals)/4)
-	seconds := func(at time.Time) float64 { return float64(at.UnixMilli()) / 1000 }
 	for scenarioTotals := range chunkByScenario(totals) {
 		scenario := scenarioTotals[0].Scenario
 		last := scenarioTotals[0]
@@ -222,9 +223,9 @@ func totalsMetrics(totals []store.RunTotal) samples {
 			out.add(metricRunsTotal, float64(runs), scenario, verdict)
 			switch verdict {
 			case store.VerdictMet:
-				out.add(metricLastMet, seconds(newest), scenario)
+				out.add(metricLastMet, unixSeconds(newest), scenario)
 			case store.VerdictMissed:
-				out.add(metricLastMissed, seconds(newest), scenario)
+				out.add(metricLastMissed, unixSeconds(newest), scenario)
 			}
 			start = end
 		}

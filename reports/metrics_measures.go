@@ -34,7 +34,7 @@ func measureMetrics(report Report) samples {
 			out.add(metricThroughput, t.BytesPerSecond, s.Scenario, t.Measure)
 		}
 		if g := s.Growth; g != nil && g.Crossing != nil {
-			out.add(metricGrowthCrossing, float64(g.Crossing.UnixMilli())/1000, s.Scenario, g.Measure)
+			out.add(metricGrowthCrossing, unixSeconds(*g.Crossing), s.Scenario, g.Measure)
 		}
 	}
 	return out
