@@ -129,9 +129,7 @@ func writeDashboard(ctx context.Context, w io.Writer, history store.Reader, r Re
 	if scheduled != nil {
 		page.Scheduled = scheduled()
 	}
-	if slices.ContainsFunc(runs, func(run store.Run) bool { return run.Status == store.StatusRunning }) {
-		page.Refresh = dashboardRefresh
-	}
+	page.Refresh = refreshWhileRunning(runs)
 	return reportTemplate.Execute(w, reportPage{Report: r, Dashboard: &page})
 }
 
@@ -154,9 +152,7 @@ func writeScenarioPage(ctx context.Context, w io.Writer, history store.Reader, r
 		}
 	}
 	page := dashboardPage{Base: "../", Scenario: name, Runs: runs, Query: template.URL(query)}
-	if slices.ContainsFunc(runs, func(run store.Run) bool { return run.Status == store.StatusRunning }) {
-		page.Refresh = dashboardRefresh
-	}
+	page.Refresh = refreshWhileRunning(runs)
 	return true, reportTemplate.Execute(w, reportPage{Report: one, Dashboard: &page})
 }
 
@@ -204,6 +200,15 @@ func overviewTable(page reportPage) template.HTML {
 		b.WriteString("</tr>\n")
 	}
 	return template.HTML(b.String())
+}
+
+// refreshWhileRunning is how often a page listing runs reloads: every
+// dashboardRefresh seconds while one of them runs, else never (0).
+func refreshWhileRunning(runs []store.Run) int {
+	if slices.ContainsFunc(runs, func(run store.Run) bool { return run.Status == store.StatusRunning }) {
+		return dashboardRefresh
+	}
+	return 0
 }
 
 // runHref is the link from a dashboard page to a run's page.
