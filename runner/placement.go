@@ -84,17 +84,18 @@ func (s *Scheduler) recordIfUnclaimed(sc *scenarios.Scenario, scheduledAt time.T
 		cmp.Or(s.opts.unclaimedAfter, unclaimedAfter), labels.String(sc.RunnerLabels), strings.Join(names, ", ")))
 }
 
-// drillBusyAt tells whether the scenario's newest run kept its tick from
-// running: a run by a runner with the labels want (not a not_run record,
-// which has none and is under way for a moment while it is written),
-// still under way (a fresh heartbeat), or under way when the tick fell,
-// which the runner that ran it skipped (still_running) and counts in its
-// metrics.
+// drillBusyAt tells whether the scenario's newest run says a runner with
+// the labels want handled the tick (a not_run record has no labels, and
+// is under way for a moment while it is written): it is still under way
+// (a fresh heartbeat); it started after the tick, so a matching runner
+// lived on and skipped the tick, counted in its metrics (still_running:
+// the run before it had not ended); or it was under way when the tick
+// fell.
 func drillBusyAt(last store.Run, want map[string]string, tick, now time.Time) bool {
 	if len(want) == 0 || !store.Matches(last.RunnerLabels, want) {
 		return false
 	}
-	if runAlive(last, now) {
+	if runAlive(last, now) || last.StartedAt.After(tick) {
 		return true
 	}
 	// Alive at the tick: a run whose runner died long before it skipped
